@@ -1,0 +1,23 @@
+/**
+ * The storage port. Keys are relative, slash-separated paths (`models/<id>/model.json`); adapters map them onto a
+ * folder (`file://`) or a bucket prefix (`s3://`). Every `put` is atomic: a reader sees the old object or the new
+ * one, never a part. Multi-object artifacts (a dataset, a model) become visible through a marker written last
+ * (`manifest.json`, `card.json`), see `writeArtifact`.
+ */
+export interface BlobStore {
+  /** The store's URI, e.g. `file:///abs/.tandem` or `s3://bucket/prefix`. */
+  readonly uri: string;
+  /** Reads an object; throws NotFoundError when it does not exist. */
+  get(key: string): Promise<Buffer>;
+  /** Reads an object, or undefined when it does not exist. */
+  getIfExists(key: string): Promise<Buffer | undefined>;
+  /** Writes an object atomically (replaces any previous one in one step). */
+  put(key: string, body: Buffer | Uint8Array | string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** Keys under a prefix (recursive), sorted. */
+  list(prefix: string): Promise<string[]>;
+  /** Deletes an object; no error when it does not exist. */
+  delete(key: string): Promise<void>;
+  /** A local file path for the key when the store is a folder (for engines that want files), else undefined. */
+  localPath?(key: string): string | undefined;
+}
