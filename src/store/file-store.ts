@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BadInputError } from '../errors/bad-input-error.ts';
+import { NotFoundError } from '../errors/not-found-error.ts';
+import type { BlobStore } from './blob-store.ts';
+
+/** Rejects keys that would escape the store's folder or are not plain relative paths. */
+export function assertValidKey(key: string): void {
+  if (key === '' || key.startsWith('/') || key.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+    throw new BadInputError(`invalid store key "${key}": use a relative path like models/<id>/model.json`, { value: key });
+  }
+}
+
+/** `file://` adapter: objects are files under `root`; puts write a temporary file and rename it into place. */
+export class FileStore implements BlobStore {
+  readonly uri: string;
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.uri = pathToFileURL(this.root).href;
+  }
+
+  localPath(key: string): string {
+    assertValidKey(key);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const body = await this.getIfExists(key);
+    if (body === undefined) throw new NotFoundError(`no object "${key}" in ${this.uri}`, { value: key });
+    return body;
+  }
+
+  async getIfExists(key: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.localPath(key));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
+    const target = this.localPath(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    // Same folder as the target, so the rename is atomic (same filesystem).
+    const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(temporary, body);
+      await rename(temporary, target);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.localPath(key))).isFile();
+    } catch (error) {
+      if (isMissing(error)) return false;
+      throw error;
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const start = prefix.replace(/\/+$/, '');
+    const folder = start === '' ? this.root : this.localPath(start);
+    const keys: string[] = [];
+    const walk = async (dir: string, keyPrefix: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (error) {
+        if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const key = keyPrefix === '' ? entry.name : `${keyPrefix}/${entry.name}`;
+        if (entry.isDirectory()) await walk(path.join(dir, entry.name), key);
+        else if (entry.isFile() && !entry.name.endsWith('.tmp')) keys.push(key);
+      }
+    };
+    await walk(folder, start);
+    return keys.sort();
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.localPath(key), { force: true });
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT';
+}
