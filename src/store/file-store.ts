@@ -75,7 +75,7 @@ export class FileStore implements BlobStore {
       try {
         entries = await readdir(dir, { withFileTypes: true });
       } catch (error) {
-        if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+        if (isMissing(error)) return;
         throw error;
       }
       for (const entry of entries) {
@@ -93,7 +93,8 @@ export class FileStore implements BlobStore {
   }
 }
 
+/** No object at that key: nothing there, a folder there (EISDIR), or a file where a folder would be (ENOTDIR). */
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
 }

@@ -1,0 +1,196 @@
+// One behavioural contract, run against every BlobStore adapter: FileStore on a temp folder, S3Store on a real
+// s3rver started here on a free port. S3-only behaviour (prefixes, pagination, missing bucket) follows.
+import { ListObjectsV2Command, type S3ClientConfig } from '@aws-sdk/client-s3';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { BadInputError } from '../errors/bad-input-error.ts';
+import { NotFoundError } from '../errors/not-found-error.ts';
+import type { BlobStore } from './blob-store.ts';
+import { FileStore } from './file-store.ts';
+import { S3Store } from './s3-store.ts';
+
+const BUCKET = 'tandem-test';
+let workDir = '';
+let stopServer: (() => Promise<void>) | undefined;
+let s3Config: S3ClientConfig = {};
+const openS3Stores: S3Store[] = [];
+let storeCount = 0;
+
+/** A fresh S3Store on its own prefix, so tests never see each other's objects. */
+function newS3Store(options: { prefix?: string; bucket?: string; listPageSize?: number } = {}): S3Store {
+  const store = new S3Store({
+    bucket: options.bucket ?? BUCKET,
+    prefix: options.prefix ?? `store-${++storeCount}`,
+    clientConfig: s3Config,
+    listPageSize: options.listPageSize,
+  });
+  openS3Stores.push(store);
+  return store;
+}
+
+/**
+ * Starts s3rver on a free port in a child process. s3rver mints ListObjectsV2 continuation tokens with DES, which
+ * OpenSSL 3 (Node >= 17) only offers under --openssl-legacy-provider: in-process, every truncated page is a 500.
+ * The child exits when its stdin closes, so a crashed test run leaves no server behind.
+ */
+async function startS3rver(directory: string, bucket: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const script = `
+    const S3rver = require(process.argv[1]);
+    process.stdin.resume().on('end', () => process.exit(0));
+    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[2], configureBuckets: [{ name: process.argv[3] }] })
+      .run().then((address) => console.log(JSON.stringify(address)), (error) => { console.error(error); process.exit(1); });`;
+  const s3rverPath = createRequire(import.meta.url).resolve('s3rver');
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script, s3rverPath, directory, bucket], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const [first] = (await Promise.race([once(lines, 'line'), once(child, 'exit')])) as [unknown];
+  if (typeof first !== 'string') throw new Error(`s3rver exited with code ${String(first)} before listening`);
+  const { port } = JSON.parse(first) as { port: number };
+  const stop = async (): Promise<void> => {
+    const exited = once(child, 'exit');
+    child.stdin.end();
+    await exited;
+  };
+  return { port, stop };
+}
+
+before(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'tandem-blob-store-'));
+  const server = await startS3rver(path.join(workDir, 's3rver'), BUCKET);
+  stopServer = server.stop;
+  s3Config = {
+    endpoint: `http://127.0.0.1:${server.port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  };
+});
+
+after(async () => {
+  for (const store of openS3Stores) store.destroy();
+  await stopServer?.();
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/** The behaviour every adapter must show; `open` returns an empty store. */
+function describeBlobStoreContract(adapter: string, open: () => Promise<BlobStore>): void {
+  void describe(`${adapter} honours the BlobStore contract`, () => {
+    let store: BlobStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+
+    void it('returns exactly the bytes that were put (text, binary, empty)', async () => {
+      const binary = Buffer.from([0, 255, 10, 13, 128, 1]);
+      await store.put('a/text.json', '{"é": "ü"}\n');
+      await store.put('a/binary.bin', binary);
+      await store.put('a/empty.txt', '');
+      assert.equal((await store.get('a/text.json')).toString('utf8'), '{"é": "ü"}\n');
+      assert.deepEqual(await store.get('a/binary.bin'), binary);
+      assert.equal((await store.get('a/empty.txt')).length, 0);
+      assert.deepEqual(await store.getIfExists('a/binary.bin'), binary);
+    });
+
+    void it('reports a missing key as NotFoundError, undefined or false', async () => {
+      await assert.rejects(store.get('models/nope/card.json'), NotFoundError);
+      assert.equal(await store.getIfExists('models/nope/card.json'), undefined);
+      assert.equal(await store.exists('models/nope/card.json'), false);
+      await store.put('models/yes/card.json', '{}');
+      assert.equal(await store.exists('models/yes/card.json'), true);
+      // A folder is not an object, and nothing lies below an object.
+      assert.equal(await store.exists('models/yes'), false);
+      assert.equal(await store.getIfExists('models/yes'), undefined);
+      assert.equal(await store.exists('models/yes/card.json/below'), false);
+      await assert.rejects(store.get('models/yes/card.json/below'), NotFoundError);
+    });
+
+    void it('replaces an object on a second put', async () => {
+      await store.put('x.txt', 'first version, longer');
+      await store.put('x.txt', 'second');
+      assert.equal((await store.get('x.txt')).toString(), 'second');
+    });
+
+    void it('lists keys under a folder recursively and sorted, never a sibling that shares the name', async () => {
+      for (const key of ['models/b/card.json', 'models/a/model.json', 'models/a/sub/weights.bin', 'models-old/x.json', 'top.json']) {
+        await store.put(key, key);
+      }
+      const expected = ['models/a/model.json', 'models/a/sub/weights.bin', 'models/b/card.json'];
+      assert.deepEqual(await store.list('models'), expected);
+      assert.deepEqual(await store.list('models/'), expected);
+      assert.deepEqual(await store.list('models/a/sub'), ['models/a/sub/weights.bin']);
+      assert.deepEqual(await store.list(''), ['models-old/x.json', ...expected, 'top.json']);
+      assert.deepEqual(await store.list('missing'), []);
+    });
+
+    void it('deletes an object, and deleting a missing one is not an error', async () => {
+      await store.put('runs/r1/run.json', '{}');
+      await store.put('runs/r1/leaderboard.json', '[]');
+      await store.delete('runs/r1/run.json');
+      await store.delete('runs/r1/never-existed.json');
+      assert.equal(await store.exists('runs/r1/run.json'), false);
+      assert.deepEqual(await store.list('runs'), ['runs/r1/leaderboard.json']);
+    });
+
+    void it('rejects keys that are not plain relative paths', async () => {
+      for (const key of ['', '../escape.json', 'a/../../b', '/abs.json', 'a//b', './a']) {
+        await assert.rejects(store.put(key, 'x'), BadInputError, `put ${JSON.stringify(key)}`);
+        await assert.rejects(store.get(key), BadInputError, `get ${JSON.stringify(key)}`);
+      }
+      assert.deepEqual(await store.list(''), []);
+    });
+  });
+}
+
+describeBlobStoreContract('FileStore', async () => new FileStore(await mkdtemp(path.join(workDir, 'file-'))));
+describeBlobStoreContract('S3Store', async () => newS3Store());
+
+void describe('S3Store specifics (s3rver)', () => {
+  void it('maps keys to <prefix>/<key> and keeps prefixes apart', async () => {
+    const one = newS3Store({ prefix: '/team/one/' });
+    const two = newS3Store({ prefix: 'team/two' });
+    assert.equal(one.uri, `s3://${BUCKET}/team/one`);
+    await one.put('models/m1/card.json', '{}');
+    await two.put('models/m2/card.json', '{}');
+    assert.deepEqual(await one.list('models'), ['models/m1/card.json']);
+    assert.equal(await two.exists('models/m1/card.json'), false);
+    const raw = await one.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'team/' }));
+    assert.deepEqual(raw.Contents?.map((object) => object.Key).sort(), ['team/one/models/m1/card.json', 'team/two/models/m2/card.json']);
+    const root = newS3Store({ prefix: '' });
+    assert.equal(root.uri, `s3://${BUCKET}`);
+    assert.deepEqual(await root.list('team/two'), ['team/two/models/m2/card.json']);
+  });
+
+  void it('follows ListObjectsV2 continuation across pages', async () => {
+    const store = newS3Store({ listPageSize: 2 });
+    const keys = ['k/1', 'k/2', 'k/3', 'k/4', 'k/5'];
+    for (const key of keys) await store.put(key, key);
+    assert.deepEqual(await store.list('k'), keys);
+  });
+
+  void it('round-trips a multi-megabyte body byte for byte (no checksum framing stored)', async () => {
+    const store = newS3Store();
+    const body = Buffer.alloc(3 * 1024 * 1024 + 7);
+    for (let index = 0; index < body.length; index++) body[index] = (index * 31) % 251;
+    await store.put('datasets/d1/train.bin', body);
+    assert.ok((await store.get('datasets/d1/train.bin')).equals(body));
+  });
+
+  void it('reports a missing bucket as NotFoundError naming the bucket', async () => {
+    const store = newS3Store({ bucket: 'no-such-bucket' });
+    await assert.rejects(store.get('a.json'), (error: Error) => error instanceof NotFoundError && error.message.includes('no-such-bucket'));
+    await assert.rejects(store.put('a.json', '{}'), NotFoundError);
+    await assert.rejects(store.list(''), NotFoundError);
+  });
+
+  void it('rejects a bucket name that cannot exist', () => {
+    assert.throws(() => new S3Store({ bucket: 'has/slash' }), BadInputError);
+    assert.throws(() => new S3Store({ bucket: '' }), BadInputError);
+  });
+});
