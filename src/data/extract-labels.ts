@@ -1,0 +1,203 @@
+import type { CellValue, TandemConfig, TaskSpec } from '../config/schema.ts';
+import { BadInputError } from '../errors/bad-input-error.ts';
+import type { LabelledRow, RawRow, RawValue, TaskLabelStats } from './labelled-row.ts';
+import type { RawTable } from './read-table.ts';
+
+/** A table split into features, labels and ids (table mode). */
+export interface LabelledTable {
+  readonly rows: LabelledRow[];
+  /** Columns a model sees, in file order: all but the label columns, the id column and `data.exclude`. */
+  readonly featureColumns: string[];
+  /** The id column, or null when ids are row numbers. */
+  readonly idColumn: string | null;
+  readonly taskStats: Record<string, TaskLabelStats>;
+}
+
+/** Words that mean yes/no when a binary task gives no `label.positive` (compared case-insensitively). */
+const yesWords = new Set(['yes', 'true', '1']);
+const noWords = new Set(['no', 'false', '0']);
+
+/**
+ * Table mode (SPEC §2): takes each task's label out of its column, the id out of `data.id` (or the 1-based data row
+ * number), and keeps every other column but `data.exclude` as a feature (a `when` column stays a feature).
+ *
+ * Binary labels: `label.positive` values (compared as text, case-sensitive) → 1, other values → 0; without
+ * `positive`, yes/true/1 → 1 and no/false/0 → 0 (case-insensitive), anything else is an error. Regression labels are
+ * numbers; non-numeric cells are tolerated as missing up to `features.maxNonNumericShare`. Empty cells and rows outside
+ * a task's `when` mask carry a null label.
+ *
+ * @throws BadInputError naming the column (and an example row as file:line with its value) for an unknown column,
+ *   an unreadable label, a binary task without positives or negatives, too many non-numeric regression labels, a
+ *   missing or duplicate id, or no feature columns left.
+ */
+export function extractLabels(table: RawTable, config: TandemConfig): LabelledTable {
+  const { data, tasks } = config;
+  checkColumnsExist(table, config);
+  const idColumn = data.id ?? null;
+  const dropped = new Set<string>([...tasks.map((task) => task.label.column), ...data.exclude]);
+  if (idColumn !== null) dropped.add(idColumn);
+  const featureColumns = table.columns.filter((column) => !dropped.has(column));
+  if (featureColumns.length === 0) {
+    throw new BadInputError(`${table.source}: no feature columns left after removing labels, id and data.exclude`, {
+      value: table.columns,
+      details: [{ path: 'data.exclude', issue: 'no feature columns left' }],
+    });
+  }
+
+  const ids = readIds(table, idColumn);
+  const labelsByTask = new Map<string, (number | null)[]>();
+  const taskStats: Record<string, TaskLabelStats> = {};
+  for (const task of tasks) {
+    const { labels, stats } = task.type === 'binary' ? readBinaryLabels(table, task) : readRegressionLabels(table, task, config.features.maxNonNumericShare);
+    labelsByTask.set(task.name, labels);
+    taskStats[task.name] = stats;
+  }
+
+  const rows = table.rows.map((raw, i): LabelledRow => {
+    const features: RawRow = {};
+    for (const column of featureColumns) features[column] = raw[column] ?? null;
+    const labels: Record<string, number | null> = {};
+    for (const task of tasks) labels[task.name] = labelsByTask.get(task.name)?.[i] ?? null;
+    return { id: ids[i] ?? String(i + 1), line: table.lines[i] ?? i + 2, features, labels };
+  });
+  return { rows, featureColumns, idColumn, taskStats };
+}
+
+/** Every column the config names must exist; the error lists the columns the file has. */
+function checkColumnsExist(table: RawTable, config: TandemConfig): void {
+  const known = new Set(table.columns);
+  const references: { path: string; column: string }[] = [];
+  config.tasks.forEach((task, i) => {
+    references.push({ path: `tasks[${i}].label.column (task "${task.name}")`, column: task.label.column });
+    if (task.when) references.push({ path: `tasks[${i}].when.column (task "${task.name}")`, column: task.when.column });
+  });
+  if (config.data.id !== undefined) references.push({ path: 'data.id', column: config.data.id });
+  config.data.exclude.forEach((column, i) => references.push({ path: `data.exclude[${i}]`, column }));
+  const missing = references.filter((reference) => !known.has(reference.column));
+  if (missing.length === 0) return;
+  const details = missing.map((reference) => ({ path: reference.path, issue: `unknown column "${reference.column}"` }));
+  const list = missing.map((reference) => `"${reference.column}" (${reference.path})`).join(', ');
+  throw new BadInputError(`${table.source}: unknown column ${list}; the file's columns are: ${table.columns.join(', ')}`, {
+    value: missing.map((reference) => reference.column),
+    details,
+  });
+}
+
+function readIds(table: RawTable, idColumn: string | null): string[] {
+  if (idColumn === null) return table.rows.map((_, i) => String(i + 1));
+  const firstLine = new Map<string, number>();
+  return table.rows.map((row, i) => {
+    const value = row[idColumn] ?? null;
+    const line = table.lines[i] ?? i + 2;
+    const where = `${table.source}:${line}`;
+    if (value === null) {
+      const issue = `id column "${idColumn}" is empty`;
+      throw new BadInputError(`${where}: ${issue}`, { value, details: [{ path: `${where}:${idColumn}`, issue }] });
+    }
+    const id = String(value);
+    const earlier = firstLine.get(id);
+    if (earlier !== undefined) {
+      const issue = `duplicate id "${id}" in column "${idColumn}" (first on line ${earlier})`;
+      throw new BadInputError(`${where}: ${issue}`, { value: id, details: [{ path: `${where}:${idColumn}`, issue }] });
+    }
+    firstLine.set(id, line);
+    return id;
+  });
+}
+
+/** Whether row i is inside the task's `when` mask (no mask: every row). Values are compared as text. */
+function insideMask(task: TaskSpec, row: RawRow): boolean {
+  const when = task.when;
+  if (!when) return true;
+  const value = cellText(row[when.column] ?? null);
+  if (when.in) return when.in.some((allowed) => cellText(allowed) === value);
+  return !(when.notIn ?? []).some((denied) => cellText(denied) === value);
+}
+
+/** A cell as text for comparisons: CSV text as is, JSONL numbers and booleans by String(); missing is ''. */
+function cellText(value: RawValue | CellValue): string {
+  return value === null ? '' : String(value);
+}
+
+function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | null)[]; stats: TaskLabelStats } {
+  const column = task.label.column;
+  const positives = task.label.positive ? new Set(task.label.positive.map(cellText)) : undefined;
+  const seen = new Map<string, number>();
+  let firstLabelled = -1;
+  let ones = 0;
+  let zeros = 0;
+  const labels = table.rows.map((row, i) => {
+    const value = row[column] ?? null;
+    if (value === null || !insideMask(task, row)) return null;
+    const text = cellText(value);
+    let label: number;
+    if (positives) {
+      label = positives.has(text) ? 1 : 0;
+    } else {
+      const word = text.trim().toLowerCase();
+      if (yesWords.has(word)) label = 1;
+      else if (noWords.has(word)) label = 0;
+      else {
+        const where = `${table.source}:${table.lines[i] ?? i + 2}`;
+        const issue = `task "${task.name}": label column "${column}" holds "${text}", which is not yes/no, true/false or 1/0; list the values that mean 1 in the task's label.positive`;
+        throw new BadInputError(`${where}: ${issue}`, { value, details: [{ path: `${where}:${column}`, issue }] });
+      }
+    }
+    if (firstLabelled < 0) firstLabelled = i;
+    seen.set(text, (seen.get(text) ?? 0) + 1);
+    if (label === 1) ones++;
+    else zeros++;
+    return label;
+  });
+  if (ones === 0 || zeros === 0) {
+    const missing = ones === 0 ? 'positive' : 'negative';
+    const values = [...seen.keys()].slice(0, 10).map((v) => `"${v}"`).join(', ');
+    const rule = positives ? `label.positive ${JSON.stringify(task.label.positive)}` : 'the default yes/true/1 words';
+    const example = firstLabelled >= 0 ? ` (e.g. ${table.source}:${table.lines[firstLabelled] ?? firstLabelled + 2} has "${cellText(table.rows[firstLabelled]?.[column] ?? null)}")` : '';
+    const issue = `task "${task.name}": label column "${column}" has no ${missing} rows among ${ones + zeros} labelled under ${rule}; values seen: ${values || 'none'}${example}`;
+    throw new BadInputError(`${table.source}: ${issue}`, { value: [...seen.keys()], details: [{ path: `${table.source}:${column}`, issue }] });
+  }
+  return { labels, stats: { labelled: ones + zeros, positives: ones } };
+}
+
+function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShare: number): { labels: (number | null)[]; stats: TaskLabelStats } {
+  const column = task.label.column;
+  let present = 0;
+  let bad = 0;
+  let firstBad = -1;
+  const labels = table.rows.map((row, i) => {
+    const value = row[column] ?? null;
+    if (value === null || !insideMask(task, row)) return null;
+    present++;
+    const number = parseNumber(value);
+    if (number === null) {
+      bad++;
+      if (firstBad < 0) firstBad = i;
+    }
+    return number;
+  });
+  if (present > 0 && bad / present > maxNonNumericShare) {
+    const where = `${table.source}:${table.lines[firstBad] ?? firstBad + 2}`;
+    const example = cellText(table.rows[firstBad]?.[column] ?? null);
+    const issue = `task "${task.name}": regression label column "${column}" has ${bad} non-numeric values of ${present} (${pct(bad / present)}, tolerated ${pct(maxNonNumericShare)}), e.g. "${example}"`;
+    throw new BadInputError(`${where}: ${issue}`, { value: example, details: [{ path: `${where}:${column}`, issue }] });
+  }
+  const labelled = labels.filter((label) => label !== null).length;
+  if (labelled === 0) {
+    const issue = `task "${task.name}": regression label column "${column}" has no numeric values`;
+    throw new BadInputError(`${table.source}: ${issue}`, { value: column, details: [{ path: `${table.source}:${column}`, issue }] });
+  }
+  return { labels, stats: { labelled } };
+}
+
+/** A finite number from a number cell or numeric text; null for anything else (booleans, words, NaN). */
+function parseNumber(value: RawValue): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'string' || value.trim() === '') return null;
+  const number = Number(value.trim());
+  return Number.isFinite(number) ? number : null;
+}
+
+function pct(share: number): string {
+  return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
+}
