@@ -16,4 +16,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // node:test's describe/it return promises that the runner itself awaits.
+    files: ['**/*.test.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': 'off' },
+  },
 );
