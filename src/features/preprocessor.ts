@@ -1,0 +1,241 @@
+import type { FeaturesConfig } from '../config/schema.ts';
+import { BadInputError } from '../errors/bad-input-error.ts';
+import type { InputIssue } from '../errors/bad-input-error.ts';
+import type { RawRow, RawValue } from '../data/labelled-row.ts';
+import { isMissing, parseBooleanWord, parseNumber, type ColumnKind } from './column-kind.ts';
+
+/** A numeric column: optional log1p for skewed non-negative data, median imputation, standard scaling. */
+export interface NumericColumn {
+  readonly name: string;
+  readonly kind: 'numeric';
+  readonly log1p: boolean;
+  readonly median: number;
+  readonly mean: number;
+  readonly std: number;
+  /** Whether a 0/1 "was missing" input follows the scaled value (only when training had missing cells). */
+  readonly missingIndicator: boolean;
+}
+
+/** A yes/no column: 1/0, missing imputed with the training share of yes. */
+export interface BooleanColumn {
+  readonly name: string;
+  readonly kind: 'boolean';
+  readonly trueShare: number;
+}
+
+/** A categorical column: one-hot over the vocabulary plus one out-of-vocabulary bucket (rare, unseen, missing). */
+export interface CategoricalColumn {
+  readonly name: string;
+  readonly kind: 'categorical';
+  readonly vocabulary: readonly string[];
+}
+
+export type PreprocessedColumn = NumericColumn | BooleanColumn | CategoricalColumn;
+
+/**
+ * The fitted preprocessor (saved as `preprocessor.json` with the model). One-hot rather than embeddings because the
+ * wasm backend cannot take the gradient of a gather.
+ */
+export interface Preprocessor {
+  readonly version: 1;
+  readonly columns: readonly PreprocessedColumn[];
+  /** Name of every model input, in order: `tenure`, `tenure__missing`, `Contract=Two year`, `Contract=__other__`. */
+  readonly inputNames: readonly string[];
+}
+
+/** A row to fit on, with its source line for error messages. */
+export interface FitRow {
+  readonly features: RawRow;
+  readonly line: number;
+}
+
+/** Where the training rows came from, for error messages (`telco.csv`). */
+export interface FitOptions {
+  readonly source?: string;
+}
+
+const otherBucket = '__other__';
+
+/**
+ * Fits a preprocessor on training rows: infers each column's kind, then imputation, scaling and vocabularies.
+ * A column whose cells are mostly numbers but more than `maxNonNumericShare` are not is an error naming the column
+ * and an example row; columns with no values at all are dropped.
+ */
+export function fitPreprocessor(
+  rows: readonly FitRow[],
+  featureColumns: readonly string[],
+  config: FeaturesConfig,
+  { source = 'data' }: FitOptions = {},
+): Preprocessor {
+  const columns: PreprocessedColumn[] = [];
+  for (const name of featureColumns) {
+    const present = rows.filter((row) => !isMissing(row.features[name]));
+    if (present.length === 0) continue;
+    const kind = inferColumnKind(name, present, config, source);
+    if (kind === 'numeric') columns.push(fitNumeric(name, rows, present.length < rows.length));
+    else if (kind === 'boolean') columns.push(fitBoolean(name, present));
+    else columns.push(fitCategorical(name, present, config));
+  }
+  return { version: 1, columns, inputNames: columns.flatMap(inputNamesOf) };
+}
+
+function inferColumnKind(name: string, present: readonly FitRow[], config: FeaturesConfig, source: string): ColumnKind {
+  if (present.every((row) => parseBooleanWord(row.features[name] as RawValue) !== undefined)) return 'boolean';
+  const nonNumeric = present.filter((row) => parseNumber(row.features[name] as RawValue) === undefined);
+  if (nonNumeric.length === 0) return 'numeric';
+  const share = nonNumeric.length / present.length;
+  if (share > 0.5) return 'categorical';
+  if (share > config.maxNonNumericShare) {
+    const example = nonNumeric[0] as FitRow;
+    throw new BadInputError(
+      `column "${name}" is numeric but ${nonNumeric.length} of ${present.length} cells (${(share * 100).toFixed(1)}%) are not numbers, ` +
+        `more than features.maxNonNumericShare=${config.maxNonNumericShare}; e.g. ${source}:${example.line} has ${JSON.stringify(example.features[name])}`,
+      { value: example.features[name], details: [{ path: `${source}:${example.line}:${name}`, issue: 'not a number' }] },
+    );
+  }
+  return 'numeric';
+}
+
+function fitNumeric(name: string, rows: readonly FitRow[], hasMissing: boolean): NumericColumn {
+  const values = rows.map((row) => parseNumber(row.features[name] as RawValue)).filter((v): v is number => v !== undefined);
+  const log1p = values.every((v) => v >= 0) && skewness(values) > 2;
+  const transformed = log1p ? values.map(Math.log1p) : values;
+  const median = quantile(transformed, 0.5);
+  // Mean and spread over all training rows after imputation, so a scaled imputed cell is exactly the median's.
+  const imputed = [...transformed, ...new Array<number>(rows.length - values.length).fill(median)];
+  const mean = imputed.reduce((s, v) => s + v, 0) / imputed.length;
+  const variance = imputed.reduce((s, v) => s + (v - mean) ** 2, 0) / imputed.length;
+  return { name, kind: 'numeric', log1p, median, mean, std: Math.sqrt(variance) || 1, missingIndicator: hasMissing };
+}
+
+function fitBoolean(name: string, present: readonly FitRow[]): BooleanColumn {
+  const trues = present.filter((row) => parseBooleanWord(row.features[name] as RawValue)).length;
+  return { name, kind: 'boolean', trueShare: trues / present.length };
+}
+
+function fitCategorical(name: string, present: readonly FitRow[], config: FeaturesConfig): CategoricalColumn {
+  const counts = new Map<string, number>();
+  for (const row of present) {
+    const key = String(row.features[name]).trim();
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const vocabulary = [...counts.entries()]
+    .filter(([, count]) => count >= config.minCategoryCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, config.maxCategories)
+    .map(([value]) => value);
+  return { name, kind: 'categorical', vocabulary };
+}
+
+function inputNamesOf(column: PreprocessedColumn): string[] {
+  switch (column.kind) {
+    case 'numeric':
+      return column.missingIndicator ? [column.name, `${column.name}__missing`] : [column.name];
+    case 'boolean':
+      return [column.name];
+    case 'categorical':
+      return [...column.vocabulary.map((v) => `${column.name}=${v}`), `${column.name}=${otherBucket}`];
+  }
+}
+
+/** Model input width: the number of floats per row. */
+export function inputWidth(preprocessor: Preprocessor): number {
+  return preprocessor.inputNames.length;
+}
+
+/**
+ * Checks request rows against the feature schema: a numeric column must get a number (or numeric text), a yes/no
+ * column a boolean or yes/no word, a categorical column a string, number or boolean. Missing or null is fine
+ * (imputed). Unknown keys are ignored. Paths read like `customers[3].tenure`.
+ */
+export function validateRows(preprocessor: Preprocessor, rows: readonly unknown[], pathPrefix = 'customers'): InputIssue[] {
+  const issues: InputIssue[] = [];
+  rows.forEach((row, index) => {
+    const path = `${pathPrefix}[${index}]`;
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      issues.push({ path, issue: 'must be an object of feature columns' });
+      return;
+    }
+    const record = row as Record<string, unknown>;
+    for (const column of preprocessor.columns) {
+      const value = record[column.name];
+      if (value === undefined || value === null) continue;
+      if (typeof value === 'object') {
+        issues.push({ path: `${path}.${column.name}`, issue: 'must be a scalar, not an object or array' });
+        continue;
+      }
+      const scalar = value as RawValue;
+      if (column.kind === 'numeric' && !isMissing(scalar) && parseNumber(scalar) === undefined) {
+        issues.push({ path: `${path}.${column.name}`, issue: `must be a number, got ${JSON.stringify(value)}` });
+      } else if (column.kind === 'boolean' && !isMissing(scalar) && parseBooleanWord(scalar) === undefined && parseNumber(scalar) !== 0 && parseNumber(scalar) !== 1) {
+        issues.push({ path: `${path}.${column.name}`, issue: `must be yes/no, true/false or 1/0, got ${JSON.stringify(value)}` });
+      }
+    }
+  });
+  return issues;
+}
+
+/**
+ * Encodes rows into one row-major matrix `[rows.length, inputWidth]`. Cells that cannot be parsed are treated as
+ * missing (callers that must reject them run `validateRows` first).
+ */
+export function transformRows(preprocessor: Preprocessor, rows: readonly RawRow[]): Float32Array {
+  const width = inputWidth(preprocessor);
+  const out = new Float32Array(rows.length * width);
+  rows.forEach((row, r) => writeRow(preprocessor, row, out, r * width));
+  return out;
+}
+
+function writeRow(preprocessor: Preprocessor, row: RawRow, out: Float32Array, offset: number): void {
+  let at = offset;
+  for (const column of preprocessor.columns) {
+    const value = row[column.name] ?? null;
+    switch (column.kind) {
+      case 'numeric': {
+        const parsed = isMissing(value) ? undefined : parseNumber(value);
+        const raw = parsed === undefined ? column.median : column.log1p ? Math.log1p(Math.max(parsed, 0)) : parsed;
+        // Clipped so one wild value in a request cannot saturate every unit.
+        out[at++] = Math.max(-10, Math.min(10, (raw - column.mean) / column.std));
+        if (column.missingIndicator) out[at++] = parsed === undefined ? 1 : 0;
+        break;
+      }
+      case 'boolean': {
+        const word = parseBooleanWord(value);
+        const number = parseNumber(value);
+        out[at++] = word !== undefined ? Number(word) : number === 0 || number === 1 ? number : column.trueShare;
+        break;
+      }
+      case 'categorical': {
+        const index = isMissing(value) ? -1 : column.vocabulary.indexOf(String(value).trim());
+        out[at + (index === -1 ? column.vocabulary.length : index)] = 1;
+        at += column.vocabulary.length + 1;
+        break;
+      }
+    }
+  }
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  const a = sorted[low] as number;
+  const b = sorted[high] as number;
+  return a + (b - a) * (position - low);
+}
+
+function skewness(values: readonly number[]): number {
+  const n = values.length;
+  if (n < 3) return 0;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  let m2 = 0;
+  let m3 = 0;
+  for (const v of values) {
+    m2 += (v - mean) ** 2;
+    m3 += (v - mean) ** 3;
+  }
+  m2 /= n;
+  m3 /= n;
+  return m2 === 0 ? 0 : m3 / m2 ** 1.5;
+}

@@ -1,0 +1,49 @@
+import type { ModelConfig } from '../config/schema.ts';
+import type { ColumnKind } from '../features/column-kind.ts';
+import type { Preprocessor } from '../features/preprocessor.ts';
+import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { TaskScoringRule } from '../train/train-candidate.ts';
+import type { EpochRecord } from '../train/train-network.ts';
+import type { BackendName } from './backend.ts';
+
+/** One input column as the API and `score` accept it. */
+export interface FeatureField {
+  readonly name: string;
+  readonly kind: ColumnKind;
+  /** Known categories (others fall into the out-of-vocabulary bucket). */
+  readonly categories?: readonly string[];
+}
+
+/** `models/<id>/card.json`: what the model is, how it was trained and how it scored. Written last (the marker). */
+export interface ModelCard {
+  readonly modelId: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly datasetId: string;
+  /** Column that identifies a customer in input rows; null when rows are identified by position. */
+  readonly idColumn: string | null;
+  readonly backend: BackendName;
+  readonly tasks: readonly TaskScoringRule[];
+  readonly features: readonly FeatureField[];
+  readonly training: {
+    readonly params: ModelConfig;
+    readonly epochsRun: number;
+    readonly bestEpoch: number;
+    readonly stoppedEarly: boolean;
+    readonly seconds: number;
+    readonly samplesPerSecond: number;
+  };
+  readonly metrics: ModelMetrics;
+}
+
+/** `models/<id>/metrics.json`: the metrics plus the learning curve. */
+export interface ModelMetricsFile extends ModelMetrics {
+  readonly history: readonly EpochRecord[];
+}
+
+/** The feature schema of a fitted preprocessor, for the card and the API. */
+export function describeFeatures(preprocessor: Preprocessor): FeatureField[] {
+  return preprocessor.columns.map((column) =>
+    column.kind === 'categorical' ? { name: column.name, kind: column.kind, categories: column.vocabulary } : { name: column.name, kind: column.kind },
+  );
+}

@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import { createSeededRandom, type SeededRandom } from '../random/seeded-random.ts';
+
+/** Arguments of {@link SeededDropout}. */
+export interface SeededDropoutArgs {
+  /** Share of units zeroed during training, in [0, 1). */
+  readonly rate: number;
+  /** Seed of the stream of per-call seeds: the same seed gives the same masks in the same order. */
+  readonly seed: number;
+  readonly name?: string;
+}
+
+/**
+ * Inverted dropout whose masks come from a seeded stream, so training is reproducible. tfjs' own `dropout` with a
+ * `seed` reuses one mask for every batch, and without one it is not reproducible. Used only in the training graph
+ * (the serving graph has no dropout), so it is never serialised. Input/output: `[batch, units]`.
+ */
+export class SeededDropout extends tf.layers.Layer {
+  static readonly className = 'TandemSeededDropout';
+  private readonly rate: number;
+  private readonly random: SeededRandom;
+
+  constructor({ rate, seed, name }: SeededDropoutArgs) {
+    super(name === undefined ? {} : { name });
+    this.rate = rate;
+    this.random = createSeededRandom(seed);
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    const input = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+    if (this.rate === 0) return input;
+    return tf.tidy(() => {
+      const keep = tf.randomUniform(input.shape, 0, 1, 'float32', this.random.int(2 ** 31)).greaterEqual(this.rate);
+      return input.mul(keep.cast('float32')).div(1 - this.rate);
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return { ...super.getConfig(), rate: this.rate };
+  }
+}

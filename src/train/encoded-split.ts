@@ -1,0 +1,44 @@
+import type { LabelledRow } from '../data/labelled-row.ts';
+import { transformRows, inputWidth, type Preprocessor } from '../features/preprocessor.ts';
+
+/** One split as the network consumes it. */
+export interface EncodedSplit {
+  readonly rows: number;
+  readonly width: number;
+  /** Row-major `[rows, width]`. */
+  readonly x: Float32Array;
+  /** Per task `[rows]`: the label in label units, NaN where the row carries no label. */
+  readonly labels: Readonly<Record<string, Float32Array>>;
+  readonly ids: readonly string[];
+}
+
+/** Encodes labelled rows with a fitted preprocessor. */
+export function encodeSplit(rows: readonly LabelledRow[], preprocessor: Preprocessor, taskNames: readonly string[]): EncodedSplit {
+  const labels: Record<string, Float32Array> = {};
+  for (const task of taskNames) {
+    labels[task] = Float32Array.from(rows, (row) => row.labels[task] ?? Number.NaN);
+  }
+  return {
+    rows: rows.length,
+    width: inputWidth(preprocessor),
+    x: transformRows(preprocessor, rows.map((row) => row.features)),
+    labels,
+    ids: rows.map((row) => row.id),
+  };
+}
+
+/** The labelled entries of a task: `{predictions, labels}` restricted to rows with a label. */
+export function selectLabelled(predictions: Float32Array, labels: Float32Array): { predictions: Float32Array; labels: Float32Array } {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i] as number)) count++;
+  const outPredictions = new Float32Array(count);
+  const outLabels = new Float32Array(count);
+  let at = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i] as number;
+    if (Number.isNaN(label)) continue;
+    outPredictions[at] = predictions[i] as number;
+    outLabels[at++] = label;
+  }
+  return { predictions: outPredictions, labels: outLabels };
+}

@@ -1,0 +1,44 @@
+import { computeCombinedScore } from '../metrics/combined-score.ts';
+import type { SplitMetrics } from '../metrics/evaluation.ts';
+import { evaluateBinaryTask, evaluateRegressionTask, type TaskMetrics } from '../metrics/task-metrics.ts';
+import { chooseF1Threshold } from '../metrics/threshold-metrics.ts';
+import { selectLabelled, type EncodedSplit } from './encoded-split.ts';
+import type { TrainTask } from './train-task.ts';
+
+/** Per binary task, the F1-maximising threshold on these (validation) predictions. */
+export function chooseThresholds(
+  predictions: Readonly<Record<string, Float32Array>>,
+  split: EncodedSplit,
+  tasks: readonly TrainTask[],
+): Record<string, number> {
+  const thresholds: Record<string, number> = {};
+  for (const task of tasks) {
+    if (task.type !== 'binary') continue;
+    const labelled = selectLabelled(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array);
+    thresholds[task.name] = chooseF1Threshold(labelled.predictions, labelled.labels);
+  }
+  return thresholds;
+}
+
+/**
+ * SPEC §5 metrics of every task on one split, and the combined score over the non-auxiliary tasks with the
+ * selection weights. `deltaM` is left null: it needs the search's `single` baseline.
+ */
+export function evaluatePredictions(
+  predictions: Readonly<Record<string, Float32Array>>,
+  split: EncodedSplit,
+  tasks: readonly TrainTask[],
+  thresholds: Readonly<Record<string, number>>,
+  selectionWeights: Readonly<Record<string, number>>,
+): SplitMetrics {
+  const metrics: Record<string, TaskMetrics> = {};
+  for (const task of tasks) {
+    const labelled = selectLabelled(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array);
+    metrics[task.name] =
+      task.type === 'binary'
+        ? evaluateBinaryTask(labelled.predictions, labelled.labels, thresholds[task.name] ?? 0.5)
+        : evaluateRegressionTask(labelled.predictions, labelled.labels, task.positiveAbove ?? 0);
+  }
+  const selected = Object.fromEntries(tasks.filter((task) => !task.auxiliary).map((task) => [task.name, metrics[task.name] as TaskMetrics]));
+  return { tasks: metrics, combinedScore: computeCombinedScore(selected, selectionWeights), deltaM: null };
+}

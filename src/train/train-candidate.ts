@@ -1,0 +1,124 @@
+import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
+import type { DatasetSplits } from '../data/labelled-row.ts';
+import { fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
+import type { ModelMetrics } from '../metrics/evaluation.ts';
+import { computeDecileEdges } from '../metrics/decile.ts';
+import { buildNetwork, type MultiTaskNetwork, type TargetScale } from '../model/build-network.ts';
+import { encodeSplit, selectLabelled, type EncodedSplit } from './encoded-split.ts';
+import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
+import { predictNetwork } from './predict-network.ts';
+import { trainNetwork, type EpochRecord, type TrainNetworkResult } from './train-network.ts';
+import { resolveTrainTasks, type TrainTask } from './train-task.ts';
+
+/** How the served model turns a task's output into a decision and a decile. */
+export interface TaskScoringRule {
+  readonly name: string;
+  readonly type: TaskSpec['type'];
+  readonly auxiliary: boolean;
+  /** Binary: probability ≥ threshold (chosen on validation for F1). Regression: prediction > threshold (positiveAbove). */
+  readonly threshold: number;
+  /** 9 ascending cut points of the held-out score distribution; decile 10 is the top tenth. */
+  readonly decileEdges: readonly number[];
+}
+
+/** Arguments of {@link trainCandidate}. */
+export interface TrainCandidateArgs {
+  readonly splits: DatasetSplits;
+  readonly featureColumns: readonly string[];
+  readonly tasks: readonly TaskSpec[];
+  readonly params: ModelConfig;
+  readonly features: FeaturesConfig;
+  readonly selection: SelectionConfig;
+  /** For error messages about the data (`telco.csv`). */
+  readonly source?: string;
+  readonly onEpoch?: (record: EpochRecord) => void;
+}
+
+/** A trained candidate, ready to be saved. The caller disposes `network` (both graphs share the weights). */
+export interface TrainedCandidate {
+  readonly network: MultiTaskNetwork;
+  readonly preprocessor: Preprocessor;
+  readonly targetScales: Readonly<Record<string, TargetScale>>;
+  readonly tasks: readonly TrainTask[];
+  readonly scoring: readonly TaskScoringRule[];
+  readonly metrics: ModelMetrics;
+  readonly training: Omit<TrainNetworkResult, 'history'> & { readonly history: readonly EpochRecord[]; readonly seconds: number };
+}
+
+/**
+ * One candidate end to end on in-memory splits: fit the preprocessor on train, encode, train with early stopping
+ * on the validation combined score, choose thresholds on validation, then measure validation and test (SPEC §5).
+ */
+export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedCandidate> {
+  const started = performance.now();
+  const { splits, featureColumns, params, selection } = args;
+  const preprocessor = fitPreprocessor(splits.train, featureColumns, args.features, args.source === undefined ? {} : { source: args.source });
+  const taskNames = args.tasks.map((task) => task.name);
+  const train = encodeSplit(splits.train, preprocessor, taskNames);
+  const validation = encodeSplit(splits.validation, preprocessor, taskNames);
+  const test = encodeSplit(splits.test, preprocessor, taskNames);
+  const tasks = resolveTrainTasks(args.tasks, params.taskWeights, train.labels);
+  const targetScales = computeTargetScales(tasks, train);
+  const network = buildNetwork({ inputWidth: train.width, tasks, params, targetScales });
+  try {
+    const result = await trainNetwork({
+      network,
+      train,
+      validation,
+      tasks,
+      params,
+      targetScales,
+      scoreValidation: (predictions) =>
+        evaluatePredictions(predictions, validation, tasks, chooseThresholds(predictions, validation, tasks), selection.weights).combinedScore,
+      ...(args.onEpoch === undefined ? {} : { onEpoch: args.onEpoch }),
+    });
+    const predict = (split: EncodedSplit): Promise<Record<string, Float32Array>> => predictNetwork(network.serving, split.x, split.rows, split.width, network.outputNames);
+    const validationPredictions = await predict(validation);
+    const testPredictions = await predict(test);
+    const thresholds = chooseThresholds(validationPredictions, validation, tasks);
+    const metrics: ModelMetrics = {
+      validation: evaluatePredictions(validationPredictions, validation, tasks, thresholds, selection.weights),
+      test: evaluatePredictions(testPredictions, test, tasks, thresholds, selection.weights),
+    };
+    const scoring = tasks.map((task) => ({
+      name: task.name,
+      type: task.type,
+      auxiliary: task.auxiliary,
+      threshold: task.type === 'binary' ? (thresholds[task.name] ?? 0.5) : (task.positiveAbove ?? 0),
+      decileEdges: computeDecileEdges(concat(validationPredictions[task.name] as Float32Array, testPredictions[task.name] as Float32Array)),
+    }));
+    return {
+      network,
+      preprocessor,
+      targetScales,
+      tasks,
+      scoring,
+      metrics,
+      training: { ...result, seconds: (performance.now() - started) / 1000 },
+    };
+  } catch (error) {
+    network.training.dispose();
+    network.serving.dispose();
+    throw error;
+  }
+}
+
+/** Mean and spread of each regression task's training labels. */
+function computeTargetScales(tasks: readonly TrainTask[], train: EncodedSplit): Record<string, TargetScale> {
+  const scales: Record<string, TargetScale> = {};
+  for (const task of tasks) {
+    if (task.type !== 'regression') continue;
+    const { labels } = selectLabelled(train.labels[task.name] as Float32Array, train.labels[task.name] as Float32Array);
+    const mean = labels.reduce((s, v) => s + v, 0) / Math.max(labels.length, 1);
+    const variance = labels.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(labels.length, 1);
+    scales[task.name] = { mean, std: Math.sqrt(variance) || 1 };
+  }
+  return scales;
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

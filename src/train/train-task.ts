@@ -1,0 +1,37 @@
+import type { TaskSpec } from '../config/schema.ts';
+import type { TaskLossName } from '../model/task-loss.ts';
+
+/** A task as training sees it: config plus the resolved loss, loss weight λ and decision cut for regression. */
+export interface TrainTask {
+  readonly name: string;
+  readonly type: TaskSpec['type'];
+  readonly loss: TaskLossName;
+  /** λ in Σ λ_k L_k. */
+  readonly weight: number;
+  readonly auxiliary: boolean;
+  /** Regression: label > positiveAbove is the "positive" event for auc/f1 and decisions. */
+  readonly positiveAbove?: number;
+}
+
+/** Resolves losses, fixed task weights (default 1) and the regression cut (default: median training label). */
+export function resolveTrainTasks(
+  tasks: readonly TaskSpec[],
+  taskWeights: Readonly<Record<string, number>>,
+  trainLabels: Readonly<Record<string, Float32Array>>,
+): TrainTask[] {
+  return tasks.map((task) => ({
+    name: task.name,
+    type: task.type,
+    loss: task.loss ?? (task.type === 'binary' ? 'bce' : 'mse'),
+    weight: taskWeights[task.name] ?? 1,
+    auxiliary: task.auxiliary,
+    ...(task.type === 'regression' ? { positiveAbove: task.label.positiveAbove ?? medianOfLabelled(trainLabels[task.name]) } : {}),
+  }));
+}
+
+function medianOfLabelled(labels: Float32Array | undefined): number {
+  const values = Array.from(labels ?? [], Number).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (values.length === 0) return 0;
+  const mid = Math.floor(values.length / 2);
+  return values.length % 2 === 1 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+}
