@@ -12,8 +12,8 @@ import type { EpochRecord } from './train-network.ts';
 export interface TrainAndSaveArgs {
   readonly store: BlobStore;
   readonly datasetId: string;
-  /** Model name prefix of the id (the config's `name`). */
-  readonly name: string;
+  /** Model name prefix of the id (the config's `name`). @default the dataset's name */
+  readonly name?: string;
   readonly params: ModelConfig;
   readonly features: FeaturesConfig;
   readonly selection: SelectionConfig;
@@ -54,11 +54,12 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
     ...(args.onEpoch === undefined ? {} : { onEpoch: args.onEpoch }),
   });
   try {
-    const modelId = args.modelId ?? createModelId(args.name, now());
+    const name = args.name ?? manifest.name;
+    const modelId = args.modelId ?? createModelId(name, now());
     const { training } = candidate;
     const card: ModelCard = {
       modelId,
-      name: args.name,
+      name,
       createdAt: now().toISOString(),
       datasetId: manifest.datasetId,
       idColumn: manifest.idColumn,

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { readTable } from '../../src/data/read-table.ts';
+import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import { validateRows } from '../../src/features/preprocessor.ts';
+import { selectBackend } from '../../src/model/backend.ts';
+import { loadModel } from '../../src/model/model-artifacts.ts';
+import { scoreRows } from '../../src/serve/score-rows.ts';
+import { writeScores } from '../../src/serve/write-scores.ts';
+import type { Command } from '../command.ts';
+
+/** `tandem score`: batch scoring of a file with a saved model. */
+export const scoreCommand: Command = {
+  name: 'score',
+  summary: 'batch-score a CSV or JSONL file with a model: id, per task score/decision/decile, segment',
+  help: 'Example: npm run --silent tandem -- score --model champion --input customers.csv --out scores.csv',
+  flags: {
+    model: { type: 'string', valueName: 'ID|champion|PATH', description: 'the model (default: champion)' },
+    input: { type: 'string', valueName: 'FILE', description: 'rows to score (.csv or .jsonl); label columns are ignored' },
+    out: { type: 'string', valueName: 'FILE', description: 'where to write the scores (.csv or .jsonl)' },
+    cutoff: { type: 'string', valueName: 'DATE', description: 'events mode: feature cutoff (with --raw)' },
+  },
+  async run(context) {
+    if (context.flags.raw !== undefined) throw new BadInputError('events mode (--raw) is not available yet: score a feature table with --input', { value: '--raw' });
+    const input = context.flags.input ?? context.flags.data;
+    const out = context.flags.out;
+    if (typeof input !== 'string') throw new BadInputError('score needs --input FILE', { value: '--input' });
+    if (typeof out !== 'string') throw new BadInputError('score needs --out FILE', { value: '--out' });
+    const store = await context.store();
+    await selectBackend(context.env.backend);
+    const model = await loadModel(store, typeof context.flags.model === 'string' ? context.flags.model : 'champion');
+    try {
+      const table = await readTable(input);
+      const issues = validateRows(model.preprocessor, table.rows, 'row');
+      if (issues.length > 0) {
+        // Re-address `row[i].column` as file:line:column, which is what a person fixes.
+        const details = issues.map((issue) => {
+          const match = /^row\[(\d+)\]\.?(.*)$/.exec(issue.path);
+          const line = match === null ? undefined : table.lines[Number(match[1])];
+          return { path: `${path.basename(input)}:${line ?? '?'}:${match?.[2] ?? ''}`, issue: issue.issue };
+        });
+        const first = details[0] as { path: string; issue: string };
+        throw new BadInputError(`${input}: ${details.length} invalid cell(s); first at ${first.path}: ${first.issue}`, { details, value: input });
+      }
+      const predictions = await scoreRows(model, table.rows);
+      const served = model.card.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
+      await writeScores(out, predictions, served);
+      return {
+        json: { rows: predictions.length, out, modelId: model.modelId },
+        text: `scored ${predictions.length} rows with ${model.modelId} → ${out}`,
+      };
+    } finally {
+      model.network.dispose();
+    }
+  },
+};

@@ -1,0 +1,61 @@
+import { featuresSchema, modelSchema, selectionSchema } from '../../src/config/schema.ts';
+import { ingestTable } from '../../src/data/ingest-table.ts';
+import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import { selectBackend } from '../../src/model/backend.ts';
+import { trainAndSaveModel } from '../../src/train/train-and-save.ts';
+import type { Command } from '../command.ts';
+import { formatSplitMetrics } from '../format-metrics.ts';
+import { modelFlags, resolveModelParams } from '../model-flags.ts';
+import { createEpochReporter } from '../progress.ts';
+
+/** `tandem train`: one candidate model, saved to the store. */
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train one multi-task model on a dataset (or straight from --config) and save it to the store',
+  help: [
+    'Without --dataset, the config\'s data is ingested first (a no-op when already ingested).',
+    'Model flags override the config\'s "model" section. Example:',
+    '  npm run --silent tandem -- train --config examples/telco.config.json --arch single --epochs 20',
+  ].join('\n'),
+  flags: {
+    dataset: { type: 'string', valueName: 'ID', description: 'a dataset id from `tandem ingest`' },
+    ...modelFlags,
+  },
+  async run(context) {
+    const config = await context.optionalConfig();
+    const datasetFlag = context.flags.dataset;
+    if (config === undefined && typeof datasetFlag !== 'string') {
+      throw new BadInputError('train needs --dataset ID or a config (--config FILE)', { value: '--dataset' });
+    }
+    const store = await context.store();
+    const backend = await selectBackend(context.env.backend);
+    const params = resolveModelParams(config?.model ?? modelSchema.parse({}), context.flags);
+    let datasetId: string;
+    if (typeof datasetFlag === 'string') {
+      datasetId = datasetFlag;
+    } else {
+      const dataPath = typeof context.flags.data === 'string' ? context.flags.data : undefined;
+      datasetId = (await ingestTable(config!, store, dataPath === undefined ? {} : { dataPath })).manifest.datasetId;
+    }
+    context.log(`training ${params.arch} on ${datasetId} with the ${backend} backend`);
+    const reporter = createEpochReporter(context, params.epochs);
+    const result = await trainAndSaveModel({
+      store,
+      datasetId,
+      ...(config === undefined ? {} : { name: config.name }),
+      params,
+      features: config?.features ?? featuresSchema.parse({}),
+      selection: config?.selection ?? selectionSchema.parse({}),
+      backend,
+      onEpoch: reporter.onEpoch,
+    }).finally(reporter.done);
+    const text = [
+      `model ${result.modelId} (${backend}, best epoch ${result.bestEpoch} of ${result.epochsRun}, ${result.seconds.toFixed(1)}s)`,
+      `saved to ${result.modelUri}`,
+      formatSplitMetrics('validation', result.metrics.validation),
+      formatSplitMetrics('test', result.metrics.test),
+      `promote it with: npm run --silent tandem -- promote --model ${result.modelId}`,
+    ].join('\n');
+    return { json: result, text };
+  },
+};

@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config/load-config.ts';
+import { readEnvironment, type TandemEnvironment } from '../src/config/environment.ts';
+import type { TandemConfig } from '../src/config/schema.ts';
+import { BadInputError } from '../src/errors/bad-input-error.ts';
+import { TandemError } from '../src/errors/tandem-error.ts';
+import type { BlobStore } from '../src/store/blob-store.ts';
+import { openStore } from '../src/store/open-store.ts';
+import type { Command, CommandContext, Flags } from './command.ts';
+import { commands } from './commands/index.ts';
+import { globalFlags } from './global-flags.ts';
+import { commandHelp, mainHelp } from './help-text.ts';
+
+/** Where the CLI writes; injectable so tests can run commands in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly interactive: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  /** Resolves when the process should stop (signals); commands that serve wait on it. */
+  readonly stopped: Promise<void>;
+}
+
+/** Runs one CLI invocation and returns its exit status (0 ok, 1 failed, 2 bad usage or input). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
+    io.stdout(topic === undefined ? mainHelp(commands) : commandHelp(topic));
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr(`error: unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}\n`);
+    return 2;
+  }
+  try {
+    const flags = parseFlags(command, rest);
+    if (flags.help === true) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    const context = createContext(flags, io, readEnvironmentOrThrow(io.env));
+    const result = await command.run(context);
+    io.stdout(flags.json === true ? `${JSON.stringify(result.json)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    return 0;
+  } catch (error) {
+    io.stderr(describeError(error, io.env.TANDEM_DEBUG === '1'));
+    return error instanceof TandemError ? error.exitCode : 1;
+  }
+}
+
+function parseFlags(command: Command, args: readonly string[]): Flags {
+  const all = { ...globalFlags, ...command.flags };
+  const options = Object.fromEntries(
+    Object.entries(all).map(([flag, spec]) => [flag, spec.short === undefined ? { type: spec.type } : { type: spec.type, short: spec.short }]),
+  );
+  try {
+    const { values, positionals } = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    if (positionals.length > 0) throw new BadInputError(`unexpected argument "${positionals[0]}" for "${command.name}"; see tandem ${command.name} --help`, { value: positionals[0] });
+    return values as Flags;
+  } catch (error) {
+    if (error instanceof TandemError) throw error;
+    throw new BadInputError(`${(error as Error).message.replace(/\. To specify.*$/s, '')} (tandem ${command.name} --help lists the flags)`, { cause: error });
+  }
+}
+
+function readEnvironmentOrThrow(env: NodeJS.ProcessEnv): TandemEnvironment {
+  try {
+    return readEnvironment(env);
+  } catch (error) {
+    throw new BadInputError((error as Error).message, { cause: error });
+  }
+}
+
+function createContext(flags: Flags, io: CliIo, env: TandemEnvironment): CommandContext {
+  let configPromise: Promise<TandemConfig | undefined> | undefined;
+  let storePromise: Promise<BlobStore> | undefined;
+  const configFile = typeof flags.config === 'string' ? flags.config : existsSync('tandem.config.json') ? 'tandem.config.json' : undefined;
+  const optionalConfig = (): Promise<TandemConfig | undefined> => {
+    configPromise ??= configFile === undefined ? Promise.resolve(undefined) : loadConfig(configFile).then((loaded) => loaded.config);
+    return configPromise;
+  };
+  return {
+    env,
+    json: flags.json === true,
+    flags,
+    interactive: io.interactive,
+    log: (message) => io.stderr(`${message}\n`),
+    writeProgress: (text) => io.stderr(text),
+    optionalConfig,
+    requireConfig: async () => {
+      const config = await optionalConfig();
+      if (config === undefined) throw new BadInputError('no config: pass --config FILE or create tandem.config.json (see examples/)', { value: '--config' });
+      return config;
+    },
+    store: () => {
+      storePromise ??= optionalConfig().then((config) => {
+        const uri = typeof flags.store === 'string' ? flags.store : (config?.store ?? 'file://.tandem');
+        return openStore(uri, { s3ClientConfig: env.s3ClientConfig });
+      });
+      return storePromise;
+    },
+    stopped: io.stopped,
+  };
+}
+
+function describeError(error: unknown, debug: boolean): string {
+  if (error instanceof BadInputError) {
+    const details = error.details.length > 1 ? error.details.map((d) => `  ${d.path}: ${d.issue}\n`).join('') : '';
+    return `error: ${error.message}\n${details}`;
+  }
+  if (error instanceof TandemError) return `error: ${error.message}\n${debug && error.stack ? `${error.stack}\n` : ''}`;
+  const message = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+  return `error: ${message}\n(set TANDEM_DEBUG=1 for the stack trace)\n`;
+}

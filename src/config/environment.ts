@@ -1,0 +1,29 @@
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+
+/** Settings Tandem takes from the environment; read once at the edge (CLI, Lambda, container) and passed down. */
+export interface TandemEnvironment {
+  /** `TANDEM_BACKEND`: force a TensorFlow.js backend (tensorflow|wasm|cpu). */
+  readonly backend: string | undefined;
+  /** `TANDEM_API_KEYS`: comma-separated keys; when non-empty, the API requires `x-api-key`. */
+  readonly apiKeys: readonly string[];
+  /** `PORT`: the API port (default 8787). */
+  readonly port: number;
+  /** `TANDEM_S3_ENDPOINT` (or `AWS_ENDPOINT_URL_S3`): an S3-compatible endpoint for `s3://` stores. */
+  readonly s3ClientConfig: S3ClientConfig;
+}
+
+/** Reads Tandem's environment variables; a malformed `PORT` is named in the error. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): TandemEnvironment {
+  const port = env.PORT === undefined || env.PORT === '' ? 8787 : Number(env.PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0..65535, got "${env.PORT}"`);
+  const endpoint = env.TANDEM_S3_ENDPOINT ?? env.AWS_ENDPOINT_URL_S3;
+  return {
+    backend: env.TANDEM_BACKEND === '' ? undefined : env.TANDEM_BACKEND,
+    apiKeys: (env.TANDEM_API_KEYS ?? '')
+      .split(',')
+      .map((key) => key.trim())
+      .filter((key) => key !== ''),
+    port,
+    s3ClientConfig: endpoint === undefined || endpoint === '' ? {} : { endpoint, forcePathStyle: true },
+  };
+}
