@@ -49,7 +49,8 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
   const { network, train, validation, tasks, params, targetScales, scoreValidation, onEpoch } = args;
   const optimizer = tf.train.adam(params.learningRate);
   const variables = network.training.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const kernels = network.training.trainableWeights.filter((weight) => weight.name.endsWith('kernel')).map((weight) => weight.read());
+  // tfjs makes variable names unique per process (`.../kernel_3`), so match the suffix loosely.
+  const kernels = network.training.trainableWeights.filter((weight) => /\/kernel(_\d+)?$/.test(weight.name)).map((weight) => weight.read());
   const random = createSeededRandom(params.seed);
   const order = Array.from({ length: train.rows }, (_, i) => i);
   const history: EpochRecord[] = [];
@@ -82,7 +83,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
                 const taskLoss = computeMaskedTaskLoss(task.loss, output, tf.tensor1d(target.y), tf.tensor1d(target.mask));
                 total = total.add(taskLoss.mul(task.weight));
               });
-              if (params.l2 > 0) total = total.add(tf.addN(kernels.map((w) => w.square().sum())).mul(params.l2));
+              if (params.l2 > 0 && kernels.length > 0) total = total.add(tf.addN(kernels.map((w) => w.square().sum())).mul(params.l2));
               return total;
             }),
           true,
