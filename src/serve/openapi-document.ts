@@ -1,0 +1,230 @@
+import { z } from 'zod';
+import type { RawRow } from '../data/labelled-row.ts';
+import type { LoadedModel } from '../model/model-artifacts.ts';
+import type { FeatureField } from '../model/model-card.ts';
+
+/** `{"error":{code, message, details}}`, the body of every error response. */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('Stable code: invalid_json, invalid_request, invalid_rows, unauthorized, not_found, payload_too_large, model_unavailable, internal.'),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string().describe('Where: body, customers, customers[1].tenure'), issue: z.string() })),
+    }),
+  })
+  .describe('Error response.');
+
+/** One customer's scores, as `tandem score` writes them. */
+export const predictionSchema = z.object({
+  id: z.string().describe("The row's id column value, else its 1-based position in the request."),
+  scores: z.record(z.string(), z.number()).describe('Per task: probability (binary) or value in label units (regression).'),
+  decisions: z.record(z.string(), z.boolean()).describe('Per task: score at or above the threshold chosen on validation.'),
+  deciles: z.record(z.string(), z.number().int().min(1).max(10)).describe('Per task: 1..10, 10 the top tenth of held-out scores.'),
+  segment: z.string().describe('Tasks with a positive decision joined by +, or none.'),
+});
+
+/** `POST /v1/predict` response. */
+export const predictResponseSchema = z.object({ modelId: z.string(), predictions: z.array(predictionSchema) });
+
+/** One reason code. */
+export const featureAttributionSchema = z.object({
+  feature: z.string(),
+  value: z.union([z.string(), z.number(), z.boolean(), z.null()]).describe('The value sent (null when missing).'),
+  contribution: z.number().describe('score − score with this feature imputed as missing.'),
+});
+
+/** `POST /v1/explain` response. */
+export const explainResponseSchema = z.object({
+  modelId: z.string(),
+  explanations: z.array(
+    z.object({
+      id: z.string(),
+      tasks: z.record(z.string(), z.array(featureAttributionSchema)).describe('Per task: the top 5 features by |contribution|.'),
+    }),
+  ),
+});
+
+/** `GET /healthz` response. */
+export const healthSchema = z.object({ status: z.literal('ok'), modelId: z.string().nullable().describe('null while no model is loaded.') });
+
+/** `GET /v1/model` response: the model card (documented fields; the card may carry more). */
+export const modelCardSchema = z.looseObject({
+  modelId: z.string(),
+  name: z.string(),
+  createdAt: z.string(),
+  datasetId: z.string(),
+  idColumn: z.string().nullable(),
+  backend: z.string(),
+  tasks: z.array(z.looseObject({ name: z.string(), type: z.string(), threshold: z.number(), decileEdges: z.array(z.number()) })),
+  features: z.array(z.looseObject({ name: z.string(), kind: z.enum(['numeric', 'boolean', 'categorical']), categories: z.array(z.string()).optional() })),
+  training: z.looseObject({}),
+  metrics: z.looseObject({ validation: z.looseObject({}), test: z.looseObject({}) }),
+});
+
+const anyScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+function featureValueSchema(field: FeatureField): z.ZodType {
+  switch (field.kind) {
+    case 'numeric':
+      return z.union([z.number(), z.string(), z.null()]).describe('Numeric: a number or numeric text; missing or null is imputed.');
+    case 'boolean':
+      return z.union([z.boolean(), z.string(), z.number(), z.null()]).describe('Yes/no: true/false, yes/no or 1/0; missing is imputed.');
+    case 'categorical':
+      return anyScalar.describe(`Categorical; known values: ${(field.categories ?? []).map((c) => JSON.stringify(c)).join(', ')}; others share one bucket.`);
+  }
+}
+
+/**
+ * The schema of one request row: the model's feature columns (all optional, missing values are imputed) and its id
+ * column; other keys are ignored. Without a model, any object of scalars.
+ */
+export function customerSchema(model?: LoadedModel): z.ZodType {
+  if (model === undefined) return z.record(z.string(), z.unknown()).describe('Feature columns of the served model (see GET /v1/model).');
+  const shape: Record<string, z.ZodType> = {};
+  if (model.card.idColumn !== null) shape[model.card.idColumn] = z.union([z.string(), z.number()]).optional().describe('Customer id, echoed as "id".');
+  for (const field of model.card.features) shape[field.name] = featureValueSchema(field).optional();
+  return z.looseObject(shape).describe(`One customer's feature columns for model ${model.modelId}; other keys are ignored.`);
+}
+
+/** A plausible request row for a model: medians, the most frequent category, the commoner yes/no answer. */
+export function exampleCustomer(model: LoadedModel): RawRow {
+  const row: RawRow = {};
+  if (model.card.idColumn !== null) row[model.card.idColumn] = 'C-0001';
+  for (const column of model.preprocessor.columns) {
+    if (column.kind === 'numeric') {
+      const median = column.log1p ? Math.expm1(column.median) : column.median;
+      row[column.name] = Math.round(median * 100) / 100;
+    } else if (column.kind === 'boolean') {
+      row[column.name] = column.trueShare >= 0.5;
+    } else if (column.vocabulary[0] !== undefined) {
+      row[column.name] = column.vocabulary[0];
+    }
+  }
+  return row;
+}
+
+/** What the OpenAPI document describes. */
+export interface OpenApiDocumentOptions {
+  /** The model served now: its feature columns become the request schema. Absent while none is loaded. */
+  readonly model?: LoadedModel;
+  readonly maxRows: number;
+  readonly maxBodyBytes: number;
+  /** Whether routes other than /healthz need `x-api-key`. */
+  readonly apiKeyRequired: boolean;
+}
+
+/** An OpenAPI 3.1 document, as plain JSON. */
+export type OpenApiDocument = Record<string, unknown>;
+
+const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+const jsonContent = (name: string): { content: { 'application/json': { schema: { $ref: string } } } } => ({
+  content: { 'application/json': { schema: ref(name) } },
+});
+
+/**
+ * The OpenAPI 3.1 document of the API: every route with its request and response schemas (JSON Schema 2020-12
+ * generated from the zod schemas above, so the document and the tests check the same shapes). The customer row
+ * schema lists the served model's feature columns.
+ */
+export function buildOpenApiDocument({ model, maxRows, maxBodyBytes, apiKeyRequired }: OpenApiDocumentOptions): OpenApiDocument {
+  const registry = z.registry<{ id: string }>();
+  const customer = customerSchema(model);
+  registry.add(customer, { id: 'Customer' });
+  registry.add(
+    z.object({ customers: z.array(customer).min(1).max(maxRows) }).describe(`1 to ${maxRows} customers; at most ${maxBodyBytes} bytes of JSON.`),
+    { id: 'CustomersRequest' },
+  );
+  registry.add(predictResponseSchema, { id: 'PredictResponse' });
+  registry.add(explainResponseSchema, { id: 'ExplainResponse' });
+  registry.add(healthSchema, { id: 'Health' });
+  registry.add(modelCardSchema, { id: 'ModelCard' });
+  registry.add(errorBodySchema, { id: 'Error' });
+  const generated = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}`, unrepresentable: 'any' }).schemas;
+  // Component schemas are embedded in the document: their own $schema/$id would only confuse readers.
+  const schemas = Object.fromEntries(
+    Object.entries(generated).map(([name, schema]) => {
+      const { $schema: _schema, $id: _id, ...rest } = schema as Record<string, unknown>;
+      return [name, rest];
+    }),
+  );
+
+  const error = (description: string): Record<string, unknown> => ({ description, ...jsonContent('Error') });
+  const commonErrors = {
+    ...(apiKeyRequired ? { 401: error('Missing or wrong x-api-key.') } : {}),
+    503: error('No model is loaded yet (no champion promoted).'),
+    500: error('Unexpected failure (logged by the server).'),
+  };
+  const example = model === undefined ? undefined : { customers: [exampleCustomer(model)] };
+  const customersBody = {
+    required: true,
+    content: { 'application/json': { schema: ref('CustomersRequest'), ...(example === undefined ? {} : { example }) } },
+  };
+  const scoringErrors = {
+    400: error('Invalid JSON, missing or empty customers, or invalid rows; details name each field, e.g. customers[1].tenure.'),
+    413: error(`Body over ${maxBodyBytes} bytes or more than ${maxRows} customers.`),
+    ...commonErrors,
+  };
+
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Tandem scoring API',
+      version: '1.0.0',
+      description:
+        'Scores customers with the served multi-task model (purchase intent, churn, cross-sell or the tasks it was trained for). ' +
+        (model === undefined ? 'No model is loaded right now.' : `Serving model ${model.modelId}.`),
+    },
+    ...(apiKeyRequired ? { security: [{ apiKey: [] }] } : {}),
+    paths: {
+      '/v1/predict': {
+        post: {
+          operationId: 'predict',
+          summary: 'Score customers: per task a score, a decision, a decile, and a segment.',
+          requestBody: customersBody,
+          responses: { 200: { description: 'One prediction per customer, in request order.', ...jsonContent('PredictResponse') }, ...scoringErrors },
+        },
+      },
+      '/v1/explain': {
+        post: {
+          operationId: 'explain',
+          summary: 'Reason codes: per customer and task, the 5 features that moved the score most (occlusion).',
+          requestBody: customersBody,
+          responses: { 200: { description: 'One explanation per customer, in request order.', ...jsonContent('ExplainResponse') }, ...scoringErrors },
+        },
+      },
+      '/v1/model': {
+        get: {
+          operationId: 'getModel',
+          summary: 'The model card: tasks, metrics, feature schema, dataset, training config, created time.',
+          responses: { 200: { description: 'The served model card.', ...jsonContent('ModelCard') }, ...commonErrors },
+        },
+      },
+      '/healthz': {
+        get: {
+          operationId: 'health',
+          summary: 'Liveness; 200 even while no model is loaded. Never needs an API key.',
+          security: [],
+          responses: { 200: { description: 'The server is up.', ...jsonContent('Health') } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          operationId: 'openApi',
+          summary: 'This document.',
+          responses: { 200: { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+        },
+      },
+      '/docs': {
+        get: {
+          operationId: 'docs',
+          summary: 'A self-contained HTML page with the routes and a curl example for each.',
+          responses: { 200: { description: 'HTML page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+      },
+    },
+    components: {
+      schemas,
+      ...(apiKeyRequired ? { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } } } : {}),
+    },
+  };
+}
