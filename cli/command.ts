@@ -32,6 +32,11 @@ export interface CommandContext {
   optionalConfig(): Promise<TandemConfig | undefined>;
   /** The store from `--store`, else the config's `store`, else `file://.tandem`. */
   store(): Promise<BlobStore>;
+  /**
+   * Prints a result now (the JSON document with --json, else the text) for commands that go on running, such as
+   * `serve`; the CLI then prints nothing more on stdout when the command returns.
+   */
+  announce(result: CommandResult): void;
   /** Resolves once the process is asked to stop (SIGINT/SIGTERM); long-running commands wait on it. */
   readonly stopped: Promise<void>;
 }

@@ -7,7 +7,7 @@ import { BadInputError } from '../src/errors/bad-input-error.ts';
 import { TandemError } from '../src/errors/tandem-error.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import { openStore } from '../src/store/open-store.ts';
-import type { Command, CommandContext, Flags } from './command.ts';
+import type { Command, CommandContext, CommandResult, Flags } from './command.ts';
 import { commands } from './commands/index.ts';
 import { globalFlags } from './global-flags.ts';
 import { commandHelp, mainHelp } from './help-text.ts';
@@ -41,9 +41,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stdout(commandHelp(command));
       return 0;
     }
-    const context = createContext(flags, io, readEnvironmentOrThrow(io.env));
-    const result = await command.run(context);
-    io.stdout(flags.json === true ? `${JSON.stringify(result.json)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    let announced = false;
+    const print = (result: CommandResult): void => {
+      if (announced) return;
+      announced = true;
+      io.stdout(flags.json === true ? `${JSON.stringify(result.json)}\n` : result.text.endsWith('\n') ? result.text : `${result.text}\n`);
+    };
+    const context = createContext(flags, io, readEnvironmentOrThrow(io.env), print);
+    print(await command.run(context));
     return 0;
   } catch (error) {
     io.stderr(describeError(error, io.env.TANDEM_DEBUG === '1'));
@@ -74,7 +79,7 @@ function readEnvironmentOrThrow(env: NodeJS.ProcessEnv): TandemEnvironment {
   }
 }
 
-function createContext(flags: Flags, io: CliIo, env: TandemEnvironment): CommandContext {
+function createContext(flags: Flags, io: CliIo, env: TandemEnvironment, announce: (result: CommandResult) => void): CommandContext {
   let configPromise: Promise<TandemConfig | undefined> | undefined;
   let storePromise: Promise<BlobStore> | undefined;
   const configFile = typeof flags.config === 'string' ? flags.config : existsSync('tandem.config.json') ? 'tandem.config.json' : undefined;
@@ -103,6 +108,7 @@ function createContext(flags: Flags, io: CliIo, env: TandemEnvironment): Command
       return storePromise;
     },
     stopped: io.stopped,
+    announce,
   };
 }
 

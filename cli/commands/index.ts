@@ -1,9 +1,19 @@
 import type { Command } from '../command.ts';
+import { demoCommand } from './demo.ts';
 import { ingestCommand } from './ingest.ts';
 import { promoteCommand } from './promote.ts';
 import { rollbackCommand } from './rollback.ts';
 import { scoreCommand } from './score.ts';
+import { serveCommand } from './serve.ts';
 import { trainCommand } from './train.ts';
 
 /** Every CLI command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [ingestCommand, trainCommand, scoreCommand, promoteCommand, rollbackCommand];
+export const commands: readonly Command[] = [
+  demoCommand,
+  ingestCommand,
+  trainCommand,
+  scoreCommand,
+  promoteCommand,
+  rollbackCommand,
+  serveCommand,
+];

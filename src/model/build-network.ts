@@ -8,6 +8,8 @@ import { SeededDropout } from './seeded-dropout.ts';
 export interface TargetScale {
   readonly mean: number;
   readonly std: number;
+  /** All training labels were ≥ 0 (spend, counts): served predictions are clipped at 0. */
+  readonly nonNegative?: boolean;
 }
 
 /** Arguments of {@link buildNetwork}. */
@@ -77,6 +79,7 @@ export function buildNetwork({ inputWidth, tasks, params, targetScales }: BuildN
       .dense({
         name: task.name,
         units: 1,
+        activation: scale.nonNegative === true ? 'relu' : 'linear',
         trainable: false,
         kernelInitializer: tf.initializers.constant({ value: scale.std }),
         biasInitializer: tf.initializers.constant({ value: scale.mean }),

@@ -111,7 +111,7 @@ function computeTargetScales(tasks: readonly TrainTask[], train: EncodedSplit): 
     const { labels } = selectLabelled(train.labels[task.name] as Float32Array, train.labels[task.name] as Float32Array);
     const mean = labels.reduce((s, v) => s + v, 0) / Math.max(labels.length, 1);
     const variance = labels.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(labels.length, 1);
-    scales[task.name] = { mean, std: Math.sqrt(variance) || 1 };
+    scales[task.name] = { mean, std: Math.sqrt(variance) || 1, nonNegative: labels.every((v) => v >= 0) };
   }
   return scales;
 }

@@ -1,0 +1,97 @@
+import path from 'node:path';
+import { ingestTable } from '../../src/data/ingest-table.ts';
+import { demoTableConfig, writeCustomerTableCsv } from '../../src/data/generate-customer-table.ts';
+import { readTable } from '../../src/data/read-table.ts';
+import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import { selectBackend } from '../../src/model/backend.ts';
+import { computeDeltaM } from '../../src/metrics/delta-m.ts';
+import { writeChampionPointer } from '../../src/registry/champion.ts';
+import { trainAndSaveModel, type TrainResult } from '../../src/train/train-and-save.ts';
+import type { Command } from '../command.ts';
+import { formatSplitMetrics } from '../format-metrics.ts';
+import { createEpochReporter } from '../progress.ts';
+import { exampleCalls, serveApi } from '../serve-api.ts';
+
+const defaultCustomers = 5000;
+
+/** `tandem demo` (`npm start`): synthetic customers → dataset → single vs multi-task model → champion → API. */
+export const demoCommand: Command = {
+  name: 'demo',
+  summary: 'npm start: generate a synthetic customer table, train single and shared-bottom models, promote the better, serve the API',
+  help: [
+    `Writes .tandem/demo/customers.csv (${defaultCustomers} customers by default), ingests it into the store, trains the`,
+    'single-task baseline and the shared-bottom multi-task model, promotes the one with the higher validation',
+    'combined score and serves it on 127.0.0.1:$PORT (default 8787). Ctrl-C stops the server.',
+  ].join('\n'),
+  flags: {
+    customers: { type: 'string', valueName: 'N', description: `customers to generate (default ${defaultCustomers})` },
+    seed: { type: 'string', valueName: 'S', description: 'generator seed (default 42)' },
+    epochs: { type: 'string', valueName: 'N', description: 'maximum epochs per model (default: the model default, 40)' },
+    'no-serve': { type: 'boolean', description: 'stop after promoting (no server)' },
+    port: { type: 'string', valueName: 'P', description: 'API port (default: $PORT or 8787)' },
+  },
+  async run(context) {
+    const customers = positiveInteger(context.flags.customers, '--customers', defaultCustomers);
+    const seed = positiveInteger(context.flags.seed, '--seed', 42);
+    const port = context.flags.port === undefined ? context.env.port : positiveInteger(context.flags.port, '--port', 8787);
+    const file = path.resolve('.tandem', 'demo', 'customers.csv');
+    const started = performance.now();
+
+    context.log(`generating ${customers} synthetic customers → ${file}`);
+    await writeCustomerTableCsv(file, { customers, seed });
+    const config = demoTableConfig(file);
+    const store = await context.store();
+    const backend = await selectBackend(context.env.backend);
+    const { manifest } = await ingestTable(config, store);
+    context.log(`dataset ${manifest.datasetId}: ${manifest.rows.train} train / ${manifest.rows.validation} validation / ${manifest.rows.test} test rows`);
+
+    const params = { ...config.model, ...(context.flags.epochs === undefined ? {} : { epochs: positiveInteger(context.flags.epochs, '--epochs', 40) }) };
+    const results: TrainResult[] = [];
+    for (const arch of ['single', 'shared-bottom'] as const) {
+      const reporter = createEpochReporter(context, params.epochs, arch);
+      results.push(
+        await trainAndSaveModel({ store, datasetId: manifest.datasetId, name: config.name, params: { ...params, arch }, features: config.features, selection: config.selection, backend, onEpoch: reporter.onEpoch }).finally(reporter.done),
+      );
+    }
+    const [single, multi] = results as [TrainResult, TrainResult];
+    const taskTypes = Object.fromEntries(config.tasks.map((task) => [task.name, task.type]));
+    const deltaM = computeDeltaM(multi.metrics.test.tasks, single.metrics.test.tasks, taskTypes);
+    const winner = (multi.metrics.validation.combinedScore ?? 0) >= (single.metrics.validation.combinedScore ?? 0) ? multi : single;
+    const reason = `demo: best validation combined score (${winner.metrics.validation.combinedScore?.toFixed(4)}) of single and shared-bottom`;
+    await writeChampionPointer(store, { modelId: winner.modelId, reason });
+    const seconds = (performance.now() - started) / 1000;
+    const summary = [
+      formatSplitMetrics(`single (${single.modelId}) on test`, single.metrics.test),
+      formatSplitMetrics(`shared-bottom (${multi.modelId}) on test`, multi.metrics.test),
+      `shared-bottom vs single: Δm ${deltaM === null ? 'n/a' : `${(deltaM * 100).toFixed(2)}%`} on test; champion: ${winner.modelId}`,
+      `data ${file}, store ${store.uri}, pipeline ${seconds.toFixed(1)}s on ${backend}`,
+    ].join('\n');
+    const json = { runId: null, championId: winner.modelId, report: null, url: null as string | null, datasetId: manifest.datasetId, models: { single: single.modelId, 'shared-bottom': multi.modelId }, deltaM, seconds, backend };
+
+    if (context.flags['no-serve'] === true) return { json, text: summary };
+    const api = await serveApi(context, { port });
+    // A real customer of the generated table, typed as the model's feature schema says.
+    const example = (await readTable(file)).rows[0] ?? {};
+    const kinds = new Map((api.models.current()?.card.features ?? []).map((field) => [field.name, field.kind]));
+    const featureRow = Object.fromEntries(
+      ['customer_id', ...manifest.featureColumns].map((column) => {
+        const value = example[column] ?? null;
+        return [column, kinds.get(column) === 'numeric' && value !== null ? Number(value) : value];
+      }),
+    );
+    context.announce({
+      json: { ...json, url: api.server.url },
+      text: [summary, '', `API on ${api.server.url} serving ${winner.modelId}. Try:`, exampleCalls(api.server.url, featureRow, context.env.apiKeys.length > 0), '', 'Ctrl-C stops the server.'].join('\n'),
+    });
+    await context.stopped;
+    await api.close();
+    return { json: { ...json, url: api.server.url }, text: 'stopped' };
+  },
+};
+
+function positiveInteger(value: string | boolean | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(number) || number < 1) throw new BadInputError(`${flag}: expected a positive integer, got "${String(value)}"`, { value });
+  return number;
+}

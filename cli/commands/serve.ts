@@ -1,0 +1,30 @@
+import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import type { Command } from '../command.ts';
+import { serveApi } from '../serve-api.ts';
+
+/** `tandem serve`: the HTTP API (SPEC §7). */
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve the HTTP API (/v1/predict, /v1/explain, /v1/model, /healthz, /docs) for a model',
+  help: [
+    'With --model champion (the default) a newly promoted champion is served without a restart.',
+    'Set TANDEM_API_KEYS=key1,key2 to require an x-api-key header on every route but /healthz.',
+  ].join('\n'),
+  flags: {
+    model: { type: 'string', valueName: 'ID|champion|PATH', description: 'the model to serve (default: champion)' },
+    port: { type: 'string', valueName: 'P', description: 'TCP port (default: $PORT or 8787; 0 picks a free one)' },
+  },
+  async run(context) {
+    const port = typeof context.flags.port === 'string' ? Number(context.flags.port) : context.env.port;
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BadInputError(`--port: expected 0..65535, got "${String(context.flags.port)}"`, { value: context.flags.port });
+    const api = await serveApi(context, { ...(typeof context.flags.model === 'string' ? { model: context.flags.model } : {}), port });
+    const modelId = api.models.current()?.modelId ?? null;
+    context.announce({
+      json: { url: api.server.url, modelId },
+      text: `serving ${modelId ?? 'no model yet (503 until a champion is promoted)'} on ${api.server.url} — docs at ${api.server.url}/docs; Ctrl-C stops`,
+    });
+    await context.stopped;
+    await api.close();
+    return { json: { url: api.server.url, modelId }, text: 'stopped' };
+  },
+};
