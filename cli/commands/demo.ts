@@ -33,7 +33,7 @@ export const demoCommand: Command = {
   async run(context) {
     const customers = positiveInteger(context.flags.customers, '--customers', defaultCustomers);
     const seed = positiveInteger(context.flags.seed, '--seed', 42);
-    const port = context.flags.port === undefined ? context.env.port : positiveInteger(context.flags.port, '--port', 8787);
+    const port = context.flags.port === undefined ? context.env.port : nonNegativeInteger(context.flags.port, '--port', 8787);
     const file = path.resolve('.tandem', 'demo', 'customers.csv');
     const started = performance.now();
 
@@ -90,8 +90,14 @@ export const demoCommand: Command = {
 };
 
 function positiveInteger(value: string | boolean | undefined, flag: string, fallback: number): number {
+  const number = nonNegativeInteger(value, flag, fallback);
+  if (number < 1) throw new BadInputError(`${flag}: expected a positive integer, got "${String(value)}"`, { value });
+  return number;
+}
+
+function nonNegativeInteger(value: string | boolean | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const number = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(number) || number < 1) throw new BadInputError(`${flag}: expected a positive integer, got "${String(value)}"`, { value });
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isInteger(number) || number < 0) throw new BadInputError(`${flag}: expected an integer ≥ 0, got "${String(value)}"`, { value });
   return number;
 }
