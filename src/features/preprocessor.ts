@@ -69,26 +69,58 @@ export function fitPreprocessor(
 ): Preprocessor {
   const columns: PreprocessedColumn[] = [];
   for (const name of featureColumns) {
-    const present = rows.filter((row) => !isMissing(row.features[name]));
-    if (present.length === 0) continue;
-    const kind = inferColumnKind(name, present, config, source);
-    if (kind === 'numeric') columns.push(fitNumeric(name, rows, present.length < rows.length));
-    else if (kind === 'boolean') columns.push(fitBoolean(name, present));
-    else columns.push(fitCategorical(name, present, config));
+    const profile = profileColumn(rows, name);
+    if (profile.present === 0) continue;
+    const kind = inferColumnKind(name, profile, config, source);
+    if (kind === 'numeric') columns.push(fitNumeric(name, profile.numbers, rows.length));
+    else if (kind === 'boolean') columns.push({ name, kind: 'boolean', trueShare: profile.trues / profile.present });
+    else columns.push(fitCategorical(name, rows, config));
   }
   return { version: 1, columns, inputNames: columns.flatMap(inputNamesOf) };
 }
 
-function inferColumnKind(name: string, present: readonly FitRow[], config: FeaturesConfig, source: string): ColumnKind {
-  if (present.every((row) => parseBooleanWord(row.features[name] as RawValue) !== undefined)) return 'boolean';
-  const nonNumeric = present.filter((row) => parseNumber(row.features[name] as RawValue) === undefined);
-  if (nonNumeric.length === 0) return 'numeric';
-  const share = nonNumeric.length / present.length;
+/** One pass over a column: how many cells are present, yes/no words, numbers (kept), and the first non-number. */
+interface ColumnProfile {
+  readonly present: number;
+  readonly booleans: number;
+  readonly trues: number;
+  readonly numbers: Float64Array;
+  readonly nonNumeric: number;
+  readonly firstNonNumeric: FitRow | undefined;
+}
+
+function profileColumn(rows: readonly FitRow[], name: string): ColumnProfile {
+  const numbers = new Float64Array(rows.length);
+  let present = 0;
+  let booleans = 0;
+  let trues = 0;
+  let count = 0;
+  let firstNonNumeric: FitRow | undefined;
+  for (const row of rows) {
+    const value = row.features[name];
+    if (isMissing(value)) continue;
+    present++;
+    const word = parseBooleanWord(value);
+    if (word !== undefined) {
+      booleans++;
+      if (word) trues++;
+    }
+    const number = parseNumber(value);
+    if (number === undefined) firstNonNumeric ??= row;
+    else numbers[count++] = number;
+  }
+  return { present, booleans, trues, numbers: numbers.subarray(0, count), nonNumeric: present - count, firstNonNumeric };
+}
+
+function inferColumnKind(name: string, profile: ColumnProfile, config: FeaturesConfig, source: string): ColumnKind {
+  if (profile.booleans === profile.present) return 'boolean';
+  if (profile.nonNumeric === 0) return 'numeric';
+  const share = profile.nonNumeric / profile.present;
   if (share > 0.5) return 'categorical';
   if (share > config.maxNonNumericShare) {
-    const example = nonNumeric[0] as FitRow;
+    const example = profile.firstNonNumeric as FitRow;
     throw new BadInputError(
-      `column "${name}" is numeric but ${nonNumeric.length} of ${present.length} cells (${(share * 100).toFixed(1)}%) are not numbers, ` +
+      `column "${name}" is numeric but ${profile.nonNumeric} of ${profile.present} cells (${(share * 100).toFixed(1)}%) are not numbers, ` +
         `more than features.maxNonNumericShare=${config.maxNonNumericShare}; e.g. ${source}:${example.line} has ${JSON.stringify(example.features[name])}`,
       { value: example.features[name], details: [{ path: `${source}:${example.line}:${name}`, issue: 'not a number' }] },
     );
@@ -96,27 +128,26 @@ function inferColumnKind(name: string, present: readonly FitRow[], config: Featu
   return 'numeric';
 }
 
-function fitNumeric(name: string, rows: readonly FitRow[], hasMissing: boolean): NumericColumn {
-  const values = rows.map((row) => parseNumber(row.features[name] as RawValue)).filter((v): v is number => v !== undefined);
+function fitNumeric(name: string, values: Float64Array, totalRows: number): NumericColumn {
   const log1p = values.every((v) => v >= 0) && skewness(values) > 2;
-  const transformed = log1p ? values.map(Math.log1p) : values;
-  const median = quantile(transformed, 0.5);
+  const transformed = log1p ? values.map(Math.log1p) : Float64Array.from(values);
+  const median = medianOf(transformed);
   // Mean and spread over all training rows after imputation, so a scaled imputed cell is exactly the median's.
-  const imputed = [...transformed, ...new Array<number>(rows.length - values.length).fill(median)];
-  const mean = imputed.reduce((s, v) => s + v, 0) / imputed.length;
-  const variance = imputed.reduce((s, v) => s + (v - mean) ** 2, 0) / imputed.length;
-  return { name, kind: 'numeric', log1p, median, mean, std: Math.sqrt(variance) || 1, missingIndicator: hasMissing };
+  const missing = totalRows - values.length;
+  let sum = median * missing;
+  for (const v of transformed) sum += v;
+  const mean = sum / totalRows;
+  let squares = (median - mean) ** 2 * missing;
+  for (const v of transformed) squares += (v - mean) ** 2;
+  return { name, kind: 'numeric', log1p, median, mean, std: Math.sqrt(squares / totalRows) || 1, missingIndicator: missing > 0 };
 }
 
-function fitBoolean(name: string, present: readonly FitRow[]): BooleanColumn {
-  const trues = present.filter((row) => parseBooleanWord(row.features[name] as RawValue)).length;
-  return { name, kind: 'boolean', trueShare: trues / present.length };
-}
-
-function fitCategorical(name: string, present: readonly FitRow[], config: FeaturesConfig): CategoricalColumn {
+function fitCategorical(name: string, rows: readonly FitRow[], config: FeaturesConfig): CategoricalColumn {
   const counts = new Map<string, number>();
-  for (const row of present) {
-    const key = String(row.features[name]).trim();
+  for (const row of rows) {
+    const value = row.features[name];
+    if (isMissing(value)) continue;
+    const key = String(value).trim();
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const vocabulary = [...counts.entries()]
@@ -215,25 +246,27 @@ function writeRow(preprocessor: Preprocessor, row: RawRow, out: Float32Array, of
   }
 }
 
-function quantile(values: readonly number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  const a = sorted[low] as number;
-  const b = sorted[high] as number;
-  return a + (b - a) * (position - low);
+/** Median with linear interpolation; sorts `values` in place (a typed-array sort, no comparator). */
+function medianOf(values: Float64Array): number {
+  values.sort();
+  const position = (values.length - 1) / 2;
+  const low = values[Math.floor(position)] as number;
+  const high = values[Math.ceil(position)] as number;
+  return low + (high - low) * (position - Math.floor(position));
 }
 
-function skewness(values: readonly number[]): number {
+function skewness(values: Float64Array): number {
   const n = values.length;
   if (n < 3) return 0;
-  const mean = values.reduce((s, v) => s + v, 0) / n;
+  let mean = 0;
+  for (const v of values) mean += v;
+  mean /= n;
   let m2 = 0;
   let m3 = 0;
   for (const v of values) {
-    m2 += (v - mean) ** 2;
-    m3 += (v - mean) ** 3;
+    const d = v - mean;
+    m2 += d * d;
+    m3 += d * d * d;
   }
   m2 /= n;
   m3 /= n;

@@ -64,7 +64,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
     for (let epoch = 1; epoch <= params.epochs; epoch++) {
       const started = performance.now();
       shuffleInPlace(order, random);
-      let lossSum = 0;
+      let lossTotal: tf.Tensor = tf.scalar(0);
       let batches = 0;
       for (let start = 0; start < train.rows; start += params.batchSize) {
         const batchRows = order.slice(start, start + params.batchSize);
@@ -90,11 +90,16 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
           variables,
         );
         if (loss !== null) {
-          lossSum += (await loss.data())[0] as number;
+          // Summed on the device; read once per epoch rather than stalling on every batch.
+          const previous = lossTotal;
+          lossTotal = previous.add(loss);
+          previous.dispose();
           loss.dispose();
         }
         batches++;
       }
+      const lossSum = (await lossTotal.data())[0] as number;
+      lossTotal.dispose();
       const epochTrainSeconds = (performance.now() - started) / 1000;
       trainSeconds += epochTrainSeconds;
       samples += train.rows;
