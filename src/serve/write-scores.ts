@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '../errors/bad-input-error.ts';
+import { writeFileAtomically } from '../store/write-file-atomically.ts';
 import type { CustomerPrediction } from './score-rows.ts';
 
 /** The output columns of `score` (SPEC §1): id, per task the score, decision and decile, then the segment. */
@@ -45,12 +44,5 @@ export async function writeScores(file: string, predictions: readonly CustomerPr
   } else {
     throw new BadInputError(`--out ${file}: write .csv or .jsonl (parquet output is not supported yet)`, { value: file });
   }
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, body);
-    await rename(temporary, file);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomically(file, body);
 }

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from './blob-store.ts';
+import { writeFileAtomically } from './write-file-atomically.ts';
 
 /** Rejects keys that would escape the store's folder or are not plain relative paths. */
 export function assertValidKey(key: string): void {
@@ -44,17 +44,7 @@ export class FileStore implements BlobStore {
   }
 
   async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
-    const target = this.localPath(key);
-    await mkdir(path.dirname(target), { recursive: true });
-    // Same folder as the target, so the rename is atomic (same filesystem).
-    const temporary = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(temporary, body);
-      await rename(temporary, target);
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    await writeFileAtomically(this.localPath(key), body);
   }
 
   async exists(key: string): Promise<boolean> {
