@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config/load-config.ts';
+import { loadTableConfig } from '../src/config/load-config.ts';
 import { architectures, type ModelConfig } from '../src/config/schema.ts';
 import { extractLabels } from '../src/data/extract-labels.ts';
 import { readTable } from '../src/data/read-table.ts';
@@ -37,7 +37,7 @@ if (arch !== undefined && !(architectures as readonly string[]).includes(arch)) 
 
 const started = performance.now();
 const backend = await selectBackend(values.backend ?? process.env.TANDEM_BACKEND);
-const { config } = await loadConfig(configFile);
+const { config } = await loadTableConfig(configFile);
 const params: ModelConfig = { ...config.model, ...(arch === undefined ? {} : { arch: arch as ModelConfig['arch'] }) };
 const table = await readTable(config.data.path);
 const labelled = extractLabels(table, config);

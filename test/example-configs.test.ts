@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from '../src/config/load-config.ts';
+import { loadTableConfig } from '../src/config/load-config.ts';
 import { demoTableConfig } from '../src/data/generate-customer-table.ts';
 
 describe('shipped configs', () => {
   it('tandem.config.example.json describes the demo table exactly as `npm start` trains on it', async () => {
-    const { config } = await loadConfig('tandem.config.example.json');
+    const { config } = await loadTableConfig('tandem.config.example.json');
     const demo = demoTableConfig(path.resolve('.tandem/demo/customers.csv'));
     assert.deepEqual(config.tasks, demo.tasks);
     assert.deepEqual({ ...config.data, path: path.resolve(config.data.path) }, demo.data);
@@ -15,7 +15,7 @@ describe('shipped configs', () => {
 
   for (const file of ['examples/telco.config.json', 'examples/shoppers.config.json']) {
     it(`${file} is valid`, async () => {
-      const { config } = await loadConfig(file);
+      const { config } = await loadTableConfig(file);
       assert.ok(config.tasks.length > 0);
     });
   }

@@ -1,3 +1,4 @@
+import { requireTableConfig } from '../../src/config/load-config.ts';
 import { ingestTable } from '../../src/data/ingest-table.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import type { Command } from '../command.ts';
@@ -10,7 +11,7 @@ export const ingestCommand: Command = {
   flags: {},
   async run(context) {
     if (context.flags.raw !== undefined) throw new BadInputError('events mode (--raw) is not available yet: use a table-mode config', { value: '--raw' });
-    const config = await context.requireConfig();
+    const config = requireTableConfig(await context.requireConfig(), 'ingest');
     const store = await context.store();
     const dataPath = typeof context.flags.data === 'string' ? context.flags.data : undefined;
     const { manifest, created } = await ingestTable(config, store, dataPath === undefined ? {} : { dataPath });

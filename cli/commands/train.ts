@@ -1,3 +1,4 @@
+import { requireTableConfig } from '../../src/config/load-config.ts';
 import { featuresSchema, modelSchema, selectionSchema } from '../../src/config/schema.ts';
 import { ingestTable } from '../../src/data/ingest-table.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
@@ -35,7 +36,7 @@ export const trainCommand: Command = {
       datasetId = datasetFlag;
     } else {
       const dataPath = typeof context.flags.data === 'string' ? context.flags.data : undefined;
-      datasetId = (await ingestTable(config!, store, dataPath === undefined ? {} : { dataPath })).manifest.datasetId;
+      datasetId = (await ingestTable(requireTableConfig(config!, 'train'), store, dataPath === undefined ? {} : { dataPath })).manifest.datasetId;
     }
     context.log(`training ${params.arch} on ${datasetId} with the ${backend} backend`);
     const reporter = createEpochReporter(context, params.epochs);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import { formatIssuePath, loadConfig, parseConfig } from './load-config.ts';
+import { formatIssuePath, loadConfig, loadTableConfig, parseConfig, parseTableConfig } from './load-config.ts';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 const minimal = { data: { path: 'data.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'Churn' } }] };
@@ -37,7 +37,7 @@ async function badInput(fn: () => unknown): Promise<BadInputError> {
 
 void describe('loadConfig', () => {
   void it('loads a file, applies defaults and resolves data.path against the file folder', async () => {
-    const { config, file } = await loadConfig(path.join(fixtures, 'customers.config.json'));
+    const { config, file } = await loadTableConfig(path.join(fixtures, 'customers.config.json'));
     assert.equal(file, path.join(fixtures, 'customers.config.json'));
     assert.equal(config.data.path, path.join(fixtures, 'customers.csv'));
     assert.equal(config.name, 'fixture');
@@ -51,25 +51,25 @@ void describe('loadConfig', () => {
   void it('loads the example configs, whose data paths point at ../shared/data beside the checkout', async () => {
     const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
     const sharedData = path.resolve(examples, '../../shared/data');
-    const telco = await loadConfig(path.join(examples, 'telco.config.json'));
+    const telco = await loadTableConfig(path.join(examples, 'telco.config.json'));
     assert.equal(telco.config.data.path, path.join(sharedData, 'telco-customer-churn.csv'));
     assert.deepEqual(
       telco.config.tasks.map((task) => task.name),
       ['churn', 'security_xsell', 'support_xsell', 'spend'],
     );
-    const shoppers = await loadConfig(path.join(examples, 'shoppers.config.json'));
+    const shoppers = await loadTableConfig(path.join(examples, 'shoppers.config.json'));
     assert.equal(shoppers.config.data.path, path.join(sharedData, 'online-shoppers-intention.csv'));
     assert.equal(shoppers.config.data.id, undefined);
   });
 
   void it('keeps s3:// data paths as they are', async () => {
     const file = await writeConfig('s3.json', JSON.stringify({ ...minimal, data: { path: 's3://bucket/telco.csv' } }));
-    assert.equal((await loadConfig(file)).config.data.path, 's3://bucket/telco.csv');
+    assert.equal((await loadTableConfig(file)).config.data.path, 's3://bucket/telco.csv');
   });
 
   void it('merges overrides; a relative override path resolves against the working directory', async () => {
     const file = await writeConfig('over.json', JSON.stringify(minimal));
-    const { config } = await loadConfig(file, { data: { path: 'other.csv' }, split: { seed: 9 } });
+    const { config } = await loadTableConfig(file, { data: { path: 'other.csv' }, split: { seed: 9 } });
     assert.equal(config.data.path, path.resolve('other.csv'));
     assert.equal(config.split.seed, 9);
     assert.equal(config.split.test, 0.2);
@@ -123,8 +123,8 @@ void describe('loadConfig', () => {
 
 void describe('parseConfig', () => {
   void it('leaves a relative path alone unless given a base folder', () => {
-    assert.equal(parseConfig(minimal, 'memory').data.path, 'data.csv');
-    assert.equal(parseConfig(minimal, 'memory', { baseDir: '/srv/data' }).data.path, '/srv/data/data.csv');
+    assert.equal(parseTableConfig(minimal, 'memory').data.path, 'data.csv');
+    assert.equal(parseTableConfig(minimal, 'memory', { baseDir: '/srv/data' }).data.path, '/srv/data/data.csv');
   });
 
   void it('formats issue paths', () => {

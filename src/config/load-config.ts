@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
-import { configSchema, type TandemConfig } from './schema.ts';
+import { configSchema, isTableConfig, type TableConfig, type TandemConfig } from './schema.ts';
 
 /** A config and the file it came from (absolute path, or the `source` label given to `parseConfig`). */
 export interface LoadedConfig {
@@ -141,10 +141,15 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column };
 }
 
-/** Returns a copy of a raw config object whose relative `data.path` is made absolute against `baseDir`. */
+/** The data paths of both modes: `path` (table), `customers`, `sessions`, `orders` (events). */
+const dataPathKeys = ['path', 'customers', 'sessions', 'orders'];
+
+/** Returns a copy of a raw config object whose relative data paths are made absolute against `baseDir`. */
 function resolveRawDataPath(value: unknown, baseDir: string): unknown {
-  if (!isPlainObject(value) || !isPlainObject(value.data) || typeof value.data.path !== 'string') return value;
-  return { ...value, data: { ...value.data, path: resolveDataPath(value.data.path, baseDir) } };
+  if (!isPlainObject(value) || !isPlainObject(value.data)) return value;
+  const data: Record<string, unknown> = { ...value.data };
+  for (const key of dataPathKeys) if (typeof data[key] === 'string') data[key] = resolveDataPath(data[key], baseDir);
+  return { ...value, data };
 }
 
 /** `s3://` URIs stay as they are; `file://` URLs become paths; relative paths are resolved against `baseDir`. */
@@ -165,4 +170,26 @@ function mergeOverrides(base: unknown, overrides: unknown): unknown {
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Narrows a config to table mode; an events-mode config is a BadInputError naming `data.kind` and `what` needs it. */
+export function requireTableConfig(config: TandemConfig, what = 'this command'): TableConfig {
+  if (!isTableConfig(config)) {
+    throw new BadInputError(`${what} needs a table-mode config (data.kind "table"), got data.kind "${config.data.kind}"`, {
+      value: config.data.kind,
+      details: [{ path: 'data.kind', issue: 'expected "table"' }],
+    });
+  }
+  return config;
+}
+
+/** {@link loadConfig} for a table-mode config. */
+export async function loadTableConfig(file: string, overrides: ConfigOverrides = {}): Promise<{ config: TableConfig; file: string }> {
+  const loaded = await loadConfig(file, overrides);
+  return { config: requireTableConfig(loaded.config, `config ${loaded.file}`), file: loaded.file };
+}
+
+/** {@link parseConfig} for a table-mode config. */
+export function parseTableConfig(value: unknown, source: string, options: ParseConfigOptions = {}): TableConfig {
+  return requireTableConfig(parseConfig(value, source, options), source);
 }

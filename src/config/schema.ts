@@ -55,6 +55,25 @@ export const tableDataSchema = z
   })
   .strict();
 
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 date, e.g. 2024-06-01')
+  .refine((text) => !Number.isNaN(Date.parse(text)), 'not a real date');
+
+export const eventsDataSchema = z
+  .object({
+    kind: z.literal('events'),
+    customers: z.string().min(1).describe('customers.csv: customer_id, signup_date, then profile columns (CSV, JSONL or Parquet).'),
+    sessions: z.string().min(1).describe('sessions.csv: customer_id, ts, then pages, duration_s, device, category, ...'),
+    orders: z.string().min(1).describe('orders.csv: order_id, customer_id, ts, amount, category, then any columns.'),
+    cutoff: isoDate.describe('T: features use events with ts < T; labels look at T ≤ ts < T + horizon.'),
+    horizonDays: z.number().int().positive().default(30).describe('H: purchase_intent and cross_sell look this many days past T.'),
+    churnDays: z.number().int().positive().default(60).describe('C: churn = no order and no session in [T, T + C).'),
+    topCategories: z.number().int().positive().default(8).describe('Per-category features for the K most frequent categories; the rest are pooled.'),
+    maxBadRowShare: z.number().min(0).lt(1).default(0.01).describe('Share of malformed event rows (quarantined) above which ingestion fails.'),
+  })
+  .strict();
+
 export const splitSchema = z
   .object({
     test: z.number().gt(0).lt(0.5).default(0.2),
@@ -105,8 +124,8 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     name: identifier.default('tandem'),
-    data: tableDataSchema,
-    tasks: z.array(taskSchema).min(1),
+    data: z.discriminatedUnion('kind', [tableDataSchema, eventsDataSchema]),
+    tasks: z.array(taskSchema).min(1).optional().describe('Required in table mode; events mode defaults to the built-in tasks (SPEC §3).'),
     split: splitSchema.default(splitSchema.parse({})),
     model: modelSchema.default(modelSchema.parse({})),
     features: featuresSchema.default(featuresSchema.parse({})),
@@ -116,15 +135,29 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    if (config.tasks === undefined && config.data.kind === 'table') ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'table mode needs at least one task' });
     const names = new Set<string>();
-    config.tasks.forEach((task, i) => {
+    (config.tasks ?? []).forEach((task, i) => {
       if (names.has(task.name)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `duplicate task name "${task.name}"` });
       names.add(task.name);
       if (task.type === 'regression' && task.label.positive) {
         ctx.addIssue({ code: 'custom', path: ['tasks', i, 'label', 'positive'], message: 'only binary tasks take "positive"' });
       }
     });
-  });
+  })
+  .transform(({ tasks, ...config }) => ({ ...config, tasks: tasks ?? builtInEventTasks() }));
+
+/** Label columns that events-mode ingestion adds to the feature table (SPEC §3). */
+export const builtInEventLabelColumns = ['purchase_intent', 'churn', 'cross_sell'] as const;
+
+/** The built-in events-mode tasks (SPEC §3), used when a config has no `tasks`. */
+export function builtInEventTasks(): TaskSpec[] {
+  return [
+    { name: 'purchase_intent', type: 'binary', label: { column: 'purchase_intent', positive: ['1'] }, auxiliary: false },
+    { name: 'churn', type: 'binary', label: { column: 'churn', positive: ['1'] }, auxiliary: false },
+    { name: 'cross_sell', type: 'regression', label: { column: 'cross_sell', positiveAbove: 0 }, auxiliary: false },
+  ];
+}
 
 export type TandemConfigInput = z.input<typeof configSchema>;
 export type TandemConfig = z.output<typeof configSchema>;
@@ -134,4 +167,14 @@ export type FeaturesConfig = z.output<typeof featuresSchema>;
 export type SelectionConfig = z.output<typeof selectionSchema>;
 export type SplitConfig = z.output<typeof splitSchema>;
 export type TableDataConfig = z.output<typeof tableDataSchema>;
+export type EventsDataConfig = z.output<typeof eventsDataSchema>;
+/** A config in table mode (one row per customer): what table ingestion works on. */
+export type TableConfig = TandemConfig & { readonly data: TableDataConfig };
+/** A config in events mode (raw shop logs, SPEC §3). */
+export type EventsConfig = TandemConfig & { readonly data: EventsDataConfig };
+
+/** Narrows a config to table mode. */
+export function isTableConfig(config: TandemConfig): config is TableConfig {
+  return config.data.kind === 'table';
+}
 export type CellValue = z.output<typeof cellValue>;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TandemConfig } from '../config/schema.ts';
+import type { TableConfig } from '../config/schema.ts';
 
 /** Hex sha256 of some bytes. */
 export function sha256Hex(bytes: Uint8Array | string): string {
@@ -12,7 +12,7 @@ export function sha256Hex(bytes: Uint8Array | string): string {
  * dataset; `data.path` is left out so the same bytes read from another place (a `--data` flag, another checkout)
  * are the same dataset too.
  */
-export function computeDatasetId(config: TandemConfig, fileBytes: Uint8Array): string {
+export function computeDatasetId(config: TableConfig, fileBytes: Uint8Array): string {
   const { path: _path, ...data } = config.data;
   const shape = { data, tasks: config.tasks, split: config.split, features: config.features };
   const hash = createHash('sha256').update(fileBytes).update('\0').update(canonicalJson(shape)).digest('hex');

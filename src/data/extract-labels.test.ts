@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseConfig } from '../config/load-config.ts';
-import type { TandemConfig } from '../config/schema.ts';
+import { parseTableConfig } from '../config/load-config.ts';
+import type { TableConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { extractLabels } from './extract-labels.ts';
 import { parseCsv } from './read-csv.ts';
@@ -17,8 +17,8 @@ const csv = [
 ].join('\n');
 const table = parseCsv(csv, 'shop.csv');
 
-function config(overrides: Record<string, unknown>): TandemConfig {
-  return parseConfig({ data: { path: 'shop.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churn' } }], ...overrides }, 'test');
+function config(overrides: Record<string, unknown>): TableConfig {
+  return parseTableConfig({ data: { path: 'shop.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churn' } }], ...overrides }, 'test');
 }
 
 function badInput(fn: () => unknown, pattern: RegExp): BadInputError {

@@ -1,4 +1,4 @@
-import type { CellValue, TandemConfig, TaskSpec } from '../config/schema.ts';
+import type { CellValue, TableConfig, TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { LabelledRow, RawRow, RawValue, TaskLabelStats } from './labelled-row.ts';
 import type { RawTable } from './read-table.ts';
@@ -30,7 +30,7 @@ const noWords = new Set(['no', 'false', '0']);
  *   an unreadable label, a binary task without positives or negatives, too many non-numeric regression labels, a
  *   missing or duplicate id, or no feature columns left.
  */
-export function extractLabels(table: RawTable, config: TandemConfig): LabelledTable {
+export function extractLabels(table: RawTable, config: TableConfig): LabelledTable {
   const { data, tasks } = config;
   checkColumnsExist(table, config);
   const idColumn = data.id ?? null;
@@ -64,7 +64,7 @@ export function extractLabels(table: RawTable, config: TandemConfig): LabelledTa
 }
 
 /** Every column the config names must exist; the error lists the columns the file has. */
-function checkColumnsExist(table: RawTable, config: TandemConfig): void {
+function checkColumnsExist(table: RawTable, config: TableConfig): void {
   const known = new Set(table.columns);
   const references: { path: string; column: string }[] = [];
   config.tasks.forEach((task, i) => {

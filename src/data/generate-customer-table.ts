@@ -4,7 +4,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { parseConfig } from '../config/load-config.ts';
-import type { TandemConfig } from '../config/schema.ts';
+import { isTableConfig, type TableConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { createSeededRandom, type SeededRandom } from '../random/seeded-random.ts';
 import type { RawRow } from './labelled-row.ts';
@@ -139,8 +139,8 @@ export async function writeCustomerTableCsv(file: string, options: CustomerTable
  * `purchase_intent`, `churn` (only for customers past their first 60 days, `customer_status` not "new"),
  * `cross_sell` and `next_spend` (regression). Validated, with the schema's defaults filled in.
  */
-export function demoTableConfig(csvPath: string): TandemConfig {
-  return parseConfig(
+export function demoTableConfig(csvPath: string): TableConfig {
+  const config = parseConfig(
     {
       name: 'demo',
       data: { kind: 'table', path: csvPath, id: 'customer_id' },
@@ -159,6 +159,8 @@ export function demoTableConfig(csvPath: string): TandemConfig {
     },
     'demo config',
   );
+  if (!isTableConfig(config)) throw new Error('the demo config is table mode');
+  return config;
 }
 
 function checkOptions({ customers, seed }: CustomerTableOptions): void {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/load-config.ts';
+import { loadTableConfig } from '../config/load-config.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { FileStore } from '../store/file-store.ts';
 import { ingestTable } from './ingest-table.ts';
@@ -34,7 +34,7 @@ after(async () => {
 
 void describe('ingestTable', () => {
   void it('writes the three splits, then the manifest, and is idempotent', async () => {
-    const { config } = await loadConfig(path.join(fixtures, 'customers.config.json'));
+    const { config } = await loadTableConfig(path.join(fixtures, 'customers.config.json'));
     const store = new RecordingStore(path.join(dir, 'store-a'));
     const now = (): Date => new Date('2024-05-01T00:00:00Z');
     const first = await ingestTable(config, store, { now });
@@ -63,7 +63,7 @@ void describe('ingestTable', () => {
   });
 
   void it('reads --data instead of data.path, and the same bytes give the same dataset', async () => {
-    const { config } = await loadConfig(path.join(fixtures, 'customers.config.json'));
+    const { config } = await loadTableConfig(path.join(fixtures, 'customers.config.json'));
     const copy = path.join(dir, 'copy.csv');
     await copyFile(path.join(fixtures, 'customers.csv'), copy);
     const store = new FileStore(path.join(dir, 'store-b'));
@@ -74,7 +74,7 @@ void describe('ingestTable', () => {
   });
 
   void it('rejects s3:// data paths and missing files with BadInputError', async () => {
-    const { config } = await loadConfig(path.join(fixtures, 'customers.config.json'));
+    const { config } = await loadTableConfig(path.join(fixtures, 'customers.config.json'));
     const store = new FileStore(path.join(dir, 'store-c'));
     await assert.rejects(ingestTable(config, store, { dataPath: 's3://bucket/x.csv' }), (error: unknown) => error instanceof BadInputError && /not supported yet/.test(error.message));
     await assert.rejects(ingestTable(config, store, { dataPath: path.join(dir, 'none.csv') }), /none\.csv: no such file/);
@@ -82,7 +82,7 @@ void describe('ingestTable', () => {
   });
 
   void it('ingests the real Telco file with the example config', { skip: existsSync(telcoCsv) ? false : `${telcoCsv} is absent` }, async () => {
-    const { config } = await loadConfig(path.join(examples, 'telco.config.json'));
+    const { config } = await loadTableConfig(path.join(examples, 'telco.config.json'));
     assert.equal(config.data.path, telcoCsv);
     const { manifest } = await ingestTable(config, new FileStore(path.join(dir, 'store-telco')));
     assert.equal(manifest.rows.train + manifest.rows.validation + manifest.rows.test, 7043);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TandemConfig } from '../config/schema.ts';
+import type { TableConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJsonIfExists } from '../store/json-object.ts';
@@ -51,7 +51,7 @@ const splitFiles = { train: 'train.jsonl', validation: 'validation.jsonl', test:
  * @throws BadInputError for an s3:// data path (not supported yet), an unreadable or malformed file, or bad labels
  *   (see `readTable`, `extractLabels`, `splitDataset`).
  */
-export async function ingestTable(config: TandemConfig, store: BlobStore, { dataPath, now = () => new Date() }: IngestTableOptions = {}): Promise<IngestTableResult> {
+export async function ingestTable(config: TableConfig, store: BlobStore, { dataPath, now = () => new Date() }: IngestTableOptions = {}): Promise<IngestTableResult> {
   const file = localDataPath(dataPath ?? config.data.path);
   tableFormatOf(file);
   const bytes = await readDataFile(file);

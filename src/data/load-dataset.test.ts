@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/load-config.ts';
+import { loadTableConfig } from '../config/load-config.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import { FileStore } from '../store/file-store.ts';
 import { ingestTable } from './ingest-table.ts';
@@ -22,7 +22,7 @@ after(async () => {
 
 void describe('loadDataset', () => {
   void it('reads back the manifest and the splits that ingest wrote', async () => {
-    const { config } = await loadConfig(path.join(fixtures, 'customers.config.json'));
+    const { config } = await loadTableConfig(path.join(fixtures, 'customers.config.json'));
     const store = new FileStore(path.join(dir, 'store'));
     const { manifest } = await ingestTable(config, store);
     const loaded = await loadDataset(store, manifest.datasetId);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/load-config.ts';
+import { loadTableConfig } from '../../src/config/load-config.ts';
 import type { ModelConfig } from '../../src/config/schema.ts';
 import { ingestTable } from '../../src/data/ingest-table.ts';
 import { selectBackend } from '../../src/model/backend.ts';
@@ -20,7 +20,7 @@ export const tinyDataFile = path.join(path.dirname(tinyConfigFile), 'customers.c
  * model hyperparameters (e.g. another `seed` for a second, different model).
  */
 export async function trainTinyModel(store: BlobStore, params: Partial<ModelConfig> = {}): Promise<TrainResult> {
-  const { config } = await loadConfig(tinyConfigFile);
+  const { config } = await loadTableConfig(tinyConfigFile);
   const backend = await selectBackend();
   const { manifest } = await ingestTable(config, store);
   return trainAndSaveModel({
