@@ -18,11 +18,16 @@ export interface SeededDropoutArgs {
 export class SeededDropout extends tf.layers.Layer {
   static readonly className = 'TandemSeededDropout';
   private readonly rate: number;
-  private readonly random: SeededRandom;
+  private random: SeededRandom;
 
   constructor({ rate, seed, name }: SeededDropoutArgs) {
     super(name === undefined ? {} : { name });
     this.rate = rate;
+    this.random = createSeededRandom(seed);
+  }
+
+  /** Restarts the mask stream from `seed`: training reseeds every epoch so a resumed run draws the same masks. */
+  reseed(seed: number): void {
     this.random = createSeededRandom(seed);
   }
 

@@ -7,19 +7,29 @@ import { syntheticSplits, syntheticTasks } from '../../test/helpers/synthetic-sp
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
 import { encodeSplit } from './encoded-split.ts';
 import { predictNetwork } from './predict-network.ts';
-import { trainCandidate, type TrainedCandidate } from './train-candidate.ts';
+import { trainCandidate, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
+import { loadTrainingCheckpoint, saveTrainingCheckpoint } from './training-checkpoint.ts';
+import { disposeTrainingState } from './training-state.ts';
+import { FileStore } from '../store/file-store.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 const { splits, featureColumns } = syntheticSplits();
 
-function train(overrides: Partial<ModelConfig> = {}): Promise<TrainedCandidate> {
-  return trainCandidate({
+function candidateArgs(overrides: Partial<ModelConfig> = {}): TrainCandidateArgs {
+  return {
     splits,
     featureColumns,
     tasks: syntheticTasks,
     params: modelSchema.parse({ sharedUnits: [16], towerUnits: [8], epochs: 12, patience: 4, batchSize: 64, learningRate: 0.01, ...overrides }),
     features: featuresSchema.parse({}),
     selection: selectionSchema.parse({}),
-  });
+  };
+}
+
+function train(overrides: Partial<ModelConfig> = {}): Promise<TrainedCandidate> {
+  return trainCandidate(candidateArgs(overrides));
 }
 
 function dispose(candidate: TrainedCandidate): void {
@@ -76,6 +86,40 @@ describe('trainCandidate', () => {
       assert.ok(Math.abs((rescored.combinedScore ?? 0) - (bestScore ?? 0)) < 1e-9);
     } finally {
       dispose(candidate);
+    }
+  });
+
+  it('resumed from a saved checkpoint, trains exactly as it would have straight through (ASHA rungs)', async () => {
+    const params = { epochs: 6, patience: 10, dropout: 0.2 };
+    const straight = await train(params);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-ckpt-'));
+    const store = new FileStore(dir);
+    try {
+      const before = tf.memory().numTensors;
+      const first = await trainCandidate({ ...candidateArgs(params), untilEpoch: 3, keepState: true });
+      assert.equal(first.training.history.length, 3);
+      await saveTrainingCheckpoint(store, 'trials/t1', first.training.state!);
+      disposeTrainingState(first.training.state);
+      dispose(first);
+      const state = await loadTrainingCheckpoint(store, 'trials/t1');
+      assert.equal(state?.progress.epochsDone, 3);
+      const resumed = await trainCandidate({ ...candidateArgs(params), resume: state!, untilEpoch: 6 });
+      disposeTrainingState(state);
+      // Adam rebuilds β^t from the step count on resume, so losses agree to float32 rounding, not bit for bit.
+      assert.equal(resumed.training.history.length, straight.training.history.length);
+      resumed.training.history.forEach((record, i) => {
+        const other = straight.training.history[i]!;
+        assert.equal(record.epoch, other.epoch);
+        assert.ok(Math.abs(record.trainLoss - other.trainLoss) < 1e-5 * Math.abs(other.trainLoss), `epoch ${record.epoch} loss`);
+        assert.ok(Math.abs((record.validationScore ?? 0) - (other.validationScore ?? 0)) < 1e-4, `epoch ${record.epoch} score`);
+      });
+      assert.equal(resumed.training.bestEpoch, straight.training.bestEpoch);
+      assert.ok(Math.abs((resumed.metrics.test.combinedScore ?? 0) - (straight.metrics.test.combinedScore ?? 0)) < 1e-4);
+      dispose(resumed);
+      assert.equal(tf.memory().numTensors, before);
+    } finally {
+      dispose(straight);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -9,6 +9,7 @@ import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts
 import { predictNetwork } from './predict-network.ts';
 import { trainNetwork, type EpochRecord, type TrainNetworkResult } from './train-network.ts';
 import { resolveTrainTasks, type TrainTask } from './train-task.ts';
+import type { TrainingState } from './training-state.ts';
 
 /** How the served model turns a task's output into a decision and a decile. */
 export interface TaskScoringRule {
@@ -32,6 +33,12 @@ export interface TrainCandidateArgs {
   /** For error messages about the data (`telco.csv`). */
   readonly source?: string;
   readonly onEpoch?: (record: EpochRecord) => void;
+  /** Continue from a checkpoint of the same candidate (same splits, tasks and params). */
+  readonly resume?: TrainingState;
+  /** Stop after this epoch (an ASHA rung). @default params.epochs */
+  readonly untilEpoch?: number;
+  /** Also return a checkpoint (`training.state`, disposed by the caller) to resume from. */
+  readonly keepState?: boolean;
 }
 
 /** A trained candidate, ready to be saved. The caller disposes `network` (both graphs share the weights). */
@@ -71,6 +78,9 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       scoreValidation: (predictions) =>
         evaluatePredictions(predictions, validation, tasks, chooseThresholds(predictions, validation, tasks), selection.weights).combinedScore,
       ...(args.onEpoch === undefined ? {} : { onEpoch: args.onEpoch }),
+      ...(args.resume === undefined ? {} : { resume: args.resume }),
+      ...(args.untilEpoch === undefined ? {} : { untilEpoch: args.untilEpoch }),
+      ...(args.keepState === undefined ? {} : { keepState: args.keepState }),
     });
     const predict = (split: EncodedSplit): Promise<Record<string, Float32Array>> => predictNetwork(network.serving, split.x, split.rows, split.width, network.outputNames);
     const validationPredictions = await predict(validation);

@@ -6,6 +6,8 @@ import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
 import type { EncodedSplit } from './encoded-split.ts';
 import { predictNetwork } from './predict-network.ts';
 import type { TrainTask } from './train-task.ts';
+import type { TrainingProgress, TrainingState } from './training-state.ts';
+import { SeededDropout } from '../model/seeded-dropout.ts';
 
 /** One epoch in the learning curve. */
 export interface EpochRecord {
@@ -28,6 +30,12 @@ export interface TrainNetworkArgs {
   /** Scores validation predictions (per task name) for early stopping; higher is better. */
   readonly scoreValidation: (predictions: Record<string, Float32Array>) => number | null;
   readonly onEpoch?: (record: EpochRecord) => void;
+  /** Continue from this checkpoint (same data, params and seed) instead of from the initial weights. */
+  readonly resume?: TrainingState;
+  /** Stop after this epoch (an ASHA rung) even if `params.epochs` is higher. @default params.epochs */
+  readonly untilEpoch?: number;
+  /** Return a checkpoint to continue from later (the caller disposes it). @default false */
+  readonly keepState?: boolean;
 }
 
 /** What training did. The network is left holding the weights of `bestEpoch`. */
@@ -38,32 +46,42 @@ export interface TrainNetworkResult {
   readonly stoppedEarly: boolean;
   /** Training rows processed per second over all epochs (forward + backward + update). */
   readonly samplesPerSecond: number;
+  /** Present with `keepState`: where training stopped, to resume it. */
+  readonly state?: TrainingState;
 }
 
 /**
  * Minibatch Adam on Σ λ_k · masked loss_k + l2 · Σ‖W‖² over the training graph, early stopping on the validation
  * score with `params.patience`, restoring the best epoch's weights. Batches are copied out of the row-major
- * matrix (wasm's Slice copies the whole source tensor). Shuffles with `params.seed`.
+ * matrix (wasm's Slice copies the whole source tensor). Every epoch's shuffle and dropout masks derive from
+ * `params.seed` and the epoch number, so training resumed from a checkpoint equals training straight through.
  */
 export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetworkResult> {
-  const { network, train, validation, tasks, params, targetScales, scoreValidation, onEpoch } = args;
+  const { network, train, validation, tasks, params, targetScales, scoreValidation, onEpoch, resume } = args;
+  const lastEpoch = Math.min(args.untilEpoch ?? params.epochs, params.epochs);
   const optimizer = tf.train.adam(params.learningRate);
   const variables = network.training.trainableWeights.map((weight) => weight.read() as tf.Variable);
   // tfjs makes variable names unique per process (`.../kernel_3`), so match the suffix loosely.
   const kernels = network.training.trainableWeights.filter((weight) => /\/kernel(_\d+)?$/.test(weight.name)).map((weight) => weight.read());
-  const random = createSeededRandom(params.seed);
-  const order = Array.from({ length: train.rows }, (_, i) => i);
-  const history: EpochRecord[] = [];
+  const dropouts = network.training.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
+  const history: EpochRecord[] = [...(resume?.progress.history ?? [])];
   let best: { epoch: number; score: number | null; weights: tf.Tensor[] } | undefined;
-  let sinceBest = 0;
-  let stoppedEarly = false;
-  let trainSeconds = 0;
-  let samples = 0;
+  let sinceBest = resume?.progress.sinceBest ?? 0;
+  let stoppedEarly = resume?.progress.stoppedEarly ?? false;
+  let trainSeconds = resume?.progress.trainSeconds ?? 0;
+  let samples = resume?.progress.samples ?? 0;
+  if (resume !== undefined) {
+    network.serving.setWeights(resume.weights);
+    if (resume.optimizerWeights.length > 0) await optimizer.setWeights(resume.optimizerWeights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() })));
+    if (resume.progress.bestEpoch > 0) best = { epoch: resume.progress.bestEpoch, score: resume.progress.bestScore, weights: resume.bestWeights.map((w) => w.clone()) };
+  }
 
   try {
-    for (let epoch = 1; epoch <= params.epochs; epoch++) {
+    for (let epoch = (resume?.progress.epochsDone ?? 0) + 1; epoch <= lastEpoch && !stoppedEarly; epoch++) {
       const started = performance.now();
-      shuffleInPlace(order, random);
+      const random = createSeededRandom(mixSeed(params.seed, epoch));
+      const order = shuffleInPlace(Array.from({ length: train.rows }, (_, i) => i), random);
+      dropouts.forEach((layer, i) => layer.reseed(mixSeed(params.seed, epoch * 1000 + i)));
       let lossTotal: tf.Tensor = tf.scalar(0);
       let batches = 0;
       for (let start = 0; start < train.rows; start += params.batchSize) {
@@ -116,21 +134,50 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
         sinceBest = 0;
       } else if (++sinceBest >= params.patience) {
         stoppedEarly = epoch < params.epochs;
-        break;
       }
     }
+    const progress: TrainingProgress = {
+      epochsDone: history.length,
+      history,
+      bestEpoch: best?.epoch ?? 0,
+      bestScore: best?.score ?? null,
+      sinceBest,
+      stoppedEarly,
+      trainSeconds,
+      samples,
+    };
+    const state: TrainingState | undefined =
+      args.keepState === true
+        ? {
+            progress,
+            weights: network.serving.getWeights().map((w) => w.clone()),
+            bestWeights: (best?.weights ?? []).map((w) => w.clone()),
+            // Cloned: the optimizer disposes its own variables below.
+            optimizerWeights: (await optimizer.getWeights()).map(({ name, tensor }) => ({ name, tensor: tensor.clone() })),
+          }
+        : undefined;
     if (best !== undefined) network.serving.setWeights(best.weights);
+    return {
+      history,
+      bestEpoch: progress.bestEpoch,
+      bestScore: progress.bestScore,
+      stoppedEarly,
+      samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
+      ...(state === undefined ? {} : { state }),
+    };
   } finally {
     tf.dispose(best?.weights);
     optimizer.dispose();
   }
-  return {
-    history,
-    bestEpoch: best?.epoch ?? 0,
-    bestScore: best?.score ?? null,
-    stoppedEarly,
-    samplesPerSecond: trainSeconds > 0 ? samples / trainSeconds : 0,
-  };
+}
+
+/** A 31-bit seed from a base seed and a counter (epoch, layer), so each epoch's randomness stands on its own. */
+function mixSeed(seed: number, counter: number): number {
+  let hash = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(counter + 1, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x7feb352d);
+  hash ^= hash >>> 15;
+  return (hash >>> 0) % 2147483647;
 }
 
 interface Batch {
