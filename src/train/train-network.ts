@@ -6,7 +6,7 @@ import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
 import type { EncodedSplit } from './encoded-split.ts';
 import { predictNetwork } from './predict-network.ts';
 import type { TrainTask } from './train-task.ts';
-import type { TrainingProgress, TrainingState } from './training-state.ts';
+import type { NamedTensor, TrainingProgress, TrainingState } from './training-state.ts';
 import { SeededDropout } from '../model/seeded-dropout.ts';
 
 /** One epoch in the learning curve. */
@@ -72,7 +72,12 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
   let samples = resume?.progress.samples ?? 0;
   if (resume !== undefined) {
     network.serving.setWeights(resume.weights);
-    if (resume.optimizerWeights.length > 0) await optimizer.setWeights(resume.optimizerWeights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() })));
+    if (resume.optimizerWeights.length > 0) {
+      // Adam makes variables that share these clones' data (reference-counted), so the clones can go afterwards.
+      const clones = resume.optimizerWeights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
+      await optimizer.setWeights(clones);
+      tf.dispose(clones.map((clone) => clone.tensor));
+    }
     if (resume.progress.bestEpoch > 0) best = { epoch: resume.progress.bestEpoch, score: resume.progress.bestScore, weights: resume.bestWeights.map((w) => w.clone()) };
   }
 
@@ -152,8 +157,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
             progress,
             weights: network.serving.getWeights().map((w) => w.clone()),
             bestWeights: (best?.weights ?? []).map((w) => w.clone()),
-            // Cloned: the optimizer disposes its own variables below.
-            optimizerWeights: (await optimizer.getWeights()).map(({ name, tensor }) => ({ name, tensor: tensor.clone() })),
+            optimizerWeights: await snapshotOptimizer(optimizer),
           }
         : undefined;
     if (best !== undefined) network.serving.setWeights(best.weights);
@@ -169,6 +173,17 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
     tf.dispose(best?.weights);
     optimizer.dispose();
   }
+}
+
+/**
+ * Copies an optimizer's state. `getWeights()` returns its own variables (disposed with the optimizer) plus a fresh
+ * `iter` scalar; everything is cloned and the fresh scalar freed.
+ */
+async function snapshotOptimizer(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
+  const weights = await optimizer.getWeights();
+  const copies = weights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
+  tf.dispose(weights.filter(({ tensor }) => !(tensor instanceof tf.Variable)).map(({ tensor }) => tensor));
+  return copies;
 }
 
 /** A 31-bit seed from a base seed and a counter (epoch, layer), so each epoch's randomness stands on its own. */
