@@ -10,6 +10,8 @@ export interface TandemEnvironment {
   readonly port: number;
   /** `TANDEM_S3_ENDPOINT` (or `AWS_ENDPOINT_URL_S3`): an S3-compatible endpoint for `s3://` stores. */
   readonly s3ClientConfig: S3ClientConfig;
+  /** `TANDEM_TRIAL`: a trial spec (JSON) for `tandem trial`, as the trainer container receives it. */
+  readonly trialSpec: string | undefined;
 }
 
 /** Reads Tandem's environment variables; a malformed `PORT` is named in the error. */
@@ -25,5 +27,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): TandemEnv
       .filter((key) => key !== ''),
     port,
     s3ClientConfig: endpoint === undefined || endpoint === '' ? {} : { endpoint, forcePathStyle: true },
+    trialSpec: env.TANDEM_TRIAL,
   };
 }

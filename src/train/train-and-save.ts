@@ -1,11 +1,12 @@
 import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
+import type { DatasetManifest } from '../data/labelled-row.ts';
 import { loadDataset } from '../data/load-dataset.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
 import { createModelId, saveModel } from '../model/model-artifacts.ts';
 import { describeFeatures, type ModelCard } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
-import { trainCandidate } from './train-candidate.ts';
+import { trainCandidate, type TrainedCandidate } from './train-candidate.ts';
 import type { EpochRecord } from './train-network.ts';
 
 /** Arguments of {@link trainAndSaveModel}. */
@@ -56,32 +57,8 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
   try {
     const name = args.name ?? manifest.name;
     const modelId = args.modelId ?? createModelId(name, now());
+    const modelUri = await saveCandidateAsModel(args.store, candidate, { modelId, name, manifest, params: args.params, backend: args.backend, createdAt: now() });
     const { training } = candidate;
-    const card: ModelCard = {
-      modelId,
-      name,
-      createdAt: now().toISOString(),
-      datasetId: manifest.datasetId,
-      idColumn: manifest.idColumn,
-      backend: args.backend,
-      tasks: candidate.scoring,
-      features: describeFeatures(candidate.preprocessor),
-      training: {
-        params: args.params,
-        epochsRun: training.history.length,
-        bestEpoch: training.bestEpoch,
-        stoppedEarly: training.stoppedEarly,
-        seconds: training.seconds,
-        samplesPerSecond: training.samplesPerSecond,
-      },
-      metrics: candidate.metrics,
-    };
-    const modelUri = await saveModel(args.store, {
-      card,
-      network: candidate.network.serving,
-      preprocessor: candidate.preprocessor,
-      metrics: { ...candidate.metrics, history: training.history },
-    });
     return {
       modelId,
       modelUri,
@@ -96,4 +73,44 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
     candidate.network.training.dispose();
     candidate.network.serving.dispose();
   }
+}
+
+/** What a saved model records besides the candidate itself. */
+export interface SaveCandidateOptions {
+  readonly modelId: string;
+  readonly name: string;
+  readonly manifest: DatasetManifest;
+  readonly params: ModelConfig;
+  readonly backend: BackendName;
+  readonly createdAt: Date;
+}
+
+/** Saves a trained candidate as `models/<modelId>/` (card last) and returns the model's URI. */
+export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandidate, options: SaveCandidateOptions): Promise<string> {
+  const { training } = candidate;
+  const card: ModelCard = {
+    modelId: options.modelId,
+    name: options.name,
+    createdAt: options.createdAt.toISOString(),
+    datasetId: options.manifest.datasetId,
+    idColumn: options.manifest.idColumn,
+    backend: options.backend,
+    tasks: candidate.scoring,
+    features: describeFeatures(candidate.preprocessor),
+    training: {
+      params: options.params,
+      epochsRun: training.history.length,
+      bestEpoch: training.bestEpoch,
+      stoppedEarly: training.stoppedEarly,
+      seconds: training.seconds,
+      samplesPerSecond: training.samplesPerSecond,
+    },
+    metrics: candidate.metrics,
+  };
+  return saveModel(store, {
+    card,
+    network: candidate.network.serving,
+    preprocessor: candidate.preprocessor,
+    metrics: { ...candidate.metrics, history: training.history },
+  });
 }

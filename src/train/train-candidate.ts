@@ -3,6 +3,8 @@ import type { DatasetSplits } from '../data/labelled-row.ts';
 import { fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
+import { computePrCurve, type PrCurve } from '../metrics/pr-auc.ts';
+import { computeRocCurve, type RocCurve } from '../metrics/roc-auc.ts';
 import { buildNetwork, type MultiTaskNetwork, type TargetScale } from '../model/build-network.ts';
 import { encodeSplit, selectLabelled, type EncodedSplit } from './encoded-split.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
@@ -20,6 +22,12 @@ export interface TaskScoringRule {
   readonly threshold: number;
   /** 9 ascending cut points of the held-out score distribution; decile 10 is the top tenth. */
   readonly decileEdges: readonly number[];
+}
+
+/** ROC and PR curves of one task, downsampled; null when the split has one class only. */
+export interface TaskCurves {
+  readonly roc: RocCurve | null;
+  readonly pr: PrCurve | null;
 }
 
 /** Arguments of {@link trainCandidate}. */
@@ -49,6 +57,8 @@ export interface TrainedCandidate {
   readonly tasks: readonly TrainTask[];
   readonly scoring: readonly TaskScoringRule[];
   readonly metrics: ModelMetrics;
+  /** Test-split ROC and PR curves per task (regression: of `label > positiveAbove`), for reports. */
+  readonly testCurves: Readonly<Record<string, TaskCurves>>;
   readonly training: Omit<TrainNetworkResult, 'history'> & { readonly history: readonly EpochRecord[]; readonly seconds: number };
 }
 
@@ -97,6 +107,13 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       threshold: task.type === 'binary' ? (thresholds[task.name] ?? 0.5) : (task.positiveAbove ?? 0),
       decileEdges: computeDecileEdges(concat(validationPredictions[task.name] as Float32Array, testPredictions[task.name] as Float32Array)),
     }));
+    const testCurves = Object.fromEntries(
+      tasks.map((task) => {
+        const labelled = selectLabelled(testPredictions[task.name] as Float32Array, test.labels[task.name] as Float32Array);
+        const events = task.type === 'binary' ? labelled.labels : labelled.labels.map((label) => (label > (task.positiveAbove ?? 0) ? 1 : 0));
+        return [task.name, { roc: computeRocCurve(labelled.predictions, events), pr: computePrCurve(labelled.predictions, events) }];
+      }),
+    );
     return {
       network,
       preprocessor,
@@ -104,6 +121,7 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       tasks,
       scoring,
       metrics,
+      testCurves,
       training: { ...result, seconds: (performance.now() - started) / 1000 },
     };
   } catch (error) {

@@ -66,3 +66,9 @@ export async function loadTrainingCheckpoint(store: BlobStore, folder: string): 
   }
   return { progress: header.progress, ...state };
 }
+
+/** Removes the checkpoint under `folder` (marker first, so a half-deleted checkpoint is never read). */
+export async function deleteTrainingCheckpoint(store: BlobStore, folder: string): Promise<void> {
+  await store.delete(`${folder}/${markerName}`);
+  await store.delete(`${folder}/${dataName}`);
+}

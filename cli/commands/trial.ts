@@ -1,0 +1,35 @@
+import { readFile } from 'node:fs/promises';
+import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import { selectBackend } from '../../src/model/backend.ts';
+import { runTrial } from '../../src/search/run-trial.ts';
+import { parseTrialSpec } from '../../src/search/trial-spec-schema.ts';
+import type { Command } from '../command.ts';
+import { createEpochReporter } from '../progress.ts';
+
+/** `tandem trial`: the worker entrypoint for one search trial (local pool and trainer container alike). */
+export const trialCommand: Command = {
+  name: 'trial',
+  summary: 'run one search trial from a JSON spec (what `search` workers and the trainer container run)',
+  help: [
+    'The spec comes from --spec (JSON text, or @FILE) or the TANDEM_TRIAL environment variable. It names the run,',
+    'trial, dataset and model parameters; the trial resumes from its checkpoint in the store when one exists.',
+  ].join('\n'),
+  flags: {
+    spec: { type: 'string', valueName: 'JSON|@FILE', description: 'the trial spec (default: $TANDEM_TRIAL)' },
+  },
+  async run(context) {
+    const raw = typeof context.flags.spec === 'string' ? context.flags.spec : context.env.trialSpec;
+    if (raw === undefined || raw === '') throw new BadInputError('trial needs --spec JSON|@FILE or TANDEM_TRIAL', { value: '--spec' });
+    const text = raw.startsWith('@') ? await readFile(raw.slice(1), 'utf8') : raw;
+    const spec = parseTrialSpec(text, raw.startsWith('@') ? raw.slice(1) : '--spec');
+    const store = await context.store();
+    const backend = await selectBackend(context.env.backend);
+    const reporter = createEpochReporter(context, spec.untilEpoch ?? spec.params.epochs, spec.trialId);
+    const result = await runTrial(store, spec, { backend, onEpoch: reporter.onEpoch }).finally(reporter.done);
+    const score = result.metrics.validation.combinedScore;
+    return {
+      json: { trialId: result.trialId, state: result.state, epochsDone: result.epochsDone, modelId: result.modelId, validationScore: score, backend },
+      text: `trial ${result.trialId}: ${result.state} after ${result.epochsDone} epochs, validation combined score ${score?.toFixed(4) ?? 'n/a'}`,
+    };
+  },
+};

@@ -1,0 +1,53 @@
+import type { ModelConfig } from '../config/schema.ts';
+import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { ParetoPoint } from './pareto-front.ts';
+
+/** Leaderboard status of a trial (SPEC §5). */
+export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed';
+
+/** One row of `runs/<runId>/leaderboard.json` (SPEC §1 `search --json`). */
+export interface LeaderboardRow {
+  readonly trialId: string;
+  /** The trial's full model parameters. */
+  readonly config: ModelConfig;
+  /** The sampler's raw draw (search-space parameter names), for parameter-importance and weight plots. */
+  readonly sample: Readonly<Record<string, unknown>>;
+  /** Latest metrics (at the highest rung reached), with `deltaM` against the run's `single` baseline. */
+  readonly metrics: ModelMetrics | null;
+  readonly status: TrialStatus;
+  readonly error?: string;
+  /** Epochs trained so far. */
+  readonly epochs: number;
+  /** ASHA: the highest rung completed (0-based); -1 before the first; 0 for other strategies. */
+  readonly rung: number;
+  /** Validation combined score at each completed rung, for the ASHA chart. */
+  readonly rungScores: readonly (number | null)[];
+  readonly modelId: string | null;
+  /** Worker launches, including retries after a crash. */
+  readonly attempts: number;
+  /** Whether this trial is the `single` baseline that Δm compares to. */
+  readonly baseline: boolean;
+}
+
+/** `runs/<runId>/run.json`. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly name: string;
+  readonly datasetId: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly status: 'running' | 'completed' | 'stopped';
+  readonly strategy: 'random' | 'tpe' | 'asha';
+  readonly trials: number;
+  readonly parallel: number;
+  readonly seed: number;
+  /** ASHA's rungs in epochs, e.g. [3, 9, 27]; empty for other strategies. */
+  readonly rungs: readonly number[];
+  readonly space: unknown;
+  readonly bestTrialId: string | null;
+  readonly baselineTrialId: string | null;
+  /** Non-dominated trials by per-task validation AUC. */
+  readonly paretoFront: readonly ParetoPoint[];
+  /** Total epochs trained over all trials (the search's cost). */
+  readonly totalEpochs: number;
+}

@@ -1,0 +1,110 @@
+import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
+import { loadDataset } from '../data/load-dataset.ts';
+import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { BackendName } from '../model/backend.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { writeJson } from '../store/json-object.ts';
+import { saveCandidateAsModel } from '../train/train-and-save.ts';
+import { trainCandidate, type TaskCurves } from '../train/train-candidate.ts';
+import type { EpochRecord } from '../train/train-network.ts';
+import { deleteTrainingCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from '../train/training-checkpoint.ts';
+import { disposeTrainingState } from '../train/training-state.ts';
+
+/**
+ * One trial as a search hands it to a worker (a local child process or an AWS Batch job): everything needed to
+ * train it, as JSON.
+ */
+export interface TrialSpec {
+  readonly runId: string;
+  readonly trialId: string;
+  readonly datasetId: string;
+  /** The config's name, used in the model id. */
+  readonly name: string;
+  readonly params: ModelConfig;
+  readonly features: FeaturesConfig;
+  readonly selection: SelectionConfig;
+  /** Train up to this epoch (an ASHA rung), resuming from the trial's checkpoint. @default params.epochs */
+  readonly untilEpoch?: number;
+}
+
+/** `runs/<runId>/trials/<trialId>/metrics.json` after a worker ran a trial (to its rung or to the end). */
+export interface TrialMetricsFile {
+  readonly trialId: string;
+  /** `paused`: stopped at `untilEpoch`, more epochs possible; `completed`: all epochs trained or early-stopped. */
+  readonly state: 'paused' | 'completed';
+  readonly epochsDone: number;
+  readonly bestEpoch: number;
+  readonly stoppedEarly: boolean;
+  readonly metrics: ModelMetrics;
+  readonly history: readonly EpochRecord[];
+  readonly testCurves: Readonly<Record<string, TaskCurves>>;
+  /** The saved model, once the trial is completed. */
+  readonly modelId: string | null;
+  readonly backend: BackendName;
+  readonly seconds: number;
+}
+
+/** The store folder of a trial. */
+export function trialFolder(runId: string, trialId: string): string {
+  return `runs/${runId}/trials/${trialId}`;
+}
+
+/**
+ * The trial entrypoint shared by `tandem search`'s worker processes and the trainer container: loads the dataset,
+ * resumes from the trial's checkpoint if one exists, trains to `untilEpoch`, writes config.json, metrics.json and a
+ * new checkpoint, and — once the trial has trained all its epochs or stopped early — saves it as a model.
+ */
+export async function runTrial(
+  store: BlobStore,
+  spec: TrialSpec,
+  { backend, onEpoch, now = () => new Date() }: { backend: BackendName; onEpoch?: (record: EpochRecord) => void; now?: () => Date },
+): Promise<TrialMetricsFile> {
+  const started = performance.now();
+  const folder = trialFolder(spec.runId, spec.trialId);
+  await writeJson(store, `${folder}/config.json`, spec);
+  const { manifest, splits } = await loadDataset(store, spec.datasetId);
+  const checkpoint = await loadTrainingCheckpoint(store, `${folder}/checkpoint`);
+  const untilEpoch = Math.min(spec.untilEpoch ?? spec.params.epochs, spec.params.epochs);
+  const candidate = await trainCandidate({
+    splits,
+    featureColumns: manifest.featureColumns,
+    tasks: manifest.tasks,
+    params: spec.params,
+    features: spec.features,
+    selection: spec.selection,
+    source: manifest.source.path,
+    untilEpoch,
+    keepState: true,
+    ...(checkpoint === undefined ? {} : { resume: checkpoint }),
+    ...(onEpoch === undefined ? {} : { onEpoch }),
+  }).finally(() => disposeTrainingState(checkpoint));
+  try {
+    const { training } = candidate;
+    const completed = training.stoppedEarly || training.history.length >= spec.params.epochs;
+    if (training.state !== undefined && !completed) await saveTrainingCheckpoint(store, `${folder}/checkpoint`, training.state);
+    if (completed) await deleteTrainingCheckpoint(store, `${folder}/checkpoint`);
+    const modelId = completed ? `${spec.runId}-${spec.trialId}` : null;
+    if (modelId !== null) {
+      await saveCandidateAsModel(store, candidate, { modelId, name: spec.name, manifest, params: spec.params, backend, createdAt: now() });
+    }
+    const result: TrialMetricsFile = {
+      trialId: spec.trialId,
+      state: completed ? 'completed' : 'paused',
+      epochsDone: training.history.length,
+      bestEpoch: training.bestEpoch,
+      stoppedEarly: training.stoppedEarly,
+      metrics: candidate.metrics,
+      history: training.history,
+      testCurves: candidate.testCurves,
+      modelId,
+      backend,
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeJson(store, `${folder}/metrics.json`, result);
+    return result;
+  } finally {
+    disposeTrainingState(candidate.training.state);
+    candidate.network.training.dispose();
+    candidate.network.serving.dispose();
+  }
+}
