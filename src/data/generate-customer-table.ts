@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import { parseConfig } from '../config/load-config.ts';
 import { isTableConfig, type TableConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
+import { exponential, pickIndex, poisson } from '../random/random-draws.ts';
 import { createSeededRandom, type SeededRandom } from '../random/seeded-random.ts';
 import type { RawRow } from './labelled-row.ts';
 
@@ -305,35 +306,6 @@ function orderSpend(random: SeededRandom, orders: number, orderValue: number): n
 /** A category: with probability `explore` any category alike, else by the customer's affinity. */
 function pickCategory(random: SeededRandom, affinity: readonly number[], explore: number): number {
   return random.next() < explore ? random.int(categories.length) : pickIndex(random, affinity);
-}
-
-/** An index drawn in proportion to non-negative weights. */
-function pickIndex(random: SeededRandom, weights: readonly number[]): number {
-  const total = weights.reduce((s, w) => s + w, 0);
-  let u = random.next() * total;
-  for (let i = 0; i < weights.length; i++) {
-    u -= weights[i] as number;
-    if (u < 0) return i;
-  }
-  return weights.length - 1;
-}
-
-/** Poisson draw: Knuth's product method for small means, a rounded normal for large ones. */
-function poisson(random: SeededRandom, mean: number): number {
-  if (mean <= 0) return 0;
-  if (mean > 40) return Math.max(0, Math.round(mean + Math.sqrt(mean) * random.normal()));
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = random.next();
-  while (p > limit) {
-    k++;
-    p *= random.next();
-  }
-  return k;
-}
-
-function exponential(random: SeededRandom, mean: number): number {
-  return -mean * Math.log(1 - random.next());
 }
 
 function sigmoid(x: number): number {

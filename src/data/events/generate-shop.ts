@@ -1,0 +1,107 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { BadInputError } from '../../errors/bad-input-error.ts';
+import { createSeededRandom } from '../../random/seeded-random.ts';
+import { createShopCalendar } from './shop-calendar.ts';
+import { formatShopTimestamp, simulateShopCustomer, type SimulatedShopCustomer } from './shop-customer-simulation.ts';
+import { ShopCsvWriter } from './shop-csv-writer.ts';
+
+/** Columns of `customers.csv`, in file order. */
+export const shopCustomerColumns = ['customer_id', 'signup_date', 'age_band', 'region', 'channel', 'device_preference', 'newsletter'] as const;
+/** Columns of `sessions.csv`, in file order. */
+export const shopSessionColumns = ['customer_id', 'ts', 'pages', 'duration_s', 'device', 'category'] as const;
+/** Columns of `orders.csv`, in file order. */
+export const shopOrderColumns = ['order_id', 'customer_id', 'ts', 'amount', 'category', 'items', 'promo'] as const;
+
+/** What to generate and where. */
+export interface GenerateShopOptions {
+  /** Number of customers; a positive integer. */
+  readonly customers: number;
+  /** Same seed (and other options), byte-identical files. */
+  readonly seed: number;
+  /** First day of the shop's history (ISO date). @default '2023-01-01' */
+  readonly start?: string;
+  /** Last day of the history, included; no event lies after it (ISO date). @default '2024-12-31' */
+  readonly end?: string;
+  /** Folder for the three CSV files; created if missing. */
+  readonly out: string;
+  /** Called after every tenth or so of the customers (and after the last) with the rows written so far. */
+  readonly onProgress?: (progress: GenerateShopProgress) => void;
+}
+
+/** Progress of {@link generateShop}: customers simulated so far and the rows they produced. */
+export interface GenerateShopProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly sessions: number;
+  readonly orders: number;
+}
+
+/** What {@link generateShop} wrote: the folder (absolute) and the data rows of each file (duplicates included). */
+export interface GeneratedShop {
+  readonly out: string;
+  readonly customers: number;
+  readonly sessions: number;
+  readonly orders: number;
+}
+
+/**
+ * Writes a synthetic shop's raw logs (SPEC §3) to `out`: `customers.csv`, `sessions.csv` and `orders.csv`.
+ *
+ * Customers are simulated one at a time (see `simulateShopCustomer`) from one seeded stream and their rows are
+ * written at once, so memory stays flat however many customers and events there are. Rows are grouped by customer
+ * and in time order within a customer, not globally. Realistic defects are included on purpose: about 0.2% of
+ * order rows appear twice (same `order_id`) and 1–3% of profile fields are blank. Each file is written as
+ * `<name>.tmp` and renamed when all three are complete; after a failure the temporary files are removed.
+ * @throws BadInputError for a non-positive customer count, a non-integer seed, or bad start/end dates.
+ */
+export async function generateShop({ customers, seed, start = '2023-01-01', end = '2024-12-31', out, onProgress }: GenerateShopOptions): Promise<GeneratedShop> {
+  checkOptions(customers, seed, out);
+  const calendar = createShopCalendar(start, end);
+  const folder = path.resolve(out);
+  await mkdir(folder, { recursive: true });
+  const random = createSeededRandom(seed);
+  const idWidth = Math.max(6, String(customers).length);
+  const progressEvery = Math.max(1, Math.ceil(customers / 10));
+  const customerFile = new ShopCsvWriter(path.join(folder, 'customers.csv'), shopCustomerColumns);
+  const sessionFile = new ShopCsvWriter(path.join(folder, 'sessions.csv'), shopSessionColumns);
+  const orderFile = new ShopCsvWriter(path.join(folder, 'orders.csv'), shopOrderColumns);
+  const files = [customerFile, sessionFile, orderFile];
+  let orderNumber = 0;
+  const writeCustomer = ({ profile, sessions, orders }: SimulatedShopCustomer): void => {
+    const id = profile.customerId;
+    customerFile.add([id, profile.signupDate, profile.ageBand ?? '', profile.region ?? '', profile.channel, profile.devicePreference ?? '', profile.newsletter ?? ''].join(','));
+    for (const s of sessions) sessionFile.add(`${id},${formatShopTimestamp(calendar, s.second)},${s.pages},${s.durationS},${s.device},${s.category}`);
+    for (const o of orders) {
+      orderNumber++;
+      const line = `O${String(orderNumber).padStart(8, '0')},${id},${formatShopTimestamp(calendar, o.second)},${o.amount.toFixed(2)},${o.category},${o.items},${o.promo ? 'yes' : 'no'}`;
+      orderFile.add(line);
+      if (o.duplicated) orderFile.add(line);
+    }
+  };
+  try {
+    for (let i = 0; i < customers; i++) {
+      writeCustomer(simulateShopCustomer(random, calendar, `C${String(i + 1).padStart(idWidth, '0')}`));
+      for (const file of files) await file.flushIfFull();
+      if ((i + 1) % progressEvery === 0 || i + 1 === customers) {
+        onProgress?.({ done: i + 1, total: customers, sessions: sessionFile.rows, orders: orderFile.rows });
+      }
+    }
+    // All three complete before any is put in place, so a failure leaves no mix of new and missing files.
+    for (const file of files) await file.finish();
+    for (const file of files) await file.publish();
+  } catch (error) {
+    await Promise.all(files.map((file) => file.discard()));
+    throw error;
+  }
+  return { out: folder, customers: customerFile.rows, sessions: sessionFile.rows, orders: orderFile.rows };
+}
+
+function checkOptions(customers: number, seed: number, out: string): void {
+  const fail = (field: string, issue: string, value: unknown): never => {
+    throw new BadInputError(`${field}: ${issue}`, { value, details: [{ path: field, issue }] });
+  };
+  if (!Number.isInteger(customers) || customers < 1) fail('customers', `expected a positive integer, got ${String(customers)}`, customers);
+  if (!Number.isInteger(seed)) fail('seed', `expected an integer, got ${String(seed)}`, seed);
+  if (typeof out !== 'string' || out.trim() === '') fail('out', 'expected a folder path', out);
+}

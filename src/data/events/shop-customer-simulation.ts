@@ -1,0 +1,283 @@
+import { exponential, pickIndex, poisson } from '../../random/random-draws.ts';
+import type { SeededRandom } from '../../random/seeded-random.ts';
+import type { ShopCalendar } from './shop-calendar.ts';
+import {
+  ageBands,
+  agePrice,
+  ageWeights,
+  categoryPopularity,
+  categoryPrice,
+  categoryRelations,
+  channelRisk,
+  channels,
+  channelWeights,
+  deviceWeightsByAge,
+  devices,
+  hourWeights,
+  regionPrice,
+  regions,
+  regionWeights,
+  shopCategories,
+} from './shop-catalog.ts';
+
+/** A customer's profile as the shop exported it: `null` where the export lost the field. */
+export interface ShopCustomerProfile {
+  readonly customerId: string;
+  /** `YYYY-MM-DD`. */
+  readonly signupDate: string;
+  readonly ageBand: string | null;
+  readonly region: string | null;
+  readonly channel: string;
+  readonly devicePreference: string | null;
+  readonly newsletter: 'yes' | 'no' | null;
+}
+
+/** One browsing session. Times are whole seconds since the calendar's first day, 00:00 UTC. */
+export interface ShopSession {
+  readonly second: number;
+  readonly pages: number;
+  readonly durationS: number;
+  readonly device: string;
+  readonly category: string;
+}
+
+/** One order (the id is given when it is written). */
+export interface ShopOrder {
+  readonly second: number;
+  /** Positive, rounded to cents. */
+  readonly amount: number;
+  readonly category: string;
+  readonly items: number;
+  readonly promo: boolean;
+  /** The export wrote this row twice (a realistic defect). */
+  readonly duplicated: boolean;
+}
+
+/** Everything one customer did: the profile and their sessions and orders, each in time order. */
+export interface SimulatedShopCustomer {
+  readonly profile: ShopCustomerProfile;
+  readonly sessions: ShopSession[];
+  readonly orders: ShopOrder[];
+}
+
+/** Rates of the average customer (per active day) and the shape of lifetimes; tuned for SPEC §3's label rates. */
+const sessionsPerDay = 0.11;
+const conversionPerSession = 0.09;
+const directOrdersPerDay = 0.005;
+/** No session converts more surely than this, however keen the customer. */
+const maxConversion = 0.5;
+/** Mean days from (re)activation to silent dropout for an average-risk customer. */
+const meanLifetimeDays = 330;
+/** Activity fades linearly to `lapseFloor` over the last `lapseDays` before a dropout: the lapsing phase. */
+const lapseDays = 45;
+const lapseFloor = 0.2;
+/** Chance that a lost customer comes back, the mean wait, and how much shorter the second life is. */
+const reactivationChance = 0.15;
+const meanDormantDays = 150;
+const reactivatedLifetimeShare = 0.6;
+/** Browsing that customers who have left still do (window shopping, no orders), relative to when active. */
+const residualBrowsing = 0.012;
+/** Share of new customers whose signup visit is logged as a session, and its chance of converting. */
+const signupSessionChance = 0.8;
+const signupConversion = 0.35;
+/** Share of orders with a promo code outside and inside a sale, and the discount range. */
+const promoCodeShareOutsideSale = 0.04;
+const promoCodeShareInSale = 0.8;
+/** Share of new signups in the last days of the history (a recent acquisition push). */
+const recentSignupShare = 0.12;
+const recentSignupDays = 90;
+/** Realistic defects: duplicated order rows and profile fields lost in export. */
+const duplicateOrderShare = 0.002;
+const missingAgeShare = 0.03;
+const missingRegionShare = 0.015;
+const missingDeviceShare = 0.025;
+const missingNewsletterShare = 0.025;
+
+const secondsPerDay = 86_400;
+const twoDigits = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/**
+ * Simulates one customer of the shop from signup to the calendar's last day, drawing everything from `random`.
+ *
+ * Latent traits — engagement (purchase rate), browsing intensity, dropout risk, price level, category affinities,
+ * a taste for related categories and promotion sensitivity — drive two Poisson processes (sessions, and orders
+ * placed without a logged session) that follow the calendar's weekly, yearly and sale rhythm. Sessions convert into
+ * an order in the browsed (or a related) category, more often for engaged customers and in categories they have
+ * looked at before; each order shifts the customer's taste towards related categories. A customer stays active for
+ * an exponential lifetime (shorter for risky ones), fades out over a lapsing phase, then is lost (rare window
+ * shopping only) and occasionally comes back.
+ */
+export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalendar, customerId: string): SimulatedShopCustomer {
+  const normal = (): number => random.normal();
+  const ageIndex = pickIndex(random, ageWeights);
+  const regionIndex = pickIndex(random, regionWeights);
+  const channelIndex = pickIndex(random, channelWeights);
+  const deviceIndex = pickIndex(random, deviceWeightsByAge[ageIndex] ?? [1]);
+
+  // Latent traits as standard-normal scores, correlated the way shoppers are.
+  const engagement = normal();
+  const browsing = 0.6 * engagement + 0.8 * normal();
+  const risk = -0.4 * engagement + 0.9 * normal() + (channelRisk[channelIndex] ?? 0) + (ageIndex === 0 ? 0.2 : 0);
+  const priceLevel = 0.4 * normal() + 0.5 * (agePrice[ageIndex] ?? 0) + (regionPrice[regionIndex] ?? 0);
+  const explore = sigmoid(-1.9 + 0.8 * normal() + 0.3 * browsing);
+  const drift = 0.06 * Math.exp(0.5 * normal());
+  const newsletter = random.next() < sigmoid(-0.4 + 0.5 * engagement - 0.3 * risk);
+  const promoSensitivity = Math.exp(0.4 * normal()) * (newsletter ? 1.3 : 1);
+  const affinity = categoryPopularity.map((p) => p * Math.exp(1.8 * normal()));
+
+  // Capped so that the keenest few look like avid shoppers rather than bots.
+  const sessionRate = Math.min(0.5, sessionsPerDay * Math.exp(0.7 * browsing - 0.245));
+  const directRate = Math.min(0.05, directOrdersPerDay * Math.exp(0.8 * engagement - 0.32));
+  const conversion = conversionPerSession * Math.exp(0.5 * engagement - 0.125);
+  const lifetimeMean = meanLifetimeDays * Math.exp(-0.8 * risk);
+
+  const signupDay = drawSignupDay(random, calendar.days);
+  const signupSecond = signupDay * secondsPerDay + timeOfDay(random);
+  const activeSpells = drawActiveSpells(random, signupSecond / secondsPerDay, calendar.days, lifetimeMean);
+
+  const views = new Array<number>(shopCategories.length).fill(0);
+  const bought = new Array<boolean>(shopCategories.length).fill(false);
+  const sessions: ShopSession[] = [];
+  const orders: ShopOrder[] = [];
+  const lastSecond = calendar.days * secondsPerDay;
+  const atDay = (day: number): number => Math.max(signupSecond, day * secondsPerDay + timeOfDay(random));
+
+  const placeOrder = (second: number, category: number): void => {
+    if (second >= lastSecond) return;
+    const day = Math.floor(second / secondsPerDay);
+    const promo = random.next() < (calendar.promo[day] === 1 ? promoCodeShareInSale : promoCodeShareOutsideSale);
+    const items = 1 + poisson(random, 0.45 * Math.exp(0.3 * engagement));
+    const unitPrice = (categoryPrice[category] as number) * Math.exp(0.35 * priceLevel + 0.35 * normal());
+    const discount = promo ? 0.7 + 0.15 * random.next() : 1;
+    const amount = Math.max(0.99, Math.round(unitPrice * items ** 0.85 * discount * 100) / 100);
+    orders.push({ second, amount, category: shopCategories[category] as string, items, promo, duplicated: random.next() < duplicateOrderShare });
+    // Buying reinforces the category and pulls taste towards related ones (a drift customers do not announce).
+    const total = affinity.reduce((s, a) => s + a, 0);
+    affinity[category] = (affinity[category] as number) + 0.3 * total;
+    const related = categoryRelations[category] as readonly number[];
+    for (let j = 0; j < affinity.length; j++) affinity[j] = (affinity[j] as number) + drift * (related[j] as number) * total;
+    bought[category] = true;
+  };
+
+  const browse = (second: number, convertChance: number | null): void => {
+    const category = random.next() < explore ? relatedCategory(random, pickIndex(random, affinity)) : pickIndex(random, affinity);
+    const day = Math.floor(second / secondsPerDay);
+    // Customers come back to buy what they have looked at before; a first purchase in a category is a bigger step.
+    const considered = 1 + 0.25 * Math.min(views[category] as number, 4);
+    const familiar = bought[category] === true ? 1.25 : 0.6;
+    const sale = calendar.promo[day] === 1 ? 1.3 * promoSensitivity : 1;
+    const chance = convertChance ?? Math.min(maxConversion, conversion * considered * familiar * sale);
+    const converts = random.next() < chance;
+    const pages = 1 + poisson(random, 1.8 * Math.exp(0.3 * browsing)) + (converts ? 2 + poisson(random, 2) : 0);
+    const durationS = Math.round(pages * 30 * Math.exp(0.5 * normal())) + 5;
+    const device = random.next() < 0.75 ? (devices[deviceIndex] as string) : (devices[random.int(devices.length)] as string);
+    sessions.push({ second, pages, durationS, device, category: shopCategories[category] as string });
+    views[category] = (views[category] as number) + 1;
+    if (converts) {
+      const basket = random.next() < 0.08 ? relatedCategory(random, category) : category;
+      placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * random.next())), basket);
+    }
+  };
+
+  if (random.next() < signupSessionChance) browse(signupSecond, signupConversion);
+
+  // Sessions and direct orders as one thinned Poisson process, so that each order's drift shapes what follows.
+  let from = signupSecond / secondsPerDay;
+  for (const spell of activeSpells) {
+    browseWhileAway(random, calendar, from, spell.from, sessionRate * residualBrowsing, (day) => browse(atDay(day), 0));
+    const until = Math.min(spell.to, calendar.days);
+    const sessionMax = sessionRate * calendar.maxSessionFactor;
+    const directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
+    for (let t = spell.from + exponential(random, 1 / (sessionMax + directMax)); t < until; t += exponential(random, 1 / (sessionMax + directMax))) {
+      const day = Math.floor(t);
+      const fade = spell.to - t < lapseDays ? lapseFloor + ((1 - lapseFloor) * (spell.to - t)) / lapseDays : 1;
+      if (random.next() * (sessionMax + directMax) < sessionMax) {
+        if (random.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) browse(atDay(day), null);
+      } else {
+        const sale = calendar.promo[day] === 1 ? promoSensitivity : 1;
+        const accept = ((calendar.orderFactor[day] as number) * sale * fade) / (calendar.maxOrderFactor * Math.max(1, promoSensitivity));
+        if (random.next() < accept) placeOrder(atDay(day), pickIndex(random, affinity));
+      }
+    }
+    from = spell.to;
+  }
+  browseWhileAway(random, calendar, from, calendar.days, sessionRate * residualBrowsing, (day) => browse(atDay(day), 0));
+
+  sessions.sort((a, b) => a.second - b.second);
+  orders.sort((a, b) => a.second - b.second);
+  const maybe = <T>(value: T, missingShare: number): T | null => (random.next() < missingShare ? null : value);
+  return {
+    profile: {
+      customerId,
+      signupDate: calendar.dates[signupDay] as string,
+      ageBand: maybe(ageBands[ageIndex] as string, missingAgeShare),
+      region: maybe(regions[regionIndex] as string, missingRegionShare),
+      channel: channels[channelIndex] as string,
+      devicePreference: maybe(devices[deviceIndex] as string, missingDeviceShare),
+      newsletter: maybe(newsletter ? 'yes' : 'no', missingNewsletterShare),
+    },
+    sessions,
+    orders,
+  };
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ` of a second counted from the calendar's first day, 00:00 UTC. */
+export function formatShopTimestamp(calendar: ShopCalendar, second: number): string {
+  const day = Math.floor(second / secondsPerDay);
+  const rest = second - day * secondsPerDay;
+  const hours = Math.floor(rest / 3600);
+  const minutes = Math.floor((rest - hours * 3600) / 60);
+  return `${calendar.dates[day] as string}T${twoDigits[hours] as string}:${twoDigits[minutes] as string}:${twoDigits[rest % 60] as string}Z`;
+}
+
+/** An active spell, in days since the calendar's start: from (re)activation to the dropout (which may lie past the end). */
+interface ActiveSpell {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** The customer's active spells: a first lifetime from signup, then rarely a comeback after a dormant stretch. */
+function drawActiveSpells(random: SeededRandom, signup: number, days: number, lifetimeMean: number): ActiveSpell[] {
+  const spells: ActiveSpell[] = [];
+  let from = signup;
+  let mean = lifetimeMean;
+  while (from < days) {
+    const to = from + exponential(random, mean);
+    spells.push({ from, to });
+    if (to >= days || random.next() >= reactivationChance) break;
+    from = to + exponential(random, meanDormantDays);
+    mean *= reactivatedLifetimeShare;
+  }
+  return spells;
+}
+
+/** Window shopping while the customer is away: a thin Poisson process of sessions that never convert. */
+function browseWhileAway(random: SeededRandom, calendar: ShopCalendar, from: number, to: number, rate: number, browse: (day: number) => void): void {
+  if (rate <= 0) return;
+  const until = Math.min(to, calendar.days);
+  for (let t = from + exponential(random, 1 / rate); t < until; t += exponential(random, 1 / rate)) browse(Math.floor(t));
+}
+
+/** Signup day: mostly spread over the history with growth (more later), plus a recent acquisition push. */
+function drawSignupDay(random: SeededRandom, days: number): number {
+  if (days > 2 * recentSignupDays && random.next() < recentSignupShare) return days - 1 - random.int(recentSignupDays);
+  // Density proportional to 0.5 + x on [0, 1): inverse CDF of a linear ramp.
+  const u = random.next();
+  const x = -0.5 + Math.sqrt(0.25 + 2 * u);
+  return Math.min(days - 1, Math.floor(x * days));
+}
+
+/** Seconds into a day, following the shop's hourly traffic. */
+function timeOfDay(random: SeededRandom): number {
+  return pickIndex(random, hourWeights) * 3600 + random.int(3600);
+}
+
+/** A category related to `category`, by relatedness; any category when it has no relations. */
+function relatedCategory(random: SeededRandom, category: number): number {
+  const related = categoryRelations[category] as readonly number[];
+  return related.some((w) => w > 0) ? pickIndex(random, related) : random.int(shopCategories.length);
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
