@@ -103,6 +103,109 @@ export const modelSchema = z
   })
   .strict();
 
+/** A JSON value: what a categorical search parameter chooses among and a condition compares with. */
+const jsonValue = z.json();
+
+/** `when` of a search parameter: it exists in a trial only when `param` took one of the values `in`. */
+export const paramConditionSchema = z
+  .object({
+    param: z.string().min(1).describe('Name of another parameter of the space.'),
+    in: z.array(jsonValue).min(1).describe('The parameter is active only when `param` took one of these values.'),
+  })
+  .strict();
+
+const categoricalParamSchema = z
+  .object({
+    type: z.literal('categorical'),
+    choices: z
+      .array(jsonValue)
+      .min(1)
+      .refine((choices) => new Set(choices.map((c) => JSON.stringify(c))).size === choices.length, 'choices must be distinct')
+      .describe('Values to choose among.'),
+    when: paramConditionSchema.optional(),
+  })
+  .strict();
+
+const floatParamSchema = z
+  .object({
+    type: z.literal('float'),
+    low: z.number(),
+    high: z.number(),
+    log: z.boolean().optional().describe('Sample uniformly in log space; needs low > 0. Default false.'),
+    when: paramConditionSchema.optional(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (!(spec.low < spec.high)) ctx.addIssue({ code: 'custom', path: ['high'], message: `must be greater than low (${spec.low})` });
+    if (spec.log === true && !(spec.low > 0)) ctx.addIssue({ code: 'custom', path: ['low'], message: 'must be > 0 when log is true' });
+  });
+
+const intParamSchema = z
+  .object({
+    type: z.literal('int'),
+    low: z.number().int(),
+    high: z.number().int(),
+    step: z.number().int().positive().optional().describe('Values are low, low + step, ...; high - low must be a multiple. Default 1.'),
+    log: z.boolean().optional().describe('Sample uniformly in log space; needs low >= 1 and step 1. Default false.'),
+    when: paramConditionSchema.optional(),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    const step = spec.step ?? 1;
+    if (spec.high < spec.low) ctx.addIssue({ code: 'custom', path: ['high'], message: `must be at least low (${spec.low})` });
+    else if ((spec.high - spec.low) % step !== 0) ctx.addIssue({ code: 'custom', path: ['high'], message: `high - low must be a multiple of step (${step})` });
+    if (spec.log === true && spec.low < 1) ctx.addIssue({ code: 'custom', path: ['low'], message: 'must be >= 1 when log is true' });
+    if (spec.log === true && step !== 1) ctx.addIssue({ code: 'custom', path: ['step'], message: 'must be 1 when log is true' });
+  });
+
+const simplexParamSchema = z
+  .object({
+    type: z.literal('simplex'),
+    keys: z
+      .array(identifier)
+      .min(1)
+      .optional()
+      .describe('Tasks that get a weight. Default: every non-auxiliary task.'),
+    when: paramConditionSchema.optional(),
+  })
+  .strict()
+  .describe('Static task weights on the simplex (flat Dirichlet prior), scaled so that they sum to the number of tasks.');
+
+/** One search parameter: categorical, float, int or simplex (task weights), optionally conditional (`when`). */
+export const paramSpecSchema = z.discriminatedUnion('type', [categoricalParamSchema, floatParamSchema, intParamSchema, simplexParamSchema]);
+
+/** A partial override of the default search space: each entry replaces that parameter's spec; `null` removes it. */
+export const searchSpaceOverrideSchema = z
+  .record(z.string().min(1), paramSpecSchema.nullable())
+  .describe('Overrides of the default search space by parameter name: a spec replaces the default one, null removes the parameter.');
+
+/** Search strategies (SPEC §6). */
+export const searchStrategies = ['random', 'tpe', 'asha'] as const;
+
+/** ASHA settings: rungs at minEpochs · η^k epochs up to maxEpochs. */
+export const ashaSchema = z
+  .object({
+    eta: z.number().int().min(2).default(3).describe('Reduction factor η: each rung keeps the best 1/η of its trials and trains them η times longer.'),
+    minEpochs: z.number().int().positive().default(3).describe('Epochs of the first rung.'),
+    maxEpochs: z.number().int().positive().default(27).describe('Epochs of the last rung.'),
+  })
+  .strict()
+  .refine((asha) => asha.minEpochs <= asha.maxEpochs, { path: ['maxEpochs'], message: 'must be at least minEpochs' });
+
+/** The `search` section: defaults of `tandem search` (SPEC §6), each overridable by a flag. */
+export const searchSchema = z
+  .object({
+    strategy: z.enum(searchStrategies).default('tpe').describe('random, tpe (tree-structured Parzen estimator) or asha (successive halving over epochs).'),
+    trials: z.number().int().positive().default(20).describe('Number of trials.'),
+    parallel: z.number().int().positive().optional().describe('Trials run at once. Default: the number of CPU cores.'),
+    seed: z.number().int().default(42).describe('Seed of the sampler: the same seed and trial results give the same trials.'),
+    budgetMinutes: z.number().positive().optional().describe('Stop launching trials after this many minutes. Default: no limit.'),
+    startupTrials: z.number().int().nonnegative().default(8).describe('tpe: random trials before the Parzen estimators take over.'),
+    asha: ashaSchema.default(ashaSchema.parse({})),
+    space: searchSpaceOverrideSchema.optional(),
+  })
+  .strict();
+
 export const featuresSchema = z
   .object({
     maxCategories: z.number().int().positive().default(50).describe('Vocabulary size per categorical column; rarer values share the out-of-vocabulary bucket.'),
@@ -129,7 +232,7 @@ export const configSchema = z
     split: splitSchema.default(splitSchema.parse({})),
     model: modelSchema.default(modelSchema.parse({})),
     features: featuresSchema.default(featuresSchema.parse({})),
-    search: z.record(z.string(), z.unknown()).default({}).describe('Search defaults (section 6).'),
+    search: searchSchema.default(searchSchema.parse({})).describe('Search defaults (SPEC §6).'),
     selection: selectionSchema.default(selectionSchema.parse({})),
     store: z.string().default('file://.tandem'),
   })
@@ -165,6 +268,11 @@ export type TaskSpec = z.output<typeof taskSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type FeaturesConfig = z.output<typeof featuresSchema>;
 export type SelectionConfig = z.output<typeof selectionSchema>;
+export type SearchConfig = z.output<typeof searchSchema>;
+export type AshaConfig = z.output<typeof ashaSchema>;
+export type SearchStrategy = (typeof searchStrategies)[number];
+/** A search-space override as written in a config (`search.space`). */
+export type SearchSpaceOverride = z.input<typeof searchSpaceOverrideSchema>;
 export type SplitConfig = z.output<typeof splitSchema>;
 export type TableDataConfig = z.output<typeof tableDataSchema>;
 export type EventsDataConfig = z.output<typeof eventsDataSchema>;
