@@ -5,6 +5,7 @@ import { ingestCommand } from './ingest.ts';
 import { promoteCommand } from './promote.ts';
 import { rollbackCommand } from './rollback.ts';
 import { scoreCommand } from './score.ts';
+import { searchCommand } from './search.ts';
 import { serveCommand } from './serve.ts';
 import { trainCommand } from './train.ts';
 import { trialCommand } from './trial.ts';
@@ -15,6 +16,7 @@ export const commands: readonly Command[] = [
   generateCommand,
   ingestCommand,
   trainCommand,
+  searchCommand,
   scoreCommand,
   promoteCommand,
   rollbackCommand,

@@ -22,6 +22,7 @@ export const trialCommand: Command = {
     if (raw === undefined || raw === '') throw new BadInputError('trial needs --spec JSON|@FILE or TANDEM_TRIAL', { value: '--spec' });
     const text = raw.startsWith('@') ? await readFile(raw.slice(1), 'utf8') : raw;
     const spec = parseTrialSpec(text, raw.startsWith('@') ? raw.slice(1) : '--spec');
+    if (context.env.watchParent) exitWhenOrphaned();
     const store = await context.store();
     const backend = await selectBackend(context.env.backend);
     const reporter = createEpochReporter(context, spec.untilEpoch ?? spec.params.epochs, spec.trialId);
@@ -33,3 +34,11 @@ export const trialCommand: Command = {
     };
   },
 };
+
+/** A worker whose search was killed must not go on writing into the run: exit when the parent process is gone. */
+function exitWhenOrphaned(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 1000).unref();
+}

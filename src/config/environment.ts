@@ -12,6 +12,8 @@ export interface TandemEnvironment {
   readonly s3ClientConfig: S3ClientConfig;
   /** `TANDEM_TRIAL`: a trial spec (JSON) for `tandem trial`, as the trainer container receives it. */
   readonly trialSpec: string | undefined;
+  /** `TANDEM_WATCH_PARENT=1`: a search worker exits when its search process is gone. */
+  readonly watchParent: boolean;
 }
 
 /** Reads Tandem's environment variables; a malformed `PORT` is named in the error. */
@@ -28,5 +30,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): TandemEnv
     port,
     s3ClientConfig: endpoint === undefined || endpoint === '' ? {} : { endpoint, forcePathStyle: true },
     trialSpec: env.TANDEM_TRIAL,
+    watchParent: env.TANDEM_WATCH_PARENT === '1',
   };
 }

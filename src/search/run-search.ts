@@ -1,0 +1,295 @@
+import { randomBytes } from 'node:crypto';
+import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
+import { NotFoundError } from '../errors/not-found-error.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { readJson, readJsonIfExists, writeJson } from '../store/json-object.ts';
+import { computeRungs, findAshaPromotion, type AshaSettings } from './asha.ts';
+import type { LeaderboardRow, RunRecord } from './run-record.ts';
+import { trialFolder, type TrialMetricsFile, type TrialSpec } from './run-trial.ts';
+import { sampleToModelConfig } from './sample-to-model-config.ts';
+import { createRandomSampler } from './samplers/random-sampler.ts';
+import type { Sampler } from './samplers/sampler.ts';
+import { createTpeSampler } from './samplers/tpe-sampler.ts';
+import type { Sample, SearchSpace } from './search-space.ts';
+import { applySearchOutcome } from './search-outcome.ts';
+
+/** How a search runs (from the config's `search` section and the CLI flags). */
+export interface SearchSettings {
+  readonly strategy: 'random' | 'tpe' | 'asha';
+  readonly trials: number;
+  readonly parallel: number;
+  readonly seed: number;
+  readonly budgetMinutes?: number;
+  readonly startupTrials: number;
+  readonly asha: AshaSettings;
+  readonly space: SearchSpace;
+}
+
+/** What every trial of a run shares: dataset, base model parameters, preprocessing and selection. */
+export interface TrialDefaults {
+  readonly name: string;
+  readonly datasetId: string;
+  readonly tasks: readonly TaskSpec[];
+  readonly params: ModelConfig;
+  readonly features: FeaturesConfig;
+  readonly selection: SelectionConfig;
+}
+
+/** `runs/<runId>/run.json` as the search keeps it: the public record plus what a resume needs. */
+export interface StoredRun extends RunRecord {
+  readonly settings: SearchSettings;
+  readonly defaults: TrialDefaults;
+}
+
+/** One line of `runs/<runId>/trial-log.json`: what happened to a trial, when. */
+export interface TrialLogEvent {
+  readonly at: string;
+  readonly trialId: string;
+  readonly event: 'launched' | 'finished' | 'failed';
+  readonly attempt: number;
+  readonly rung: number;
+  readonly untilEpoch: number;
+  readonly error?: string;
+}
+
+/** Starts a trial somewhere (a child process locally, a Batch job on AWS) and resolves when it is done. */
+export type TrialLauncher = (spec: TrialSpec, onStart: (pid: number) => void) => Promise<void>;
+
+/** Arguments of {@link runSearch}. */
+export interface RunSearchArgs {
+  readonly store: BlobStore;
+  /** A new search: its settings and defaults. Absent with `resumeRunId`. */
+  readonly start?: { readonly settings: SearchSettings; readonly defaults: TrialDefaults };
+  /** Continue this stopped run: finished trials are kept, unfinished ones run again from their checkpoints. */
+  readonly resumeRunId?: string;
+  /** Overrides the stored `parallel` on resume. */
+  readonly parallel?: number;
+  readonly launch: TrialLauncher;
+  readonly log?: (line: string) => void;
+  readonly onLaunch?: (trialId: string, pid: number) => void;
+  readonly now?: () => Date;
+}
+
+/** What `search --json` prints (SPEC §1). */
+export interface SearchResult {
+  readonly run: StoredRun;
+  readonly leaderboard: readonly LeaderboardRow[];
+}
+
+interface Job {
+  readonly trialId: string;
+  readonly rung: number;
+  readonly untilEpoch: number;
+}
+
+type Row = { -readonly [K in keyof LeaderboardRow]: LeaderboardRow[K] } & { job: Job | null; finished: boolean };
+
+const maxAttempts = 2;
+
+/** The store key of a run file. */
+export function runKey(runId: string, file: 'run.json' | 'leaderboard.json' | 'trial-log.json' | 'report.html'): string {
+  return `runs/${runId}/${file}`;
+}
+
+/**
+ * The AutoML search (SPEC §6): a `single` baseline trial plus `trials` sampled ones (random or TPE), or ASHA
+ * (successive halving over epochs, trials resumed from their checkpoints when promoted), run `parallel` at a time
+ * through `launch`. A trial that crashes is retried once, then recorded as failed; the search goes on. Every event
+ * rewrites leaderboard.json, run.json and trial-log.json, so a killed search can be resumed with `resumeRunId`
+ * without retraining the trials that had finished. With `budgetMinutes`, no trial starts after the budget.
+ */
+export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
+  const { store, launch, log = () => undefined, now = () => new Date() } = args;
+  const startedAt = now().getTime();
+  const loaded = await loadOrCreateRun(args, now);
+  let run: StoredRun = loaded.run;
+  const { settings, defaults } = run;
+  const parallel = args.parallel ?? settings.parallel;
+  const rows = new Map(loaded.rows.map((row) => [row.trialId, row]));
+  const events = loaded.events;
+  const rungs = settings.strategy === 'asha' ? computeRungs(settings.asha) : [];
+  const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
+  const sampler: Sampler =
+    settings.strategy === 'tpe' ? createTpeSampler(settings.seed + rows.size, { startupTrials: settings.startupTrials }) : createRandomSampler(settings.seed + rows.size);
+  const deadline = settings.budgetMinutes === undefined ? Infinity : startedAt + settings.budgetMinutes * 60_000;
+  // Jobs that were running when the search stopped, or that crashed once: run (again) before anything new.
+  const retries: Job[] = [...rows.values()].flatMap((row) => (row.job === null ? [] : [row.job]));
+  const running = new Map<string, Promise<void>>();
+  // Launches of each trial's current job: a crash is retried once per job (a promotion is a new job).
+  const jobAttempts = new Map<string, number>(
+    [...rows.values()].flatMap((row) => (row.job === null ? [] : [[row.trialId, lastJobAttempts(events, row.job)] as const])),
+  );
+
+  const persist = async (status: StoredRun['status']): Promise<void> => {
+    run = { ...run, status, updatedAt: now().toISOString(), totalEpochs: [...rows.values()].reduce((sum, row) => sum + row.epochs, 0) };
+    const leaderboard = [...rows.values()].map(publicRow);
+    await writeJson(store, runKey(run.runId, 'leaderboard.json'), leaderboard);
+    await writeJson(store, runKey(run.runId, 'trial-log.json'), events);
+    await writeJson(store, runKey(run.runId, 'run.json'), run);
+  };
+  const record = (job: Job, event: TrialLogEvent['event'], attempt: number, error?: string): void => {
+    events.push({ at: now().toISOString(), trialId: job.trialId, event, attempt, rung: job.rung, untilEpoch: job.untilEpoch, ...(error === undefined ? {} : { error }) });
+  };
+
+  const newTrial = (baseline: boolean): Job => {
+    const trialId = `t${String(rows.size).padStart(3, '0')}`;
+    const sample: Sample = baseline ? { arch: 'single' } : sampler.sample(settings.space, history(rows));
+    const sampled = baseline ? { ...defaults.params, arch: 'single' as const } : sampleToModelConfig(sample, defaults.params, taskNames);
+    const params: ModelConfig = settings.strategy === 'asha' ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
+    const rung = baseline || settings.strategy !== 'asha' ? rungs.length - 1 : 0;
+    const job: Job = { trialId, rung: Math.max(rung, 0), untilEpoch: settings.strategy === 'asha' && !baseline ? (rungs[0] as number) : params.epochs };
+    rows.set(trialId, { trialId, config: params, sample, metrics: null, status: 'queued', epochs: 0, rung: -1, rungScores: [], modelId: null, attempts: 0, baseline, job, finished: false });
+    return job;
+  };
+
+  const nextJob = (): Job | undefined => {
+    const retry = retries.shift();
+    if (retry !== undefined) return retry;
+    if (now().getTime() >= deadline) return undefined;
+    if (![...rows.values()].some((row) => row.baseline)) return newTrial(true);
+    const sampled = [...rows.values()].filter((row) => !row.baseline).length;
+    if (settings.strategy === 'asha') {
+      const promotion = findAshaPromotion(
+        [...rows.values()].filter((row) => !row.baseline).map((row) => ({ trialId: row.trialId, rungScores: row.rungScores, busy: row.job !== null, finished: row.finished })),
+        rungs.length,
+        settings.asha.eta,
+        { finishing: sampled >= settings.trials },
+      );
+      if (promotion !== undefined) {
+        const job = { trialId: promotion.trialId, rung: promotion.toRung, untilEpoch: rungs[promotion.toRung] as number };
+        (rows.get(promotion.trialId) as Row).job = job;
+        return job;
+      }
+    }
+    return sampled < settings.trials ? newTrial(false) : undefined;
+  };
+
+  const startJob = (job: Job): void => {
+    const row = rows.get(job.trialId) as Row;
+    row.attempts += 1;
+    row.status = 'running';
+    row.job = job;
+    const attempt = (jobAttempts.get(job.trialId) ?? 0) + 1;
+    jobAttempts.set(job.trialId, attempt);
+    record(job, 'launched', attempt);
+    const spec: TrialSpec = { runId: run.runId, trialId: job.trialId, datasetId: defaults.datasetId, name: defaults.name, params: row.config, features: defaults.features, selection: defaults.selection, untilEpoch: job.untilEpoch };
+    log(`${job.trialId} started (rung ${job.rung}, to epoch ${job.untilEpoch}, attempt ${attempt})`);
+    const done = launch(spec, (pid) => args.onLaunch?.(job.trialId, pid))
+      .then(async () => {
+        const result = await readJson<TrialMetricsFile>(store, `${trialFolder(run.runId, job.trialId)}/metrics.json`);
+        row.metrics = result.metrics;
+        row.epochs = result.epochsDone;
+        row.rung = job.rung;
+        row.rungScores = [...row.rungScores.slice(0, job.rung), result.metrics.validation.combinedScore];
+        row.modelId = result.modelId;
+        row.finished = result.state === 'completed';
+        row.status = row.finished ? 'completed' : 'running';
+        row.job = null;
+        jobAttempts.delete(job.trialId);
+        record(job, 'finished', attempt);
+        log(`${job.trialId} ${row.finished ? 'completed' : `reached rung ${job.rung}`}: validation score ${result.metrics.validation.combinedScore?.toFixed(4) ?? 'n/a'} after ${result.epochsDone} epochs`);
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        record(job, 'failed', attempt, message);
+        if (attempt < maxAttempts) {
+          log(`${job.trialId} failed (${message}); retrying once`);
+          retries.push(job);
+          row.error = message;
+        } else {
+          log(`${job.trialId} failed again (${message}); recorded as failed`);
+          row.status = 'failed';
+          row.error = message;
+          row.finished = true;
+          row.job = null;
+        }
+      })
+      .finally(() => running.delete(job.trialId))
+      .then(() => persist('running'));
+    running.set(job.trialId, done);
+  };
+
+  await persist('running');
+  for (;;) {
+    while (running.size < parallel) {
+      const job = nextJob();
+      if (job === undefined) break;
+      startJob(job);
+    }
+    if (running.size === 0) break;
+    await persist('running');
+    await Promise.race(running.values());
+  }
+
+  const outcome = applySearchOutcome([...rows.values()], defaults, now().getTime() >= deadline);
+  for (const row of rows.values()) {
+    const updated = outcome.rows.get(row.trialId);
+    if (updated !== undefined) Object.assign(row, updated);
+  }
+  run = { ...run, bestTrialId: outcome.bestTrialId, baselineTrialId: outcome.baselineTrialId, paretoFront: outcome.paretoFront };
+  await persist(outcome.stoppedByBudget ? 'stopped' : 'completed');
+  return { run, leaderboard: [...rows.values()].map(publicRow) };
+}
+
+/** How often the pending job already failed (a search killed mid-trial is not the trial's failure). */
+function lastJobAttempts(events: readonly TrialLogEvent[], job: Job): number {
+  let count = 0;
+  for (const event of events) {
+    if (event.trialId !== job.trialId) continue;
+    if (event.event === 'finished') count = 0;
+    else if (event.event === 'failed' && event.rung === job.rung) count++;
+  }
+  return count;
+}
+
+/** The sampler's view: every sampled trial with a score so far (the latest rung's). */
+function history(rows: ReadonlyMap<string, Row>): { sample: Sample; score: number | null }[] {
+  return [...rows.values()].filter((row) => !row.baseline && row.rungScores.length > 0).map((row) => ({ sample: row.sample as Sample, score: row.rungScores.at(-1) ?? null }));
+}
+
+function publicRow({ job: _job, finished: _finished, ...row }: Row): LeaderboardRow {
+  return row;
+}
+
+async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ run: StoredRun; rows: Row[]; events: TrialLogEvent[] }> {
+  if (args.resumeRunId !== undefined) {
+    const run = await readJsonIfExists<StoredRun>(args.store, runKey(args.resumeRunId, 'run.json'));
+    if (run === undefined) throw new NotFoundError(`no run "${args.resumeRunId}" in ${args.store.uri} to resume`, { value: args.resumeRunId });
+    const leaderboard = (await readJsonIfExists<(LeaderboardRow & { job?: Job | null })[]>(args.store, runKey(run.runId, 'leaderboard.json'))) ?? [];
+    const events = (await readJsonIfExists<TrialLogEvent[]>(args.store, runKey(run.runId, 'trial-log.json'))) ?? [];
+    const rows = leaderboard.map((row): Row => {
+      const finished = row.status === 'completed' || row.status === 'failed' || row.status === 'pruned';
+      // A trial whose last event is a launch (or a first failure) was cut off: run that job again, from its checkpoint.
+      const last = [...events].reverse().find((event) => event.trialId === row.trialId);
+      const interrupted = !finished && last !== undefined && (last.event === 'launched' || (last.event === 'failed' && last.attempt < maxAttempts));
+      const job = interrupted ? { trialId: row.trialId, rung: last.rung, untilEpoch: last.untilEpoch } : null;
+      return { ...row, status: finished ? row.status : 'running', job, finished };
+    });
+    return { run, rows, events };
+  }
+  if (args.start === undefined) throw new Error('runSearch needs start settings or a run to resume');
+  const { settings, defaults } = args.start;
+  const createdAt = now();
+  const runId = `${defaults.name}-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const run: StoredRun = {
+    runId,
+    name: defaults.name,
+    datasetId: defaults.datasetId,
+    createdAt: createdAt.toISOString(),
+    updatedAt: createdAt.toISOString(),
+    status: 'running',
+    strategy: settings.strategy,
+    trials: settings.trials,
+    parallel: settings.parallel,
+    seed: settings.seed,
+    rungs: settings.strategy === 'asha' ? computeRungs(settings.asha) : [],
+    space: settings.space,
+    bestTrialId: null,
+    baselineTrialId: null,
+    paretoFront: [],
+    totalEpochs: 0,
+    settings,
+    defaults,
+  };
+  return { run, rows: [], events: [] };
+}

@@ -1,0 +1,113 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadTableConfig } from '../src/config/load-config.ts';
+import { ingestTable } from '../src/data/ingest-table.ts';
+import type { LeaderboardRow } from '../src/search/run-record.ts';
+import { runSearch, type SearchSettings, type StoredRun, type TrialLogEvent } from '../src/search/run-search.ts';
+import { resolveSearchSpace } from '../src/search/search-space.ts';
+import { runTrialProcess } from '../src/search/trial-process.ts';
+import { FileStore } from '../src/store/file-store.ts';
+import { trialWorkerCommand } from '../cli/trial-worker-command.ts';
+import { runCliInProcess } from './helpers/run-cli-in-process.ts';
+import { tinyConfigFile } from './helpers/train-tiny-model.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+describe('tandem search', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-search-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('ASHA: a worker killed with SIGKILL mid-trial is recorded as failed and retried; the search completes with a winner and Δm', async () => {
+    const store = new FileStore(path.join(dir, 'asha'));
+    const { config } = await loadTableConfig(tinyConfigFile);
+    const { manifest } = await ingestTable(config, store);
+    const settings: SearchSettings = {
+      strategy: 'asha',
+      trials: 4,
+      parallel: 2,
+      seed: 3,
+      startupTrials: 2,
+      asha: { eta: 2, minEpochs: 2, maxEpochs: 4 },
+      space: resolveSearchSpace(undefined, ['churn', 'security_xsell', 'spend']),
+    };
+    let killed = false;
+    const { run, leaderboard } = await runSearch({
+      store,
+      start: { settings, defaults: { name: 'fixture', datasetId: manifest.datasetId, tasks: manifest.tasks, params: config.model, features: config.features, selection: config.selection } },
+      launch: (spec, onStart) => runTrialProcess(spec, trialWorkerCommand(store.uri, undefined), onStart),
+      onLaunch: (trialId, pid) => {
+        if (trialId === 't001' && !killed) {
+          killed = true;
+          process.kill(pid, 'SIGKILL');
+        }
+      },
+    });
+    assert.equal(run.status, 'completed');
+    assert.deepEqual(run.rungs, [2, 4]);
+    const log = JSON.parse(await readFile(path.join(dir, 'asha', 'runs', run.runId, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    const killedEvent = log.find((event) => event.trialId === 't001' && event.event === 'failed');
+    assert.match(killedEvent?.error ?? '', /SIGKILL/);
+    const t001 = leaderboard.find((row) => row.trialId === 't001') as LeaderboardRow;
+    assert.ok(t001.attempts >= 2, 'retried');
+    assert.notEqual(t001.status, 'failed');
+    assert.ok(leaderboard.some((row) => row.status === 'completed' && !row.baseline), 'at least one trial trained to the top rung');
+    assert.ok(leaderboard.every((row) => ['completed', 'pruned', 'failed'].includes(row.status)));
+    const baseline = leaderboard.find((row) => row.baseline) as LeaderboardRow;
+    assert.equal(baseline.config.arch, 'single');
+    assert.equal(baseline.metrics?.test.deltaM, 0);
+    const best = leaderboard.find((row) => row.trialId === run.bestTrialId) as LeaderboardRow;
+    assert.equal(best.status, 'completed');
+    assert.ok(best.modelId !== null);
+    for (const row of leaderboard) {
+      if (row.status === 'completed') assert.ok((row.metrics?.validation.combinedScore ?? -1) <= (best.metrics?.validation.combinedScore ?? -1));
+    }
+    assert.ok(run.paretoFront.length >= 1);
+  });
+
+  it('a search killed with SIGKILL resumes with --resume without retraining the trials that had finished', async () => {
+    const storeDir = path.join(dir, 'resume');
+    const child = spawn(
+      process.execPath,
+      ['--import', import.meta.resolve('tsx'), path.join(root, 'bin/tandem.ts'), 'search', '--config', tinyConfigFile, '--store', storeDir, '--strategy', 'random', '--trials', '5', '--parallel', '1', '--seed', '5'],
+      { stdio: 'ignore' },
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // Kill the whole search once two trials have finished.
+    let runId: string | undefined;
+    let finishedBefore: string[] = [];
+    for (let waited = 0; waited < 120_000 && finishedBefore.length < 2; waited += 250) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      const runs = await import('node:fs/promises').then((fs) => fs.readdir(path.join(storeDir, 'runs')).catch(() => [] as string[]));
+      runId = runs[0];
+      if (runId === undefined) continue;
+      const log = await readFile(path.join(storeDir, 'runs', runId, 'trial-log.json'), 'utf8').then((text) => JSON.parse(text) as TrialLogEvent[]).catch(() => []);
+      finishedBefore = log.filter((event) => event.event === 'finished').map((event) => event.trialId);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    assert.ok(runId !== undefined && finishedBefore.length >= 2, 'two trials finished before the kill');
+    const killedAt = new Date().toISOString();
+    const logBefore = JSON.parse(await readFile(path.join(storeDir, 'runs', runId, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+
+    const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', runId, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const result = JSON.parse(resumed.stdout) as { runId: string; leaderboard: LeaderboardRow[]; bestTrialId: string | null; status: string };
+    assert.equal(result.runId, runId);
+    assert.equal(result.status, 'completed');
+    assert.equal(result.leaderboard.length, 6, 'the baseline and the 5 trials');
+    assert.ok(result.leaderboard.every((row) => row.status === 'completed'));
+    const log = JSON.parse(await readFile(path.join(storeDir, 'runs', runId, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    assert.deepEqual(log.slice(0, logBefore.length), logBefore, 'the log is only appended to');
+    const relaunched = log.filter((event) => event.at >= killedAt && event.event === 'launched').map((event) => event.trialId);
+    for (const trialId of finishedBefore) assert.ok(!relaunched.includes(trialId), `${trialId} finished before the kill and was not trained again`);
+    const run = JSON.parse(await readFile(path.join(storeDir, 'runs', runId, 'run.json'), 'utf8')) as StoredRun;
+    assert.equal(run.bestTrialId, result.bestTrialId);
+  });
+});
