@@ -8,7 +8,7 @@ import { TandemError } from '../src/errors/tandem-error.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { Command, CommandContext, CommandResult, Flags } from './command.ts';
-import { commands } from './commands/index.ts';
+import { commandLoaders, loadAllCommands } from './commands/index.ts';
 import { globalFlags } from './global-flags.ts';
 import { commandHelp, mainHelp } from './help-text.ts';
 
@@ -26,15 +26,16 @@ export interface CliIo {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? commands.find((c) => c.name === rest[0]) : undefined;
-    io.stdout(topic === undefined ? mainHelp(commands) : commandHelp(topic));
+    const load = rest[0] === undefined || name !== 'help' ? undefined : commandLoaders[rest[0]];
+    io.stdout(load === undefined ? mainHelp(await loadAllCommands()) : commandHelp(await load()));
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (command === undefined) {
-    io.stderr(`error: unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}\n`);
+  const load = Object.hasOwn(commandLoaders, name) ? commandLoaders[name] : undefined;
+  if (load === undefined) {
+    io.stderr(`error: unknown command "${name}"; commands: ${Object.keys(commandLoaders).join(', ')}\n`);
     return 2;
   }
+  const command = await load();
   try {
     const flags = parseFlags(command, rest);
     if (flags.help === true) {

@@ -1,25 +1,23 @@
 import type { Command } from '../command.ts';
-import { demoCommand } from './demo.ts';
-import { generateCommand } from './generate.ts';
-import { ingestCommand } from './ingest.ts';
-import { promoteCommand } from './promote.ts';
-import { rollbackCommand } from './rollback.ts';
-import { scoreCommand } from './score.ts';
-import { searchCommand } from './search.ts';
-import { serveCommand } from './serve.ts';
-import { trainCommand } from './train.ts';
-import { trialCommand } from './trial.ts';
 
-/** Every CLI command, in the order `--help` lists them. */
-export const commands: readonly Command[] = [
-  demoCommand,
-  generateCommand,
-  ingestCommand,
-  trainCommand,
-  searchCommand,
-  scoreCommand,
-  promoteCommand,
-  rollbackCommand,
-  serveCommand,
-  trialCommand,
-];
+/**
+ * Every CLI command by name, in the order `--help` lists them, loaded on demand: a `tandem trial` worker or a
+ * `--help` does not pay for importing TensorFlow.js, DuckDB and the AWS SDK for commands it does not run.
+ */
+export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = {
+  demo: async () => (await import('./demo.ts')).demoCommand,
+  generate: async () => (await import('./generate.ts')).generateCommand,
+  ingest: async () => (await import('./ingest.ts')).ingestCommand,
+  train: async () => (await import('./train.ts')).trainCommand,
+  search: async () => (await import('./search.ts')).searchCommand,
+  score: async () => (await import('./score.ts')).scoreCommand,
+  promote: async () => (await import('./promote.ts')).promoteCommand,
+  rollback: async () => (await import('./rollback.ts')).rollbackCommand,
+  serve: async () => (await import('./serve.ts')).serveCommand,
+  trial: async () => (await import('./trial.ts')).trialCommand,
+};
+
+/** Loads every command (for the overview help). */
+export function loadAllCommands(): Promise<Command[]> {
+  return Promise.all(Object.values(commandLoaders).map((load) => load()));
+}
