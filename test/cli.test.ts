@@ -61,7 +61,18 @@ describe('tandem CLI', () => {
 
     const promote = JSON.parse((await runCliInProcess(['promote', '--store', store, '--model', first.modelId, '--json'])).stdout) as Record<string, unknown>;
     assert.deepEqual({ ...promote, reason: undefined }, { championId: first.modelId, previousId: null, promoted: true, reason: undefined });
-    await runCliInProcess(['promote', '--store', store, '--model', second.modelId]);
+    // The champion/challenger rules on the same test rows; the verdict must follow from the reported AUC changes.
+    const ruled = JSON.parse((await runCliInProcess(['promote', '--store', store, '--model', second.modelId, '--json'])).stdout) as {
+      promoted: boolean;
+      reason: string;
+      comparison: { aucChanges: Record<string, number>; championScore: number; challengerScore: number };
+    };
+    assert.deepEqual(Object.keys(ruled.comparison.aucChanges).sort(), ['churn', 'security_xsell', 'spend']);
+    const dropped = Object.entries(ruled.comparison.aucChanges).filter(([, change]) => change < -0.01);
+    const gain = ruled.comparison.challengerScore - ruled.comparison.championScore;
+    assert.equal(ruled.promoted, dropped.length === 0 && gain >= 0.002, ruled.reason);
+    for (const [task] of dropped) assert.match(ruled.reason, new RegExp(task));
+    if (!ruled.promoted) await runCliInProcess(['promote', '--store', store, '--model', second.modelId, '--force']);
 
     const out = path.join(dir, 'scores.csv');
     const score = await runCliInProcess(['score', '--store', store, '--input', data, '--out', out, '--json']);
