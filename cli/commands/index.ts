@@ -15,6 +15,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = 
   rollback: async () => (await import('./rollback.ts')).rollbackCommand,
   serve: async () => (await import('./serve.ts')).serveCommand,
   trial: async () => (await import('./trial.ts')).trialCommand,
+  report: async () => (await import('./report.ts')).reportCommand,
 };
 
 /** Loads every command (for the overview help). */

@@ -1,0 +1,53 @@
+/**
+ * Ranks 1..n of `values` in ascending order, tied values sharing the mean of the ranks they span (the "fractional"
+ * ranking Spearman's ρ needs). O(n log n).
+ */
+export function rankWithTies(values: readonly number[]): number[] {
+  const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
+  const ranks = new Array<number>(values.length);
+  let start = 0;
+  while (start < order.length) {
+    let end = start;
+    while (end + 1 < order.length && (order[end + 1] as { value: number }).value === (order[start] as { value: number }).value) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) ranks[(order[k] as { index: number }).index] = rank;
+    start = end + 1;
+  }
+  return ranks;
+}
+
+/** Pearson's correlation of two equally long samples; null when either is constant or there are fewer than 2 pairs. */
+export function computePearson(xs: readonly number[], ys: readonly number[]): number | null {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 2) return null;
+  let meanX = 0;
+  let meanY = 0;
+  for (let i = 0; i < n; i++) {
+    meanX += xs[i] as number;
+    meanY += ys[i] as number;
+  }
+  meanX /= n;
+  meanY /= n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - meanX;
+    const dy = (ys[i] as number) - meanY;
+    sxy += dx * dy;
+    sxx += dx * dx;
+    syy += dy * dy;
+  }
+  if (sxx === 0 || syy === 0) return null;
+  // Clamped: rounding can push a perfect correlation a hair past ±1.
+  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
+}
+
+/**
+ * Spearman's rank correlation ρ of paired samples: Pearson's correlation of their tie-averaged ranks, in [−1, 1].
+ * Null when either sample is constant or there are fewer than 2 pairs.
+ */
+export function computeSpearman(xs: readonly number[], ys: readonly number[]): number | null {
+  if (xs.length !== ys.length) throw new RangeError(`spearman: samples differ in length (${xs.length} and ${ys.length})`);
+  return computePearson(rankWithTies(xs), rankWithTies(ys));
+}
