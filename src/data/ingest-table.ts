@@ -4,12 +4,12 @@ import type { TableConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJsonIfExists } from '../store/json-object.ts';
-import { writeArtifact } from '../store/write-artifact.ts';
+import { writeArtifact, type ArtifactFile } from '../store/write-artifact.ts';
 import { computeDatasetId, sha256Hex } from './dataset-id.ts';
 import { extractLabels } from './extract-labels.ts';
-import type { DatasetManifest, LabelledRow } from './labelled-row.ts';
+import type { DatasetManifest, DatasetSource, EventsDatasetInfo, LabelledRow } from './labelled-row.ts';
 import { readDataFile } from './read-data-file.ts';
-import { parseTable, tableFormatOf } from './read-table.ts';
+import { parseTable, tableFormatOf, type RawTable } from './read-table.ts';
 import { splitDataset } from './split-dataset.ts';
 
 /** Options of `ingestTable`. */
@@ -42,9 +42,63 @@ export const datasetManifestName = 'manifest.json';
 
 const splitFiles = { train: 'train.jsonl', validation: 'validation.jsonl', test: 'test.jsonl' } as const;
 
+/** Name of an events-mode dataset's quarantined rows (`file,line,reason`) inside its folder. */
+export const quarantineFile = 'quarantine.csv';
+
+/** What {@link writeDataset} records about a dataset besides what the table and config give. */
+export interface DatasetWriteInput {
+  /** From `computeDatasetId`; the caller has checked with `findDataset` that it is not stored yet. */
+  readonly datasetId: string;
+  readonly kind: DatasetManifest['kind'];
+  readonly source: DatasetSource;
+  /** Events mode: how the table was built. */
+  readonly events?: EventsDatasetInfo;
+  /** Events mode: the quarantined rows, written as `quarantine.csv` next to the splits. */
+  readonly quarantineCsv?: string;
+  readonly now: () => Date;
+}
+
 /**
- * Table mode ingest: reads the config's CSV/JSONL file, extracts features and labels, splits it, and writes
- * `datasets/<datasetId>/{train,validation,test}.jsonl` (one LabelledRow per line) and then `manifest.json`.
+ * The stored manifest of a dataset, or undefined when it is not (completely) stored: what makes ingestion idempotent.
+ * @throws BadInputError when the manifest is not valid JSON.
+ */
+export async function findDataset(store: BlobStore, datasetId: string): Promise<DatasetManifest | undefined> {
+  return readJsonIfExists<DatasetManifest>(store, `${datasetFolder(datasetId)}/${datasetManifestName}`);
+}
+
+/**
+ * The one ingestion path of both modes: extracts features and labels from a table (see `extractLabels`), splits it
+ * (`splitDataset`) and writes `datasets/<datasetId>/{train,validation,test}.jsonl` (one LabelledRow per line), then
+ * `quarantine.csv` when given, then `manifest.json` last. Nothing is written when extraction or splitting fails.
+ * @throws BadInputError for bad labels or too few rows (see `extractLabels`, `splitDataset`).
+ */
+export async function writeDataset(config: TableConfig, store: BlobStore, table: RawTable, input: DatasetWriteInput): Promise<DatasetManifest> {
+  const labelled = extractLabels(table, config);
+  const splits = splitDataset(labelled.rows, config.split, config.tasks);
+  const withQuarantine = input.quarantineCsv !== undefined;
+  const manifest: DatasetManifest = {
+    datasetId: input.datasetId,
+    name: config.name,
+    kind: input.kind,
+    createdAt: input.now().toISOString(),
+    source: input.source,
+    idColumn: labelled.idColumn,
+    featureColumns: labelled.featureColumns,
+    tasks: config.tasks,
+    split: config.split,
+    rows: { train: splits.train.length, validation: splits.validation.length, test: splits.test.length },
+    taskStats: labelled.taskStats,
+    ...(input.events === undefined ? {} : { events: input.events }),
+    files: { ...splitFiles, ...(withQuarantine ? { quarantine: quarantineFile } : {}) },
+  };
+  const files: ArtifactFile[] = (['train', 'validation', 'test'] as const).map((name) => ({ name: splitFiles[name], body: toJsonLines(splits[name]) }));
+  if (input.quarantineCsv !== undefined) files.push({ name: quarantineFile, body: input.quarantineCsv });
+  await writeArtifact(store, datasetFolder(input.datasetId), files, { name: datasetManifestName, body: `${JSON.stringify(manifest, null, 2)}\n` });
+  return manifest;
+}
+
+/**
+ * Table mode ingest: reads the config's CSV/JSONL file and hands it to `writeDataset`.
  * The dataset id is a hash of the file's bytes and the dataset-shaping config (see `computeDatasetId`), so ingesting
  * the same input again returns the existing manifest without rewriting anything (`created: false`).
  *
@@ -56,33 +110,11 @@ export async function ingestTable(config: TableConfig, store: BlobStore, { dataP
   tableFormatOf(file);
   const bytes = await readDataFile(file);
   const datasetId = computeDatasetId(config, bytes);
-  const folder = datasetFolder(datasetId);
-  const existing = await readJsonIfExists<DatasetManifest>(store, `${folder}/${datasetManifestName}`);
+  const existing = await findDataset(store, datasetId);
   if (existing !== undefined) return { manifest: existing, created: false };
 
   const table = parseTable(bytes, file);
-  const labelled = extractLabels(table, config);
-  const splits = splitDataset(labelled.rows, config.split, config.tasks);
-  const manifest: DatasetManifest = {
-    datasetId,
-    name: config.name,
-    kind: 'table',
-    createdAt: now().toISOString(),
-    source: { path: file, sha256: sha256Hex(bytes) },
-    idColumn: labelled.idColumn,
-    featureColumns: labelled.featureColumns,
-    tasks: config.tasks,
-    split: config.split,
-    rows: { train: splits.train.length, validation: splits.validation.length, test: splits.test.length },
-    taskStats: labelled.taskStats,
-    files: { ...splitFiles },
-  };
-  await writeArtifact(
-    store,
-    folder,
-    (['train', 'validation', 'test'] as const).map((name) => ({ name: splitFiles[name], body: toJsonLines(splits[name]) })),
-    { name: datasetManifestName, body: `${JSON.stringify(manifest, null, 2)}\n` },
-  );
+  const manifest = await writeDataset(config, store, table, { datasetId, kind: 'table', source: { path: file, sha256: sha256Hex(bytes) }, now });
   return { manifest, created: true };
 }
 
@@ -90,10 +122,13 @@ function toJsonLines(rows: readonly LabelledRow[]): string {
   return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
 
-/** A local file path for a data path: `file://` URLs become paths, relative paths resolve against the working directory. */
-function localDataPath(dataPath: string): string {
+/**
+ * A local file path for a data path: `file://` URLs become paths, relative paths resolve against the working directory.
+ * @throws BadInputError for s3:// URIs (not supported yet).
+ */
+export function localDataPath(dataPath: string): string {
   if (/^s3:\/\//i.test(dataPath)) {
-    throw new BadInputError(`${dataPath}: reading table data from s3:// is not supported yet; download it and pass a local path`, {
+    throw new BadInputError(`${dataPath}: reading data from s3:// is not supported yet; download it and pass a local path`, {
       value: dataPath,
       details: [{ path: 'data.path', issue: 's3:// data is not supported yet' }],
     });

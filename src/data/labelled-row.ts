@@ -31,19 +31,52 @@ export interface TaskLabelStats {
   readonly positives?: number;
 }
 
+/** An input file of a dataset and the sha256 of its bytes. */
+export interface DatasetSource {
+  readonly path: string;
+  readonly sha256: string;
+}
+
+/** How an events-mode dataset was made from the raw logs (SPEC §3). */
+export interface EventsDatasetInfo {
+  /** T as configured: features use events with ts < T. */
+  readonly cutoff: string;
+  readonly horizonDays: number;
+  readonly churnDays: number;
+  readonly topCategories: number;
+  readonly maxBadRowShare: number;
+  /** The categories with their own feature columns, in order: scoring from raw logs must build the same columns. */
+  readonly categories: readonly string[];
+  /** Rows in `quarantine.csv`. */
+  readonly quarantined: number;
+  readonly inputs: { readonly customers: DatasetSource; readonly sessions: DatasetSource; readonly orders: DatasetSource };
+  readonly stats: {
+    readonly customers: number;
+    readonly sessions: number;
+    readonly orders: number;
+    readonly duplicateOrders: number;
+    readonly excludedCustomers: number;
+    readonly rowsRead: { readonly customers: number; readonly sessions: number; readonly orders: number };
+  };
+}
+
 /** `datasets/<datasetId>/manifest.json`: written last, so a dataset without it is incomplete and never read. */
 export interface DatasetManifest {
   readonly datasetId: string;
   readonly name: string;
-  readonly kind: 'table';
+  /** `table`: one row per customer read from a file; `events`: built from raw logs as of a cutoff (see `events`). */
+  readonly kind: 'table' | 'events';
   readonly createdAt: string;
-  readonly source: { readonly path: string; readonly sha256: string };
+  /** Table mode: the data file. Events mode: the folder of the logs, sha256 of the three files' hashes and the events settings. */
+  readonly source: DatasetSource;
   readonly idColumn: string | null;
   readonly featureColumns: readonly string[];
   readonly tasks: readonly TaskSpec[];
   readonly split: SplitConfig;
   readonly rows: { readonly train: number; readonly validation: number; readonly test: number };
   readonly taskStats: Readonly<Record<string, TaskLabelStats>>;
-  /** Keys of the split files, relative to the dataset folder. */
-  readonly files: { readonly train: string; readonly validation: string; readonly test: string };
+  /** Events mode only. */
+  readonly events?: EventsDatasetInfo;
+  /** Keys of the split files (and, in events mode, of `quarantine.csv`), relative to the dataset folder. */
+  readonly files: { readonly train: string; readonly validation: string; readonly test: string; readonly quarantine?: string };
 }

@@ -1,0 +1,134 @@
+/**
+ * Events-mode ingestion throughput and memory: generates a synthetic shop (`generateShop`) of about `--events` raw
+ * events per size, then builds its point-in-time table with `buildEventTable` (features and labels, the work
+ * `tandem ingest` does before the shared table pipeline) in a fresh child process, so peak RSS is per size. Prints one
+ * JSON line per size:
+ * `{bench:"ingest-events", customers, events, seconds, eventsPerSecond, peakRssMB, tableRows, columns, threads, memoryLimit}`.
+ * `customers` counts the customers file, `events` the session and order rows, `tableRows` the customers who signed up
+ * before the cutoff. Progress goes to stderr.
+ *
+ * To show that memory follows the customers and not the events, the first size is measured once more with its
+ * sessions file repeated `--repeat-sessions` times (same customers, several times the events; the line carries
+ * `sessionsRepeated`). `--repeat-sessions 1` skips that.
+ *
+ *   npx tsx bench/ingest-events.ts [--events 1000000,5000000] [--repeat-sessions 6] [--seed 1] [--cutoff 2024-10-01] [--threads 2] [--memory-limit 512MB]
+ */
+import { spawn } from 'node:child_process';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildEventTable } from '../src/data/events/build-event-table.ts';
+import { generateShop } from '../src/data/events/generate-shop.ts';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000,5000000' },
+    seed: { type: 'string', default: '1' },
+    cutoff: { type: 'string', default: '2024-10-01' },
+    threads: { type: 'string', default: '2' },
+    'memory-limit': { type: 'string', default: '512MB' },
+    'repeat-sessions': { type: 'string', default: '6' },
+    child: { type: 'string' },
+  },
+});
+const threads = Number(values.threads);
+const memoryLimit = values['memory-limit'];
+
+/** What a measuring child reports on stdout. */
+interface ChildResult {
+  readonly seconds: number;
+  readonly peakRssMB: number;
+  readonly tableRows: number;
+  readonly columns: number;
+}
+
+async function measure(dir: string): Promise<ChildResult> {
+  const started = performance.now();
+  const built = await buildEventTable(
+    { customers: path.join(dir, 'customers.csv'), sessions: path.join(dir, 'sessions.csv'), orders: path.join(dir, 'orders.csv') },
+    { cutoff: values.cutoff, limits: { threads, memoryLimit } },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows: built.table.rows.length, columns: built.table.columns.length };
+}
+
+function runChild(dir: string): Promise<ChildResult> {
+  const script = fileURLToPath(import.meta.url);
+  const args = [...process.execArgv, script, '--child', dir, '--cutoff', values.cutoff, '--threads', String(threads), '--memory-limit', memoryLimit];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`measuring child exited with ${String(code)}`))));
+  });
+}
+
+/** Events per customer of the generator, from a small shop (the generator's mix does not depend on its size). */
+async function eventsPerCustomer(seed: number): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-bench-calibrate-'));
+  try {
+    const shop = await generateShop({ customers: 2000, seed, out: dir });
+    return (shop.sessions + shop.orders) / shop.customers;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Measures a shop folder in a fresh child and prints its JSON line. */
+async function report(dir: string, shopCustomers: number, events: number, extra: Record<string, unknown> = {}): Promise<void> {
+  console.error(`building the table of ${events} events`);
+  const result = await runChild(dir);
+  console.log(
+    JSON.stringify({
+      bench: 'ingest-events',
+      customers: shopCustomers,
+      events,
+      seconds: Number(result.seconds.toFixed(3)),
+      eventsPerSecond: Math.round(events / result.seconds),
+      peakRssMB: result.peakRssMB,
+      tableRows: result.tableRows,
+      columns: result.columns,
+      threads,
+      memoryLimit,
+      ...extra,
+    }),
+  );
+}
+
+/** Appends the sessions file's data rows to itself until it holds `times` copies; returns the session rows added. */
+async function repeatSessions(dir: string, times: number): Promise<number> {
+  const file = path.join(dir, 'sessions.csv');
+  const text = await readFile(file, 'utf8');
+  const body = text.slice(text.indexOf('\n') + 1);
+  const rows = body.split('\n').filter((line) => line !== '').length;
+  await writeFile(file, text);
+  for (let copy = 1; copy < times; copy++) await appendFile(file, body);
+  return rows * (times - 1);
+}
+
+if (values.child !== undefined) {
+  process.stdout.write(JSON.stringify(await measure(values.child)));
+} else {
+  const seed = Number(values.seed);
+  const repeat = Number(values['repeat-sessions']);
+  const perCustomer = await eventsPerCustomer(seed);
+  for (const [index, target] of values.events.split(',').map(Number).entries()) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-bench-shop-'));
+    try {
+      const customers = Math.max(1, Math.round(target / perCustomer));
+      console.error(`generating ${customers} customers (~${target} events) in ${dir}`);
+      const shop = await generateShop({ customers, seed, out: dir });
+      const events = shop.sessions + shop.orders;
+      await report(dir, shop.customers, events);
+      if (index === 0 && repeat > 1) {
+        const added = await repeatSessions(dir, repeat);
+        await report(dir, shop.customers, events + added, { sessionsRepeated: repeat });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}

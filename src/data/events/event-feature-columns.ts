@@ -1,0 +1,28 @@
+import { builtInEventLabelColumns } from '../../config/schema.ts';
+import type { RawRow } from '../labelled-row.ts';
+import type { RawTable } from '../read-table.ts';
+
+const labelColumns = new Set<string>(builtInEventLabelColumns);
+
+/**
+ * The columns of an events table that `tandem features` writes and a model or the API takes: `customer_id` and every
+ * feature, in table order — all but the label columns (purchase_intent, churn, cross_sell).
+ */
+export function eventFeatureColumns(table: Pick<RawTable, 'columns'>): string[] {
+  return table.columns.filter((column) => !labelColumns.has(column));
+}
+
+/**
+ * The events table without its label columns (rows are copied, the input is not changed). Building with
+ * `labels: false` gives the same table without computing the labels at all.
+ */
+export function eventFeatureTable(table: RawTable): RawTable {
+  const columns = eventFeatureColumns(table);
+  if (columns.length === table.columns.length) return table;
+  const rows = table.rows.map((row) => {
+    const features: RawRow = {};
+    for (const column of columns) features[column] = row[column] ?? null;
+    return features;
+  });
+  return { source: table.source, columns, rows, lines: table.lines };
+}
