@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { ingestTable } from '../../src/data/ingest-table.ts';
-import { demoTableConfig, writeCustomerTableCsv } from '../../src/data/generate-customer-table.ts';
-import { readTable } from '../../src/data/read-table.ts';
+import { demoShopConfig } from '../../src/data/events/demo-shop-config.ts';
+import { generateShop } from '../../src/data/events/generate-shop.ts';
+import { ingestDataset } from '../../src/data/ingest-dataset.ts';
+import { loadDataset } from '../../src/data/load-dataset.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { computeDeltaM } from '../../src/metrics/delta-m.ts';
@@ -12,16 +13,17 @@ import { formatSplitMetrics } from '../format-metrics.ts';
 import { createEpochReporter } from '../progress.ts';
 import { exampleCalls, serveApi } from '../serve-api.ts';
 
-const defaultCustomers = 5000;
+const defaultCustomers = 20000;
 
 /** `tandem demo` (`npm start`): synthetic customers → dataset → single vs multi-task model → champion → API. */
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'npm start: generate a synthetic customer table, train single and shared-bottom models, promote the better, serve the API',
+  summary: 'npm start: generate a shop\'s raw logs, build point-in-time features and labels, train single and shared-bottom, promote the better, serve the API',
   help: [
-    `Writes .tandem/demo/customers.csv (${defaultCustomers} customers by default), ingests it into the store, trains the`,
-    'single-task baseline and the shared-bottom multi-task model, promotes the one with the higher validation',
-    'combined score and serves it on 127.0.0.1:$PORT (default 8787). Ctrl-C stops the server.',
+    `Writes a synthetic shop (${defaultCustomers} customers by default: customers, sessions and orders logs) to`,
+    '.tandem/demo/shop, ingests it in events mode as of 2024-11-01 (purchase_intent, churn and cross_sell labels from the',
+    'following days), trains the single-task baseline and the shared-bottom multi-task model, promotes the one with the',
+    'higher validation combined score and serves it on 127.0.0.1:$PORT (default 8787). Ctrl-C stops the server.',
   ].join('\n'),
   flags: {
     customers: { type: 'string', valueName: 'N', description: `customers to generate (default ${defaultCustomers})` },
@@ -34,16 +36,19 @@ export const demoCommand: Command = {
     const customers = positiveInteger(context.flags.customers, '--customers', defaultCustomers);
     const seed = positiveInteger(context.flags.seed, '--seed', 42);
     const port = context.flags.port === undefined ? context.env.port : nonNegativeInteger(context.flags.port, '--port', 8787);
-    const file = path.resolve('.tandem', 'demo', 'customers.csv');
+    const shopDir = path.resolve('.tandem', 'demo', 'shop');
     const started = performance.now();
 
-    context.log(`generating ${customers} synthetic customers → ${file}`);
-    await writeCustomerTableCsv(file, { customers, seed });
-    const config = demoTableConfig(file);
+    context.log(`generating a shop of ${customers} customers → ${shopDir}`);
+    const shop = await generateShop({ customers, seed, out: shopDir });
+    context.log(`  ${shop.sessions} sessions and ${shop.orders} orders`);
+    const config = demoShopConfig(shopDir);
     const store = await context.store();
     const backend = await selectBackend(context.env.backend);
-    const { manifest } = await ingestTable(config, store);
-    context.log(`dataset ${manifest.datasetId}: ${manifest.rows.train} train / ${manifest.rows.validation} validation / ${manifest.rows.test} test rows`);
+    const { manifest, quarantined } = await ingestDataset(config, store);
+    context.log(
+      `dataset ${manifest.datasetId}: ${manifest.featureColumns.length} point-in-time features as of ${config.data.cutoff}; ${manifest.rows.train} train / ${manifest.rows.validation} validation / ${manifest.rows.test} test customers; ${quarantined} malformed rows quarantined`,
+    );
 
     const params = { ...config.model, ...(context.flags.epochs === undefined ? {} : { epochs: positiveInteger(context.flags.epochs, '--epochs', 40) }) };
     const results: TrainResult[] = [];
@@ -64,21 +69,15 @@ export const demoCommand: Command = {
       formatSplitMetrics(`single (${single.modelId}) on test`, single.metrics.test),
       formatSplitMetrics(`shared-bottom (${multi.modelId}) on test`, multi.metrics.test),
       `shared-bottom vs single: Δm ${deltaM === null ? 'n/a' : `${(deltaM * 100).toFixed(2)}%`} on test; champion: ${winner.modelId}`,
-      `data ${file}, store ${store.uri}, pipeline ${seconds.toFixed(1)}s on ${backend}`,
+      `raw logs ${shopDir}, store ${store.uri}, pipeline ${seconds.toFixed(1)}s on ${backend}`,
     ].join('\n');
     const json = { runId: null, championId: winner.modelId, report: null, url: null as string | null, datasetId: manifest.datasetId, models: { single: single.modelId, 'shared-bottom': multi.modelId }, deltaM, seconds, backend };
 
     if (context.flags['no-serve'] === true) return { json, text: summary };
     const api = await serveApi(context, { port });
-    // A real customer of the generated table, typed as the model's feature schema says.
-    const example = (await readTable(file)).rows[0] ?? {};
-    const kinds = new Map((api.models.current()?.card.features ?? []).map((field) => [field.name, field.kind]));
-    const featureRow = Object.fromEntries(
-      ['customer_id', ...manifest.featureColumns].map((column) => {
-        const value = example[column] ?? null;
-        return [column, kinds.get(column) === 'numeric' && value !== null ? Number(value) : value];
-      }),
-    );
+    // A real held-out customer's point-in-time features, as a marketing tool would send them.
+    const example = (await loadDataset(store, manifest.datasetId)).splits.test[0];
+    const featureRow = { customer_id: example?.id ?? null, ...example?.features };
     context.announce({
       json: { ...json, url: api.server.url },
       text: [summary, '', `API on ${api.server.url} serving ${winner.modelId}. Try:`, exampleCalls(api.server.url, featureRow, context.env.apiKeys.length > 0), '', 'Ctrl-C stops the server.'].join('\n'),

@@ -8,6 +8,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = 
   demo: async () => (await import('./demo.ts')).demoCommand,
   generate: async () => (await import('./generate.ts')).generateCommand,
   ingest: async () => (await import('./ingest.ts')).ingestCommand,
+  features: async () => (await import('./features.ts')).featuresCommand,
   train: async () => (await import('./train.ts')).trainCommand,
   search: async () => (await import('./search.ts')).searchCommand,
   score: async () => (await import('./score.ts')).scoreCommand,

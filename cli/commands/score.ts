@@ -7,6 +7,7 @@ import { loadModel } from '../../src/model/model-artifacts.ts';
 import { scoreRows } from '../../src/serve/score-rows.ts';
 import { writeScores } from '../../src/serve/write-scores.ts';
 import type { Command } from '../command.ts';
+import { buildRawFeatureTable } from '../raw-feature-table.ts';
 
 /** `tandem score`: batch scoring of a file with a saved model. */
 export const scoreCommand: Command = {
@@ -20,26 +21,28 @@ export const scoreCommand: Command = {
     cutoff: { type: 'string', valueName: 'DATE', description: 'events mode: feature cutoff (with --raw)' },
   },
   async run(context) {
-    if (context.flags.raw !== undefined) throw new BadInputError('events mode (--raw) is not available yet: score a feature table with --input', { value: '--raw' });
     const input = context.flags.input ?? context.flags.data;
     const out = context.flags.out;
-    if (typeof input !== 'string') throw new BadInputError('score needs --input FILE', { value: '--input' });
+    const fromRaw = typeof context.flags.raw === 'string';
+    if (!fromRaw && typeof input !== 'string') throw new BadInputError('score needs --input FILE (or, for an events-mode model, --raw DIR --cutoff DATE)', { value: '--input' });
     if (typeof out !== 'string') throw new BadInputError('score needs --out FILE', { value: '--out' });
     const store = await context.store();
     await selectBackend(context.env.backend);
     const model = await loadModel(store, typeof context.flags.model === 'string' ? context.flags.model : 'champion');
     try {
-      const table = await readTable(input);
+      if (fromRaw && model.card.events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table: score it with --input FILE`, { value: '--raw' });
+      const source = fromRaw ? String(context.flags.raw) : String(input);
+      const table = fromRaw ? await buildRawFeatureTable(context.flags, model.card.events) : await readTable(source);
       const issues = validateRows(model.preprocessor, table.rows, 'row');
       if (issues.length > 0) {
         // Re-address `row[i].column` as file:line:column, which is what a person fixes.
         const details = issues.map((issue) => {
           const match = /^row\[(\d+)\]\.?(.*)$/.exec(issue.path);
           const line = match === null ? undefined : table.lines[Number(match[1])];
-          return { path: `${path.basename(input)}:${line ?? '?'}:${match?.[2] ?? ''}`, issue: issue.issue };
+          return { path: `${path.basename(source)}:${line ?? '?'}:${match?.[2] ?? ''}`, issue: issue.issue };
         });
         const first = details[0] as { path: string; issue: string };
-        throw new BadInputError(`${input}: ${details.length} invalid cell(s); first at ${first.path}: ${first.issue}`, { details, value: input });
+        throw new BadInputError(`${source}: ${details.length} invalid cell(s); first at ${first.path}: ${first.issue}`, { details, value: source });
       }
       const predictions = await scoreRows(model, table.rows);
       const served = model.card.tasks.filter((task) => !task.auxiliary).map((task) => task.name);

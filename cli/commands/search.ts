@@ -1,11 +1,11 @@
-import { requireTableConfig } from '../../src/config/load-config.ts';
 import { searchStrategies } from '../../src/config/schema.ts';
-import { ingestTable } from '../../src/data/ingest-table.ts';
+import { ingestDataset } from '../../src/data/ingest-dataset.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { runSearch, type SearchSettings } from '../../src/search/run-search.ts';
 import { resolveSearchSpace } from '../../src/search/search-space.ts';
 import { runTrialProcess } from '../../src/search/trial-process.ts';
 import type { Command, Flags } from '../command.ts';
+import { dataFlags } from '../data-flags.ts';
 import { defaultParallelism, trialWorkerCommand } from '../trial-worker-command.ts';
 
 /** `tandem search`: the AutoML search (SPEC §6). */
@@ -36,9 +36,8 @@ export const searchCommand: Command = {
     if (typeof context.flags.resume === 'string') {
       result = await runSearch({ ...common, resumeRunId: context.flags.resume });
     } else {
-      const config = requireTableConfig(await context.requireConfig(), 'search');
-      const dataPath = typeof context.flags.data === 'string' ? context.flags.data : undefined;
-      const { manifest } = await ingestTable(config, store, dataPath === undefined ? {} : { dataPath });
+      const config = await context.requireConfig();
+      const { manifest } = await ingestDataset(config, store, dataFlags(context.flags));
       const strategy = context.flags.strategy ?? config.search.strategy;
       if (!searchStrategies.includes(strategy as SearchSettings['strategy'])) {
         throw new BadInputError(`--strategy: expected one of ${searchStrategies.join(', ')}, got "${String(strategy)}"`, { value: strategy });

@@ -1,10 +1,10 @@
-import { requireTableConfig } from '../../src/config/load-config.ts';
 import { featuresSchema, modelSchema, selectionSchema } from '../../src/config/schema.ts';
-import { ingestTable } from '../../src/data/ingest-table.ts';
+import { ingestDataset } from '../../src/data/ingest-dataset.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { trainAndSaveModel } from '../../src/train/train-and-save.ts';
 import type { Command } from '../command.ts';
+import { dataFlags } from '../data-flags.ts';
 import { formatSplitMetrics } from '../format-metrics.ts';
 import { modelFlags, resolveModelParams } from '../model-flags.ts';
 import { createEpochReporter } from '../progress.ts';
@@ -35,8 +35,7 @@ export const trainCommand: Command = {
     if (typeof datasetFlag === 'string') {
       datasetId = datasetFlag;
     } else {
-      const dataPath = typeof context.flags.data === 'string' ? context.flags.data : undefined;
-      datasetId = (await ingestTable(requireTableConfig(config!, 'train'), store, dataPath === undefined ? {} : { dataPath })).manifest.datasetId;
+      datasetId = (await ingestDataset(config!, store, dataFlags(context.flags))).manifest.datasetId;
     }
     context.log(`training ${params.arch} on ${datasetId} with the ${backend} backend`);
     const reporter = createEpochReporter(context, params.epochs);

@@ -38,6 +38,8 @@ export interface RegressionTaskMetrics {
   /** F1 of the decision `prediction > positiveAbove` against `label > positiveAbove`; 0 when undefined. */
   readonly f1: number;
   readonly positiveAbove: number;
+  /** The decision threshold on the prediction, when chosen on validation. */
+  readonly threshold?: number;
   readonly rows: number;
   /** Rows with `label > positiveAbove`. */
   readonly positives: number;
@@ -74,13 +76,15 @@ export function evaluateBinaryTask(
 
 /**
  * Every SPEC §5 metric of a regression task: rmse/mae/r2 of `predictions` against `labels`, plus auc and f1 of the
- * prediction read as a score for the binary event `label > positiveAbove` (decision: `prediction > positiveAbove`).
- * O(n log n).
+ * prediction read as a score for the binary event `label > positiveAbove`. The f1 decision is
+ * `prediction >= decisionThreshold` when one is given (chosen on validation, like a binary task's threshold), else
+ * `prediction > positiveAbove`. O(n log n).
  */
 export function evaluateRegressionTask(
   predictions: NumericVector,
   labels: NumericVector,
   positiveAbove: number,
+  decisionThreshold?: number,
 ): RegressionTaskMetrics {
   checkMetricInput(predictions, labels, { what: 'predictions' });
   const events = new Float64Array(labels.length);
@@ -91,15 +95,17 @@ export function evaluateRegressionTask(
       events[i] = 1;
       positives++;
     }
-    if ((predictions[i] as number) > positiveAbove) decisions[i] = 1;
+    const prediction = predictions[i] as number;
+    if (decisionThreshold === undefined ? prediction > positiveAbove : prediction >= decisionThreshold) decisions[i] = 1;
   }
   return {
     type: 'regression',
     ...computeRegressionMetrics(predictions, labels),
     auc: computeAuc(predictions, events),
-    // Decisions are 0/1, so `>= 1` is exactly `prediction > positiveAbove`.
+    // Decisions are 0/1, so `>= 1` is exactly the decision rule above.
     f1: computeThresholdMetrics(decisions, events, 1).f1,
     positiveAbove,
+    ...(decisionThreshold === undefined ? {} : { threshold: decisionThreshold }),
     rows: labels.length,
     positives,
   };

@@ -34,6 +34,20 @@ export interface ModelCard {
     readonly samplesPerSecond: number;
   };
   readonly metrics: ModelMetrics;
+  /**
+   * Events mode: how the training rows were built from raw logs, so `score --raw` and `features` build the same
+   * columns (the categories with their own columns, in order).
+   */
+  readonly events?: ModelEventsInfo;
+}
+
+/** The events-mode settings a model was trained with. */
+export interface ModelEventsInfo {
+  readonly cutoff: string;
+  readonly horizonDays: number;
+  readonly churnDays: number;
+  readonly topCategories: number;
+  readonly categories: readonly string[];
 }
 
 /** `models/<id>/metrics.json`: the metrics plus the learning curve. */

@@ -23,8 +23,8 @@ export async function evaluateModelOnRows(model: LoadedModel, rows: readonly Lab
     auxiliary: rule.auxiliary,
     loss: rule.type === 'binary' ? 'bce' : 'mse',
     weight: 1,
-    ...(rule.type === 'regression' ? { positiveAbove: rule.threshold } : {}),
+    ...(rule.type === 'regression' ? { positiveAbove: rule.positiveAbove ?? rule.threshold } : {}),
   }));
-  const thresholds = Object.fromEntries(rules.filter((rule) => rule.type === 'binary').map((rule) => [rule.name, rule.threshold]));
+  const thresholds = Object.fromEntries(rules.map((rule) => [rule.name, rule.threshold]));
   return evaluatePredictions(outputs, split, tasks, thresholds, selection.weights);
 }

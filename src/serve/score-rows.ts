@@ -34,7 +34,7 @@ export async function scoreRows(model: LoadedModel, rows: readonly RawRow[], fal
     for (const task of served) {
       const score = (outputs[task.name] as Float32Array)[i] as number;
       scores[task.name] = score;
-      decisions[task.name] = task.type === 'binary' ? score >= task.threshold : score > task.threshold;
+      decisions[task.name] = score >= task.threshold;
       deciles[task.name] = assignDecile(score, task.decileEdges);
     }
     const idValue = idColumn === null ? undefined : row[idColumn];

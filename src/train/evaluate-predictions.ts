@@ -5,7 +5,10 @@ import { chooseF1Threshold } from '../metrics/threshold-metrics.ts';
 import { selectLabelled, type EncodedSplit } from './encoded-split.ts';
 import type { TrainTask } from './train-task.ts';
 
-/** Per binary task, the F1-maximising threshold on these (validation) predictions. */
+/**
+ * Per task, the F1-maximising decision threshold on these (validation) predictions: on the probability for a binary
+ * task, on the predicted value against the event `label > positiveAbove` for a regression task.
+ */
 export function chooseThresholds(
   predictions: Readonly<Record<string, Float32Array>>,
   split: EncodedSplit,
@@ -13,9 +16,9 @@ export function chooseThresholds(
 ): Record<string, number> {
   const thresholds: Record<string, number> = {};
   for (const task of tasks) {
-    if (task.type !== 'binary') continue;
     const labelled = selectLabelled(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array);
-    thresholds[task.name] = chooseF1Threshold(labelled.predictions, labelled.labels);
+    const events = task.type === 'binary' ? labelled.labels : labelled.labels.map((label) => (label > (task.positiveAbove ?? 0) ? 1 : 0));
+    thresholds[task.name] = chooseF1Threshold(labelled.predictions, events);
   }
   return thresholds;
 }
@@ -37,7 +40,7 @@ export function evaluatePredictions(
     metrics[task.name] =
       task.type === 'binary'
         ? evaluateBinaryTask(labelled.predictions, labelled.labels, thresholds[task.name] ?? 0.5)
-        : evaluateRegressionTask(labelled.predictions, labelled.labels, task.positiveAbove ?? 0);
+        : evaluateRegressionTask(labelled.predictions, labelled.labels, task.positiveAbove ?? 0, thresholds[task.name]);
   }
   const selected = Object.fromEntries(tasks.filter((task) => !task.auxiliary).map((task) => [task.name, metrics[task.name] as TaskMetrics]));
   return { tasks: metrics, combinedScore: computeCombinedScore(selected, selectionWeights), deltaM: null };

@@ -106,6 +106,17 @@ export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandida
       samplesPerSecond: training.samplesPerSecond,
     },
     metrics: candidate.metrics,
+    ...(options.manifest.events === undefined
+      ? {}
+      : {
+          events: {
+            cutoff: options.manifest.events.cutoff,
+            horizonDays: options.manifest.events.horizonDays,
+            churnDays: options.manifest.events.churnDays,
+            topCategories: options.manifest.events.topCategories,
+            categories: options.manifest.events.categories,
+          },
+        }),
   };
   return saveModel(store, {
     card,

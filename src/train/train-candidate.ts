@@ -18,8 +18,10 @@ export interface TaskScoringRule {
   readonly name: string;
   readonly type: TaskSpec['type'];
   readonly auxiliary: boolean;
-  /** Binary: probability ≥ threshold (chosen on validation for F1). Regression: prediction > threshold (positiveAbove). */
+  /** Decision: score ≥ threshold, the threshold chosen on validation for F1 (regression: of `label > positiveAbove`). */
   readonly threshold: number;
+  /** Regression: the label value above which the task's event counts as positive. */
+  readonly positiveAbove?: number;
   /** 9 ascending cut points of the held-out score distribution; decile 10 is the top tenth. */
   readonly decileEdges: readonly number[];
 }
@@ -104,7 +106,8 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       name: task.name,
       type: task.type,
       auxiliary: task.auxiliary,
-      threshold: task.type === 'binary' ? (thresholds[task.name] ?? 0.5) : (task.positiveAbove ?? 0),
+      threshold: thresholds[task.name] ?? (task.type === 'binary' ? 0.5 : (task.positiveAbove ?? 0)),
+      ...(task.positiveAbove === undefined ? {} : { positiveAbove: task.positiveAbove }),
       decileEdges: computeDecileEdges(concat(validationPredictions[task.name] as Float32Array, testPredictions[task.name] as Float32Array)),
     }));
     const testCurves = Object.fromEntries(
