@@ -3,12 +3,12 @@ import { demoShopConfig } from '../../src/data/events/demo-shop-config.ts';
 import { generateShop } from '../../src/data/events/generate-shop.ts';
 import { ingestDataset } from '../../src/data/ingest-dataset.ts';
 import { loadDataset } from '../../src/data/load-dataset.ts';
-import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { computeDeltaM } from '../../src/metrics/delta-m.ts';
 import { writeChampionPointer } from '../../src/registry/champion.ts';
 import { trainAndSaveModel, type TrainResult } from '../../src/train/train-and-save.ts';
 import type { Command } from '../command.ts';
+import { readNumericFlag } from '../numeric-flags.ts';
 import { formatSplitMetrics } from '../format-metrics.ts';
 import { createEpochReporter } from '../progress.ts';
 import { exampleCalls, serveApi } from '../serve-api.ts';
@@ -33,9 +33,9 @@ export const demoCommand: Command = {
     port: { type: 'string', valueName: 'P', description: 'API port (default: $PORT or 8787)' },
   },
   async run(context) {
-    const customers = positiveInteger(context.flags.customers, '--customers', defaultCustomers);
-    const seed = positiveInteger(context.flags.seed, '--seed', 42);
-    const port = context.flags.port === undefined ? context.env.port : nonNegativeInteger(context.flags.port, '--port', 8787);
+    const customers = readNumericFlag(context.flags, 'customers', { min: 1 }) ?? defaultCustomers;
+    const seed = readNumericFlag(context.flags, 'seed') ?? 42;
+    const port = readNumericFlag(context.flags, 'port', { min: 0, max: 65535 }) ?? context.env.port;
     const shopDir = path.resolve('.tandem', 'demo', 'shop');
     const started = performance.now();
 
@@ -50,7 +50,7 @@ export const demoCommand: Command = {
       `dataset ${manifest.datasetId}: ${manifest.featureColumns.length} point-in-time features as of ${config.data.cutoff}; ${manifest.rows.train} train / ${manifest.rows.validation} validation / ${manifest.rows.test} test customers; ${quarantined} malformed rows quarantined`,
     );
 
-    const params = { ...config.model, ...(context.flags.epochs === undefined ? {} : { epochs: positiveInteger(context.flags.epochs, '--epochs', 40) }) };
+    const params = { ...config.model, ...(context.flags.epochs === undefined ? {} : { epochs: readNumericFlag(context.flags, 'epochs', { min: 1 }) as number }) };
     const results: TrainResult[] = [];
     for (const arch of ['single', 'shared-bottom'] as const) {
       const reporter = createEpochReporter(context, params.epochs, arch);
@@ -87,16 +87,3 @@ export const demoCommand: Command = {
     return { json: { ...json, url: api.server.url }, text: 'stopped' };
   },
 };
-
-function positiveInteger(value: string | boolean | undefined, flag: string, fallback: number): number {
-  const number = nonNegativeInteger(value, flag, fallback);
-  if (number < 1) throw new BadInputError(`${flag}: expected a positive integer, got "${String(value)}"`, { value });
-  return number;
-}
-
-function nonNegativeInteger(value: string | boolean | undefined, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isInteger(number) || number < 0) throw new BadInputError(`${flag}: expected an integer ≥ 0, got "${String(value)}"`, { value });
-  return number;
-}

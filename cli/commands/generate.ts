@@ -2,6 +2,7 @@ import path from 'node:path';
 import { generateShop, type GenerateShopProgress } from '../../src/data/events/generate-shop.ts';
 import { isIsoDay } from '../../src/data/events/shop-calendar.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import { readNumericFlag } from '../numeric-flags.ts';
 import type { Command, CommandContext, Flags } from '../command.ts';
 
 const defaults = { customers: 10_000, seed: 42, out: path.join('.tandem', 'shop'), start: '2023-01-01', end: '2024-12-31' } as const;
@@ -25,8 +26,8 @@ export const generateCommand: Command = {
   },
   async run(context) {
     const { flags } = context;
-    const customers = integerFlag(flags, 'customers', defaults.customers, 1);
-    const seed = integerFlag(flags, 'seed', defaults.seed, Number.MIN_SAFE_INTEGER);
+    const customers = readNumericFlag(flags, 'customers', { min: 1 }) ?? defaults.customers;
+    const seed = readNumericFlag(flags, 'seed') ?? defaults.seed;
     const out = stringFlag(flags, 'out', defaults.out);
     const start = dateFlag(flags, 'start', defaults.start);
     const end = dateFlag(flags, 'end', defaults.end);
@@ -64,17 +65,6 @@ function progressReporter({ log, interactive, writeProgress }: Pick<CommandConte
       if (drawn) writeProgress('\n');
     },
   };
-}
-
-function integerFlag(flags: Flags, name: string, fallback: number, min: number): number {
-  const value = flags[name];
-  if (value === undefined) return fallback;
-  const number = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isSafeInteger(number) || number < min) {
-    const issue = `expected ${min === 1 ? 'a positive integer' : 'an integer'}, got "${String(value)}"`;
-    throw new BadInputError(`--${name}: ${issue}`, { value, details: [{ path: `--${name}`, issue }] });
-  }
-  return number;
 }
 
 function stringFlag(flags: Flags, name: string, fallback: string): string {

@@ -4,7 +4,8 @@ import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { runSearch, type SearchSettings } from '../../src/search/run-search.ts';
 import { resolveSearchSpace } from '../../src/search/search-space.ts';
 import { runTrialProcess } from '../../src/search/trial-process.ts';
-import type { Command, Flags } from '../command.ts';
+import type { Command } from '../command.ts';
+import { readNumericFlag } from '../numeric-flags.ts';
 import { dataFlags } from '../data-flags.ts';
 import { defaultParallelism, trialWorkerCommand } from '../trial-worker-command.ts';
 
@@ -28,7 +29,7 @@ export const searchCommand: Command = {
   },
   async run(context) {
     const store = await context.store();
-    const parallelFlag = integerFlag(context.flags, 'parallel', 1);
+    const parallelFlag = readNumericFlag(context.flags, 'parallel', { min: 1 });
     const launch = (spec: Parameters<typeof runTrialProcess>[0], onStart: (pid: number) => void): Promise<void> =>
       runTrialProcess(spec, trialWorkerCommand(store.uri, context.env.backend), onStart);
     const common = { store, launch, log: context.log, ...(parallelFlag === undefined ? {} : { parallel: parallelFlag }) };
@@ -43,12 +44,12 @@ export const searchCommand: Command = {
         throw new BadInputError(`--strategy: expected one of ${searchStrategies.join(', ')}, got "${String(strategy)}"`, { value: strategy });
       }
       const taskNames = config.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
-      const budget = numberFlag(context.flags, 'budget-minutes') ?? config.search.budgetMinutes;
+      const budget = readNumericFlag(context.flags, 'budget-minutes', { min: 0.01, integer: false }) ?? config.search.budgetMinutes;
       const settings: SearchSettings = {
         strategy: strategy as SearchSettings['strategy'],
-        trials: integerFlag(context.flags, 'trials', 1) ?? config.search.trials,
+        trials: readNumericFlag(context.flags, 'trials', { min: 1 }) ?? config.search.trials,
         parallel: parallelFlag ?? config.search.parallel ?? defaultParallelism(),
-        seed: integerFlag(context.flags, 'seed', 0) ?? config.search.seed,
+        seed: readNumericFlag(context.flags, 'seed') ?? config.search.seed,
         startupTrials: config.search.startupTrials,
         asha: config.search.asha,
         space: resolveSearchSpace(config.search.space, taskNames),
@@ -76,19 +77,3 @@ export const searchCommand: Command = {
     return { json: { runId: run.runId, leaderboard, bestTrialId: run.bestTrialId, bestModelId: best?.modelId ?? null, status: run.status, totalEpochs: run.totalEpochs }, text };
   },
 };
-
-function integerFlag(flags: Flags, name: string, minimum: number): number | undefined {
-  const value = numberFlag(flags, name);
-  if (value !== undefined && (!Number.isInteger(value) || value < minimum)) throw new BadInputError(`--${name}: expected an integer ≥ ${minimum}, got "${String(flags[name])}"`, { value: flags[name] });
-  return value;
-}
-
-function numberFlag(flags: Flags, name: string): number | undefined {
-  const raw = flags[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value) || value <= 0 && name !== 'seed') {
-    throw new BadInputError(`--${name}: expected a positive number, got "${String(raw)}"`, { value: raw });
-  }
-  return value;
-}

@@ -1,5 +1,5 @@
-import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import type { Command } from '../command.ts';
+import { readNumericFlag } from '../numeric-flags.ts';
 import { serveApi } from '../serve-api.ts';
 
 /** `tandem serve`: the HTTP API (SPEC §7). */
@@ -15,8 +15,7 @@ export const serveCommand: Command = {
     port: { type: 'string', valueName: 'P', description: 'TCP port (default: $PORT or 8787; 0 picks a free one)' },
   },
   async run(context) {
-    const port = typeof context.flags.port === 'string' ? Number(context.flags.port) : context.env.port;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new BadInputError(`--port: expected 0..65535, got "${String(context.flags.port)}"`, { value: context.flags.port });
+    const port = readNumericFlag(context.flags, 'port', { min: 0, max: 65535 }) ?? context.env.port;
     const api = await serveApi(context, { ...(typeof context.flags.model === 'string' ? { model: context.flags.model } : {}), port });
     const modelId = api.models.current()?.modelId ?? null;
     context.announce({
