@@ -1,13 +1,10 @@
 import { searchStrategies } from '../../src/config/schema.ts';
 import { ingestDataset } from '../../src/data/ingest-dataset.ts';
-import { BadInputError } from '../../src/errors/bad-input-error.ts';
-import { runSearch, type SearchSettings } from '../../src/search/run-search.ts';
-import { resolveSearchSpace } from '../../src/search/search-space.ts';
-import { runTrialProcess } from '../../src/search/trial-process.ts';
+import { runSearch } from '../../src/search/run-search.ts';
 import type { Command } from '../command.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import { dataFlags } from '../data-flags.ts';
-import { defaultParallelism, trialWorkerCommand } from '../trial-worker-command.ts';
+import { localTrialLauncher, resolveSearchSettings, runLocalSearch } from '../local-search.ts';
 
 /** `tandem search`: the AutoML search (SPEC §6). */
 export const searchCommand: Command = {
@@ -29,37 +26,21 @@ export const searchCommand: Command = {
   },
   async run(context) {
     const store = await context.store();
-    const parallelFlag = readNumericFlag(context.flags, 'parallel', { min: 1 });
-    const launch = (spec: Parameters<typeof runTrialProcess>[0], onStart: (pid: number) => void): Promise<void> =>
-      runTrialProcess(spec, trialWorkerCommand(store.uri, context.env.backend), onStart);
-    const common = { store, launch, log: context.log, ...(parallelFlag === undefined ? {} : { parallel: parallelFlag }) };
+    const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 });
     let result;
     if (typeof context.flags.resume === 'string') {
-      result = await runSearch({ ...common, resumeRunId: context.flags.resume });
+      result = await runSearch({ store, launch: localTrialLauncher(store, context), log: context.log, resumeRunId: context.flags.resume, ...(parallel === undefined ? {} : { parallel }) });
     } else {
       const config = await context.requireConfig();
       const { manifest } = await ingestDataset(config, store, dataFlags(context.flags));
-      const strategy = context.flags.strategy ?? config.search.strategy;
-      if (!searchStrategies.includes(strategy as SearchSettings['strategy'])) {
-        throw new BadInputError(`--strategy: expected one of ${searchStrategies.join(', ')}, got "${String(strategy)}"`, { value: strategy });
-      }
-      const taskNames = config.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
-      const budget = readNumericFlag(context.flags, 'budget-minutes', { min: 0.01, integer: false }) ?? config.search.budgetMinutes;
-      const settings: SearchSettings = {
-        strategy: strategy as SearchSettings['strategy'],
-        trials: readNumericFlag(context.flags, 'trials', { min: 1 }) ?? config.search.trials,
-        parallel: parallelFlag ?? config.search.parallel ?? defaultParallelism(),
-        seed: readNumericFlag(context.flags, 'seed') ?? config.search.seed,
-        startupTrials: config.search.startupTrials,
-        asha: config.search.asha,
-        space: resolveSearchSpace(config.search.space, taskNames),
-        ...(budget === undefined ? {} : { budgetMinutes: budget }),
-      };
-      context.log(`search: ${settings.strategy}, ${settings.trials} trials + a single baseline, ${settings.parallel} at a time, on ${manifest.datasetId}`);
-      result = await runSearch({
-        ...common,
-        start: { settings, defaults: { name: config.name, datasetId: manifest.datasetId, tasks: manifest.tasks, params: config.model, features: config.features, selection: config.selection } },
+      const settings = resolveSearchSettings(config, {
+        strategy: typeof context.flags.strategy === 'string' ? context.flags.strategy : undefined,
+        trials: readNumericFlag(context.flags, 'trials', { min: 1 }),
+        parallel,
+        seed: readNumericFlag(context.flags, 'seed'),
+        budgetMinutes: readNumericFlag(context.flags, 'budget-minutes', { min: 0.01, integer: false }),
       });
+      result = await runLocalSearch(context, store, config, manifest, settings);
     }
     const { run, leaderboard } = result;
     const ranked = [...leaderboard].sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
