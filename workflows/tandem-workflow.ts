@@ -1,0 +1,90 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+
+/** The state names of the Tandem workflow: API for the local runner's bindings and for alarms. */
+export const workflowStateNames = {
+  ingest: 'Ingest',
+  plan: 'PlanTrials',
+  rungTrials: 'RungTrials',
+  runTrial: 'RunTrial',
+  trialFailed: 'TrialFailed',
+  promoteRung: 'PromoteRung',
+  moreRungs: 'MoreRungs',
+  select: 'SelectWinner',
+  promote: 'PromoteChampion',
+  notify: 'Notify',
+} as const;
+
+/** The environment variable that carries a trial's spec (JSON) into the trainer container. */
+export const TRIAL_ENV_VAR = 'TANDEM_TRIAL';
+
+/** Error names a trial's Batch job may fail with that are worth one more try (spot reclaims, Batch API hiccups). */
+export const retriedTrialErrors = ['Batch.AWSBatchException', 'Batch.ServerException', 'Batch.TooManyRequestsException'] as const;
+
+/** A failed trial container (crash, spot interruption): retried once, as the local search does. */
+export const crashedTrialErrors = ['States.TaskFailed', 'TrialProcessError'] as const;
+
+/** Props of {@link buildTandemWorkflow}. */
+export interface TandemWorkflowProps {
+  readonly ingestFunction: lambda.IFunction;
+  readonly planFunction: lambda.IFunction;
+  readonly promoteRungFunction: lambda.IFunction;
+  readonly selectFunction: lambda.IFunction;
+  readonly promoteFunction: lambda.IFunction;
+  readonly notifyFunction: lambda.IFunction;
+  /** The Batch job queue trials run on (GPU). */
+  readonly jobQueueArn: string;
+  /** The trainer job definition. */
+  readonly jobDefinitionArn: string;
+  /** Trials of one rung trained at once. @default 4 */
+  readonly maxConcurrency?: number;
+  /** Wall-clock limit of one trial's Batch job. @default Duration.hours(2) */
+  readonly trialTimeout?: Duration;
+}
+
+/**
+ * Builds the Tandem workflow in `scope`: ingest → plan trials → per ASHA rung a Map over the rung's trials (each a
+ * Batch job `.sync` with the trial as the container's `TANDEM_TRIAL`, retried on Batch and spot failures, a failure
+ * caught into the item's `error` so the Map never fails) → promote rung → more rungs? back to the Map : select →
+ * promote (champion/challenger) → notify. Every Lambda task returns its payload only (`payloadResponseOnly`), so the
+ * state between steps is exactly what the handlers return. Returns the chain to hand to a StateMachine.
+ */
+export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps): sfn.IChainable {
+  const maxConcurrency = props.maxConcurrency ?? 4;
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RangeError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+  const names = workflowStateNames;
+  const invoke = (id: string, fn: lambda.IFunction): tasks.LambdaInvoke =>
+    new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, payloadResponseOnly: true, retryOnServiceExceptions: true });
+
+  const ingest = invoke(names.ingest, props.ingestFunction);
+  const plan = invoke(names.plan, props.planFunction);
+  const promoteRung = invoke(names.promoteRung, props.promoteRungFunction);
+  const select = invoke(names.select, props.selectFunction);
+  const promote = invoke(names.promote, props.promoteFunction);
+  const notify = invoke(names.notify, props.notifyFunction);
+
+  const runTrial = new tasks.BatchSubmitJob(scope, names.runTrial, {
+    jobName: sfn.JsonPath.stringAt('$.trialId'),
+    jobQueueArn: props.jobQueueArn,
+    jobDefinitionArn: props.jobDefinitionArn,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    containerOverrides: { environment: { [TRIAL_ENV_VAR]: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) } },
+    taskTimeout: sfn.Timeout.duration(props.trialTimeout ?? Duration.hours(2)),
+    // The item (the trial spec) is what the Map collects; the trial's outputs are in the store.
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  runTrial.addRetry({ errors: [...retriedTrialErrors], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
+  runTrial.addRetry({ errors: [...crashedTrialErrors], interval: Duration.seconds(30), maxAttempts: 1 });
+  const trialFailed = new sfn.Pass(scope, names.trialFailed);
+  runTrial.addCatch(trialFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+
+  const rungTrials = new sfn.Map(scope, names.rungTrials, { itemsPath: '$.trials', maxConcurrency, resultPath: '$.results' });
+  rungTrials.itemProcessor(runTrial);
+
+  const done = select.next(promote).next(notify);
+  const moreRungs = new sfn.Choice(scope, names.moreRungs).when(sfn.Condition.booleanEquals('$.done', false), rungTrials).otherwise(done);
+  return ingest.next(plan).next(rungTrials).next(promoteRung).next(moreRungs);
+}
