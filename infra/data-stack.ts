@@ -1,0 +1,31 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { TandemBuckets } from './constructs/tandem-buckets.ts';
+
+/** Props of {@link DataStack}. */
+export interface DataStackProps extends StackProps {
+  /**
+   * Days after which raw uploads move to infrequent access.
+   * @default 30
+   */
+  readonly rawInfrequentAccessDays?: number;
+  /**
+   * Days after which noncurrent object versions expire.
+   * @default 90
+   */
+  readonly noncurrentVersionExpirationDays?: number;
+}
+
+/** The stateful part of Tandem: the raw, datasets and models buckets (retained when the stack is deleted). */
+export class DataStack extends Stack {
+  /** The three buckets; other stacks take them as props and grant themselves what they use. */
+  readonly buckets: TandemBuckets;
+
+  constructor(scope: Construct, id: string, props: DataStackProps = {}) {
+    super(scope, id, props);
+    this.buckets = new TandemBuckets(this, 'Buckets', {
+      rawInfrequentAccessDays: props.rawInfrequentAccessDays,
+      noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+    });
+  }
+}

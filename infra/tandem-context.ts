@@ -1,0 +1,87 @@
+import type { Node } from 'constructs';
+
+/**
+ * Every deploy-time setting of the CDK app, read from `cdk.json` context (or `cdk deploy -c key=value`).
+ * The defaults below are the documented ones; `cdk.json` repeats them so they are visible in one place.
+ */
+export interface TandemContext {
+  /** Prefix of every stack name (`<prefix>-data`, `<prefix>-training`, ...). Default `Tandem`. */
+  readonly stackPrefix: string;
+  /** GPU instance types of the Batch training compute environment. Default `['g5.xlarge', 'g4dn.xlarge']`. */
+  readonly gpuInstanceTypes: readonly string[];
+  /** Run GPU trials on spot instances (cheaper, may be interrupted; the workflow retries). Default `false`. */
+  readonly spot: boolean;
+  /** Upper bound of vCPUs the GPU compute environment may scale to. Default `16`. */
+  readonly gpuMaxVcpus: number;
+  /** Upper bound of vCPUs of the Fargate (CPU, small data) compute environment. Default `16`. */
+  readonly cpuMaxVcpus: number;
+  /** Days before raw uploads move to infrequent access. Default `30`. */
+  readonly rawInfrequentAccessDays: number;
+  /** Days before noncurrent object versions expire. Default `90`. */
+  readonly noncurrentVersionExpirationDays: number;
+  /** EventBridge Scheduler expression of the retraining run. Default `rate(7 days)`. */
+  readonly scheduleExpression: string;
+  /** E-mail address subscribed to failure notifications; none when empty. Default `''`. */
+  readonly notificationEmail: string;
+}
+
+/** The documented defaults of every context key. */
+export const defaultContext: TandemContext = {
+  stackPrefix: 'Tandem',
+  gpuInstanceTypes: ['g5.xlarge', 'g4dn.xlarge'],
+  spot: false,
+  gpuMaxVcpus: 16,
+  cpuMaxVcpus: 16,
+  rawInfrequentAccessDays: 30,
+  noncurrentVersionExpirationDays: 90,
+  scheduleExpression: 'rate(7 days)',
+  notificationEmail: '',
+};
+
+/**
+ * Reads the Tandem context keys from a construct node, falling back to {@link defaultContext}. Values given
+ * on the command line arrive as strings (`-c spot=true`, `-c gpuInstanceTypes=g5.xlarge,g5.2xlarge`), so
+ * each key also accepts its string form; anything else fails naming the key and the value.
+ */
+export function readTandemContext(node: Node): TandemContext {
+  const read = (key: keyof TandemContext): unknown => node.tryGetContext(key) ?? defaultContext[key];
+  return {
+    stackPrefix: readString('stackPrefix', read('stackPrefix')),
+    gpuInstanceTypes: readStringList('gpuInstanceTypes', read('gpuInstanceTypes')),
+    spot: readBoolean('spot', read('spot')),
+    gpuMaxVcpus: readPositiveInteger('gpuMaxVcpus', read('gpuMaxVcpus')),
+    cpuMaxVcpus: readPositiveInteger('cpuMaxVcpus', read('cpuMaxVcpus')),
+    rawInfrequentAccessDays: readPositiveInteger('rawInfrequentAccessDays', read('rawInfrequentAccessDays')),
+    noncurrentVersionExpirationDays: readPositiveInteger('noncurrentVersionExpirationDays', read('noncurrentVersionExpirationDays')),
+    scheduleExpression: readString('scheduleExpression', read('scheduleExpression')),
+    notificationEmail: typeof read('notificationEmail') === 'string' ? (read('notificationEmail') as string) : badContext('notificationEmail', read('notificationEmail')),
+  };
+}
+
+function badContext(key: string, value: unknown): never {
+  throw new Error(`cdk context "${key}": unexpected value ${JSON.stringify(value)}`);
+}
+
+function readString(key: string, value: unknown): string {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : badContext(key, value);
+}
+
+function readStringList(key: string, value: unknown): string[] {
+  const list = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((item) => typeof item === 'string' && item !== '')) {
+    return badContext(key, value);
+  }
+  return list as string[];
+}
+
+function readBoolean(key: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return badContext(key, value);
+}
+
+function readPositiveInteger(key: string, value: unknown): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : badContext(key, value);
+}

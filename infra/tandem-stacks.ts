@@ -1,0 +1,24 @@
+import type { App } from 'aws-cdk-lib';
+import { DataStack } from './data-stack.ts';
+import { readTandemContext, type TandemContext } from './tandem-context.ts';
+
+/** The stacks of one Tandem deployment, as {@link buildTandemStacks} wires them. */
+export interface TandemStacks {
+  readonly context: TandemContext;
+  readonly data: DataStack;
+}
+
+/**
+ * Adds every Tandem stack to `app`, configured from its context. Account and region are left to the CLI's
+ * environment (`CDK_DEFAULT_ACCOUNT`/`CDK_DEFAULT_REGION` at deploy time), so nothing is hard-coded and
+ * `cdk synth` works offline.
+ */
+export function buildTandemStacks(app: App): TandemStacks {
+  const context = readTandemContext(app.node);
+  const data = new DataStack(app, `${context.stackPrefix}-data`, {
+    description: 'Tandem: raw, datasets and models buckets',
+    rawInfrequentAccessDays: context.rawInfrequentAccessDays,
+    noncurrentVersionExpirationDays: context.noncurrentVersionExpirationDays,
+  });
+  return { context, data };
+}

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { defaultContext, readTandemContext } from '../../infra/tandem-context.ts';
+
+describe('readTandemContext', () => {
+  it('falls back to the documented defaults', () => {
+    assert.deepEqual(readTandemContext(new App().node), defaultContext);
+  });
+
+  it('documents every default in cdk.json', () => {
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: unknown };
+    assert.deepEqual(cdkJson.context, defaultContext);
+  });
+
+  it('accepts the string forms the CLI passes with -c', () => {
+    const app = new App({ context: { spot: 'true', gpuInstanceTypes: 'g5.2xlarge, g4dn.2xlarge', gpuMaxVcpus: '32' } });
+    const context = readTandemContext(app.node);
+    assert.equal(context.spot, true);
+    assert.deepEqual(context.gpuInstanceTypes, ['g5.2xlarge', 'g4dn.2xlarge']);
+    assert.equal(context.gpuMaxVcpus, 32);
+  });
+
+  it('names the key and value it cannot read', () => {
+    assert.throws(() => readTandemContext(new App({ context: { spot: 'yes' } }).node), /"spot": unexpected value "yes"/);
+    assert.throws(() => readTandemContext(new App({ context: { gpuMaxVcpus: 0 } }).node), /"gpuMaxVcpus": unexpected value 0/);
+  });
+});
