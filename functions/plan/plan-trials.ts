@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import type { ModelConfig, TandemConfig } from '../../src/config/schema.ts';
+import { computeRungs } from '../../src/search/asha.ts';
+import type { LeaderboardRow } from '../../src/search/run-record.ts';
+import { runKey, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from '../../src/search/run-search.ts';
+import type { TrialSpec } from '../../src/search/run-trial.ts';
+import { sampleToModelConfig } from '../../src/search/sample-to-model-config.ts';
+import { createRandomSampler } from '../../src/search/samplers/random-sampler.ts';
+import { createTpeSampler } from '../../src/search/samplers/tpe-sampler.ts';
+import { resolveSearchSpace } from '../../src/search/search-space.ts';
+import type { BlobStore } from '../../src/store/blob-store.ts';
+import { writeJson } from '../../src/store/json-object.ts';
+import type { IngestOutput, RungState, WorkflowOverrides } from '../workflow-state.ts';
+
+/** The search settings of a config with the workflow's overrides (the workflow's Map sets the parallelism). */
+export function resolveWorkflowSearchSettings(config: TandemConfig, overrides: WorkflowOverrides = {}): SearchSettings {
+  return {
+    strategy: overrides.strategy ?? config.search.strategy,
+    trials: overrides.trials ?? config.search.trials,
+    parallel: overrides.parallel ?? config.search.parallel ?? 1,
+    seed: overrides.seed ?? config.search.seed,
+    startupTrials: config.search.startupTrials,
+    asha: config.search.asha,
+    space: resolveSearchSpace(config.search.space, config.tasks.filter((task) => !task.auxiliary).map((task) => task.name)),
+  };
+}
+
+/** The trial spec of a leaderboard row trained up to `untilEpoch`. */
+export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: number): TrialSpec {
+  const { defaults } = run;
+  return { runId: run.runId, trialId: row.trialId, datasetId: defaults.datasetId, name: defaults.name, params: row.config, features: defaults.features, selection: defaults.selection, untilEpoch };
+}
+
+/**
+ * The workflow's plan step: creates the run (`runs/<runId>/run.json`, leaderboard, trial log) as `tandem search`
+ * does and returns its first rung: the `single` baseline (all its epochs) plus `trials` sampled trials (ASHA: to the
+ * first rung's epochs; otherwise to the end). Trials of one rung train at once in the Map, so the sampler draws
+ * them all up front (TPE therefore samples like its startup phase).
+ */
+export async function planTrials(store: BlobStore, input: IngestOutput, now: () => Date = () => new Date()): Promise<RungState> {
+  const { config } = input;
+  const settings = resolveWorkflowSearchSettings(config, input.overrides);
+  const defaults: TrialDefaults = { name: config.name, datasetId: input.datasetId, tasks: input.tasks, params: config.model, features: config.features, selection: config.selection };
+  const asha = settings.strategy === 'asha';
+  const rungs = asha ? computeRungs(settings.asha) : [];
+  const createdAt = now();
+  const runId = `${defaults.name}-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  const run: StoredRun = {
+    runId,
+    name: defaults.name,
+    datasetId: defaults.datasetId,
+    createdAt: createdAt.toISOString(),
+    updatedAt: createdAt.toISOString(),
+    status: 'running',
+    strategy: settings.strategy,
+    trials: settings.trials,
+    parallel: settings.parallel,
+    seed: settings.seed,
+    rungs,
+    space: settings.space,
+    bestTrialId: null,
+    baselineTrialId: null,
+    paretoFront: [],
+    totalEpochs: 0,
+    settings,
+    defaults,
+  };
+  const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
+  const sampler = settings.strategy === 'tpe' ? createTpeSampler(settings.seed + 1, { startupTrials: settings.startupTrials }) : createRandomSampler(settings.seed + 1);
+  const rows: LeaderboardRow[] = [];
+  const trials: TrialSpec[] = [];
+  for (let index = 0; index <= settings.trials; index++) {
+    const baseline = index === 0;
+    const sample = baseline ? { arch: 'single' } : sampler.sample(settings.space, []);
+    const sampled: ModelConfig = baseline ? { ...defaults.params, arch: 'single' } : sampleToModelConfig(sample, defaults.params, taskNames);
+    const params: ModelConfig = asha ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
+    const row: LeaderboardRow = { trialId: `t${String(index).padStart(3, '0')}`, config: params, sample, metrics: null, status: 'running', epochs: 0, rung: -1, rungScores: [], modelId: null, attempts: 1, baseline };
+    rows.push(row);
+    trials.push(trialSpecOf(run, row, asha && !baseline ? (rungs[0] as number) : params.epochs));
+  }
+  const events: TrialLogEvent[] = trials.map((spec) => ({ at: createdAt.toISOString(), trialId: spec.trialId, event: 'launched', attempt: 1, rung: 0, untilEpoch: spec.untilEpoch ?? spec.params.epochs }));
+  await writeJson(store, runKey(runId, 'leaderboard.json'), rows);
+  await writeJson(store, runKey(runId, 'trial-log.json'), events);
+  await writeJson(store, runKey(runId, 'run.json'), run);
+  return { runId, rung: 0, trials, done: false };
+}

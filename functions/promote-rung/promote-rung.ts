@@ -1,0 +1,74 @@
+import { findAshaPromotion } from '../../src/search/asha.ts';
+import type { LeaderboardRow } from '../../src/search/run-record.ts';
+import { runKey, type StoredRun, type TrialLogEvent } from '../../src/search/run-search.ts';
+import { trialFolder, type TrialMetricsFile, type TrialSpec } from '../../src/search/run-trial.ts';
+import type { BlobStore } from '../../src/store/blob-store.ts';
+import { readJson, writeJson } from '../../src/store/json-object.ts';
+import { trialSpecOf } from '../plan/plan-trials.ts';
+import type { RungResults, RungState } from '../workflow-state.ts';
+import { WorkflowStepError } from '../workflow-step-error.ts';
+
+type MutableRow = { -readonly [K in keyof LeaderboardRow]: LeaderboardRow[K] };
+
+/**
+ * The workflow's promote-rung step: records each trial of the rung that just ran (its metrics.json, or the error the
+ * Map's Catch kept — a trial that failed for good is `failed` and the search goes on), then picks the next rung's
+ * trials with ASHA (the best 1/η of each rung, at least one, since every trial of a rung has finished). Returns the
+ * next rung, or `done` when no trial goes on.
+ */
+export async function promoteRung(store: BlobStore, input: RungResults, now: () => Date = () => new Date()): Promise<RungState> {
+  if (!Array.isArray(input.results)) throw new WorkflowStepError('promote-rung: the event needs the Map\'s "results" array', { value: input });
+  const run = await readJson<StoredRun>(store, runKey(input.runId, 'run.json'));
+  const rows = new Map((await readJson<MutableRow[]>(store, runKey(run.runId, 'leaderboard.json'))).map((row) => [row.trialId, row]));
+  const events = await readJson<TrialLogEvent[]>(store, runKey(run.runId, 'trial-log.json'));
+  const at = now().toISOString();
+  const topRung = Math.max(run.rungs.length - 1, 0);
+
+  for (const result of input.results) {
+    const row = rows.get(result.trialId);
+    if (row === undefined) throw new WorkflowStepError(`promote-rung: trial ${result.trialId} is not in run ${run.runId}`, { value: result.trialId });
+    // The baseline trains all its epochs in one job, so it lands on the top rung.
+    const rung = row.baseline ? topRung : input.rung;
+    const untilEpoch = result.untilEpoch ?? result.params.epochs;
+    if (result.error !== undefined) {
+      const message = `${result.error.Error}${result.error.Cause === undefined ? '' : `: ${result.error.Cause}`}`;
+      Object.assign(row, { status: 'failed', error: message });
+      events.push({ at, trialId: row.trialId, event: 'failed', attempt: row.attempts, rung, untilEpoch, error: message });
+      continue;
+    }
+    const metrics = await readJson<TrialMetricsFile>(store, `${trialFolder(run.runId, row.trialId)}/metrics.json`);
+    Object.assign(row, {
+      metrics: metrics.metrics,
+      epochs: metrics.epochsDone,
+      rung,
+      rungScores: [...row.rungScores.slice(0, rung), metrics.metrics.validation.combinedScore],
+      modelId: metrics.modelId,
+      status: metrics.state === 'completed' ? 'completed' : 'running',
+    });
+    events.push({ at, trialId: row.trialId, event: 'finished', attempt: row.attempts, rung, untilEpoch });
+  }
+
+  const next: TrialSpec[] = [];
+  if (run.strategy === 'asha') {
+    const busy = new Set<string>();
+    for (;;) {
+      const candidates = [...rows.values()]
+        .filter((row) => !row.baseline)
+        .map((row) => ({ trialId: row.trialId, rungScores: row.rungScores, busy: busy.has(row.trialId), finished: row.status !== 'running' }));
+      const promotion = findAshaPromotion(candidates, run.rungs.length, run.settings.asha.eta, { finishing: true });
+      if (promotion === undefined) break;
+      busy.add(promotion.trialId);
+      const row = rows.get(promotion.trialId) as MutableRow;
+      row.attempts += 1;
+      const spec = trialSpecOf(run, row, run.rungs[promotion.toRung] as number);
+      next.push(spec);
+      events.push({ at, trialId: row.trialId, event: 'launched', attempt: row.attempts, rung: promotion.toRung, untilEpoch: spec.untilEpoch as number });
+    }
+  }
+
+  const totalEpochs = [...rows.values()].reduce((sum, row) => sum + row.epochs, 0);
+  await writeJson(store, runKey(run.runId, 'leaderboard.json'), [...rows.values()]);
+  await writeJson(store, runKey(run.runId, 'trial-log.json'), events);
+  await writeJson(store, runKey(run.runId, 'run.json'), { ...run, updatedAt: at, totalEpochs });
+  return { runId: run.runId, rung: input.rung + 1, trials: next, done: next.length === 0 };
+}
