@@ -1,11 +1,13 @@
 import type { App } from 'aws-cdk-lib';
 import { DataStack } from './data-stack.ts';
 import { readTandemContext, type TandemContext } from './tandem-context.ts';
+import { TrainingStack } from './training-stack.ts';
 
 /** The stacks of one Tandem deployment, as {@link buildTandemStacks} wires them. */
 export interface TandemStacks {
   readonly context: TandemContext;
   readonly data: DataStack;
+  readonly training: TrainingStack;
 }
 
 /**
@@ -20,5 +22,13 @@ export function buildTandemStacks(app: App): TandemStacks {
     rawInfrequentAccessDays: context.rawInfrequentAccessDays,
     noncurrentVersionExpirationDays: context.noncurrentVersionExpirationDays,
   });
-  return { context, data };
+  const training = new TrainingStack(app, `${context.stackPrefix}-training`, {
+    description: 'Tandem: GPU (EC2) and CPU (Fargate) Batch queues and the trainer job definition',
+    storeBucket: data.buckets.models,
+    gpuInstanceTypes: context.gpuInstanceTypes,
+    spot: context.spot,
+    gpuMaxVcpus: context.gpuMaxVcpus,
+    cpuMaxVcpus: context.cpuMaxVcpus,
+  });
+  return { context, data, training };
 }

@@ -1,0 +1,22 @@
+// The trainer container's entrypoint: one search trial, exactly as the Batch job definition runs it.
+// The spec arrives as TANDEM_TRIAL (the Step Functions Map's container override); the store as `--store URL`
+// (the job definition's `Ref::store` parameter) or TANDEM_STORE. Exits with the trial's status: 0 trained,
+// 1 failed, 2 bad spec — so Batch, and the workflow's Catch, see a failed trial as a failed job.
+import { parseArgs } from 'node:util';
+import { runCli } from '../../cli/main.ts';
+
+const { values } = parseArgs({ args: process.argv.slice(2), options: { store: { type: 'string' } }, strict: true });
+const store = values.store ?? process.env.TANDEM_STORE;
+if (store === undefined || store === '') {
+  process.stderr.write('trainer: no store; pass --store s3://bucket/ or set TANDEM_STORE\n');
+  process.exit(2);
+}
+
+process.exitCode = await runCli(['trial', '--store', store, '--json'], {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  interactive: false,
+  env: process.env,
+  // Batch stops a job with SIGTERM: end the trial there (it resumes from its checkpoint on the next try).
+  stopped: new Promise<void>((resolve) => process.once('SIGTERM', () => resolve())),
+});
