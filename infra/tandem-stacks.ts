@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { ApiStack } from './api-stack.ts';
 import { DataStack } from './data-stack.ts';
 import { readTandemContext, type TandemContext } from './tandem-context.ts';
 import { TrainingStack } from './training-stack.ts';
@@ -8,6 +9,7 @@ export interface TandemStacks {
   readonly context: TandemContext;
   readonly data: DataStack;
   readonly training: TrainingStack;
+  readonly api: ApiStack;
 }
 
 /**
@@ -30,5 +32,9 @@ export function buildTandemStacks(app: App): TandemStacks {
     gpuMaxVcpus: context.gpuMaxVcpus,
     cpuMaxVcpus: context.cpuMaxVcpus,
   });
-  return { context, data, training };
+  const api = new ApiStack(app, `${context.stackPrefix}-api`, {
+    description: 'Tandem: the scoring API (Lambda behind an IAM-authenticated function URL)',
+    storeBucket: data.buckets.models,
+  });
+  return { context, data, training, api };
 }

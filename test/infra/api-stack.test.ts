@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { bucketLogicalIds } from '../../infra/constructs/tandem-buckets.ts';
+import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
+
+function synthApi(): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(buildTandemStacks(app).api);
+}
+
+interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
+
+describe('ApiStack', () => {
+  it('runs the API handler on Node 22 on arm64 with the models bucket as its store', () => {
+    const template = synthApi();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          TANDEM_STORE: { 'Fn::Join': ['', ['s3://', { 'Fn::ImportValue': Match.stringLikeRegexp(bucketLogicalIds.models) }, '/']] },
+          TANDEM_BACKEND: 'wasm',
+        }),
+      },
+    });
+  });
+
+  it('is reachable only through an IAM-authenticated function URL', () => {
+    const template = synthApi();
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'AWS_IAM' });
+    template.resourceCountIs('AWS::Lambda::Url', 1);
+    assert.equal(Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } })).length, 0);
+  });
+
+  it('may only get objects under models/ and list that prefix of the models bucket', () => {
+    const template = synthApi();
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+    const s3Statements = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('s3:')));
+    assert.deepEqual(s3Statements.map((statement) => [statement.Action].flat()).sort(), [['s3:GetObject'], ['s3:ListBucket']]);
+    for (const statement of s3Statements) {
+      assert.equal(statement.Effect, 'Allow');
+      assert.match(JSON.stringify(statement.Resource), new RegExp(bucketLogicalIds.models));
+    }
+    const get = s3Statements.find((statement) => statement.Action === 's3:GetObject');
+    assert.match(JSON.stringify(get?.Resource), /\/models\/\*"\]\]\}$/);
+    const list = s3Statements.find((statement) => statement.Action === 's3:ListBucket');
+    assert.deepEqual(list?.Condition, { StringLike: { 's3:prefix': ['models/*'] } });
+    const otherActions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => !action.startsWith('s3:'));
+    assert.deepEqual(otherActions, [], 'no other permissions than reading models/');
+  });
+});
