@@ -17,6 +17,7 @@ export const commandLoaders: Readonly<Record<string, () => Promise<Command>>> = 
   serve: async () => (await import('./serve.ts')).serveCommand,
   trial: async () => (await import('./trial.ts')).trialCommand,
   report: async () => (await import('./report.ts')).reportCommand,
+  run: async () => (await import('./run.ts')).runCommand,
 };
 
 /** Loads every command (for the overview help). */

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { trialWorkerCommand } from '../../cli/trial-worker-command.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { TandemError } from '../../src/errors/tandem-error.ts';
+import { selectBackend } from '../../src/model/backend.ts';
+import type { LeaderboardRow } from '../../src/search/run-record.ts';
+import { runTrialProcess } from '../../src/search/trial-process.ts';
+import { FileStore } from '../../src/store/file-store.ts';
+import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
+import { runWorkflowLocally } from '../../workflows/run-locally.ts';
+import { workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
+import { runCliInProcess } from '../helpers/run-cli-in-process.ts';
+import { tinyDataFile } from '../helpers/train-tiny-model.ts';
+
+/** The fixture table with tiny networks and a two-rung ASHA (1 → 2 epochs), so a whole run takes seconds. */
+function tinyWorkflowConfig(): unknown {
+  return {
+    name: 'fixture',
+    data: { path: tinyDataFile, id: 'customer_id', exclude: ['note'] },
+    tasks: [
+      { name: 'churn', type: 'binary', label: { column: 'churned', positive: ['Yes'] } },
+      { name: 'spend', type: 'regression', label: { column: 'monthly' } },
+    ],
+    split: { test: 0.2, validation: 0.2, seed: 7 },
+    model: { epochs: 2, sharedUnits: [8], towerUnits: [4], batchSize: 16, patience: 3 },
+    search: { strategy: 'asha', asha: { eta: 2, minEpochs: 1, maxEpochs: 2 } },
+  };
+}
+
+describe('tandem run: the workflow definition executed locally', () => {
+  let dir: string;
+  let configFile: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-run-'));
+    configFile = path.join(dir, 'tandem.config.json');
+    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig()));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs ingest → plan → ASHA rungs (Batch trials as worker processes) → select → promote → notify and ends with a champion', async () => {
+    const storeDir = path.join(dir, 'cli-store');
+    const { code, stdout, stderr } = await runCliInProcess(['run', '--config', configFile, '--store', `file://${storeDir}`, '--trials', '2', '--parallel', '2', '--json']);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as { runId: string; championId: string | null; promoted: boolean; states: string[] };
+    assert.equal(result.promoted, true);
+    assert.ok(result.championId !== null);
+    const pointer = JSON.parse(await readFile(path.join(storeDir, 'models', 'champion.json'), 'utf8')) as { modelId: string };
+    assert.equal(pointer.modelId, result.championId);
+    // Two rungs: the Map runs twice, the Choice loops back once.
+    assert.equal(result.states.filter((state) => state === names.rungTrials).length, 2);
+    assert.deepEqual(result.states.slice(0, 3), [names.ingest, names.plan, names.rungTrials]);
+    assert.deepEqual(result.states.slice(-3), [names.select, names.promote, names.notify]);
+    assert.equal(result.states.filter((state) => state === names.runTrial).length, 4, 'baseline + 2 sampled at rung 0, the best promoted to rung 1');
+    const run = JSON.parse(await readFile(path.join(storeDir, 'runs', result.runId, 'run.json'), 'utf8')) as { status: string; bestTrialId: string | null };
+    assert.equal(run.status, 'completed');
+    const leaderboard = JSON.parse(await readFile(path.join(storeDir, 'runs', result.runId, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    assert.deepEqual(leaderboard.map((row) => row.status).sort(), ['completed', 'completed', 'pruned']);
+  });
+
+  it('executes exactly the rendered definition; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
+    const store = new FileStore(path.join(dir, 'local-store'));
+    const { config } = await loadConfig(configFile);
+    await selectBackend();
+    const worker = trialWorkerCommand(store.uri, undefined);
+    let t001Attempts = 0;
+    const { definition, output, states } = await runWorkflowLocally({
+      store,
+      input: { config, overrides: { trials: 2, parallel: 3 } },
+      maxConcurrency: 3,
+      launchTrial: async (spec) => {
+        if (spec.trialId === 't001') {
+          t001Attempts++;
+          throw Object.assign(new TandemError(`trial t001 exited with status 1: forced failure ${t001Attempts}`), { name: 'TrialProcessError' });
+        }
+        await runTrialProcess(spec, worker);
+      },
+    });
+    assert.deepEqual(definition, renderWorkflowDefinition({ maxConcurrency: 3 }));
+    assert.equal(t001Attempts, 2, 'the Retry on a crashed trial runs it once more');
+    assert.ok(states.includes(names.trialFailed));
+    assert.equal(output.promoted, true);
+    const leaderboard = JSON.parse(await readFile(path.join(store.root, 'runs', output.runId, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    const t001 = leaderboard.find((row) => row.trialId === 't001');
+    assert.equal(t001?.status, 'failed');
+    assert.match(t001.error ?? '', /TrialProcessError: trial t001 exited with status 1: forced failure 2/);
+    assert.ok(leaderboard.some((row) => row.trialId === 't002' && row.status === 'completed'), 'the other trial went on to the top rung');
+  });
+});
