@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { exportStoreBucket, type StoreBucketExport } from './constructs/store-bucket-export.ts';
 import { TandemBuckets } from './constructs/tandem-buckets.ts';
 
 /** Props of {@link DataStack}. */
@@ -20,6 +21,8 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** The three buckets; other stacks take them as props and grant themselves what they use. */
   readonly buckets: TandemBuckets;
+  /** Export names of the store (models) bucket, for the training, api and pipeline stacks. */
+  readonly storeBucketExport: StoreBucketExport;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -27,5 +30,6 @@ export class DataStack extends Stack {
       rawInfrequentAccessDays: props.rawInfrequentAccessDays,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
     });
+    this.storeBucketExport = exportStoreBucket(this.buckets.models);
   }
 }

@@ -26,7 +26,7 @@ export function buildTandemStacks(app: App): TandemStacks {
   });
   const training = new TrainingStack(app, `${context.stackPrefix}-training`, {
     description: 'Tandem: GPU (EC2) and CPU (Fargate) Batch queues and the trainer job definition',
-    storeBucket: data.buckets.models,
+    storeBucket: data.storeBucketExport,
     gpuInstanceTypes: context.gpuInstanceTypes,
     spot: context.spot,
     gpuMaxVcpus: context.gpuMaxVcpus,
@@ -34,7 +34,9 @@ export function buildTandemStacks(app: App): TandemStacks {
   });
   const api = new ApiStack(app, `${context.stackPrefix}-api`, {
     description: 'Tandem: the scoring API (Lambda behind an IAM-authenticated function URL)',
-    storeBucket: data.buckets.models,
+    storeBucket: data.storeBucketExport,
   });
+  training.addStackDependency(data);
+  api.addStackDependency(data);
   return { context, data, training, api };
 }

@@ -1,15 +1,15 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { acknowledgeStorePrefixWildcards, importStoreBucket, type StoreBucketExport } from './constructs/store-bucket-export.ts';
 import { CpuBatchQueue } from './constructs/cpu-batch-queue.ts';
-import { GpuTrainerBatch } from './constructs/gpu-trainer-batch.ts';
+import { GpuTrainerBatch, trainerPrefixes } from './constructs/gpu-trainer-batch.ts';
 import { trainerImage } from './constructs/trainer-image.ts';
 
 /** Props of {@link TrainingStack}. */
 export interface TrainingStackProps extends StackProps {
   /** The store bucket trials read datasets from and write runs and models to. */
-  readonly storeBucket: s3.IBucket;
+  readonly storeBucket: StoreBucketExport;
   /** GPU instance types of the training compute environment. */
   readonly gpuInstanceTypes: readonly string[];
   /**
@@ -37,6 +37,7 @@ export class TrainingStack extends Stack {
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
+    const storeBucket = importStoreBucket(this, 'StoreBucket', props.storeBucket);
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       // One NAT gateway: trainers only pull images and talk to AWS APIs; S3 goes through the gateway endpoint.
@@ -51,11 +52,13 @@ export class TrainingStack extends Stack {
     this.gpu = new GpuTrainerBatch(this, 'GpuTrainer', {
       vpc: this.vpc,
       image: trainerImage(),
-      storeBucket: props.storeBucket,
+      storeBucket,
       instanceTypes: props.gpuInstanceTypes,
       spot: props.spot,
       maxvCpus: props.gpuMaxVcpus,
     });
+    acknowledgeStorePrefixWildcards(this.gpu.jobRole, props.storeBucket, [...trainerPrefixes.read, ...trainerPrefixes.write],
+      'A trial reads and writes objects whose keys it derives at run time (run, trial and model ids); the wildcard is limited to one store prefix and to named actions');
     this.cpu = new CpuBatchQueue(this, 'CpuJobs', { vpc: this.vpc, maxvCpus: props.cpuMaxVcpus });
   }
 }

@@ -80,6 +80,12 @@ describe('DataStack', () => {
     assert.deepEqual(transitions, [bucketLogicalIds.raw]);
   });
 
+  it('exports the models bucket as the store under fixed names', () => {
+    const template = synthDataStack();
+    template.hasOutput('StoreBucketArn', { Value: { 'Fn::GetAtt': [bucketLogicalIds.models, 'Arn'] }, Export: { Name: 'Data-StoreBucketArn' } });
+    template.hasOutput('StoreBucketName', { Value: { Ref: bucketLogicalIds.models }, Export: { Name: 'Data-StoreBucketName' } });
+  });
+
   it('quotes a bad lifecycle setting', () => {
     assert.throws(() => synthDataStack({ rawInfrequentAccessDays: 7 }), /rawInfrequentAccessDays .* got 7/);
   });
