@@ -21,6 +21,10 @@ export interface TandemContext {
   readonly noncurrentVersionExpirationDays: number;
   /** EventBridge Scheduler expression of the retraining run. Default `rate(7 days)`. */
   readonly scheduleExpression: string;
+  /** The Tandem config file (its data on s3://) each scheduled run starts with. Default `tandem.config.example.json`. */
+  readonly scheduleConfigFile: string;
+  /** Trials of one ASHA rung trained at once (the Map's MaxConcurrency). Default `4`. */
+  readonly maxConcurrency: number;
   /** E-mail address subscribed to failure notifications; none when empty. Default `''`. */
   readonly notificationEmail: string;
 }
@@ -35,6 +39,8 @@ export const defaultContext: TandemContext = {
   rawInfrequentAccessDays: 30,
   noncurrentVersionExpirationDays: 90,
   scheduleExpression: 'rate(7 days)',
+  scheduleConfigFile: 'tandem.config.example.json',
+  maxConcurrency: 4,
   notificationEmail: '',
 };
 
@@ -54,6 +60,8 @@ export function readTandemContext(node: Node): TandemContext {
     rawInfrequentAccessDays: readPositiveInteger('rawInfrequentAccessDays', read('rawInfrequentAccessDays')),
     noncurrentVersionExpirationDays: readPositiveInteger('noncurrentVersionExpirationDays', read('noncurrentVersionExpirationDays')),
     scheduleExpression: readString('scheduleExpression', read('scheduleExpression')),
+    scheduleConfigFile: readString('scheduleConfigFile', read('scheduleConfigFile')),
+    maxConcurrency: readPositiveInteger('maxConcurrency', read('maxConcurrency')),
     notificationEmail: typeof read('notificationEmail') === 'string' ? (read('notificationEmail') as string) : badContext('notificationEmail', read('notificationEmail')),
   };
 }

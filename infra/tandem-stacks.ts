@@ -1,6 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack.ts';
 import { DataStack } from './data-stack.ts';
+import { PipelineStack } from './pipeline-stack.ts';
 import { readTandemContext, type TandemContext } from './tandem-context.ts';
 import { TrainingStack } from './training-stack.ts';
 
@@ -10,6 +11,7 @@ export interface TandemStacks {
   readonly data: DataStack;
   readonly training: TrainingStack;
   readonly api: ApiStack;
+  readonly pipeline: PipelineStack;
 }
 
 /**
@@ -38,5 +40,17 @@ export function buildTandemStacks(app: App): TandemStacks {
   });
   training.addStackDependency(data);
   api.addStackDependency(data);
-  return { context, data, training, api };
+  const pipeline = new PipelineStack(app, `${context.stackPrefix}-pipeline`, {
+    description: 'Tandem: the retraining workflow (Step Functions), its schedule and failure alarms',
+    storeBucket: data.storeBucketExport,
+    jobQueueArn: training.gpu.jobQueue.jobQueueArn,
+    jobDefinitionArn: training.gpu.jobDefinition.jobDefinitionArn,
+    scheduleExpression: context.scheduleExpression,
+    scheduledConfigFile: context.scheduleConfigFile,
+    maxConcurrency: context.maxConcurrency,
+    notificationEmail: context.notificationEmail,
+  });
+  pipeline.addStackDependency(data);
+  pipeline.addStackDependency(training);
+  return { context, data, training, api, pipeline };
 }

@@ -6,7 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildTandemStacks, type TandemStacks } from '../../infra/tandem-stacks.ts';
 
-type StackName = 'data' | 'training' | 'api';
+type StackName = 'data' | 'training' | 'api' | 'pipeline';
 
 function synthStack(name: StackName): Stack {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -24,7 +24,7 @@ function nagAcknowledgmentsUnder(scope: IConstruct): { path: string; id: string;
 }
 
 describe('cdk-nag AwsSolutionsChecks', () => {
-  for (const name of ['data', 'training', 'api'] as const) {
+  for (const name of ['data', 'training', 'api', 'pipeline'] as const) {
     it(`reports no unacknowledged finding on the ${name} stack`, () => {
       const report = new AwsSolutionsChecks().validateScope(synthStack(name));
       const findings = report.violations.map((violation) =>

@@ -1,0 +1,77 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { StoreBucketExport } from './store-bucket-export.ts';
+import { acknowledgeStorePrefixWildcards } from './store-bucket-export.ts';
+import { TandemFunction } from './tandem-function.ts';
+
+/** What one workflow step may do in the store: the prefixes it reads and those it writes. */
+export interface StoreAccess {
+  readonly read: readonly string[];
+  readonly write: readonly string[];
+}
+
+/** The workflow's Lambda steps, as `functions/<name>/index.ts` names them. */
+export const workflowStepNames = ['ingest', 'plan', 'promote-rung', 'select', 'promote', 'notify'] as const;
+
+/** A workflow step's name. */
+export type WorkflowStepName = (typeof workflowStepNames)[number];
+
+/**
+ * Store prefixes per step (least privilege): ingest writes the dataset; plan reads it and opens the run; promote-rung
+ * and select keep the run's state; promote compares the challenger with the champion and moves the pointer;
+ * notify only logs.
+ */
+export const workflowStoreAccess: Readonly<Record<WorkflowStepName, StoreAccess>> = {
+  ingest: { read: ['datasets/'], write: ['datasets/'] },
+  plan: { read: ['datasets/', 'runs/'], write: ['runs/'] },
+  'promote-rung': { read: ['runs/'], write: ['runs/'] },
+  select: { read: ['runs/', 'models/'], write: ['runs/'] },
+  promote: { read: ['datasets/', 'runs/', 'models/'], write: ['models/'] },
+  notify: { read: [], write: [] },
+};
+
+/** Props of {@link WorkflowFunctions}. */
+export interface WorkflowFunctionsProps {
+  readonly storeBucket: s3.IBucket;
+  /** The export the store bucket was imported from (cdk-nag names its findings after it). */
+  readonly storeBucketExport: StoreBucketExport;
+  /** The raw bucket ingest reads its inputs from; none when inputs already sit in the store. */
+  readonly rawBucket?: s3.IBucket;
+}
+
+/** The Lambda functions of the workflow's steps, each granted only the store prefixes of {@link workflowStoreAccess}. */
+export class WorkflowFunctions extends Construct {
+  readonly functions: Readonly<Record<WorkflowStepName, TandemFunction>>;
+
+  constructor(scope: Construct, id: string, props: WorkflowFunctionsProps) {
+    super(scope, id);
+    const store = props.storeBucket;
+    const make = (name: WorkflowStepName): TandemFunction => {
+      const step = new TandemFunction(this, name, {
+        entry: `functions/${name}/index.ts`,
+        environment: { TANDEM_STORE: `s3://${store.bucketName}/`, TANDEM_BACKEND: 'wasm' },
+        timeout: name === 'ingest' || name === 'promote' ? Duration.minutes(15) : Duration.minutes(1),
+        memorySize: name === 'ingest' || name === 'promote' ? 3008 : 1024,
+        withWasmBackend: name === 'promote',
+      });
+      const access = workflowStoreAccess[name];
+      if (access.read.length > 0) {
+        step.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: access.read.map((prefix) => store.arnForObjects(`${prefix}*`)) }));
+        step.function.addToRolePolicy(new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [store.bucketArn],
+          conditions: { StringLike: { 's3:prefix': access.read.map((prefix) => `${prefix}*`) } },
+        }));
+      }
+      if (access.write.length > 0) {
+        step.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:DeleteObject'], resources: access.write.map((prefix) => store.arnForObjects(`${prefix}*`)) }));
+      }
+      acknowledgeStorePrefixWildcards(step.function, props.storeBucketExport, [...access.read, ...access.write],
+        `The ${name} step reads and writes objects whose keys it derives at run time (dataset, run and model ids); the wildcard is limited to one store prefix and to named actions`);
+      return step;
+    };
+    this.functions = Object.fromEntries(workflowStepNames.map((name) => [name, make(name)])) as Record<WorkflowStepName, TandemFunction>;
+  }
+}

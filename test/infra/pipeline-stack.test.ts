@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { workflowStoreAccess, workflowStepNames } from '../../infra/constructs/workflow-functions.ts';
+import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
+
+function synthPipeline(context: Record<string, unknown> = {}): { stack: Stack; template: Template } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = buildTandemStacks(app).pipeline;
+  return { stack, template: Template.fromStack(stack) };
+}
+
+interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
+
+/** The state machine definition with every intrinsic replaced by a readable placeholder. */
+function definitionOf(template: Template): { States: Record<string, Record<string, unknown>> } {
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
+  const render = (value: unknown): string => typeof value === 'string' ? value
+    : Array.isArray((value as { 'Fn::Join'?: unknown })['Fn::Join']) ? ((value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map(render).join('')
+      : 'X';
+  return JSON.parse(render(machine.Properties.DefinitionString)) as { States: Record<string, Record<string, unknown>> };
+}
+
+describe('PipelineStack', () => {
+  it('schedules the retraining run from context with the config as input', () => {
+    const { template } = synthPipeline({ scheduleExpression: 'cron(0 3 ? * MON *)' });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 ? * MON *)',
+      State: 'ENABLED',
+      Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('Workflow') }, Input: Match.stringLikeRegexp('^\\{"config":\\{') }),
+    });
+    synthPipeline().template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(7 days)' });
+  });
+
+  it('quotes a schedule expression it cannot use', () => {
+    assert.throws(() => synthPipeline({ scheduleExpression: 'weekly' }), /got "weekly"/);
+  });
+
+  it('runs at most maxConcurrency trials of a rung at once, each a Batch .sync job', () => {
+    const { States } = definitionOf(synthPipeline({ maxConcurrency: 3 }).template);
+    const map = Object.values(States).find((state) => state.Type === 'Map') as { MaxConcurrency: number; ItemProcessor: { States: Record<string, { Resource: string }> } };
+    assert.equal(map.MaxConcurrency, 3);
+    assert.ok(Object.values(map.ItemProcessor.States).some((state) => state.Resource.endsWith(':states:::batch:submitJob.sync')));
+  });
+
+  it('notifies failures through an encrypted SNS topic, from an execution-status rule and an ExecutionsFailed alarm', () => {
+    const { template } = synthPipeline({ notificationEmail: 'ops@example.com' });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ source: ['aws.states'], detail: Match.objectLike({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }),
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ExecutionsFailed',
+      Namespace: 'AWS/States',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('Failures') }],
+    });
+  });
+
+  it('runs every step on Node 22 on arm64', () => {
+    const { template } = synthPipeline();
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as { Properties: { Runtime: string; Architectures: string[] } }[];
+    assert.equal(functions.length, workflowStepNames.length);
+    for (const fn of functions) {
+      assert.equal(fn.Properties.Runtime, 'nodejs22.x');
+      assert.deepEqual(fn.Properties.Architectures, ['arm64']);
+    }
+  });
+
+  it('grants each step only its store prefixes and actions', () => {
+    const { stack, template } = synthPipeline();
+    const policies = template.findResources('AWS::IAM::Policy');
+    for (const name of workflowStepNames) {
+      const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(`Steps${name.replace('-', '')}FunctionServiceRole`));
+      assert.ok(roleId, `role of ${name}`);
+      const statements = Object.values(policies)
+        .filter((policy) => JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+      const prefixesOf = (action: string): string[] => statements
+        .filter((statement) => [statement.Action].flat().includes(action))
+        .flatMap((statement) => [statement.Resource].flat())
+        .map((resource) => JSON.stringify(stack.resolve(resource)).match(/"\/([\w-]+\/)\*"\]\]\}$/)?.[1] ?? JSON.stringify(resource))
+        .sort();
+      const access = workflowStoreAccess[name];
+      assert.deepEqual(prefixesOf('s3:GetObject'), [...access.read].sort(), `${name} reads`);
+      assert.deepEqual(prefixesOf('s3:PutObject'), [...access.write].sort(), `${name} writes`);
+      const actions = new Set(statements.flatMap((statement) => [statement.Action].flat()));
+      for (const action of actions) assert.ok(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject'].includes(action), `${name} may ${action}`);
+    }
+  });
+});
