@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
+import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
+
+const arn = '<arn>';
+
+/** The definition string of a synthesized template, every intrinsic (Ref, GetAtt, ImportValue) read as `<arn>`. */
+function deployedDefinition(template: Template): unknown {
+  const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0] as { Properties: { DefinitionString: unknown } };
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+    return join === undefined ? arn : join[1].map(render).join(join[0]);
+  };
+  return JSON.parse(render(machine.Properties.DefinitionString));
+}
+
+/** Replaces account- and deployment-specific ARNs (whole or partial) by `<arn>`, so two renderings compare. */
+function withoutArns(value: unknown): unknown {
+  if (typeof value === 'string') return /^arn:|<arn>/.test(value) ? arn : value;
+  if (Array.isArray(value)) return value.map(withoutArns);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutArns(item)]));
+  return value;
+}
+
+describe('the deployed state machine', () => {
+  it('is the definition `tandem run` executes locally, up to ARNs', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], maxConcurrency: 3 } });
+    const deployed = withoutArns(deployedDefinition(Template.fromStack(buildTandemStacks(app).pipeline)));
+    const local = withoutArns(renderWorkflowDefinition({ maxConcurrency: 3 }));
+    assert.deepEqual(deployed, local);
+  });
+});
