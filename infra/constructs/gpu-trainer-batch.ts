@@ -125,8 +125,8 @@ export class GpuTrainerBatch extends Construct {
         cpu: trialVcpus,
         memory: trialMemory,
         command: trainerCommand,
-        // Fail on a broken GPU install rather than train slowly on the wasm fallback of an expensive instance.
-        environment: { TANDEM_BACKEND: 'tensorflow' },
+        // No environment here: the image sets TANDEM_BACKEND=tensorflow (fail on a broken GPU install rather than train
+        // slowly on wasm), and each job gets its trial as TANDEM_TRIAL from the workflow's container overrides.
         jobRole: this.jobRole,
       }),
       parameters: { [storeParameter]: `s3://${props.storeBucket.bucketName}/` },

@@ -19,7 +19,6 @@ describe('TrainingStack', () => {
       ContainerProperties: Match.objectLike({
         Command: trainerCommand,
         ResourceRequirements: Match.arrayWith([{ Type: 'GPU', Value: '1' }]),
-        Environment: Match.arrayWith([{ Name: 'TANDEM_BACKEND', Value: 'tensorflow' }]),
       }),
       Parameters: { store: { 'Fn::Join': ['', ['s3://', Match.anyValue(), '/']] } },
     });
