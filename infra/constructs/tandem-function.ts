@@ -25,6 +25,12 @@ export interface TandemFunctionProps {
    * @default false
    */
   readonly withWasmBackend?: boolean;
+  /**
+   * Ship DuckDB (`@duckdb/node-api` and its native binding) beside the bundle, for steps that read raw data with it.
+   * The binding shipped is the one `npm ci` installed here (linux-x64), so such a function runs on x86_64.
+   * @default false
+   */
+  readonly withDuckDb?: boolean;
 }
 
 /**
@@ -46,7 +52,7 @@ export class TandemFunction extends Construct {
       projectRoot: repositoryRoot,
       depsLockFilePath: `${repositoryRoot}package-lock.json`,
       runtime: tandemLambdaRuntime,
-      architecture: lambda.Architecture.ARM_64,
+      architecture: props.withDuckDb === true ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(30),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
@@ -64,14 +70,16 @@ export class TandemFunction extends Construct {
           "const __filename = __tandemFileURLToPath(import.meta.url);",
           "const __dirname = __tandemFileURLToPath(new URL('.', import.meta.url));",
         ].join(' '),
-        // libtensorflow (tfjs-node) does not fit a Lambda package and DuckDB's binary is not arm64 here.
+        // libtensorflow (tfjs-node) does not fit a Lambda package; DuckDB, a native addon, is copied in (withDuckDb).
         externalModules: ['@aws-sdk/*', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', '@duckdb/node-api'],
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => props.withWasmBackend === true
-            ? [`cp "${inputDir}/node_modules/@tensorflow/tfjs-backend-wasm/dist/"*.wasm "${outputDir}/"`]
-            : [],
+          afterBundling: (inputDir: string, outputDir: string) => [
+            ...(props.withWasmBackend === true ? [`cp "${inputDir}/node_modules/@tensorflow/tfjs-backend-wasm/dist/"*.wasm "${outputDir}/"`] : []),
+            // A native addon cannot be bundled: copy the installed package tree next to index.mjs instead.
+            ...(props.withDuckDb === true ? [`mkdir -p "${outputDir}/node_modules"`, `cp -R "${inputDir}/node_modules/@duckdb" "${outputDir}/node_modules/"`] : []),
+          ],
         },
       },
     });

@@ -55,6 +55,8 @@ export class WorkflowFunctions extends Construct {
         timeout: name === 'ingest' || name === 'promote' ? Duration.minutes(15) : Duration.minutes(1),
         memorySize: name === 'ingest' || name === 'promote' ? 3008 : 1024,
         withWasmBackend: name === 'promote',
+        // Ingestion reads raw tables and event logs with DuckDB.
+        withDuckDb: name === 'ingest',
       });
       const access = workflowStoreAccess[name];
       if (access.read.length > 0) {
