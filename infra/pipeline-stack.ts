@@ -21,8 +21,11 @@ export interface PipelineStackProps extends StackProps {
   readonly storeBucket: StoreBucketExport;
   /** The GPU job queue trials are submitted to. */
   readonly jobQueueArn: string;
-  /** The trainer job definition. */
-  readonly jobDefinitionArn: string;
+  /**
+   * The trainer job definition's name. Jobs are submitted by its revision-less ARN, so Batch runs the latest revision
+   * and a new trainer image never changes (and so never blocks) a cross-stack export.
+   */
+  readonly jobDefinitionName: string;
   /** EventBridge Scheduler expression of the retraining run, e.g. `rate(7 days)` or `cron(0 3 ? * MON *)`. */
   readonly scheduleExpression: string;
   /** The Tandem config (JSON file, data on s3://) each scheduled run starts with, as the execution input's `config`. */
@@ -58,7 +61,7 @@ export class PipelineStack extends Stack {
       promoteFunction: steps.promote.function,
       notifyFunction: steps.notify.function,
       jobQueueArn: props.jobQueueArn,
-      jobDefinitionArn: props.jobDefinitionArn,
+      jobDefinitionArn: this.formatArn({ service: 'batch', resource: 'job-definition', resourceName: props.jobDefinitionName }),
       maxConcurrency: props.maxConcurrency,
     });
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {

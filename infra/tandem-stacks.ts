@@ -44,7 +44,7 @@ export function buildTandemStacks(app: App): TandemStacks {
     description: 'Tandem: the retraining workflow (Step Functions), its schedule and failure alarms',
     storeBucket: data.storeBucketExport,
     jobQueueArn: training.gpu.jobQueue.jobQueueArn,
-    jobDefinitionArn: training.gpu.jobDefinition.jobDefinitionArn,
+    jobDefinitionName: training.trainerJobDefinitionName,
     scheduleExpression: context.scheduleExpression,
     scheduledConfigFile: context.scheduleConfigFile,
     maxConcurrency: context.maxConcurrency,

@@ -34,6 +34,8 @@ export class TrainingStack extends Stack {
   readonly vpc: ec2.Vpc;
   readonly gpu: GpuTrainerBatch;
   readonly cpu: CpuBatchQueue;
+  /** The trainer job definition's fixed name: submit by name and Batch runs its latest revision. */
+  readonly trainerJobDefinitionName: string;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
@@ -49,7 +51,9 @@ export class TrainingStack extends Stack {
       gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
       flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
     });
+    this.trainerJobDefinitionName = `${this.stackName}-trainer`;
     this.gpu = new GpuTrainerBatch(this, 'GpuTrainer', {
+      jobDefinitionName: this.trainerJobDefinitionName,
       vpc: this.vpc,
       image: trainerImage(),
       storeBucket,

@@ -44,6 +44,15 @@ describe('PipelineStack', () => {
     assert.ok(Object.values(map.ItemProcessor.States).some((state) => state.Resource.endsWith(':states:::batch:submitJob.sync')));
   });
 
+  it('submits trials to the trainer job definition by name (its latest revision), not by a revision ARN', () => {
+    const { States } = definitionOf(synthPipeline().template);
+    const map = Object.values(States).find((state) => state.Type === 'Map') as { ItemProcessor: { States: Record<string, { Parameters?: { JobDefinition?: string } }> } };
+    const submit = Object.values(map.ItemProcessor.States).find((state) => state.Parameters?.JobDefinition !== undefined);
+    assert.match(submit?.Parameters?.JobDefinition ?? '', /:job-definition\/Tandem-training-trainer$/);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    Template.fromStack(buildTandemStacks(app).training).hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'Tandem-training-trainer' });
+  });
+
   it('notifies failures through an encrypted SNS topic, from an execution-status rule and an ExecutionsFailed alarm', () => {
     const { template } = synthPipeline({ notificationEmail: 'ops@example.com' });
     template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
