@@ -37,8 +37,6 @@ export interface WorkflowFunctionsProps {
   readonly storeBucket: s3.IBucket;
   /** The export the store bucket was imported from (cdk-nag names its findings after it). */
   readonly storeBucketExport: StoreBucketExport;
-  /** The raw bucket ingest reads its inputs from; none when inputs already sit in the store. */
-  readonly rawBucket?: s3.IBucket;
 }
 
 /** The Lambda functions of the workflow's steps, each granted only the store prefixes of {@link workflowStoreAccess}. */
