@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { ModelConfig, TandemConfig } from '../../src/config/schema.ts';
-import { computeRungs } from '../../src/search/asha.ts';
 import type { LeaderboardRow } from '../../src/search/run-record.ts';
-import { runKey, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from '../../src/search/run-search.ts';
+import { createStoredRun, runKey, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from '../../src/search/run-search.ts';
 import type { TrialSpec } from '../../src/search/run-trial.ts';
 import { sampleToModelConfig } from '../../src/search/sample-to-model-config.ts';
 import { createRandomSampler } from '../../src/search/samplers/random-sampler.ts';
@@ -42,29 +40,8 @@ export async function planTrials(store: BlobStore, input: IngestOutput, now: () 
   const settings = resolveWorkflowSearchSettings(config, input.overrides);
   const defaults: TrialDefaults = { name: config.name, datasetId: input.datasetId, tasks: input.tasks, params: config.model, features: config.features, selection: config.selection };
   const asha = settings.strategy === 'asha';
-  const rungs = asha ? computeRungs(settings.asha) : [];
-  const createdAt = now();
-  const runId = `${defaults.name}-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-  const run: StoredRun = {
-    runId,
-    name: defaults.name,
-    datasetId: defaults.datasetId,
-    createdAt: createdAt.toISOString(),
-    updatedAt: createdAt.toISOString(),
-    status: 'running',
-    strategy: settings.strategy,
-    trials: settings.trials,
-    parallel: settings.parallel,
-    seed: settings.seed,
-    rungs,
-    space: settings.space,
-    bestTrialId: null,
-    baselineTrialId: null,
-    paretoFront: [],
-    totalEpochs: 0,
-    settings,
-    defaults,
-  };
+  const run = createStoredRun(settings, defaults, now());
+  const { runId, createdAt, rungs } = run;
   const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
   const sampler = settings.strategy === 'tpe' ? createTpeSampler(settings.seed + 1, { startupTrials: settings.startupTrials }) : createRandomSampler(settings.seed + 1);
   const rows: LeaderboardRow[] = [];
@@ -78,7 +55,7 @@ export async function planTrials(store: BlobStore, input: IngestOutput, now: () 
     rows.push(row);
     trials.push(trialSpecOf(run, row, asha && !baseline ? (rungs[0] as number) : params.epochs));
   }
-  const events: TrialLogEvent[] = trials.map((spec) => ({ at: createdAt.toISOString(), trialId: spec.trialId, event: 'launched', attempt: 1, rung: 0, untilEpoch: spec.untilEpoch ?? spec.params.epochs }));
+  const events: TrialLogEvent[] = trials.map((spec) => ({ at: createdAt, trialId: spec.trialId, event: 'launched', attempt: 1, rung: 0, untilEpoch: spec.untilEpoch ?? spec.params.epochs }));
   await writeJson(store, runKey(runId, 'leaderboard.json'), rows);
   await writeJson(store, runKey(runId, 'trial-log.json'), events);
   await writeJson(store, runKey(runId, 'run.json'), run);

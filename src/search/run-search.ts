@@ -268,10 +268,13 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
     return { run, rows, events };
   }
   if (args.start === undefined) throw new Error('runSearch needs start settings or a run to resume');
-  const { settings, defaults } = args.start;
-  const createdAt = now();
+  return { run: createStoredRun(args.start.settings, args.start.defaults, now()), rows: [], events: [] };
+}
+
+/** A new run record (status running, nothing trained yet) with a fresh, sortable run id. */
+export function createStoredRun(settings: SearchSettings, defaults: TrialDefaults, createdAt: Date): StoredRun {
   const runId = `${defaults.name}-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-  const run: StoredRun = {
+  return {
     runId,
     name: defaults.name,
     datasetId: defaults.datasetId,
@@ -291,5 +294,4 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
     settings,
     defaults,
   };
-  return { run, rows: [], events: [] };
 }
