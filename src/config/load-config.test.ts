@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { BadInputError } from '../errors/bad-input-error.ts';
+import type { BadInputError } from '../errors/bad-input-error.ts';
 import { formatIssuePath, loadConfig, loadTableConfig, parseConfig, parseTableConfig } from './load-config.ts';
+import { catchBadInputAsync } from '../../test/helpers/catch-bad-input.ts';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 const minimal = { data: { path: 'data.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'Churn' } }] };
@@ -25,14 +26,8 @@ async function writeConfig(name: string, text: string): Promise<string> {
 }
 
 /** Runs `fn` expecting a BadInputError and returns it. */
-async function badInput(fn: () => unknown): Promise<BadInputError> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(error instanceof BadInputError, `expected BadInputError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a BadInputError');
+function badInput(fn: () => unknown): Promise<BadInputError> {
+  return catchBadInputAsync(fn);
 }
 
 void describe('loadConfig', () => {

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseTableConfig } from '../config/load-config.ts';
 import type { TableConfig } from '../config/schema.ts';
-import { BadInputError } from '../errors/bad-input-error.ts';
+import type { BadInputError } from '../errors/bad-input-error.ts';
 import { extractLabels } from './extract-labels.ts';
 import { parseCsv } from './read-csv.ts';
 import { parseJsonl } from './read-jsonl.ts';
+import { catchBadInput } from '../../test/helpers/catch-bad-input.ts';
 
 const csv = [
   'id,internet,security,churn,spend,note',
@@ -22,14 +23,9 @@ function config(overrides: Record<string, unknown>): TableConfig {
 }
 
 function badInput(fn: () => unknown, pattern: RegExp): BadInputError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof BadInputError, `expected BadInputError, got ${String(error)}`);
-    assert.match(error.message, pattern);
-    return error;
-  }
-  assert.fail('expected a BadInputError');
+  const error = catchBadInput(fn);
+  assert.match(error.message, pattern);
+  return error;
 }
 
 void describe('extractLabels', () => {

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { modelSchema } from '../config/schema.ts';
-import { BadInputError } from '../errors/bad-input-error.ts';
 import { sampleToModelConfig } from './sample-to-model-config.ts';
 import { createRandomSampler } from './samplers/random-sampler.ts';
 import { resolveSearchSpace, type Sample } from './search-space.ts';
+import { catchBadInput } from '../../test/helpers/catch-bad-input.ts';
 
 const tasks = ['churn', 'security_xsell', 'spend'];
 const base = modelSchema.parse({ taskWeights: { aux: 0.5 }, patience: 3 });
 
 function detailPaths(call: () => unknown): string[] {
-  try {
-    call();
-  } catch (error) {
-    assert.ok(error instanceof BadInputError, `expected BadInputError, got ${String(error)}`);
-    return error.details.map((d) => d.path);
-  }
-  assert.fail('expected a BadInputError');
+  return catchBadInput(call).details.map((d) => d.path);
 }
 
 describe('sampleToModelConfig', () => {

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configSchema, searchSchema, weightingStrategies, type SearchSpaceOverride } from '../config/schema.ts';
-import { BadInputError } from '../errors/bad-input-error.ts';
 import { architectureBuilders } from '../model/architectures/index.ts';
 import { defaultSearchSpace, findSampleIssues, isParamActive, orderSearchSpace, parseSearchSpace, resolveSearchSpace, type SearchSpace } from './search-space.ts';
+import { catchBadInput } from '../../test/helpers/catch-bad-input.ts';
 
 const tasks = ['churn', 'security_xsell', 'spend'];
 
 /** The BadInputError a call throws, with its detail paths. */
 function badInputPaths(call: () => unknown): string[] {
-  try {
-    call();
-  } catch (error) {
-    assert.ok(error instanceof BadInputError, `expected BadInputError, got ${String(error)}`);
-    return error.details.map((d) => d.path);
-  }
-  assert.fail('expected a BadInputError');
+  return catchBadInput(call).details.map((d) => d.path);
 }
 
 describe('defaultSearchSpace', () => {

@@ -2,8 +2,8 @@ import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from './blob-store.ts';
+import { requireObject } from './require-object.ts';
 import { writeFileAtomically } from './write-file-atomically.ts';
 
 /** Rejects keys that would escape the store's folder or are not plain relative paths. */
@@ -28,10 +28,8 @@ export class FileStore implements BlobStore {
     return path.join(this.root, ...key.split('/'));
   }
 
-  async get(key: string): Promise<Buffer> {
-    const body = await this.getIfExists(key);
-    if (body === undefined) throw new NotFoundError(`no object "${key}" in ${this.uri}`, { value: key });
-    return body;
+  get(key: string): Promise<Buffer> {
+    return requireObject(this, key);
   }
 
   async getIfExists(key: string): Promise<Buffer | undefined> {

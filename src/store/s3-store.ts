@@ -10,6 +10,7 @@ import {
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from './blob-store.ts';
+import { requireObject } from './require-object.ts';
 import { assertValidKey } from './file-store.ts';
 
 /** Options of an `s3://bucket/prefix` store. */
@@ -65,10 +66,8 @@ export class S3Store implements BlobStore {
     return this.prefix === '' ? key : `${this.prefix}/${key}`;
   }
 
-  async get(key: string): Promise<Buffer> {
-    const body = await this.getIfExists(key);
-    if (body === undefined) throw new NotFoundError(`no object "${key}" in ${this.uri}`, { value: key });
-    return body;
+  get(key: string): Promise<Buffer> {
+    return requireObject(this, key);
   }
 
   async getIfExists(key: string): Promise<Buffer | undefined> {
