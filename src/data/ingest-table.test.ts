@@ -9,7 +9,7 @@ import { loadTableConfig } from '../config/load-config.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { FileStore } from '../store/file-store.ts';
 import { ingestTable } from './ingest-table.ts';
-import type { LabelledRow } from './labelled-row.ts';
+import { decodeSplitRows } from './split-file.ts';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/', import.meta.url));
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -53,8 +53,8 @@ void describe('ingestTable', () => {
 
     const trainLines = (await store.get(`${folder}/train.jsonl`)).toString('utf8').trim().split('\n');
     assert.equal(trainLines.length, manifest.rows.train);
-    const row = JSON.parse(trainLines[0] ?? '') as LabelledRow;
-    assert.deepEqual(Object.keys(row.features), ['plan', 'internet', 'tenure']);
+    const [row] = decodeSplitRows(Buffer.from(trainLines[0] ?? ''), 'train.jsonl', { featureColumns: manifest.featureColumns, taskNames: manifest.tasks.map((task) => task.name) });
+    assert.deepEqual(Object.keys(row?.features ?? {}), ['plan', 'internet', 'tenure']);
 
     const again = await ingestTable(config, store, { now: () => new Date('2030-01-01T00:00:00Z') });
     assert.equal(again.created, false);

@@ -7,10 +7,11 @@ import { readJsonIfExists } from '../store/json-object.ts';
 import { writeArtifact, type ArtifactFile } from '../store/write-artifact.ts';
 import { computeDatasetId, sha256Hex } from './dataset-id.ts';
 import { extractLabels } from './extract-labels.ts';
-import type { DatasetManifest, DatasetSource, EventsDatasetInfo, LabelledRow } from './labelled-row.ts';
+import type { DatasetManifest, DatasetSource, EventsDatasetInfo } from './labelled-row.ts';
 import { readDataFile } from './read-data-file.ts';
 import { parseTable, tableFormatOf, type RawTable } from './read-table.ts';
 import { splitDataset } from './split-dataset.ts';
+import { encodeSplitRows } from './split-file.ts';
 
 /** Options of `ingestTable`. */
 export interface IngestTableOptions {
@@ -68,7 +69,7 @@ export async function findDataset(store: BlobStore, datasetId: string): Promise<
 
 /**
  * The one ingestion path of both modes: extracts features and labels from a table (see `extractLabels`), splits it
- * (`splitDataset`) and writes `datasets/<datasetId>/{train,validation,test}.jsonl` (one LabelledRow per line), then
+ * (`splitDataset`) and writes `datasets/<datasetId>/{train,validation,test}.jsonl` (`encodeSplitRows`), then
  * `quarantine.csv` when given, then `manifest.json` last. Nothing is written when extraction or splitting fails.
  * @throws BadInputError for bad labels or too few rows (see `extractLabels`, `splitDataset`).
  */
@@ -91,7 +92,8 @@ export async function writeDataset(config: TableConfig, store: BlobStore, table:
     ...(input.events === undefined ? {} : { events: input.events }),
     files: { ...splitFiles, ...(withQuarantine ? { quarantine: quarantineFile } : {}) },
   };
-  const files: ArtifactFile[] = (['train', 'validation', 'test'] as const).map((name) => ({ name: splitFiles[name], body: toJsonLines(splits[name]) }));
+  const columns = { featureColumns: labelled.featureColumns, taskNames: config.tasks.map((task) => task.name) };
+  const files: ArtifactFile[] = (['train', 'validation', 'test'] as const).map((name) => ({ name: splitFiles[name], body: encodeSplitRows(splits[name], columns) }));
   if (input.quarantineCsv !== undefined) files.push({ name: quarantineFile, body: input.quarantineCsv });
   await writeArtifact(store, datasetFolder(input.datasetId), files, { name: datasetManifestName, body: `${JSON.stringify(manifest, null, 2)}\n` });
   return manifest;
@@ -116,10 +118,6 @@ export async function ingestTable(config: TableConfig, store: BlobStore, { dataP
   const table = parseTable(bytes, file);
   const manifest = await writeDataset(config, store, table, { datasetId, kind: 'table', source: { path: file, sha256: sha256Hex(bytes) }, now });
   return { manifest, created: true };
-}
-
-function toJsonLines(rows: readonly LabelledRow[]): string {
-  return rows.map((row) => `${JSON.stringify(row)}\n`).join('');
 }
 
 /**

@@ -4,6 +4,7 @@ import type { BlobStore } from '../store/blob-store.ts';
 import { readJsonIfExists } from '../store/json-object.ts';
 import { datasetFolder, datasetManifestName } from './ingest-table.ts';
 import type { DatasetManifest, DatasetSplits, LabelledRow } from './labelled-row.ts';
+import { decodeSplitRows } from './split-file.ts';
 
 /** A stored dataset: its manifest and its three splits. */
 export interface LoadedDataset {
@@ -25,24 +26,8 @@ export async function loadDataset(store: BlobStore, datasetId: string): Promise<
   if (manifest === undefined) {
     throw new NotFoundError(`dataset "${datasetId}" not found in ${store.uri} (no ${folder}/${datasetManifestName}); run ingest first`, { value: datasetId });
   }
-  const read = async (name: string): Promise<LabelledRow[]> => parseJsonLines(await store.get(`${folder}/${name}`), `${store.uri}/${folder}/${name}`);
+  const columns = { featureColumns: manifest.featureColumns, taskNames: manifest.tasks.map((task) => task.name) };
+  const read = async (name: string): Promise<LabelledRow[]> => decodeSplitRows(await store.get(`${folder}/${name}`), `${store.uri}/${folder}/${name}`, columns);
   const [train, validation, test] = await Promise.all([read(manifest.files.train), read(manifest.files.validation), read(manifest.files.test)]);
   return { manifest, splits: { train, validation, test } };
-}
-
-function parseJsonLines(body: Buffer, where: string): LabelledRow[] {
-  const rows: LabelledRow[] = [];
-  body
-    .toString('utf8')
-    .split('\n')
-    .forEach((line, index) => {
-      if (line.trim() === '') return;
-      try {
-        rows.push(JSON.parse(line) as LabelledRow);
-      } catch (error) {
-        const issue = `corrupt dataset file: ${(error as Error).message}`;
-        throw new BadInputError(`${where}:${index + 1}: ${issue}`, { cause: error, details: [{ path: `${where}:${index + 1}`, issue }] });
-      }
-    });
-  return rows;
 }

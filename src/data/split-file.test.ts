@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BadInputError } from '../errors/bad-input-error.ts';
+import type { LabelledRow } from './labelled-row.ts';
+import { decodeSplitRows, encodeSplitRows } from './split-file.ts';
+
+const columns = { featureColumns: ['plan', 'tenure', 'note'], taskNames: ['churn', 'spend'] };
+
+function row(i: number): LabelledRow {
+  return {
+    id: `c${i}`,
+    line: i + 2,
+    features: { plan: i % 2 === 0 ? 'basic' : 'pro, "plus"', tenure: i * 1.5, note: i % 3 === 0 ? null : 'line\nbreak' },
+    labels: { churn: i % 4 === 0 ? null : i % 2, spend: i / 7 },
+  };
+}
+
+void describe('split file', () => {
+  void it('round-trips rows exactly across chunk boundaries, one line per row', () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => row(i));
+    const body = encodeSplitRows(rows, columns);
+    assert.equal(body.toString('utf8').split('\n').filter((line) => line !== '').length, rows.length);
+    assert.deepEqual(decodeSplitRows(body, 'train.jsonl', columns), rows);
+  });
+
+  void it('writes values in column order, without the column names', () => {
+    const line = encodeSplitRows([row(1)], columns).toString('utf8');
+    assert.equal(line, '["c1",3,["pro, \\"plus\\"",1.5,"line\\nbreak"],[1,0.14285714285714285]]\n');
+  });
+
+  void it('reads the one-object-per-line files of earlier versions', () => {
+    const legacy = Buffer.from(`${JSON.stringify(row(2))}\n\n${JSON.stringify(row(3))}\n`);
+    assert.deepEqual(decodeSplitRows(legacy, 'old.jsonl', columns), [row(2), row(3)]);
+  });
+
+  void it('names the file and line of a corrupt or mis-shaped line', () => {
+    const body = Buffer.from('["c1",2,["a",1,null],[0,1]]\n{not json\n');
+    assert.throws(() => decodeSplitRows(body, 'store/train.jsonl', columns), (error: unknown) => error instanceof BadInputError && /store\/train\.jsonl:2: corrupt dataset file/.test(error.message));
+    const short = Buffer.from('["c1",2,["a",1],[0,1]]\n');
+    assert.throws(() => decodeSplitRows(short, 'v.jsonl', columns), /v\.jsonl:1: corrupt dataset file: expected \[id, line, 3 feature values, 2 labels\]/);
+  });
+});

@@ -1,0 +1,70 @@
+import { BadInputError } from '../errors/bad-input-error.ts';
+import type { LabelledRow, RawRow, RawValue } from './labelled-row.ts';
+
+/** The column order of a split file's rows: the manifest's feature columns and task names. */
+export interface SplitColumns {
+  readonly featureColumns: readonly string[];
+  readonly taskNames: readonly string[];
+}
+
+/** A split file's line: `[id, line, [feature values in featureColumns order], [labels in taskNames order]]`. */
+type SplitLine = [string, number, RawValue[], (number | null)[]];
+
+/** Rows per encoded chunk: bounds the size of the strings built at once. */
+const rowsPerChunk = 2048;
+
+/**
+ * Encodes a split as JSON lines of arrays (see {@link SplitLine}): the column names live once in the manifest rather
+ * than on every row, which makes the file about a third of the size of one object per row and faster to write and
+ * parse. The rows are encoded in chunks, so no single string holds the whole split.
+ */
+export function encodeSplitRows(rows: readonly LabelledRow[], { featureColumns, taskNames }: SplitColumns): Buffer {
+  const chunks: Buffer[] = [];
+  for (let start = 0; start < rows.length; start += rowsPerChunk) {
+    let text = '';
+    for (const row of rows.slice(start, start + rowsPerChunk)) {
+      const line: SplitLine = [row.id, row.line, featureColumns.map((column) => row.features[column] ?? null), taskNames.map((task) => row.labels[task] ?? null)];
+      text += `${JSON.stringify(line)}\n`;
+    }
+    chunks.push(Buffer.from(text, 'utf8'));
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Decodes a split file: array lines (see {@link encodeSplitRows}) and, for datasets stored by earlier versions, one
+ * LabelledRow object per line. Every row's features and labels share one shape, built from templates.
+ * @throws BadInputError naming `where` and the line for a line that is not JSON or has the wrong number of values.
+ */
+export function decodeSplitRows(body: Buffer, where: string, { featureColumns, taskNames }: SplitColumns): LabelledRow[] {
+  const featureTemplate: RawRow = Object.fromEntries(featureColumns.map((column) => [column, null]));
+  const labelTemplate: Record<string, number | null> = Object.fromEntries(taskNames.map((task) => [task, null]));
+  const rows: LabelledRow[] = [];
+  const lines = body.toString('utf8').split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const text = lines[index] as string;
+    if (text.trim() === '') continue;
+    const corrupt = (issue: string, cause?: unknown): BadInputError =>
+      new BadInputError(`${where}:${index + 1}: corrupt dataset file: ${issue}`, { cause, details: [{ path: `${where}:${index + 1}`, issue: `corrupt dataset file: ${issue}` }] });
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw corrupt((error as Error).message, error);
+    }
+    if (!Array.isArray(parsed)) {
+      rows.push(parsed as LabelledRow);
+      continue;
+    }
+    const [id, line, values, labelValues] = parsed as SplitLine;
+    if (!Array.isArray(values) || values.length !== featureColumns.length || !Array.isArray(labelValues) || labelValues.length !== taskNames.length) {
+      throw corrupt(`expected [id, line, ${featureColumns.length} feature values, ${taskNames.length} labels]`);
+    }
+    const features: RawRow = { ...featureTemplate };
+    for (let c = 0; c < featureColumns.length; c++) features[featureColumns[c] as string] = values[c] ?? null;
+    const labels = { ...labelTemplate };
+    for (let t = 0; t < taskNames.length; t++) labels[taskNames[t] as string] = labelValues[t] ?? null;
+    rows.push({ id, line, features, labels });
+  }
+  return rows;
+}
