@@ -1,8 +1,9 @@
 import { searchStrategies, type TandemConfig } from '../src/config/schema.ts';
 import type { DatasetManifest } from '../src/data/labelled-row.ts';
 import { BadInputError } from '../src/errors/bad-input-error.ts';
-import { runSearch, type SearchResult, type SearchSettings } from '../src/search/run-search.ts';
+import { runSearch, type SearchResult } from '../src/search/run-search.ts';
 import { resolveSearchSpace } from '../src/search/search-space.ts';
+import type { SearchSettings } from '../src/search/stored-run.ts';
 import { runTrialProcess, type TrialProcessCommand } from '../src/search/trial-process.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import type { CommandContext } from './command.ts';

@@ -1,5 +1,5 @@
 import type { TandemConfig, TaskSpec } from '../src/config/schema.ts';
-import type { TrialSpec } from '../src/search/run-trial.ts';
+import type { TrialSpec } from '../src/search/trial-spec.ts';
 
 /** What a caller may set over the config's `search` section when starting the workflow. */
 export interface WorkflowOverrides {

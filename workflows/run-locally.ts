@@ -6,7 +6,7 @@ import { promoteRung } from '../functions/promote-rung/promote-rung.ts';
 import { selectWinner } from '../functions/select/select-winner.ts';
 import type { IngestOutput, NotifyOutput, PromoteOutput, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions';
-import type { TrialSpec } from '../src/search/run-trial.ts';
+import type { TrialSpec } from '../src/search/trial-spec.ts';
 import { parseTrialSpec } from '../src/search/trial-spec-schema.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import { renderWorkflowDefinition, type StateMachineDefinition } from './render-definition.ts';

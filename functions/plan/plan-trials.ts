@@ -1,11 +1,12 @@
 import type { ModelConfig, TandemConfig } from '../../src/config/schema.ts';
+import { runKey } from '../../src/search/run-keys.ts';
 import type { LeaderboardRow } from '../../src/search/run-record.ts';
-import { createStoredRun, runKey, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from '../../src/search/run-search.ts';
-import type { TrialSpec } from '../../src/search/run-trial.ts';
 import { sampleToModelConfig } from '../../src/search/sample-to-model-config.ts';
 import { createRandomSampler } from '../../src/search/samplers/random-sampler.ts';
 import { createTpeSampler } from '../../src/search/samplers/tpe-sampler.ts';
 import { resolveSearchSpace } from '../../src/search/search-space.ts';
+import { createStoredRun, type SearchSettings, type TrialDefaults, type TrialLogEvent } from '../../src/search/stored-run.ts';
+import { trialSpecOf, type TrialSpec } from '../../src/search/trial-spec.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { writeJson } from '../../src/store/json-object.ts';
 import type { IngestOutput, RungState, WorkflowOverrides } from '../workflow-state.ts';
@@ -21,12 +22,6 @@ export function resolveWorkflowSearchSettings(config: TandemConfig, overrides: W
     asha: config.search.asha,
     space: resolveSearchSpace(config.search.space, config.tasks.filter((task) => !task.auxiliary).map((task) => task.name)),
   };
-}
-
-/** The trial spec of a leaderboard row trained up to `untilEpoch`. */
-export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: number): TrialSpec {
-  const { defaults } = run;
-  return { runId: run.runId, trialId: row.trialId, datasetId: defaults.datasetId, name: defaults.name, params: row.config, features: defaults.features, selection: defaults.selection, untilEpoch };
 }
 
 /**

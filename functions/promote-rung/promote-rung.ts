@@ -1,10 +1,11 @@
 import { findAshaPromotion } from '../../src/search/asha.ts';
+import { runKey, trialFolder } from '../../src/search/run-keys.ts';
 import type { LeaderboardRow } from '../../src/search/run-record.ts';
-import { runKey, type StoredRun, type TrialLogEvent } from '../../src/search/run-search.ts';
-import { trialFolder, type TrialMetricsFile, type TrialSpec } from '../../src/search/run-trial.ts';
+import type { StoredRun, TrialLogEvent } from '../../src/search/stored-run.ts';
+import type { TrialMetricsFile } from '../../src/search/trial-metrics-file.ts';
+import { trialSpecOf, type TrialSpec } from '../../src/search/trial-spec.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { readJson, writeJson } from '../../src/store/json-object.ts';
-import { trialSpecOf } from '../plan/plan-trials.ts';
 import type { RungResults, RungState } from '../workflow-state.ts';
 import { WorkflowStepError } from '../workflow-step-error.ts';
 

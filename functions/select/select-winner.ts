@@ -1,6 +1,7 @@
+import { runKey } from '../../src/search/run-keys.ts';
 import type { LeaderboardRow } from '../../src/search/run-record.ts';
-import { runKey, type StoredRun } from '../../src/search/run-search.ts';
 import { applySearchOutcome } from '../../src/search/search-outcome.ts';
+import type { StoredRun } from '../../src/search/stored-run.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { readJson, writeJson } from '../../src/store/json-object.ts';
 import type { SelectOutput } from '../workflow-state.ts';

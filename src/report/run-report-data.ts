@@ -3,7 +3,8 @@ import type { DatasetManifest } from '../data/labelled-row.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { LeaderboardRow, RunRecord } from '../search/run-record.ts';
-import { trialFolder, type TrialMetricsFile } from '../search/run-trial.ts';
+import { trialFolder } from '../search/run-keys.ts';
+import type { TrialMetricsFile } from '../search/trial-metrics-file.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJsonIfExists } from '../store/json-object.ts';
 

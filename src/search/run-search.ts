@@ -1,56 +1,19 @@
-import { randomBytes } from 'node:crypto';
-import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
+import type { ModelConfig } from '../config/schema.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson, readJsonIfExists, writeJson } from '../store/json-object.ts';
-import { computeRungs, findAshaPromotion, type AshaSettings } from './asha.ts';
-import type { LeaderboardRow, RunRecord } from './run-record.ts';
-import { trialFolder, type TrialMetricsFile, type TrialSpec } from './run-trial.ts';
+import { computeRungs, findAshaPromotion } from './asha.ts';
+import { runKey, trialFolder } from './run-keys.ts';
+import type { LeaderboardRow } from './run-record.ts';
 import { sampleToModelConfig } from './sample-to-model-config.ts';
 import { createRandomSampler } from './samplers/random-sampler.ts';
 import type { Sampler } from './samplers/sampler.ts';
 import { createTpeSampler } from './samplers/tpe-sampler.ts';
-import type { Sample, SearchSpace } from './search-space.ts';
+import type { Sample } from './search-space.ts';
 import { applySearchOutcome } from './search-outcome.ts';
-
-/** How a search runs (from the config's `search` section and the CLI flags). */
-export interface SearchSettings {
-  readonly strategy: 'random' | 'tpe' | 'asha';
-  readonly trials: number;
-  readonly parallel: number;
-  readonly seed: number;
-  readonly budgetMinutes?: number;
-  readonly startupTrials: number;
-  readonly asha: AshaSettings;
-  readonly space: SearchSpace;
-}
-
-/** What every trial of a run shares: dataset, base model parameters, preprocessing and selection. */
-export interface TrialDefaults {
-  readonly name: string;
-  readonly datasetId: string;
-  readonly tasks: readonly TaskSpec[];
-  readonly params: ModelConfig;
-  readonly features: FeaturesConfig;
-  readonly selection: SelectionConfig;
-}
-
-/** `runs/<runId>/run.json` as the search keeps it: the public record plus what a resume needs. */
-export interface StoredRun extends RunRecord {
-  readonly settings: SearchSettings;
-  readonly defaults: TrialDefaults;
-}
-
-/** One line of `runs/<runId>/trial-log.json`: what happened to a trial, when. */
-export interface TrialLogEvent {
-  readonly at: string;
-  readonly trialId: string;
-  readonly event: 'launched' | 'finished' | 'failed';
-  readonly attempt: number;
-  readonly rung: number;
-  readonly untilEpoch: number;
-  readonly error?: string;
-}
+import { createStoredRun, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from './stored-run.ts';
+import type { TrialMetricsFile } from './trial-metrics-file.ts';
+import { trialSpecOf, type TrialSpec } from './trial-spec.ts';
 
 /** Starts a trial somewhere (a child process locally, a Batch job on AWS) and resolves when it is done. */
 export type TrialLauncher = (spec: TrialSpec, onStart: (pid: number) => void) => Promise<void>;
@@ -85,11 +48,6 @@ interface Job {
 type Row = { -readonly [K in keyof LeaderboardRow]: LeaderboardRow[K] } & { job: Job | null; finished: boolean };
 
 const maxAttempts = 2;
-
-/** The store key of a run file. */
-export function runKey(runId: string, file: 'run.json' | 'leaderboard.json' | 'trial-log.json' | 'report.html'): string {
-  return `runs/${runId}/${file}`;
-}
 
 /**
  * The AutoML search (SPEC §6): a `single` baseline trial plus `trials` sampled ones (random or TPE), or ASHA
@@ -172,7 +130,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
     const attempt = (jobAttempts.get(job.trialId) ?? 0) + 1;
     jobAttempts.set(job.trialId, attempt);
     record(job, 'launched', attempt);
-    const spec: TrialSpec = { runId: run.runId, trialId: job.trialId, datasetId: defaults.datasetId, name: defaults.name, params: row.config, features: defaults.features, selection: defaults.selection, untilEpoch: job.untilEpoch };
+    const spec: TrialSpec = trialSpecOf(run, row, job.untilEpoch);
     log(`${job.trialId} started (rung ${job.rung}, to epoch ${job.untilEpoch}, attempt ${attempt})`);
     const done = launch(spec, (pid) => args.onLaunch?.(job.trialId, pid))
       .then(async () => {
@@ -269,29 +227,4 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
   }
   if (args.start === undefined) throw new Error('runSearch needs start settings or a run to resume');
   return { run: createStoredRun(args.start.settings, args.start.defaults, now()), rows: [], events: [] };
-}
-
-/** A new run record (status running, nothing trained yet) with a fresh, sortable run id. */
-export function createStoredRun(settings: SearchSettings, defaults: TrialDefaults, createdAt: Date): StoredRun {
-  const runId = `${defaults.name}-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
-  return {
-    runId,
-    name: defaults.name,
-    datasetId: defaults.datasetId,
-    createdAt: createdAt.toISOString(),
-    updatedAt: createdAt.toISOString(),
-    status: 'running',
-    strategy: settings.strategy,
-    trials: settings.trials,
-    parallel: settings.parallel,
-    seed: settings.seed,
-    rungs: settings.strategy === 'asha' ? computeRungs(settings.asha) : [],
-    space: settings.space,
-    bestTrialId: null,
-    baselineTrialId: null,
-    paretoFront: [],
-    totalEpochs: 0,
-    settings,
-    defaults,
-  };
 }

@@ -1,53 +1,15 @@
-import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
 import { loadDataset } from '../data/load-dataset.ts';
-import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { writeJson } from '../store/json-object.ts';
 import { saveCandidateAsModel } from '../train/train-and-save.ts';
-import { trainCandidate, type TaskCurves } from '../train/train-candidate.ts';
+import { trainCandidate } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/train-network.ts';
 import { deleteTrainingCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from '../train/training-checkpoint.ts';
 import { disposeTrainingState } from '../train/training-state.ts';
-
-/**
- * One trial as a search hands it to a worker (a local child process or an AWS Batch job): everything needed to
- * train it, as JSON.
- */
-export interface TrialSpec {
-  readonly runId: string;
-  readonly trialId: string;
-  readonly datasetId: string;
-  /** The config's name, used in the model id. */
-  readonly name: string;
-  readonly params: ModelConfig;
-  readonly features: FeaturesConfig;
-  readonly selection: SelectionConfig;
-  /** Train up to this epoch (an ASHA rung), resuming from the trial's checkpoint. @default params.epochs */
-  readonly untilEpoch?: number;
-}
-
-/** `runs/<runId>/trials/<trialId>/metrics.json` after a worker ran a trial (to its rung or to the end). */
-export interface TrialMetricsFile {
-  readonly trialId: string;
-  /** `paused`: stopped at `untilEpoch`, more epochs possible; `completed`: all epochs trained or early-stopped. */
-  readonly state: 'paused' | 'completed';
-  readonly epochsDone: number;
-  readonly bestEpoch: number;
-  readonly stoppedEarly: boolean;
-  readonly metrics: ModelMetrics;
-  readonly history: readonly EpochRecord[];
-  readonly testCurves: Readonly<Record<string, TaskCurves>>;
-  /** The saved model, once the trial is completed. */
-  readonly modelId: string | null;
-  readonly backend: BackendName;
-  readonly seconds: number;
-}
-
-/** The store folder of a trial. */
-export function trialFolder(runId: string, trialId: string): string {
-  return `runs/${runId}/trials/${trialId}`;
-}
+import { trialFolder } from './run-keys.ts';
+import type { TrialMetricsFile } from './trial-metrics-file.ts';
+import type { TrialSpec } from './trial-spec.ts';
 
 /**
  * The trial entrypoint shared by `tandem search`'s worker processes and the trainer container: loads the dataset,

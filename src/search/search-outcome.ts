@@ -2,7 +2,7 @@ import { computeDeltaM } from '../metrics/delta-m.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeParetoFront, type ParetoPoint } from './pareto-front.ts';
 import type { LeaderboardRow, TrialStatus } from './run-record.ts';
-import type { TrialDefaults } from './run-search.ts';
+import type { TrialDefaults } from './stored-run.ts';
 
 /** What a finished search concludes from its trials. */
 export interface SearchOutcome {

@@ -1,7 +1,6 @@
 import { formatIssuePath } from '../config/load-config.ts';
-import { modelSchema, searchSpaceOverrideSchema, weightingStrategies, type SearchSpaceOverride } from '../config/schema.ts';
+import { architectures, modelSchema, searchSpaceOverrideSchema, weightingStrategies, type SearchSpaceOverride } from '../config/schema.ts';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
-import { architectureBuilders } from '../model/architectures/index.ts';
 
 /** A JSON value: a categorical choice, a condition value, a parameter value in a sample. */
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -72,7 +71,7 @@ export const derivedParamNames = ['sharedWidth', 'sharedDepth', 'towerWidth', 't
  */
 export function defaultSearchSpace(taskNames: readonly string[]): SearchSpace {
   return {
-    arch: { type: 'categorical', choices: Object.keys(architectureBuilders) },
+    arch: { type: 'categorical', choices: [...architectures] },
     weighting: { type: 'categorical', choices: [...weightingStrategies] },
     taskWeights: { type: 'simplex', keys: [...taskNames], when: { param: 'weighting', in: ['fixed'] } },
     sharedWidth: { type: 'categorical', choices: [32, 64, 128, 256] },

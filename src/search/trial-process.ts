@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { TandemError } from '../errors/tandem-error.ts';
-import type { TrialSpec } from './run-trial.ts';
+import type { TrialSpec } from './trial-spec.ts';
 
 /** How to start a worker process: the command and arguments before `--spec`. */
 export interface TrialProcessCommand {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { featuresSchema, modelSchema, selectionSchema } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import type { TrialSpec } from './run-trial.ts';
+import type { TrialSpec } from './trial-spec.ts';
 
 const plainId = z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, _ . - only');
 

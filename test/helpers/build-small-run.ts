@@ -6,7 +6,8 @@ import type { ModelMetrics, SplitMetrics } from '../../src/metrics/evaluation.ts
 import { selectBackend } from '../../src/model/backend.ts';
 import { computeParetoFront } from '../../src/search/pareto-front.ts';
 import type { LeaderboardRow, RunRecord, TrialStatus } from '../../src/search/run-record.ts';
-import { runTrial, type TrialMetricsFile } from '../../src/search/run-trial.ts';
+import { runTrial } from '../../src/search/run-trial.ts';
+import type { TrialMetricsFile } from '../../src/search/trial-metrics-file.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { writeJson } from '../../src/store/json-object.ts';
 import { tinyConfigFile } from './train-tiny-model.ts';

@@ -1,0 +1,12 @@
+/** A file of a run's folder (SPEC §8). */
+export type RunFile = 'run.json' | 'leaderboard.json' | 'trial-log.json' | 'report.html';
+
+/** The store key of a run file, `runs/<runId>/<file>`. */
+export function runKey(runId: string, file: RunFile): string {
+  return `runs/${runId}/${file}`;
+}
+
+/** The store folder of a trial, `runs/<runId>/trials/<trialId>` (config.json, metrics.json, its checkpoint). */
+export function trialFolder(runId: string, trialId: string): string {
+  return `runs/${runId}/trials/${trialId}`;
+}

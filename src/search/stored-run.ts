@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
+import { computeRungs, type AshaSettings } from './asha.ts';
+import type { RunRecord } from './run-record.ts';
+import type { SearchSpace } from './search-space.ts';
+
+/** How a search runs (from the config's `search` section and the CLI flags). */
+export interface SearchSettings {
+  readonly strategy: 'random' | 'tpe' | 'asha';
+  readonly trials: number;
+  readonly parallel: number;
+  readonly seed: number;
+  readonly budgetMinutes?: number;
+  readonly startupTrials: number;
+  readonly asha: AshaSettings;
+  readonly space: SearchSpace;
+}
+
+/** What every trial of a run shares: dataset, base model parameters, preprocessing and selection. */
+export interface TrialDefaults {
+  readonly name: string;
+  readonly datasetId: string;
+  readonly tasks: readonly TaskSpec[];
+  readonly params: ModelConfig;
+  readonly features: FeaturesConfig;
+  readonly selection: SelectionConfig;
+}
+
+/**
+ * `runs/<runId>/run.json` as the search (`tandem search` or the workflow's steps) keeps it: the public record plus
+ * what a resume or the next step needs.
+ */
+export interface StoredRun extends RunRecord {
+  readonly settings: SearchSettings;
+  readonly defaults: TrialDefaults;
+}
+
+/** One line of `runs/<runId>/trial-log.json`: what happened to a trial, when. */
+export interface TrialLogEvent {
+  readonly at: string;
+  readonly trialId: string;
+  readonly event: 'launched' | 'finished' | 'failed';
+  readonly attempt: number;
+  readonly rung: number;
+  readonly untilEpoch: number;
+  readonly error?: string;
+}
+
+/** A new run record (status running, nothing trained yet) with a fresh, sortable run id. */
+export function createStoredRun(settings: SearchSettings, defaults: TrialDefaults, createdAt: Date): StoredRun {
+  const runId = `${defaults.name}-${createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  return {
+    runId,
+    name: defaults.name,
+    datasetId: defaults.datasetId,
+    createdAt: createdAt.toISOString(),
+    updatedAt: createdAt.toISOString(),
+    status: 'running',
+    strategy: settings.strategy,
+    trials: settings.trials,
+    parallel: settings.parallel,
+    seed: settings.seed,
+    rungs: settings.strategy === 'asha' ? computeRungs(settings.asha) : [],
+    space: settings.space,
+    bestTrialId: null,
+    baselineTrialId: null,
+    paretoFront: [],
+    totalEpochs: 0,
+    settings,
+    defaults,
+  };
+}

@@ -1,0 +1,21 @@
+import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { BackendName } from '../model/backend.ts';
+import type { TaskCurves } from '../train/train-candidate.ts';
+import type { EpochRecord } from '../train/train-network.ts';
+
+/** `runs/<runId>/trials/<trialId>/metrics.json` after a worker ran a trial (to its rung or to the end). */
+export interface TrialMetricsFile {
+  readonly trialId: string;
+  /** `paused`: stopped at `untilEpoch`, more epochs possible; `completed`: all epochs trained or early-stopped. */
+  readonly state: 'paused' | 'completed';
+  readonly epochsDone: number;
+  readonly bestEpoch: number;
+  readonly stoppedEarly: boolean;
+  readonly metrics: ModelMetrics;
+  readonly history: readonly EpochRecord[];
+  readonly testCurves: Readonly<Record<string, TaskCurves>>;
+  /** The saved model, once the trial is completed. */
+  readonly modelId: string | null;
+  readonly backend: BackendName;
+  readonly seconds: number;
+}

@@ -1,0 +1,26 @@
+import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
+import type { LeaderboardRow } from './run-record.ts';
+import type { StoredRun } from './stored-run.ts';
+
+/**
+ * One trial as a search hands it to a worker (a local child process or an AWS Batch job): everything needed to
+ * train it, as JSON.
+ */
+export interface TrialSpec {
+  readonly runId: string;
+  readonly trialId: string;
+  readonly datasetId: string;
+  /** The config's name, used in the model id. */
+  readonly name: string;
+  readonly params: ModelConfig;
+  readonly features: FeaturesConfig;
+  readonly selection: SelectionConfig;
+  /** Train up to this epoch (an ASHA rung), resuming from the trial's checkpoint. @default params.epochs */
+  readonly untilEpoch?: number;
+}
+
+/** The spec of a run's leaderboard row trained up to `untilEpoch`: the row's parameters, the run's defaults. */
+export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: number): TrialSpec {
+  const { defaults } = run;
+  return { runId: run.runId, trialId: row.trialId, datasetId: defaults.datasetId, name: defaults.name, params: row.config, features: defaults.features, selection: defaults.selection, untilEpoch };
+}
