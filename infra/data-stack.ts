@@ -1,5 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { exportRawBucket, type RawBucketExport } from './constructs/raw-bucket-export.ts';
 import { exportStoreBucket, type StoreBucketExport } from './constructs/store-bucket-export.ts';
 import { TandemBuckets } from './constructs/tandem-buckets.ts';
 
@@ -23,6 +24,8 @@ export class DataStack extends Stack {
   readonly buckets: TandemBuckets;
   /** Export names of the store (models) bucket, for the training, api and pipeline stacks. */
   readonly storeBucketExport: StoreBucketExport;
+  /** Export names of the raw bucket, which ingestion (Lambda or CPU Batch job) reads and nothing else does. */
+  readonly rawBucketExport: RawBucketExport;
 
   constructor(scope: Construct, id: string, props: DataStackProps = {}) {
     super(scope, id, props);
@@ -31,5 +34,6 @@ export class DataStack extends Stack {
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
     });
     this.storeBucketExport = exportStoreBucket(this.buckets.models);
+    this.rawBucketExport = exportRawBucket(this.buckets.raw);
   }
 }

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { type CfnElement, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -13,12 +12,16 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { buildTandemWorkflow } from '../workflows/tandem-workflow.ts';
+import { importRawBucket, type RawBucketExport } from './constructs/raw-bucket-export.ts';
 import { importStoreBucket, type StoreBucketExport } from './constructs/store-bucket-export.ts';
 import { WorkflowFunctions } from './constructs/workflow-functions.ts';
+import { readScheduledConfig } from './scheduled-config.ts';
 
 /** Props of {@link PipelineStack}. */
 export interface PipelineStackProps extends StackProps {
   readonly storeBucket: StoreBucketExport;
+  /** The raw bucket the config's `s3://` data lives in: only ingestion may read it. */
+  readonly rawBucket: RawBucketExport;
   /** The GPU job queue trials are submitted to. */
   readonly jobQueueArn: string;
   /**
@@ -28,7 +31,10 @@ export interface PipelineStackProps extends StackProps {
   readonly jobDefinitionName: string;
   /** EventBridge Scheduler expression of the retraining run, e.g. `rate(7 days)` or `cron(0 3 ? * MON *)`. */
   readonly scheduleExpression: string;
-  /** The Tandem config (JSON file, data on s3://) each scheduled run starts with, as the execution input's `config`. */
+  /**
+   * The Tandem config (JSON file, every data path an s3:// URI) each scheduled run starts with, as the execution
+   * input's `config`; validated at synth (see `readScheduledConfig`).
+   */
   readonly scheduledConfigFile: string;
   /**
    * Trials of one rung trained at once.
@@ -50,8 +56,10 @@ export class PipelineStack extends Stack {
     if (!/^(rate|cron|at)\(.+\)$/.test(props.scheduleExpression)) {
       throw new Error(`PipelineStack: scheduleExpression must be rate(...), cron(...) or at(...), got "${props.scheduleExpression}"`);
     }
+    const config = readScheduledConfig(props.scheduledConfigFile);
     const storeBucket = importStoreBucket(this, 'StoreBucket', props.storeBucket);
-    const steps = new WorkflowFunctions(this, 'Steps', { storeBucket, storeBucketExport: props.storeBucket }).functions;
+    const rawBucket = importRawBucket(this, 'RawBucket', props.rawBucket);
+    const steps = new WorkflowFunctions(this, 'Steps', { storeBucket, storeBucketExport: props.storeBucket, rawBucket, rawBucketExport: props.rawBucket }).functions;
 
     const definition = buildTandemWorkflow(this, {
       ingestFunction: steps.ingest.function,
@@ -112,7 +120,6 @@ export class PipelineStack extends Stack {
     });
     failedAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.failures));
 
-    const config = JSON.parse(readFileSync(props.scheduledConfigFile, 'utf8')) as unknown;
     this.schedule = new scheduler.Schedule(this, 'Retraining', {
       description: 'Scheduled Tandem retraining run',
       schedule: scheduler.ScheduleExpression.expression(props.scheduleExpression),

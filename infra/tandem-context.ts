@@ -21,7 +21,7 @@ export interface TandemContext {
   readonly noncurrentVersionExpirationDays: number;
   /** EventBridge Scheduler expression of the retraining run. Default `rate(7 days)`. */
   readonly scheduleExpression: string;
-  /** The Tandem config file (its data on s3://) each scheduled run starts with. Default `tandem.config.example.json`. */
+  /** The Tandem config file (every data path an s3:// URI, checked at synth) each scheduled run starts with. Default `tandem.config.aws.example.json`. */
   readonly scheduleConfigFile: string;
   /** Trials of one ASHA rung trained at once (the Map's MaxConcurrency). Default `4`. */
   readonly maxConcurrency: number;
@@ -39,7 +39,7 @@ export const defaultContext: TandemContext = {
   rawInfrequentAccessDays: 30,
   noncurrentVersionExpirationDays: 90,
   scheduleExpression: 'rate(7 days)',
-  scheduleConfigFile: 'tandem.config.example.json',
+  scheduleConfigFile: 'tandem.config.aws.example.json',
   maxConcurrency: 4,
   notificationEmail: '',
 };

@@ -43,6 +43,7 @@ export function buildTandemStacks(app: App): TandemStacks {
   const pipeline = new PipelineStack(app, `${context.stackPrefix}-pipeline`, {
     description: 'Tandem: the retraining workflow (Step Functions), its schedule and failure alarms',
     storeBucket: data.storeBucketExport,
+    rawBucket: data.rawBucketExport,
     jobQueueArn: training.gpu.jobQueue.jobQueueArn,
     jobDefinitionName: training.trainerJobDefinitionName,
     scheduleExpression: context.scheduleExpression,

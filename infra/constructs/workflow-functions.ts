@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { StoreBucketExport } from './store-bucket-export.ts';
-import { acknowledgeStorePrefixWildcards } from './store-bucket-export.ts';
+import { grantRawBucketRead, type RawBucketExport } from './raw-bucket-export.ts';
+import { acknowledgeStorePrefixWildcards, type StoreBucketExport } from './store-bucket-export.ts';
 import { TandemFunction } from './tandem-function.ts';
 
 /** What one workflow step may do in the store: the prefixes it reads and those it writes. */
@@ -32,14 +32,24 @@ export const workflowStoreAccess: Readonly<Record<WorkflowStepName, StoreAccess>
   notify: { read: [], write: [] },
 };
 
+/** The steps that read the raw bucket (read-only): ingestion, which measures and reads the config's `s3://` data. */
+export const workflowRawBucketReaders: readonly WorkflowStepName[] = ['ingest'];
+
 /** Props of {@link WorkflowFunctions}. */
 export interface WorkflowFunctionsProps {
   readonly storeBucket: s3.IBucket;
   /** The export the store bucket was imported from (cdk-nag names its findings after it). */
   readonly storeBucketExport: StoreBucketExport;
+  /** The raw bucket (customer tables and event logs), read by {@link workflowRawBucketReaders} only. */
+  readonly rawBucket: s3.IBucket;
+  /** The export the raw bucket was imported from (cdk-nag names its findings after it). */
+  readonly rawBucketExport: RawBucketExport;
 }
 
-/** The Lambda functions of the workflow's steps, each granted only the store prefixes of {@link workflowStoreAccess}. */
+/**
+ * The Lambda functions of the workflow's steps, each granted only the store prefixes of {@link workflowStoreAccess};
+ * the steps of {@link workflowRawBucketReaders} may also read the raw bucket.
+ */
 export class WorkflowFunctions extends Construct {
   readonly functions: Readonly<Record<WorkflowStepName, TandemFunction>>;
 
@@ -70,6 +80,10 @@ export class WorkflowFunctions extends Construct {
       }
       acknowledgeStorePrefixWildcards(step.function, props.storeBucketExport, [...access.read, ...access.write],
         `The ${name} step reads and writes objects whose keys it derives at run time (dataset, run and model ids); the wildcard is limited to one store prefix and to named actions`);
+      if (workflowRawBucketReaders.includes(name)) {
+        grantRawBucketRead(step.function, props.rawBucket, props.rawBucketExport,
+          `The ${name} step reads the raw tables and event logs the run's config names, wherever in the raw bucket they are; read-only (s3:GetObject, s3:ListBucket)`);
+      }
       return step;
     };
     this.functions = Object.fromEntries(workflowStepNames.map((name) => [name, make(name)])) as Record<WorkflowStepName, TandemFunction>;

@@ -80,10 +80,12 @@ describe('DataStack', () => {
     assert.deepEqual(transitions, [bucketLogicalIds.raw]);
   });
 
-  it('exports the models bucket as the store under fixed names', () => {
+  it('exports the models bucket as the store and the raw bucket (for ingestion) under fixed names', () => {
     const template = synthDataStack();
     template.hasOutput('StoreBucketArn', { Value: { 'Fn::GetAtt': [bucketLogicalIds.models, 'Arn'] }, Export: { Name: 'Data-StoreBucketArn' } });
     template.hasOutput('StoreBucketName', { Value: { Ref: bucketLogicalIds.models }, Export: { Name: 'Data-StoreBucketName' } });
+    template.hasOutput('RawBucketArn', { Value: { 'Fn::GetAtt': [bucketLogicalIds.raw, 'Arn'] }, Export: { Name: 'Data-RawBucketArn' } });
+    template.hasOutput('RawBucketName', { Value: { Ref: bucketLogicalIds.raw }, Export: { Name: 'Data-RawBucketName' } });
   });
 
   it('quotes a bad lifecycle setting', () => {

@@ -1,17 +1,44 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { workflowStoreAccess, workflowStepNames } from '../../infra/constructs/workflow-functions.ts';
+import { workflowRawBucketReaders, workflowStoreAccess, workflowStepNames } from '../../infra/constructs/workflow-functions.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 
+let defaultSynth: { stack: Stack; template: Template } | undefined;
+
+/** The pipeline stack synthesized with `context` over the defaults; the default synthesis is made once per file. */
 function synthPipeline(context: Record<string, unknown> = {}): { stack: Stack; template: Template } {
+  if (Object.keys(context).length === 0 && defaultSynth !== undefined) return defaultSynth;
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = buildTandemStacks(app).pipeline;
-  return { stack, template: Template.fromStack(stack) };
+  const synthesized = { stack, template: Template.fromStack(stack) };
+  if (Object.keys(context).length === 0) defaultSynth = synthesized;
+  return synthesized;
 }
 
 interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
+interface PolicyResource { Properties: { Roles: unknown; PolicyDocument: { Statement: Statement[] } } }
+
+/** The IAM role (logical id) of a workflow step's function. */
+function stepRoleId(template: Template, name: string): string {
+  const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(`Steps${name.replace('-', '')}FunctionServiceRole`));
+  assert.ok(roleId, `role of ${name}`);
+  return roleId;
+}
+
+/** Every statement of the policies attached to `roleId`. */
+function statementsOfRole(template: Template, roleId: string): Statement[] {
+  return Object.values(template.findResources('AWS::IAM::Policy') as Record<string, PolicyResource>)
+    .filter((policy) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** Whether a policy resource names the raw bucket (through its fixed export). */
+const namesRawBucket = (resource: unknown): boolean => JSON.stringify(resource).includes('-RawBucketArn');
 
 /** The state machine definition with every intrinsic replaced by a readable placeholder. */
 function definitionOf(template: Template): { States: Record<string, Record<string, unknown>> } {
@@ -79,13 +106,8 @@ describe('PipelineStack', () => {
 
   it('grants each step only its store prefixes and actions', () => {
     const { stack, template } = synthPipeline();
-    const policies = template.findResources('AWS::IAM::Policy');
     for (const name of workflowStepNames) {
-      const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith(`Steps${name.replace('-', '')}FunctionServiceRole`));
-      assert.ok(roleId, `role of ${name}`);
-      const statements = Object.values(policies)
-        .filter((policy) => JSON.stringify((policy as { Properties: { Roles: unknown } }).Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-        .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+      const statements = statementsOfRole(template, stepRoleId(template, name)).filter((statement) => !namesRawBucket(statement.Resource));
       const prefixesOf = (action: string): string[] => statements
         .filter((statement) => [statement.Action].flat().includes(action))
         .flatMap((statement) => [statement.Resource].flat())
@@ -96,6 +118,45 @@ describe('PipelineStack', () => {
       assert.deepEqual(prefixesOf('s3:PutObject'), [...access.write].sort(), `${name} writes`);
       const actions = new Set(statements.flatMap((statement) => [statement.Action].flat()));
       for (const action of actions) assert.ok(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject'].includes(action), `${name} may ${action}`);
+    }
+  });
+
+  it('lets ingest read the raw bucket (GetObject on its objects, ListBucket on it) and nothing else touch it', () => {
+    const { template } = synthPipeline();
+    assert.deepEqual(workflowRawBucketReaders, ['ingest']);
+    const ingestRole = stepRoleId(template, 'ingest');
+    const raw = statementsOfRole(template, ingestRole).filter((statement) => namesRawBucket(statement.Resource));
+    const rawBucketArn = { 'Fn::ImportValue': 'Tandem-data-RawBucketArn' };
+    assert.deepEqual(raw.map(({ Effect, Action, Resource, Condition }) => ({ Effect, Action, Resource, Condition })), [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [rawBucketArn, '/*']] }, Condition: undefined },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: rawBucketArn, Condition: undefined },
+    ]);
+    // No other role (other steps, the state machine, the scheduler) may do anything with the raw bucket.
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, PolicyResource>)) {
+      if (JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: ingestRole }])) continue;
+      assert.ok(!policy.Properties.PolicyDocument.Statement.some((statement) => namesRawBucket(statement.Resource)), `${id} names the raw bucket`);
+    }
+  });
+
+  it('starts scheduled runs with the scheduled config validated and its defaults applied; its data paths must be s3:// URIs', () => {
+    const { template } = synthPipeline();
+    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0] as { Properties: { Target: { Input: string } } };
+    const input = JSON.parse(schedule.Properties.Target.Input) as { config: { data: Record<string, unknown>; split: unknown } };
+    assert.equal(input.config.data.customers, 's3://your-tandem-raw-bucket/shop/customers.csv');
+    assert.ok(input.config.split !== undefined, 'defaults applied');
+    assert.throws(() => synthPipeline({ scheduleConfigFile: 'tandem.config.example.json' }),
+      /scheduleConfigFile tandem\.config\.example\.json: data\.customers must be an s3:\/\/ URI .*got "\.tandem\/demo\/shop\/customers\.csv"/);
+    const folder = mkdtempSync(path.join(tmpdir(), 'tandem-scheduled-config-'));
+    try {
+      const table = path.join(folder, 'table.json');
+      writeFileSync(table, JSON.stringify({ name: 't', data: { path: 'data/telco.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'Churn', positive: ['Yes'] } }] }));
+      assert.throws(() => synthPipeline({ scheduleConfigFile: table }), (error: Error) => error.message.includes(`${table}: data.path must be an s3:// URI`));
+      const invalid = path.join(folder, 'invalid.json');
+      writeFileSync(invalid, JSON.stringify({ name: 't', data: { path: 's3://raw/t.csv' }, tasks: [] , bogus: 1 }));
+      assert.throws(() => synthPipeline({ scheduleConfigFile: invalid }), (error: Error) => error.message.startsWith(`scheduleConfigFile invalid config ${invalid}`) && error.message.includes('bogus'));
+      assert.throws(() => synthPipeline({ scheduleConfigFile: path.join(folder, 'missing.json') }), /missing\.json: cannot read it \(ENOENT\)/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
