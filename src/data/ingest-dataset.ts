@@ -1,9 +1,12 @@
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { isTableConfig, type EventsConfig, type TandemConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
+import { S3Store } from '../store/s3-store.ts';
 import { ingestEvents } from './events/ingest-events.ts';
-import { ingestTable } from './ingest-table.ts';
+import { datasetFolder, datasetManifestName, ingestTable } from './ingest-table.ts';
 import type { DatasetManifest } from './labelled-row.ts';
+import { restoreUrisInError, stageRawInputs, type StagedRawInputs } from './stage-raw-inputs.ts';
 
 /** What {@link ingestDataset} did. */
 export interface IngestDatasetResult {
@@ -13,20 +16,95 @@ export interface IngestDatasetResult {
   readonly quarantined: number;
 }
 
+/** Options of {@link ingestDataset}. */
+export interface IngestDatasetOptions {
+  /** The `--data` flag (table mode): a local path or `s3://` URI read instead of `data.path`. */
+  readonly dataPath?: string | undefined;
+  /** The `--raw` flag (events mode): a local folder or `s3://bucket/prefix` read instead of the config's logs. */
+  readonly rawDir?: string | undefined;
+  /**
+   * Client config for `s3://` raw data: `TandemEnvironment.s3ClientConfig` (`TANDEM_S3_ENDPOINT`).
+   * @default the store's own client when the store is s3:// (built from the same environment), else SDK defaults
+   */
+  readonly s3ClientConfig?: S3ClientConfig | undefined;
+  /** Folder in which `s3://` inputs are staged while they are read (it needs room for them). @default os.tmpdir() */
+  readonly stagingRoot?: string | undefined;
+}
+
 /**
  * Ingests the config's data whatever its mode: a table (`--data` overrides the path) or the shop's raw logs
- * (`--raw` overrides the folder). The one entry point of `ingest`, `train`, `search` and the demo.
+ * (`--raw` overrides the folder). The one entry point of `ingest`, `train`, `search`, the demo and the workflow.
+ *
+ * Data in S3 (`s3://` in the config or a flag) is first streamed to a private staging folder (`stageRawInputs`),
+ * which is removed afterwards, also on failure. The dataset id hashes the bytes, not the paths, so the same data
+ * is the same dataset wherever it is read from; the manifest (and `quarantine.csv`) name the `s3://` URIs, and so do
+ * error messages.
+ * @throws BadInputError for a flag of the other mode, and whatever staging and ingestion throw (NotFoundError for a
+ *   missing object or bucket, BadInputError for bad data).
  */
 export async function ingestDataset(
   config: TandemConfig,
   store: BlobStore,
-  { dataPath, rawDir }: { dataPath?: string | undefined; rawDir?: string | undefined } = {},
+  { dataPath, rawDir, s3ClientConfig, stagingRoot }: IngestDatasetOptions = {},
 ): Promise<IngestDatasetResult> {
+  if (isTableConfig(config) && rawDir !== undefined) {
+    throw new BadInputError('--raw reads events-mode logs, but this config is table mode (use --data)', { value: '--raw' });
+  }
+  if (!isTableConfig(config) && dataPath !== undefined) {
+    throw new BadInputError('--data reads a table, but this config is events mode (use --raw DIR)', { value: '--data' });
+  }
+  // On AWS the store's client already carries the endpoint, region and credentials from the environment.
+  const client = s3ClientConfig === undefined && store instanceof S3Store ? { s3Client: store.client } : { s3ClientConfig };
+  const staged = await stageRawInputs(config, { dataPath, rawDir, ...client, tempRoot: stagingRoot });
+  try {
+    const result = await ingestStaged(staged, store);
+    if (!result.created || staged.staged.length === 0) return result;
+    return { ...result, manifest: await recordSourceUris(store, result.manifest, staged) };
+  } catch (error) {
+    throw restoreUrisInError(error, staged);
+  } finally {
+    await staged.cleanup();
+  }
+}
+
+async function ingestStaged({ config, dataPath, rawDir }: StagedRawInputs<TandemConfig>, store: BlobStore): Promise<IngestDatasetResult> {
   if (isTableConfig(config)) {
-    if (rawDir !== undefined) throw new BadInputError('--raw reads events-mode logs, but this config is table mode (use --data)', { value: '--raw' });
     const { manifest, created } = await ingestTable(config, store, dataPath === undefined ? {} : { dataPath });
     return { manifest, created, quarantined: 0 };
   }
-  if (dataPath !== undefined) throw new BadInputError('--data reads a table, but this config is events mode (use --raw DIR)', { value: '--data' });
   return ingestEvents(config as EventsConfig, store, rawDir === undefined ? {} : { rawDir });
+}
+
+/**
+ * Rewrites a just-written dataset's `quarantine.csv` and then its `manifest.json` (each one atomic put) so that they
+ * name the `s3://` URIs instead of the staging folder, which is about to be removed.
+ */
+async function recordSourceUris(store: BlobStore, manifest: DatasetManifest, staged: StagedRawInputs<TandemConfig>): Promise<DatasetManifest> {
+  const folder = datasetFolder(manifest.datasetId);
+  if (manifest.files.quarantine !== undefined) {
+    const key = `${folder}/${manifest.files.quarantine}`;
+    const csv = (await store.get(key)).toString('utf8');
+    const restored = restoreQuarantineFiles(csv, staged);
+    if (restored !== csv) await store.put(key, restored);
+  }
+  const restored = JSON.parse(JSON.stringify(manifest), (_key, value: unknown) => (typeof value === 'string' ? staged.restoreUris(value) : value)) as DatasetManifest;
+  await store.put(`${folder}/${datasetManifestName}`, `${JSON.stringify(restored, null, 2)}\n`);
+  return restored;
+}
+
+/** `quarantine.csv` (file,line,reason) with each staged file in the first column replaced by its URI, CSV-quoted. */
+function restoreQuarantineFiles(csv: string, staged: StagedRawInputs<TandemConfig>): string {
+  const cells = staged.staged.map((object) => [`${csvCell(object.file)},`, `${csvCell(object.uri)},`] as const);
+  return csv
+    .split('\n')
+    .map((line) => {
+      const match = cells.find(([local]) => line.startsWith(local));
+      return match === undefined ? line : match[1] + line.slice(match[0].length);
+    })
+    .join('\n');
+}
+
+/** One CSV cell, quoted per RFC 4180 when it must be (as `quarantineCsv` writes it). */
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }

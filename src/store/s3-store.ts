@@ -13,6 +13,22 @@ import type { BlobStore } from './blob-store.ts';
 import { requireObject } from './require-object.ts';
 import { assertValidKey } from './file-store.ts';
 
+/**
+ * The one way Tandem builds an S3 client (the store and raw-data staging alike): `clientConfig` (region, endpoint,
+ * credentials; from `TandemEnvironment.s3ClientConfig`) over settings that S3-compatible servers need.
+ */
+export function createS3Client(clientConfig: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    // Checksums only where S3 demands them: s3rver (and some S3-compatible stores) would otherwise keep the
+    // aws-chunked framing inside streamed bodies.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    // Custom endpoints (s3rver, MinIO, LocalStack) rarely resolve virtual-hosted bucket names.
+    forcePathStyle: clientConfig.endpoint !== undefined,
+    ...clientConfig,
+  });
+}
+
 /** Options of an `s3://bucket/prefix` store. */
 export interface S3StoreOptions {
   readonly bucket: string;
@@ -47,17 +63,7 @@ export class S3Store implements BlobStore {
     this.uri = this.prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${this.prefix}`;
     this.#listPageSize = listPageSize;
     this.#ownsClient = client === undefined;
-    this.client =
-      client ??
-      new S3Client({
-        // Checksums only where S3 demands them: s3rver (and some S3-compatible stores) would otherwise keep the
-        // aws-chunked framing inside streamed bodies.
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-        // Custom endpoints (s3rver, MinIO, LocalStack) rarely resolve virtual-hosted bucket names.
-        forcePathStyle: clientConfig.endpoint !== undefined,
-        ...clientConfig,
-      });
+    this.client = client ?? createS3Client(clientConfig);
   }
 
   /** The object key in the bucket for a store key. */
