@@ -155,12 +155,12 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
     await connection.run(`CREATE TEMP TABLE order_rows AS SELECT * EXCLUDE (rn) FROM (${orderRows(false)})`);
     const orderBad = await collectQuarantine(connection, orders, tableRows('order_rows', `SELECT rn, reason FROM (${orderRows(true)})`), maxBadRowShare);
     // Sessions, most of the events, are aggregated as they are read and never stored.
-    const sessionRows = (numbered: boolean): string => sessionRowsSelect(sessions.relation({ numbered, storeRejects: !numbered }), has, customerKey);
-    await connection.run(sessionGroupsSql(pit, sessionRows(false)));
+    await connection.run(sessionGroupsSql(pit, sessionReadingsSelect(sessions.relation({ numbered: false, storeRejects: true }), has), customerCodeOf('customer_id'), tableCustomers));
+    const sessionBadRows = sessionBadRowsSelect(sessions.relation({ numbered: true, storeRejects: false }), has);
     const sessionBad = await collectQuarantine(
       connection,
       sessions,
-      { counts: 'SELECT sum(n) AS n, sum(bad) AS bad FROM session_groups', badRows: `SELECT rn, reason FROM (${sessionRows(true)})` },
+      { counts: 'SELECT sum(n) AS n, sum(bad) AS bad FROM session_groups', badRows: sessionBadRows },
       maxBadRowShare,
     );
     await connection.run(`CREATE TEMP TABLE orders AS
@@ -254,8 +254,10 @@ interface CustomerKey {
   readonly tableCustomers: number;
 }
 
-/** An event's customer as its `customer_key` code: NULL for an id the customers file does not have. */
-const customerCode = 'enum_code(TRY_CAST(customer_id AS customer_key))::INTEGER AS code';
+/** A customer id's `customer_key` code: NULL for an id the customers file does not have. */
+function customerCodeOf(column: string): string {
+  return `enum_code(TRY_CAST(${sqlIdentifier(column)} AS customer_key))::INTEGER`;
+}
 
 /** A raw value quoted in a reason, cut short. */
 function quoted(expression: string): string {
@@ -294,7 +296,7 @@ function orderRowsSelect(relation: string, key: CustomerKey): string {
   return `WITH r AS (SELECT _tandem_rn AS rn, _tandem_malformed AS malformed, "order_id" AS order_id, "customer_id" AS customer_id, "ts" AS ts_raw,
                       epoch_us(${typed('ts', 'TIMESTAMPTZ')}) AS ts_us, "amount" AS amount_raw, ${typed('amount', 'DOUBLE')} AS amount,
                       ${category('category')} AS category FROM ${relation}),
-    t AS (SELECT *, ${customerCode} FROM r)
+    t AS (SELECT *, ${customerCodeOf('customer_id')} AS code FROM r)
     SELECT rn, CASE WHEN code < ${key.tableCustomers} THEN code END AS cidx, order_id, ts_us, amount, category, CASE
       ${eventProblem()}
       WHEN ${id('order_id')} IS NULL THEN 'missing order_id'
@@ -304,18 +306,30 @@ function orderRowsSelect(relation: string, key: CustomerKey): string {
     END AS reason FROM t`;
 }
 
-/** The sessions file's rows: the customer, typed values (pages and durations NULL unless ≥ 0), and a reason when bad. */
-function sessionRowsSelect(relation: string, has: { pages: boolean; duration: boolean; category: boolean }, key: CustomerKey): string {
+/** The sessions file's values: raw and typed (pages and durations as read), and `usable` (read, ts parsed). */
+function sessionValuesSelect(relation: string, has: { pages: boolean; duration: boolean; category: boolean }): string {
   const optional = (present: boolean, column: string): string => (present ? typed(column, 'DOUBLE') : 'NULL::DOUBLE');
-  return `WITH r AS (SELECT _tandem_rn AS rn, _tandem_malformed AS malformed, "customer_id" AS customer_id, "ts" AS ts_raw, epoch_us(${typed('ts', 'TIMESTAMPTZ')}) AS ts_us,
-                      ${optional(has.pages, 'pages')} AS pages_raw, ${optional(has.duration, 'duration_s')} AS duration_raw,
-                      ${has.category ? category('category') : 'NULL::VARCHAR'} AS category FROM ${relation}),
-    t AS (SELECT *, ${customerCode} FROM r)
-    SELECT rn, CASE WHEN code < ${key.tableCustomers} THEN code END AS cidx, ts_us, category,
-      CASE WHEN isfinite(pages_raw) AND pages_raw >= 0 THEN pages_raw END AS pages,
-      CASE WHEN isfinite(duration_raw) AND duration_raw >= 0 THEN duration_raw END AS duration_s,
-      CASE ${eventProblem()} END AS reason
-    FROM t`;
+  return `SELECT *, malformed IS NULL AND ts_us IS NOT NULL AS usable FROM (
+    SELECT _tandem_rn AS rn, _tandem_malformed AS malformed, "customer_id" AS customer_id, "ts" AS ts_raw, epoch_us(${typed('ts', 'TIMESTAMPTZ')}) AS ts_us,
+      ${optional(has.pages, 'pages')} AS pages, ${optional(has.duration, 'duration_s')} AS duration_s,
+      ${has.category ? category('category') : 'NULL::VARCHAR'} AS category FROM ${relation})`;
+}
+
+/** A count that is NULL unless it is a finite number ≥ 0. */
+function nonNegative(column: string): string {
+  return `CASE WHEN isfinite(${column}) AND ${column} >= 0 THEN ${column} END`;
+}
+
+/** The sessions file's rows as `sessionGroupsSql` reads them: id as written, usable, typed values (pages and durations NULL unless ≥ 0). */
+function sessionReadingsSelect(relation: string, has: { pages: boolean; duration: boolean; category: boolean }): string {
+  return `SELECT customer_id, usable, ts_us, category, ${nonNegative('pages')} AS pages, ${nonNegative('duration_s')} AS duration_s
+    FROM (${sessionValuesSelect(relation, has)})`;
+}
+
+/** The sessions file's bad rows (`relation` numbered): ordinal and reason. */
+function sessionBadRowsSelect(relation: string, has: { pages: boolean; duration: boolean; category: boolean }): string {
+  return `SELECT rn, reason FROM (SELECT rn, CASE ${eventProblem()} END AS reason
+    FROM (SELECT *, ${customerCodeOf('customer_id')} AS code FROM (${sessionValuesSelect(relation, has)})))`;
 }
 
 /** Counting and listing the bad rows of a stored table with `rn` and `reason`. */

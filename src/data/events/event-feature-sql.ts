@@ -91,17 +91,25 @@ function sessionBand(pit: PointInTime): string {
 const lastBand: Readonly<Record<string, number>> = { '7d': 0, '30d': 1, '90d': 2, '365d': 4, total: 5 };
 
 /**
- * Sessions aggregated straight from the file's checked rows (`rows`: cidx, ts_us, pages, duration_s, category,
- * reason) per customer, category and time band, so no session is ever stored: sessions, pages, durations, the last
- * time, and per group the rows read (`n`) and bad (`bad`). Bad rows and rows of customers outside the table land in
- * the groups with cidx NULL.
+ * Sessions aggregated straight from the file's rows per customer id (as written), category and time band, so no
+ * session is ever stored: sessions, pages, durations, the last time, and per group the rows read (`n`) and bad
+ * (`bad`). `readings` gives per row `customer_id`, `usable` (the row was read and its ts parsed), `ts_us`, `category`,
+ * `pages` and `duration_s`. The groups, not the rows, then find their customer with `customerCode` (an expression
+ * of `customer_id`: the customer's code, NULL when the customers file does not have it): grouping by the id text is
+ * cheaper than looking up every row. Groups of bad rows (unusable, unknown or missing id) and of customers outside
+ * the table (code ≥ `tableCustomers`) get cidx NULL.
  */
-export function sessionGroupsSql(pit: PointInTime, rows: string): string {
+export function sessionGroupsSql(pit: PointInTime, readings: string, customerCode: string, tableCustomers: number): string {
   return `CREATE TEMP TABLE session_groups AS
-    SELECT CASE WHEN reason IS NULL THEN cidx END AS cidx, category, ${sessionBand(pit)} AS band,
-      count(*)::DOUBLE AS n, count(reason)::DOUBLE AS bad, count(*) FILTER (WHERE reason IS NULL)::DOUBLE AS sessions,
-      sum(pages) AS pages, sum(duration_s) AS duration_s, max(ts_us) AS last_us
-    FROM (${rows}) GROUP BY 1, 2, 3`;
+    WITH g AS (
+      SELECT customer_id, category, CASE WHEN usable THEN ${sessionBand(pit)} END AS band,
+        count(*)::DOUBLE AS n, sum(pages) AS pages, sum(duration_s) AS duration_s, max(ts_us) AS last_us
+      FROM (${readings}) GROUP BY ALL),
+    coded AS (SELECT *, ${customerCode} AS code FROM g)
+    SELECT CASE WHEN band IS NOT NULL AND code < ${tableCustomers} THEN code END AS cidx, category, band, n,
+      CASE WHEN band IS NULL OR code IS NULL THEN n ELSE 0 END AS bad, CASE WHEN band IS NULL OR code IS NULL THEN 0 ELSE n END AS sessions,
+      pages, duration_s, last_us
+    FROM coded`;
 }
 
 /** Per customer, from the session groups: counts, pages and durations over the windows, recency, breadth. */
