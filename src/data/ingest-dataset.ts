@@ -4,7 +4,7 @@ import { BadInputError } from '../errors/bad-input-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { S3Store } from '../store/s3-store.ts';
 import { ingestEvents } from './events/ingest-events.ts';
-import { datasetFolder, datasetManifestName, ingestTable } from './ingest-table.ts';
+import { ingestTable } from './ingest-table.ts';
 import type { DatasetManifest } from './labelled-row.ts';
 import { restoreUrisInError, stageRawInputs, type StagedRawInputs } from './stage-raw-inputs.ts';
 
@@ -57,9 +57,7 @@ export async function ingestDataset(
   const client = s3ClientConfig === undefined && store instanceof S3Store ? { s3Client: store.client } : { s3ClientConfig };
   const staged = await stageRawInputs(config, { dataPath, rawDir, ...client, tempRoot: stagingRoot });
   try {
-    const result = await ingestStaged(staged, store);
-    if (!result.created || staged.staged.length === 0) return result;
-    return { ...result, manifest: await recordSourceUris(store, result.manifest, staged) };
+    return await ingestStaged(staged, store);
   } catch (error) {
     throw restoreUrisInError(error, staged);
   } finally {
@@ -67,44 +65,11 @@ export async function ingestDataset(
   }
 }
 
-async function ingestStaged({ config, dataPath, rawDir }: StagedRawInputs<TandemConfig>, store: BlobStore): Promise<IngestDatasetResult> {
+async function ingestStaged({ config, dataPath, rawDir, restoreUris }: StagedRawInputs<TandemConfig>, store: BlobStore): Promise<IngestDatasetResult> {
+  // The manifest and quarantine.csv name the s3:// URIs, not the staging folder that is about to be removed.
   if (isTableConfig(config)) {
-    const { manifest, created } = await ingestTable(config, store, dataPath === undefined ? {} : { dataPath });
+    const { manifest, created } = await ingestTable(config, store, { ...(dataPath === undefined ? {} : { dataPath }), sourceName: restoreUris });
     return { manifest, created, quarantined: 0 };
   }
-  return ingestEvents(config as EventsConfig, store, rawDir === undefined ? {} : { rawDir });
-}
-
-/**
- * Rewrites a just-written dataset's `quarantine.csv` and then its `manifest.json` (each one atomic put) so that they
- * name the `s3://` URIs instead of the staging folder, which is about to be removed.
- */
-async function recordSourceUris(store: BlobStore, manifest: DatasetManifest, staged: StagedRawInputs<TandemConfig>): Promise<DatasetManifest> {
-  const folder = datasetFolder(manifest.datasetId);
-  if (manifest.files.quarantine !== undefined) {
-    const key = `${folder}/${manifest.files.quarantine}`;
-    const csv = (await store.get(key)).toString('utf8');
-    const restored = restoreQuarantineFiles(csv, staged);
-    if (restored !== csv) await store.put(key, restored);
-  }
-  const restored = JSON.parse(JSON.stringify(manifest), (_key, value: unknown) => (typeof value === 'string' ? staged.restoreUris(value) : value)) as DatasetManifest;
-  await store.put(`${folder}/${datasetManifestName}`, `${JSON.stringify(restored, null, 2)}\n`);
-  return restored;
-}
-
-/** `quarantine.csv` (file,line,reason) with each staged file in the first column replaced by its URI, CSV-quoted. */
-function restoreQuarantineFiles(csv: string, staged: StagedRawInputs<TandemConfig>): string {
-  const cells = staged.staged.map((object) => [`${csvCell(object.file)},`, `${csvCell(object.uri)},`] as const);
-  return csv
-    .split('\n')
-    .map((line) => {
-      const match = cells.find(([local]) => line.startsWith(local));
-      return match === undefined ? line : match[1] + line.slice(match[0].length);
-    })
-    .join('\n');
-}
-
-/** One CSV cell, quoted per RFC 4180 when it must be (as `quarantineCsv` writes it). */
-function csvCell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  return ingestEvents(config as EventsConfig, store, { ...(rawDir === undefined ? {} : { rawDir }), sourceName: restoreUris });
 }

@@ -25,6 +25,11 @@ export interface IngestTableOptions {
    * @default () => new Date()
    */
   readonly now?: () => Date;
+  /**
+   * How the manifest names the file that was read (`ingestDataset` maps a staged copy back to its s3:// URI).
+   * @default the path itself
+   */
+  readonly sourceName?: (localPath: string) => string;
 }
 
 /** What `ingestTable` did: the dataset's manifest, and whether it was written now (false: it already existed). */
@@ -107,7 +112,11 @@ export async function writeDataset(config: TableConfig, store: BlobStore, table:
  * @throws BadInputError for an s3:// data path (not supported yet), an unreadable or malformed file, or bad labels
  *   (see `readTable`, `extractLabels`, `splitDataset`).
  */
-export async function ingestTable(config: TableConfig, store: BlobStore, { dataPath, now = () => new Date() }: IngestTableOptions = {}): Promise<IngestTableResult> {
+export async function ingestTable(
+  config: TableConfig,
+  store: BlobStore,
+  { dataPath, now = () => new Date(), sourceName = (localPath) => localPath }: IngestTableOptions = {},
+): Promise<IngestTableResult> {
   const file = localDataPath(dataPath ?? config.data.path);
   tableFormatOf(file);
   const bytes = await readDataFile(file);
@@ -116,7 +125,7 @@ export async function ingestTable(config: TableConfig, store: BlobStore, { dataP
   if (existing !== undefined) return { manifest: existing, created: false };
 
   const table = parseTable(bytes, file);
-  const manifest = await writeDataset(config, store, table, { datasetId, kind: 'table', source: { path: file, sha256: sha256Hex(bytes) }, now });
+  const manifest = await writeDataset(config, store, table, { datasetId, kind: 'table', source: { path: sourceName(file), sha256: sha256Hex(bytes) }, now });
   return { manifest, created: true };
 }
 

@@ -26,6 +26,12 @@ export interface IngestEventsOptions {
   readonly now?: () => Date;
   /** DuckDB's threads, memory limit and spill folder (see `buildEventTable`). */
   readonly limits?: DuckDbLimits;
+  /**
+   * How the manifest and `quarantine.csv` name a file or folder that was read (`ingestDataset` maps a staged copy
+   * back to its s3:// URI).
+   * @default the path itself
+   */
+  readonly sourceName?: (localPath: string) => string;
 }
 
 /** What {@link ingestEvents} did: the manifest, whether it was written now, and how many rows were quarantined. */
@@ -83,12 +89,16 @@ export function eventsTableConfig(config: EventsConfig, customersPath: string): 
  * @throws BadInputError for missing or malformed files, more bad rows than `maxBadRowShare` (nothing is written then),
  *   or bad labels (see `buildEventTable`, `extractLabels`).
  */
-export async function ingestEvents(config: EventsConfig, store: BlobStore, { rawDir, now = () => new Date(), limits }: IngestEventsOptions = {}): Promise<IngestEventsResult> {
+export async function ingestEvents(
+  config: EventsConfig,
+  store: BlobStore,
+  { rawDir, now = () => new Date(), limits, sourceName = (localPath) => localPath }: IngestEventsOptions = {},
+): Promise<IngestEventsResult> {
   const files = eventFilesOf(config, rawDir);
   const inputs = {
-    customers: { path: files.customers, sha256: await sha256OfFile(files.customers) },
-    sessions: { path: files.sessions, sha256: await sha256OfFile(files.sessions) },
-    orders: { path: files.orders, sha256: await sha256OfFile(files.orders) },
+    customers: { path: sourceName(files.customers), sha256: await sha256OfFile(files.customers) },
+    sessions: { path: sourceName(files.sessions), sha256: await sha256OfFile(files.sessions) },
+    orders: { path: sourceName(files.orders), sha256: await sha256OfFile(files.orders) },
   } satisfies Record<keyof EventFiles, DatasetSource>;
   const { cutoff, horizonDays, churnDays, topCategories, maxBadRowShare } = config.data;
   const settings = { cutoff, horizonDays, churnDays, topCategories, maxBadRowShare };
@@ -103,7 +113,7 @@ export async function ingestEvents(config: EventsConfig, store: BlobStore, { raw
   const manifest = await writeDataset(tableConfig, store, built.table, {
     datasetId,
     kind: 'events',
-    source: { path: rawDir === undefined ? path.dirname(files.customers) : localDataPath(rawDir), sha256: sha256Hex(fingerprint) },
+    source: { path: sourceName(rawDir === undefined ? path.dirname(files.customers) : localDataPath(rawDir)), sha256: sha256Hex(fingerprint) },
     events: {
       ...settings,
       categories: built.categories,
@@ -118,7 +128,7 @@ export async function ingestEvents(config: EventsConfig, store: BlobStore, { raw
         rowsRead: stats.rowsRead,
       },
     },
-    quarantineCsv: quarantineCsv(built.quarantine),
+    quarantineCsv: quarantineCsv(built.quarantine.map((row) => ({ ...row, file: sourceName(row.file) }))),
     now,
   });
   return { manifest, created: true, quarantined: built.quarantine.length };
