@@ -19,15 +19,16 @@ export const workflowStepNames = ['ingest', 'plan', 'promote-rung', 'select', 'p
 export type WorkflowStepName = (typeof workflowStepNames)[number];
 
 /**
- * Store prefixes per step (least privilege): ingest writes the dataset; plan reads it and opens the run; promote-rung
- * and select keep the run's state; promote compares the challenger with the champion and moves the pointer;
- * notify only logs.
+ * Store prefixes per step (least privilege): ingest writes the dataset; plan opens the run (the dataset's tasks come
+ * in its event, so it reads nothing); promote-rung and select keep the run's state; promote compares the challenger
+ * with the champion and moves the pointer; notify only logs. test/workflows/store-access.test.ts runs the steps and
+ * checks that each one uses exactly these prefixes.
  */
 export const workflowStoreAccess: Readonly<Record<WorkflowStepName, StoreAccess>> = {
   ingest: { read: ['datasets/'], write: ['datasets/'] },
-  plan: { read: ['datasets/', 'runs/'], write: ['runs/'] },
+  plan: { read: [], write: ['runs/'] },
   'promote-rung': { read: ['runs/'], write: ['runs/'] },
-  select: { read: ['runs/', 'models/'], write: ['runs/'] },
+  select: { read: ['runs/'], write: ['runs/'] },
   promote: { read: ['datasets/', 'runs/', 'models/'], write: ['models/'] },
   notify: { read: [], write: [] },
 };
