@@ -1,44 +1,55 @@
 import { searchStrategies } from '../../src/config/schema.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
-import { selectBackend } from '../../src/model/backend.ts';
-import { runTrialProcess } from '../../src/search/trial-process.ts';
-import { runWorkflowLocally } from '../../workflows/run-locally.ts';
+import { parseStateMachineArn, runWorkflowRemotely } from '../../workflows/run-remotely.ts';
 import type { WorkflowOverrides } from '../../functions/workflow-state.ts';
-import type { Command } from '../command.ts';
+import type { TandemConfig } from '../../src/config/schema.ts';
+import type { Command, CommandContext, CommandResult, Flags } from '../command.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import { defaultParallelism, trialWorkerCommand } from '../trial-worker-command.ts';
 
-/** `tandem run`: the scheduled-retraining workflow (the deployed state machine), executed on this machine. */
+/** Seconds between two checks of a remote execution when `--poll` is not given. */
+const defaultPollSeconds = 5;
+
+/** `tandem run`: the scheduled-retraining workflow (the deployed state machine), executed on this machine or on AWS. */
 export const runCommand: Command = {
   name: 'run',
-  summary: 'run the retraining workflow locally: ingest, search (ASHA rungs), select, promote, notify — the deployed state machine',
+  summary: 'run the retraining workflow locally: ingest, search (ASHA rungs), select, promote, notify — the deployed state machine (--remote: on AWS)',
   help: [
     'Renders the Step Functions definition that `cdk synth` deploys and executes it with aws-local-stepfunctions: each',
     'Lambda step runs the same function as on AWS, and each trial (a Batch job on AWS) runs as a `tandem trial` process',
     'reading the very TANDEM_TRIAL value the container would get. A trial that fails twice is recorded as failed.',
+    '',
+    'With --remote ARN it starts the deployed state machine instead (StartExecution, with the same input: the config and',
+    'the --trials/--strategy/--seed overrides) and follows it until it ends, printing on stderr each state entered, each',
+    'rung with its trial count, trials started, finished and failed (with the cause), then the final status; stdout gets',
+    'the champion message. The config\'s data must be on S3 (data.path, or data.customers/sessions/orders: s3:// URIs;',
+    '--data s3://... replaces data.path); the workflow writes to its own store bucket, so --store and --parallel (set at',
+    'deploy time) do not apply. AWS credentials come from the usual places (environment, ~/.aws, SSO); the region is',
+    'the ARN\'s; TANDEM_SFN_ENDPOINT (or AWS_ENDPOINT_URL_SFN) points at another Step Functions endpoint. Ctrl-C stops',
+    'following; the execution goes on. Exit 1 when the execution FAILED, TIMED_OUT or was ABORTED.',
   ].join('\n'),
   flags: {
     trials: { type: 'string', valueName: 'N', description: 'sampled trials (default: search.trials, 20)' },
-    parallel: { type: 'string', valueName: 'P', description: 'trials at once, the Map\'s MaxConcurrency (default: number of cores)' },
+    parallel: { type: 'string', valueName: 'P', description: 'trials at once, the Map\'s MaxConcurrency (default: number of cores; local only)' },
     strategy: { type: 'string', valueName: 'NAME', description: `${searchStrategies.join(', ')} (default: search.strategy)` },
     seed: { type: 'string', valueName: 'N', description: 'sampler seed (default: search.seed, 42)' },
+    remote: { type: 'string', valueName: 'ARN', description: 'start this deployed state machine on AWS and follow it instead of running locally' },
+    poll: { type: 'string', valueName: 'SECONDS', description: `with --remote: seconds between progress checks (default ${defaultPollSeconds})` },
   },
   async run(context) {
+    if (typeof context.flags.remote === 'string') return runRemote(context, context.flags.remote);
+    if (context.flags.poll !== undefined) throw new BadInputError('--poll only applies with --remote ARN', { value: context.flags.poll });
     const config = await context.requireConfig();
     const store = await context.store();
-    const strategy = context.flags.strategy;
-    if (strategy !== undefined && !searchStrategies.includes(strategy as (typeof searchStrategies)[number])) {
-      throw new BadInputError(`--strategy: expected one of ${searchStrategies.join(', ')}, got "${String(strategy)}"`, { value: strategy });
-    }
+    const search = searchOverrides(context.flags);
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 }) ?? config.search.parallel ?? defaultParallelism();
-    const trials = readNumericFlag(context.flags, 'trials', { min: 1 });
-    const seed = readNumericFlag(context.flags, 'seed');
-    const overrides: WorkflowOverrides = {
-      parallel,
-      ...(trials === undefined ? {} : { trials }),
-      ...(seed === undefined ? {} : { seed }),
-      ...(typeof strategy === 'string' ? { strategy: strategy as (typeof searchStrategies)[number] } : {}),
-    };
+    const overrides: WorkflowOverrides = { parallel, ...search };
+    // Loaded here so that --remote starts without TensorFlow.js and the local engine.
+    const [{ selectBackend }, { runTrialProcess }, { runWorkflowLocally }] = await Promise.all([
+      import('../../src/model/backend.ts'),
+      import('../../src/search/trial-process.ts'),
+      import('../../workflows/run-locally.ts'),
+    ]);
     // The promote step scores champion and challenger in this process.
     await selectBackend(context.env.backend);
     const worker = trialWorkerCommand(store.uri, context.env.backend);
@@ -56,3 +67,69 @@ export const runCommand: Command = {
     return { json, text: output.message };
   },
 };
+
+/** The `--trials`, `--seed` and `--strategy` overrides of the config's `search` section. */
+function searchOverrides(flags: Flags): WorkflowOverrides {
+  const strategy = flags.strategy;
+  if (strategy !== undefined && !searchStrategies.includes(strategy as (typeof searchStrategies)[number])) {
+    throw new BadInputError(`--strategy: expected one of ${searchStrategies.join(', ')}, got "${String(strategy)}"`, { value: strategy });
+  }
+  const trials = readNumericFlag(flags, 'trials', { min: 1 });
+  const seed = readNumericFlag(flags, 'seed');
+  return {
+    ...(trials === undefined ? {} : { trials }),
+    ...(seed === undefined ? {} : { seed }),
+    ...(typeof strategy === 'string' ? { strategy: strategy as (typeof searchStrategies)[number] } : {}),
+  };
+}
+
+/** `tandem run --remote ARN`: starts the deployed state machine with this config and follows it to its end. */
+async function runRemote(context: CommandContext, stateMachineArn: string): Promise<CommandResult> {
+  const { flags } = context;
+  parseStateMachineArn(stateMachineArn);
+  for (const [flag, why] of [
+    ['store', 'the deployed workflow writes to its own store bucket'],
+    ['parallel', 'the deployed Map\'s concurrency is set at deploy time (cdk context maxConcurrency)'],
+    ['raw', 'the execution input has no raw folder: put s3:// URIs in data.customers, data.sessions and data.orders'],
+  ] as const) {
+    if (flags[flag] !== undefined) throw new BadInputError(`--${flag} does not apply with --remote: ${why}`, { value: flags[flag], details: [{ path: `--${flag}`, issue: why }] });
+  }
+  const pollSeconds = readNumericFlag(flags, 'poll', { min: 0.001, integer: false }) ?? defaultPollSeconds;
+  const config = withDataFlag(await context.requireConfig(), flags);
+  const overrides = searchOverrides(flags);
+  // Ctrl-C stops following; the execution itself goes on in AWS.
+  const following = new AbortController();
+  void context.stopped.then(() => following.abort());
+  const run = await runWorkflowRemotely({
+    stateMachineArn,
+    input: { config, ...(Object.keys(overrides).length === 0 ? {} : { overrides }) },
+    clientConfig: context.env.sfnClientConfig,
+    pollIntervalMs: pollSeconds * 1000,
+    log: context.log,
+    signal: following.signal,
+  });
+  const { output } = run;
+  const json = {
+    executionArn: run.executionArn,
+    status: run.status,
+    runId: output.runId,
+    championId: output.championId,
+    promoted: output.promoted,
+    bestModelId: output.bestModelId,
+    reason: output.reason,
+    states: run.states,
+  };
+  return { json, text: output.message };
+}
+
+/** The config with `--data URI` as its `data.path` (table mode); events mode takes no `--data`. */
+function withDataFlag(config: TandemConfig, flags: Flags): TandemConfig {
+  if (typeof flags.data !== 'string') return config;
+  if (config.data.kind !== 'table') {
+    throw new BadInputError('--data reads a table, but this config is events mode: put s3:// URIs in data.customers, data.sessions and data.orders', { value: flags.data });
+  }
+  if (!/^s3:\/\//i.test(flags.data)) {
+    throw new BadInputError(`--data "${flags.data}": with --remote the data must be an s3:// URI (the deployed workflow cannot open local files)`, { value: flags.data });
+  }
+  return { ...config, data: { ...config.data, path: flags.data } };
+}

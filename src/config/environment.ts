@@ -1,4 +1,5 @@
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { SFNClientConfig } from '@aws-sdk/client-sfn';
 
 /** Settings Tandem takes from the environment; read once at the edge (CLI, Lambda, container) and passed down. */
 export interface TandemEnvironment {
@@ -10,6 +11,11 @@ export interface TandemEnvironment {
   readonly port: number;
   /** `TANDEM_S3_ENDPOINT` (or `AWS_ENDPOINT_URL_S3`): an S3-compatible endpoint for `s3://` stores. */
   readonly s3ClientConfig: S3ClientConfig;
+  /**
+   * `TANDEM_SFN_ENDPOINT` (or `AWS_ENDPOINT_URL_SFN`): a Step Functions endpoint for `tandem run --remote` (a local
+   * emulator). No region here: the remote runner takes the state machine ARN's region.
+   */
+  readonly sfnClientConfig: SFNClientConfig;
   /** `TANDEM_TRIAL`: a trial spec (JSON) for `tandem trial`, as the trainer container receives it. */
   readonly trialSpec: string | undefined;
   /** `TANDEM_WATCH_PARENT=1`: a search worker exits when its search process is gone. */
@@ -21,6 +27,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): TandemEnv
   const port = env.PORT === undefined || env.PORT === '' ? 8787 : Number(env.PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be an integer 0..65535, got "${env.PORT}"`);
   const endpoint = env.TANDEM_S3_ENDPOINT ?? env.AWS_ENDPOINT_URL_S3;
+  const sfnEndpoint = env.TANDEM_SFN_ENDPOINT ?? env.AWS_ENDPOINT_URL_SFN;
   return {
     backend: env.TANDEM_BACKEND === '' ? undefined : env.TANDEM_BACKEND,
     apiKeys: (env.TANDEM_API_KEYS ?? '')
@@ -29,6 +36,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): TandemEnv
       .filter((key) => key !== ''),
     port,
     s3ClientConfig: endpoint === undefined || endpoint === '' ? {} : { endpoint, forcePathStyle: true },
+    sfnClientConfig: sfnEndpoint === undefined || sfnEndpoint === '' ? {} : { endpoint: sfnEndpoint },
     trialSpec: env.TANDEM_TRIAL,
     watchParent: env.TANDEM_WATCH_PARENT === '1',
   };
