@@ -1,9 +1,14 @@
-import type { Flags } from './command.ts';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import type { CommandContext } from './command.ts';
 
-/** The global `--data FILE` (table mode) and `--raw DIR` (events mode) flags, for `ingestDataset`. */
-export function dataFlags(flags: Flags): { dataPath?: string; rawDir?: string } {
+/**
+ * The global `--data FILE` (table mode) and `--raw DIR` (events mode) flags for `ingestDataset`, with the S3 client
+ * settings of the environment (`TANDEM_S3_ENDPOINT`) for data read from s3://, whatever the store.
+ */
+export function dataFlags({ flags, env }: Pick<CommandContext, 'flags' | 'env'>): { dataPath?: string; rawDir?: string; s3ClientConfig: S3ClientConfig } {
   return {
     ...(typeof flags.data === 'string' ? { dataPath: flags.data } : {}),
     ...(typeof flags.raw === 'string' ? { rawDir: flags.raw } : {}),
+    s3ClientConfig: env.s3ClientConfig,
   };
 }

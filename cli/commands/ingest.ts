@@ -11,7 +11,7 @@ export const ingestCommand: Command = {
   async run(context) {
     const config = await context.requireConfig();
     const store = await context.store();
-    const { manifest, created, quarantined } = await ingestDataset(config, store, dataFlags(context.flags));
+    const { manifest, created, quarantined } = await ingestDataset(config, store, dataFlags(context));
     const rows = manifest.rows.train + manifest.rows.validation + manifest.rows.test;
     const json = { datasetId: manifest.datasetId, rows, features: manifest.featureColumns.length, tasks: manifest.taskStats, created, quarantined };
     const taskLines = Object.entries(manifest.taskStats).map(

@@ -32,7 +32,7 @@ export const searchCommand: Command = {
       result = await runSearch({ store, launch: localTrialLauncher(store, context), log: context.log, resumeRunId: context.flags.resume, ...(parallel === undefined ? {} : { parallel }) });
     } else {
       const config = await context.requireConfig();
-      const { manifest } = await ingestDataset(config, store, dataFlags(context.flags));
+      const { manifest } = await ingestDataset(config, store, dataFlags(context));
       const settings = resolveSearchSettings(config, {
         strategy: typeof context.flags.strategy === 'string' ? context.flags.strategy : undefined,
         trials: readNumericFlag(context.flags, 'trials', { min: 1 }),

@@ -35,7 +35,7 @@ export const trainCommand: Command = {
     if (typeof datasetFlag === 'string') {
       datasetId = datasetFlag;
     } else {
-      datasetId = (await ingestDataset(config!, store, dataFlags(context.flags))).manifest.datasetId;
+      datasetId = (await ingestDataset(config!, store, dataFlags(context))).manifest.datasetId;
     }
     context.log(`training ${params.arch} on ${datasetId} with the ${backend} backend`);
     const reporter = createEpochReporter(context, params.epochs);
