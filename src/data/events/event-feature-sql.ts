@@ -148,19 +148,18 @@ export function topCategoriesSql(limit: number): string {
  * count, spend, session count and browsed_not_bought (1 when a category was browsed and never ordered before T).
  */
 export function categoryFeaturesSql(categories: readonly CategoryColumns[], otherStem: string): string {
-  // Each row's column group as a small integer (listed categories 0..K-1, `other` K), so the K+1 groups of filtered
-  // aggregates compare integers rather than category strings.
-  const slot = categories.length === 0 ? '0' : `CASE category ${categories.map(({ category }, i) => `WHEN ${sqlString(category)} THEN ${i}`).join(' ')} ELSE ${categories.length} END`;
-  const stems = [...categories.map(({ stem }) => stem), otherStem];
-  const columns = stems.flatMap((stem, i) => [
-    `coalesce(sum(orders) FILTER (WHERE slot = ${i}), 0) AS ${sqlIdentifier(`cat_${stem}_orders`)}`,
-    `coalesce(sum(spend) FILTER (WHERE slot = ${i}), 0) AS ${sqlIdentifier(`cat_${stem}_spend`)}`,
-    `coalesce(sum(sessions) FILTER (WHERE slot = ${i}), 0) AS ${sqlIdentifier(`cat_${stem}_sessions`)}`,
-    `coalesce(max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END) FILTER (WHERE slot = ${i}), 0)::DOUBLE AS ${sqlIdentifier(`cat_${stem}_browsed_not_bought`)}`,
+  const parts = categories.map(({ category, stem }) => ({ filter: `category = ${sqlString(category)}`, stem }));
+  const listed = categories.map(({ category }) => sqlString(category));
+  parts.push({ filter: listed.length === 0 ? 'true' : `category NOT IN (${listed.join(', ')})`, stem: otherStem });
+  const columns = parts.flatMap(({ filter, stem }) => [
+    `coalesce(sum(orders) FILTER (WHERE ${filter}), 0) AS ${sqlIdentifier(`cat_${stem}_orders`)}`,
+    `coalesce(sum(spend) FILTER (WHERE ${filter}), 0) AS ${sqlIdentifier(`cat_${stem}_spend`)}`,
+    `coalesce(sum(sessions) FILTER (WHERE ${filter}), 0) AS ${sqlIdentifier(`cat_${stem}_sessions`)}`,
+    `coalesce(max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END) FILTER (WHERE ${filter}), 0)::DOUBLE AS ${sqlIdentifier(`cat_${stem}_browsed_not_bought`)}`,
   ]);
   return `CREATE TEMP TABLE f_categories AS
     SELECT cidx, max(spend) / nullif(sum(spend), 0) AS top_category_spend_share, ${columns.join(', ')}
-    FROM (SELECT *, ${slot} AS slot FROM customer_categories) GROUP BY cidx`;
+    FROM customer_categories GROUP BY cidx`;
 }
 
 /**
