@@ -7,12 +7,59 @@ export interface WorkflowOverrides {
   readonly trials?: number;
   readonly seed?: number;
   readonly parallel?: number;
+  /**
+   * Raw input size (bytes, all files together) from which ingestion runs as a CPU Batch job rather than in the
+   * ingest Lambda; overrides the deployed `batchIngestMinBytes` (0: always Batch).
+   */
+  readonly batchIngestMinBytes?: number;
 }
 
 /** The execution input: the config (parsed and validated, paths resolved) and the caller's overrides. */
 export interface WorkflowInput {
   readonly config: TandemConfig;
   readonly overrides?: WorkflowOverrides;
+}
+
+/** One raw input file of a config and its size. */
+export interface RawInputFile {
+  /** The config field that names it: `data.path`, `data.customers`, `data.sessions` or `data.orders`. */
+  readonly field: string;
+  /** A local path or an `s3://` URI. */
+  readonly uri: string;
+  readonly bytes: number;
+}
+
+/** The measure step's event: the execution input, the execution's name and the deployed Batch threshold. */
+export interface MeasureRawInputEvent {
+  readonly action: 'measure';
+  readonly input: WorkflowInput;
+  /** `$$.Execution.Name`: where the Batch branch leaves its result is derived from it. */
+  readonly executionName: string;
+  /** The deployed threshold (`batchIngestMinBytes` context); `input.overrides.batchIngestMinBytes` wins. */
+  readonly batchIngestMinBytes: number;
+}
+
+/** What the measure step returns, kept at `$.rawInput` for the ingest Choice and the Batch branch. */
+export interface RawInputMeasure {
+  readonly files: readonly RawInputFile[];
+  /** Sum of the files' sizes. */
+  readonly rawBytes: number;
+  /** The threshold in force: ingestion runs on CPU Batch when `rawBytes >= batchIngestMinBytes`. */
+  readonly batchIngestMinBytes: number;
+  /** The store key the Batch ingest job writes its {@link IngestOutput} to (derived from the execution name). */
+  readonly resultKey: string;
+}
+
+/** The state after the measure step. */
+export interface MeasuredWorkflowInput extends WorkflowInput {
+  readonly rawInput: RawInputMeasure;
+}
+
+/** The event of the step that reads back what the Batch ingest job wrote. */
+export interface ReadIngestResultEvent {
+  readonly action: 'read-result';
+  /** {@link RawInputMeasure.resultKey}. */
+  readonly key: string;
 }
 
 /** What ingest hands to plan. */

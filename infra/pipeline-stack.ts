@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, Stack, Validations, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Size, Stack, Validations, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { buildTandemWorkflow } from '../workflows/tandem-workflow.ts';
+import { buildTandemWorkflow, defaultBatchIngestMinBytes } from '../workflows/tandem-workflow.ts';
 import { importRawBucket, type RawBucketExport } from './constructs/raw-bucket-export.ts';
 import { importStoreBucket, type StoreBucketExport } from './constructs/store-bucket-export.ts';
 import { WorkflowFunctions } from './constructs/workflow-functions.ts';
@@ -29,6 +29,15 @@ export interface PipelineStackProps extends StackProps {
    * and a new trainer image never changes (and so never blocks) a cross-stack export.
    */
   readonly jobDefinitionName: string;
+  /** The CPU (Fargate) job queue large ingestions run on. */
+  readonly cpuJobQueueArn: string;
+  /** The ingest job definition's name (submitted by name, like the trainer's). */
+  readonly ingestJobDefinitionName: string;
+  /**
+   * Raw input size (bytes) from which ingestion runs as the CPU Batch job rather than in the ingest Lambda.
+   * @default defaultBatchIngestMinBytes (64 MiB)
+   */
+  readonly batchIngestMinBytes?: number;
   /** EventBridge Scheduler expression of the retraining run, e.g. `rate(7 days)` or `cron(0 3 ? * MON *)`. */
   readonly scheduleExpression: string;
   /**
@@ -45,6 +54,15 @@ export interface PipelineStackProps extends StackProps {
   readonly notificationEmail?: string;
 }
 
+/**
+ * The ingest Lambda's /tmp for raw inputs below `batchIngestMinBytes`: room for the staged inputs, DuckDB's spill
+ * files and the dataset being written (8x the largest input it takes), within Lambda's 512 MiB to 10 GiB.
+ */
+export function ingestLambdaStorage(batchIngestMinBytes: number): Size {
+  const mebibytes = Math.ceil((8 * batchIngestMinBytes) / 2 ** 20);
+  return Size.mebibytes(Math.min(10240, Math.max(512, mebibytes)));
+}
+
 /** The retraining pipeline: the workflow's functions and state machine, its schedule, and failure alarms to SNS. */
 export class PipelineStack extends Stack {
   readonly stateMachine: sfn.StateMachine;
@@ -59,7 +77,14 @@ export class PipelineStack extends Stack {
     const config = readScheduledConfig(props.scheduledConfigFile);
     const storeBucket = importStoreBucket(this, 'StoreBucket', props.storeBucket);
     const rawBucket = importRawBucket(this, 'RawBucket', props.rawBucket);
-    const steps = new WorkflowFunctions(this, 'Steps', { storeBucket, storeBucketExport: props.storeBucket, rawBucket, rawBucketExport: props.rawBucket }).functions;
+    const batchIngestMinBytes = props.batchIngestMinBytes ?? defaultBatchIngestMinBytes;
+    const steps = new WorkflowFunctions(this, 'Steps', {
+      storeBucket,
+      storeBucketExport: props.storeBucket,
+      rawBucket,
+      rawBucketExport: props.rawBucket,
+      ingestEphemeralStorage: ingestLambdaStorage(batchIngestMinBytes),
+    }).functions;
 
     const definition = buildTandemWorkflow(this, {
       ingestFunction: steps.ingest.function,
@@ -70,6 +95,9 @@ export class PipelineStack extends Stack {
       notifyFunction: steps.notify.function,
       jobQueueArn: props.jobQueueArn,
       jobDefinitionArn: this.formatArn({ service: 'batch', resource: 'job-definition', resourceName: props.jobDefinitionName }),
+      cpuJobQueueArn: props.cpuJobQueueArn,
+      ingestJobDefinitionArn: this.formatArn({ service: 'batch', resource: 'job-definition', resourceName: props.ingestJobDefinitionName }),
+      batchIngestMinBytes,
       maxConcurrency: props.maxConcurrency,
     });
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {

@@ -1,4 +1,5 @@
 import type { Node } from 'constructs';
+import { defaultBatchIngestMinBytes } from '../workflows/tandem-workflow.ts';
 
 /**
  * Every deploy-time setting of the CDK app, read from `cdk.json` context (or `cdk deploy -c key=value`).
@@ -25,6 +26,12 @@ export interface TandemContext {
   readonly scheduleConfigFile: string;
   /** Trials of one ASHA rung trained at once (the Map's MaxConcurrency). Default `4`. */
   readonly maxConcurrency: number;
+  /**
+   * Raw input size in bytes (all files of the config together) from which ingestion runs as a CPU (Fargate) Batch
+   * job instead of in the ingest Lambda; 0 sends every ingestion to Batch. Default `67108864` (64 MiB: table-mode
+   * ingestion holds the table in memory at about 30x its CSV size, and the Lambda has 3008 MB).
+   */
+  readonly batchIngestMinBytes: number;
   /** E-mail address subscribed to failure notifications; none when empty. Default `''`. */
   readonly notificationEmail: string;
 }
@@ -41,6 +48,7 @@ export const defaultContext: TandemContext = {
   scheduleExpression: 'rate(7 days)',
   scheduleConfigFile: 'tandem.config.aws.example.json',
   maxConcurrency: 4,
+  batchIngestMinBytes: defaultBatchIngestMinBytes,
   notificationEmail: '',
 };
 
@@ -62,6 +70,7 @@ export function readTandemContext(node: Node): TandemContext {
     scheduleExpression: readString('scheduleExpression', read('scheduleExpression')),
     scheduleConfigFile: readString('scheduleConfigFile', read('scheduleConfigFile')),
     maxConcurrency: readPositiveInteger('maxConcurrency', read('maxConcurrency')),
+    batchIngestMinBytes: readByteCount('batchIngestMinBytes', read('batchIngestMinBytes')),
     notificationEmail: typeof read('notificationEmail') === 'string' ? (read('notificationEmail') as string) : badContext('notificationEmail', read('notificationEmail')),
   };
 }
@@ -92,4 +101,12 @@ function readBoolean(key: string, value: unknown): boolean {
 function readPositiveInteger(key: string, value: unknown): number {
   const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : badContext(key, value);
+}
+
+/** Lambda's /tmp can hold at most 10 GiB: a larger threshold would send inputs there that cannot fit. */
+const maxLambdaIngestBytes = 10 * 1024 ** 3;
+
+function readByteCount(key: string, value: unknown): number {
+  const number = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof number === 'number' && Number.isInteger(number) && number >= 0 && number <= maxLambdaIngestBytes ? number : badContext(key, value);
 }

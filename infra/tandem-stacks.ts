@@ -27,8 +27,9 @@ export function buildTandemStacks(app: App): TandemStacks {
     noncurrentVersionExpirationDays: context.noncurrentVersionExpirationDays,
   });
   const training = new TrainingStack(app, `${context.stackPrefix}-training`, {
-    description: 'Tandem: GPU (EC2) and CPU (Fargate) Batch queues and the trainer job definition',
+    description: 'Tandem: GPU (EC2) and CPU (Fargate) Batch queues, the trainer and ingest job definitions',
     storeBucket: data.storeBucketExport,
+    rawBucket: data.rawBucketExport,
     gpuInstanceTypes: context.gpuInstanceTypes,
     spot: context.spot,
     gpuMaxVcpus: context.gpuMaxVcpus,
@@ -46,6 +47,9 @@ export function buildTandemStacks(app: App): TandemStacks {
     rawBucket: data.rawBucketExport,
     jobQueueArn: training.gpu.jobQueue.jobQueueArn,
     jobDefinitionName: training.trainerJobDefinitionName,
+    cpuJobQueueArn: training.cpu.jobQueue.jobQueueArn,
+    ingestJobDefinitionName: training.ingestJobDefinitionName,
+    batchIngestMinBytes: context.batchIngestMinBytes,
     scheduleExpression: context.scheduleExpression,
     scheduledConfigFile: context.scheduleConfigFile,
     maxConcurrency: context.maxConcurrency,

@@ -10,10 +10,12 @@ export interface StateMachineDefinition {
   readonly [key: string]: unknown;
 }
 
-/** Options of {@link renderWorkflowDefinition}. */
+/** Options of {@link renderWorkflowDefinition}: the deploy-time settings that shape the definition. */
 export interface RenderDefinitionOptions {
   /** The Map's MaxConcurrency. @default 4 */
   readonly maxConcurrency?: number;
+  /** Raw input size from which ingestion runs on CPU Batch. @default defaultBatchIngestMinBytes */
+  readonly batchIngestMinBytes?: number;
 }
 
 const account = '123456789012';
@@ -29,7 +31,7 @@ export function placeholderFunctionArn(name: string): string {
  * definition as JSON: the document `cdk synth` deploys, less the account-specific ARNs. The local runner
  * (`tandem run`) executes exactly this document.
  */
-export function renderWorkflowDefinition({ maxConcurrency = 4 }: RenderDefinitionOptions = {}): StateMachineDefinition {
+export function renderWorkflowDefinition({ maxConcurrency = 4, batchIngestMinBytes }: RenderDefinitionOptions = {}): StateMachineDefinition {
   const app = new App();
   const stack = new Stack(app, 'TandemWorkflowRender');
   const fn = (name: string): lambda.IFunction => lambda.Function.fromFunctionArn(stack, `${name}Function`, placeholderFunctionArn(name));
@@ -42,7 +44,10 @@ export function renderWorkflowDefinition({ maxConcurrency = 4 }: RenderDefinitio
     notifyFunction: fn('notify'),
     jobQueueArn: `arn:aws:batch:${region}:${account}:job-queue/tandem-gpu`,
     jobDefinitionArn: `arn:aws:batch:${region}:${account}:job-definition/tandem-trainer:1`,
+    cpuJobQueueArn: `arn:aws:batch:${region}:${account}:job-queue/tandem-cpu`,
+    ingestJobDefinitionArn: `arn:aws:batch:${region}:${account}:job-definition/tandem-ingest:1`,
     maxConcurrency,
+    ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }),
   };
   const machine = new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(buildTandemWorkflow(stack, props)) });
   const resource = stack.resolve((machine.node.defaultChild as sfn.CfnStateMachine).definitionString) as unknown;

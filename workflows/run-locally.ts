@@ -1,14 +1,20 @@
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { readIngestResult, runIngestJob } from '../functions/ingest/ingest-on-batch.ts';
+import { INGEST_INPUT_ENV_VAR, INGEST_RESULT_ENV_VAR } from '../functions/ingest/ingest-job-variables.ts';
 import { runIngestStep } from '../functions/ingest/ingest-step.ts';
+import { measureRawInputStep } from '../functions/ingest/measure-raw-input.ts';
 import { notifyOutcome } from '../functions/notify/notify-outcome.ts';
 import { planTrials } from '../functions/plan/plan-trials.ts';
 import { promoteChampion } from '../functions/promote/promote-champion.ts';
 import { promoteRung } from '../functions/promote-rung/promote-rung.ts';
 import { selectWinner } from '../functions/select/select-winner.ts';
-import type { IngestOutput, NotifyOutput, PromoteOutput, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
+import type { IngestOutput, MeasureRawInputEvent, NotifyOutput, PromoteOutput, ReadIngestResultEvent, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions';
 import type { TrialSpec } from '../src/search/trial-spec.ts';
 import { parseTrialSpec } from '../src/search/trial-spec-schema.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
+import { createS3Client, S3Store } from '../src/store/s3-store.ts';
 import { renderWorkflowDefinition, type StateMachineDefinition } from './render-definition.ts';
 import { TRIAL_ENV_VAR, workflowStateNames as names } from './tandem-workflow.ts';
 
@@ -20,6 +26,13 @@ export interface RunWorkflowLocallyArgs {
   readonly maxConcurrency: number;
   /** Runs one trial to its `untilEpoch` (a `tandem trial` child process); rejects when the trial failed. */
   readonly launchTrial: (spec: TrialSpec) => Promise<void>;
+  /**
+   * The definition's `batchIngestMinBytes` (as deployed; an input's `overrides.batchIngestMinBytes` wins).
+   * @default defaultBatchIngestMinBytes
+   */
+  readonly batchIngestMinBytes?: number;
+  /** Client config for `s3://` raw data (sizes and staging). @default the store's client when it is s3://, else SDK defaults */
+  readonly s3ClientConfig?: S3ClientConfig;
   /** Where the notify step's message goes. @default nowhere */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
@@ -37,31 +50,50 @@ export interface LocalWorkflowRun {
 
 type JsonValue = Parameters<LocalStepFunctions.StateMachine['run']>[0];
 
-/** The Batch `submitJob` parameters the trial state sends (as the Map item resolves them). */
+/** The Batch `submitJob` parameters a Batch state sends (as the state's input resolves them). */
 interface SubmitJobParameters {
   readonly JobName: string;
   readonly ContainerOverrides?: { readonly Environment?: readonly { readonly Name: string; readonly Value: string }[] };
 }
 
+/** The value of a container override a Batch state passed, or undefined. */
+function overrideOf(parameters: SubmitJobParameters, name: string): string | undefined {
+  return parameters.ContainerOverrides?.Environment?.find((entry) => entry.Name === name)?.Value;
+}
+
 /**
  * Executes the Tandem workflow on this machine with aws-local-stepfunctions: the definition is rendered exactly as
- * it is deployed, each Lambda Task state runs the same step function its Lambda handler runs (with `store`), and the
+ * it is deployed, each Lambda Task state runs the same step function its Lambda handler runs (with `store`), the
  * Batch trial state runs `launchTrial` on the spec read back from the container override `TANDEM_TRIAL` — the very
- * value the trainer container would receive. Retries wait no time locally.
+ * value the trainer container would receive — and the Batch ingest state runs the ingest job's code in this process
+ * on its container overrides (`TANDEM_INGEST`, `TANDEM_INGEST_RESULT`). The execution gets a `local-...` name, from
+ * which the measure step derives the ingest result key. Retries wait no time locally.
  */
-export async function runWorkflowLocally({ store, input, maxConcurrency, launchTrial, log = () => undefined, now = () => new Date() }: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
-  const definition = renderWorkflowDefinition({ maxConcurrency });
+export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
+  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, s3ClientConfig, log = () => undefined, now = () => new Date() } = args;
+  const definition = renderWorkflowDefinition({ maxConcurrency, ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }) });
   const { StateMachine } = await loadLocalStepFunctions();
   // The engine annotates the document it is given (QueryLanguage): it gets a copy, the caller the rendered original.
   const machine = new StateMachine(structuredClone(definition) as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkPaths: true, checkArn: true } });
   // Handlers hand back plain JSON, as a Lambda's payload would be.
   const json = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value)) as JsonValue;
+  let ownS3Client: S3Client | undefined;
+  // Sizes of s3:// raw inputs: the store's client when the store is on S3, as the Lambda does; else one made here.
+  const s3Client = (): S3Client => store instanceof S3Store && s3ClientConfig === undefined ? store.client : (ownS3Client ??= createS3Client(s3ClientConfig));
+  const ingestOptions = s3ClientConfig === undefined ? {} : { s3ClientConfig };
   const handlers = {
-    [names.ingest]: async (event: unknown) => json(await runIngestStep(store, event as WorkflowInput)),
+    [names.measureRawInput]: async (event: unknown) => json(await measureRawInputStep(event as MeasureRawInputEvent, s3Client)),
+    [names.ingest]: async (event: unknown) => json(await runIngestStep(store, event as WorkflowInput, ingestOptions)),
+    [names.ingestOnBatch]: async (event: unknown) => {
+      const parameters = event as SubmitJobParameters;
+      await runIngestJob(store, { input: overrideOf(parameters, INGEST_INPUT_ENV_VAR), resultKey: overrideOf(parameters, INGEST_RESULT_ENV_VAR) }, ingestOptions);
+      return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
+    },
+    [names.readIngestResult]: async (event: unknown) => json(await readIngestResult(store, event as ReadIngestResultEvent)),
     [names.plan]: async (event: unknown) => json(await planTrials(store, event as IngestOutput, now)),
     [names.runTrial]: async (event: unknown) => {
       const parameters = event as SubmitJobParameters;
-      const value = parameters.ContainerOverrides?.Environment?.find((entry) => entry.Name === TRIAL_ENV_VAR)?.Value;
+      const value = overrideOf(parameters, TRIAL_ENV_VAR);
       if (value === undefined) throw new Error(`the trial state passed no ${TRIAL_ENV_VAR} container override`);
       await launchTrial(parseTrialSpec(value, TRIAL_ENV_VAR));
       return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
@@ -72,8 +104,10 @@ export async function runWorkflowLocally({ store, input, maxConcurrency, launchT
     [names.notify]: async (event: unknown) => json(await notifyOutcome((_subject, message) => log(message), event as PromoteOutput)),
   };
   const retryIntervalOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, 0]));
+  const executionName = `local-${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const execution = machine.run(json(input), {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
+    context: { Execution: { Name: executionName } },
   });
   const states: string[] = [];
   const collect = (async () => {
@@ -81,9 +115,13 @@ export async function runWorkflowLocally({ store, input, maxConcurrency, launchT
       if (event.type === 'StateEntered') states.push(event.state.name);
     }
   })();
-  const output = (await execution.result) as unknown as NotifyOutput;
-  await collect;
-  return { definition, output, states };
+  try {
+    const output = (await execution.result) as unknown as NotifyOutput;
+    await collect;
+    return { definition, output, states };
+  } finally {
+    ownS3Client?.destroy();
+  }
 }
 
 /** aws-local-stepfunctions needs `Promise.withResolvers` (Node 22); Node 20 gets a polyfill before it loads. */

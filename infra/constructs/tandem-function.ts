@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, type Size, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,6 +20,11 @@ export interface TandemFunctionProps {
   readonly timeout?: Duration;
   /** @default 1024 */
   readonly memorySize?: number;
+  /**
+   * The function's /tmp (512 MiB to 10 GiB).
+   * @default Size.mebibytes(512)
+   */
+  readonly ephemeralStorageSize?: Size;
   /**
    * Ship the TensorFlow.js wasm binaries next to the bundle (the API and anything else that scores).
    * @default false
@@ -55,6 +60,7 @@ export class TandemFunction extends Construct {
       architecture: props.withDuckDb === true ? lambda.Architecture.X86_64 : lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
       timeout: props.timeout ?? Duration.seconds(30),
+      ...(props.ephemeralStorageSize === undefined ? {} : { ephemeralStorageSize: props.ephemeralStorageSize }),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       logGroup,
       bundling: {

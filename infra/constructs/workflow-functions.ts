@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type Size } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -45,6 +45,11 @@ export interface WorkflowFunctionsProps {
   readonly rawBucket: s3.IBucket;
   /** The export the raw bucket was imported from (cdk-nag names its findings after it). */
   readonly rawBucketExport: RawBucketExport;
+  /**
+   * The ingest function's /tmp (it stages `s3://` inputs there).
+   * @default Size.mebibytes(512)
+   */
+  readonly ingestEphemeralStorage?: Size;
 }
 
 /**
@@ -66,6 +71,7 @@ export class WorkflowFunctions extends Construct {
         withWasmBackend: name === 'promote',
         // Ingestion reads raw tables and event logs with DuckDB.
         withDuckDb: name === 'ingest',
+        ...(name === 'ingest' && props.ingestEphemeralStorage !== undefined ? { ephemeralStorageSize: props.ingestEphemeralStorage } : {}),
       });
       const access = workflowStoreAccess[name];
       if (access.read.length > 0) {

@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { workflowRawBucketReaders, workflowStoreAccess, workflowStepNames } from '../../infra/constructs/workflow-functions.ts';
+import { ingestLambdaStorage } from '../../infra/pipeline-stack.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 
 let defaultSynth: { stack: Stack; template: Template } | undefined;
@@ -78,6 +79,22 @@ describe('PipelineStack', () => {
     assert.match(submit?.Parameters?.JobDefinition ?? '', /:job-definition\/Tandem-training-trainer$/);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     Template.fromStack(buildTandemStacks(app).training).hasResourceProperties('AWS::Batch::JobDefinition', { JobDefinitionName: 'Tandem-training-trainer' });
+  });
+
+  it('sends raw inputs of batchIngestMinBytes and more to the ingest job definition (by name) on the CPU queue, and sizes the ingest Lambda\'s /tmp for the rest', () => {
+    const { template } = synthPipeline();
+    const { States } = definitionOf(template);
+    const job = States.IngestOnBatch as { Resource: string; Parameters: { JobDefinition: string; JobQueue: string } };
+    assert.equal(job.Resource, 'arn:X:states:::batch:submitJob.sync');
+    assert.match(job.Parameters.JobDefinition, /:job-definition\/Tandem-training-ingest$/);
+    assert.equal(job.Parameters.JobQueue, 'X', 'the CPU queue, imported from the training stack');
+    assert.equal((States.MeasureRawInput as { Parameters: { batchIngestMinBytes: number } }).Parameters.batchIngestMinBytes, 64 * 1024 ** 2);
+    const ingest = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('StepsingestFunction'))?.[1] as { Properties: { EphemeralStorage: unknown } };
+    assert.deepEqual(ingest.Properties.EphemeralStorage, { Size: 512 });
+    assert.deepEqual(ingestLambdaStorage(1024 ** 3).toMebibytes(), 8192);
+    assert.deepEqual(ingestLambdaStorage(4 * 1024 ** 3).toMebibytes(), 10240);
+    const { States: always } = definitionOf(synthPipeline({ batchIngestMinBytes: '0' }).template);
+    assert.equal((always.MeasureRawInput as { Parameters: { batchIngestMinBytes: number } }).Parameters.batchIngestMinBytes, 0);
   });
 
   it('notifies failures through an encrypted SNS topic, from an execution-status rule and an ExecutionsFailed alarm', () => {

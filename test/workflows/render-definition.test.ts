@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
-import { TRIAL_ENV_VAR, workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
+import { INGEST_INPUT_ENV_VAR, INGEST_RESULT_ENV_VAR } from '../../functions/ingest/ingest-job-variables.ts';
+import { defaultBatchIngestMinBytes, TRIAL_ENV_VAR, workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
 
 type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText(separator?: string): string };
 // asl-validator is CommonJS without type declarations.
@@ -18,9 +19,12 @@ describe('the rendered workflow definition', () => {
     assert.equal(result.isValid, true, result.errorsText());
   });
 
-  it('runs ingest → plan → rung Map → promote-rung → Choice (back to the Map) → select → promote → notify', () => {
-    assert.equal(definition.StartAt, names.ingest);
+  it('runs measure → ingest (Lambda or Batch) → plan → rung Map → promote-rung → Choice (back to the Map) → select → promote → notify', () => {
+    assert.equal(definition.StartAt, names.measureRawInput);
+    assert.equal(states[names.measureRawInput]?.Next, names.chooseIngestRunner);
     assert.equal(states[names.ingest]?.Next, names.plan);
+    assert.equal(states[names.ingestOnBatch]?.Next, names.readIngestResult);
+    assert.equal(states[names.readIngestResult]?.Next, names.plan);
     assert.equal(states[names.plan]?.Next, names.rungTrials);
     assert.equal(states[names.rungTrials]?.Next, names.promoteRung);
     assert.equal(states[names.promoteRung]?.Next, names.moreRungs);
@@ -31,9 +35,38 @@ describe('the rendered workflow definition', () => {
     assert.equal(states[names.select]?.Next, names.promote);
     assert.equal(states[names.promote]?.Next, names.notify);
     assert.equal(states[names.notify]?.End, true);
-    for (const name of [names.ingest, names.plan, names.promoteRung, names.select, names.promote, names.notify]) {
+    for (const name of [names.measureRawInput, names.ingest, names.readIngestResult, names.plan, names.promoteRung, names.select, names.promote, names.notify]) {
       assert.match(String(states[name]?.Resource), /^arn:aws:lambda:/, name);
     }
+  });
+
+  it('measures the raw input with the ingest function and sends it to the CPU Batch ingest job at or above batchIngestMinBytes', () => {
+    // Lambda tasks invoke the function directly (payloadResponseOnly): Parameters is the payload.
+    type Invoke = { Resource: string; Parameters?: Record<string, unknown>; ResultPath?: string };
+    const measure = states[names.measureRawInput] as Invoke;
+    // One ingest function behind the three ingest states; the Lambda ingestion gets the state itself.
+    assert.equal(measure.Resource, (states[names.ingest] as Invoke).Resource);
+    assert.equal(measure.Resource, (states[names.readIngestResult] as Invoke).Resource);
+    assert.equal((states[names.ingest] as Invoke).Parameters, undefined);
+    assert.deepEqual(measure.Parameters, { action: 'measure', 'input.$': '$', 'executionName.$': '$$.Execution.Name', batchIngestMinBytes: defaultBatchIngestMinBytes });
+    assert.equal(measure.ResultPath, '$.rawInput');
+    assert.equal((renderWorkflowDefinition({ batchIngestMinBytes: 0 }).States[names.measureRawInput] as Invoke).Parameters?.batchIngestMinBytes, 0);
+    const choice = states[names.chooseIngestRunner] as { Choices: Record<string, unknown>[]; Default: string };
+    assert.deepEqual(choice.Choices, [{ Variable: '$.rawInput.rawBytes', NumericGreaterThanEqualsPath: '$.rawInput.batchIngestMinBytes', Next: names.ingestOnBatch }]);
+    assert.equal(choice.Default, names.ingest);
+    const job = states[names.ingestOnBatch] as { Resource: string; Parameters: { JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: unknown[] } }; ResultPath: unknown; Retry: { ErrorEquals: string[] }[] };
+    assert.equal(job.Resource, 'arn:aws:states:::batch:submitJob.sync');
+    assert.match(job.Parameters.JobQueue, /job-queue\/tandem-cpu$/);
+    assert.match(job.Parameters.JobDefinition, /job-definition\/tandem-ingest:1$/);
+    assert.deepEqual(job.Parameters.ContainerOverrides.Environment, [
+      { Name: INGEST_INPUT_ENV_VAR, 'Value.$': 'States.JsonToString($)' },
+      { Name: INGEST_RESULT_ENV_VAR, 'Value.$': '$.rawInput.resultKey' },
+    ]);
+    assert.equal(job.ResultPath, null);
+    assert.ok(job.Retry.some((retry) => retry.ErrorEquals.includes('Batch.AWSBatchException')));
+    const read = states[names.readIngestResult] as Invoke;
+    assert.deepEqual(read.Parameters, { action: 'read-result', 'key.$': '$.rawInput.resultKey' });
+    assert.throws(() => renderWorkflowDefinition({ batchIngestMinBytes: -1 }), /batchIngestMinBytes must be a whole number of bytes >= 0, got -1/);
   });
 
   it('trains each trial of a rung as a Batch job (.sync) with the spec in TANDEM_TRIAL, retried, and caught per item', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,7 +41,7 @@ describe('tandem run: the workflow definition executed locally', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('runs ingest → plan → ASHA rungs (Batch trials as worker processes) → select → promote → notify and ends with a champion', async () => {
+  it('runs measure → ingest (Lambda: small input) → plan → ASHA rungs (Batch trials as worker processes) → select → promote → notify and ends with a champion', async () => {
     const storeDir = path.join(dir, 'cli-store');
     const { code, stdout, stderr } = await runCliInProcess(['run', '--config', configFile, '--store', `file://${storeDir}`, '--trials', '2', '--parallel', '2', '--json']);
     assert.equal(code, 0, stderr);
@@ -52,7 +52,8 @@ describe('tandem run: the workflow definition executed locally', () => {
     assert.equal(pointer.modelId, result.championId);
     // Two rungs: the Map runs twice, the Choice loops back once.
     assert.equal(result.states.filter((state) => state === names.rungTrials).length, 2);
-    assert.deepEqual(result.states.slice(0, 3), [names.ingest, names.plan, names.rungTrials]);
+    assert.deepEqual(result.states.slice(0, 5), [names.measureRawInput, names.chooseIngestRunner, names.ingest, names.plan, names.rungTrials]);
+    assert.ok(!result.states.includes(names.ingestOnBatch), 'a tiny input stays below batchIngestMinBytes');
     assert.deepEqual(result.states.slice(-3), [names.select, names.promote, names.notify]);
     assert.equal(result.states.filter((state) => state === names.runTrial).length, 4, 'baseline + 2 sampled at rung 0, the best promoted to rung 1');
     const run = JSON.parse(await readFile(path.join(storeDir, 'runs', result.runId, 'run.json'), 'utf8')) as { status: string; bestTrialId: string | null };
@@ -61,7 +62,7 @@ describe('tandem run: the workflow definition executed locally', () => {
     assert.deepEqual(leaderboard.map((row) => row.status).sort(), ['completed', 'completed', 'pruned']);
   });
 
-  it('executes exactly the rendered definition; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
+  it('executes exactly the rendered definition; ingests on Batch when the input reaches batchIngestMinBytes; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
     const store = new FileStore(path.join(dir, 'local-store'));
     const { config } = await loadConfig(configFile);
     await selectBackend();
@@ -69,7 +70,8 @@ describe('tandem run: the workflow definition executed locally', () => {
     let t001Attempts = 0;
     const { definition, output, states } = await runWorkflowLocally({
       store,
-      input: { config, overrides: { trials: 2, parallel: 3 } },
+      // Threshold 0: every input goes to the CPU Batch ingest job (here: its code in-process, on its container overrides).
+      input: { config, overrides: { trials: 2, parallel: 3, batchIngestMinBytes: 0 } },
       maxConcurrency: 3,
       launchTrial: async (spec) => {
         if (spec.trialId === 't001') {
@@ -80,6 +82,15 @@ describe('tandem run: the workflow definition executed locally', () => {
       },
     });
     assert.deepEqual(definition, renderWorkflowDefinition({ maxConcurrency: 3 }));
+    assert.deepEqual(states.slice(0, 5), [names.measureRawInput, names.chooseIngestRunner, names.ingestOnBatch, names.readIngestResult, names.plan]);
+    assert.ok(!states.includes(names.ingest));
+    // The Batch job left its result under the execution's name; the read-back step handed it to plan.
+    const [resultFile, ...others] = await readdir(path.join(store.root, 'datasets', 'ingest-results'));
+    assert.deepEqual(others, []);
+    assert.match(resultFile ?? '', /^local-[\w-]+\.json$/);
+    const ingested = JSON.parse(await readFile(path.join(store.root, 'datasets', 'ingest-results', resultFile as string), 'utf8')) as { datasetId: string };
+    const run = JSON.parse(await readFile(path.join(store.root, 'runs', output.runId, 'run.json'), 'utf8')) as { datasetId: string };
+    assert.equal(run.datasetId, ingested.datasetId);
     assert.equal(t001Attempts, 2, 'the Retry on a crashed trial runs it once more');
     assert.ok(states.includes(names.trialFailed));
     assert.equal(output.promoted, true);

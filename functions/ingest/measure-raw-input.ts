@@ -1,0 +1,70 @@
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { stat } from 'node:fs/promises';
+import { isTableConfig, type EventsDataConfig, type TandemConfig } from '../../src/config/schema.ts';
+import { NotFoundError } from '../../src/errors/not-found-error.ts';
+import { TandemError } from '../../src/errors/tandem-error.ts';
+import { isS3Uri, parseS3Uri } from '../../src/data/stage-raw-inputs.ts';
+import type { MeasureRawInputEvent, RawInputFile, RawInputMeasure } from '../workflow-state.ts';
+import { WorkflowStepError } from '../workflow-step-error.ts';
+import { ingestResultKey } from './ingest-on-batch.ts';
+
+/** The config fields that name raw input files, as `data.<field>`. */
+function rawInputFields(config: TandemConfig): { field: string; uri: string }[] {
+  if (isTableConfig(config)) return [{ field: 'data.path', uri: config.data.path }];
+  const data = config.data as EventsDataConfig;
+  return (['customers', 'sessions', 'orders'] as const).map((name) => ({ field: `data.${name}`, uri: data[name] }));
+}
+
+/**
+ * The size of every raw input file a config names: S3 HeadObject for an `s3://` URI (the client is only built when
+ * one is there), the file's size for a local path. Reads no data.
+ *
+ * @throws NotFoundError naming the field and the path or URI when a file or object does not exist; TandemError
+ *   naming them for other failures (e.g. access denied: on AWS ingestion may read the raw bucket only).
+ */
+export async function measureRawInput(config: TandemConfig, s3Client: () => S3Client): Promise<RawInputFile[]> {
+  return Promise.all(rawInputFields(config).map(async ({ field, uri }) => ({ field, uri, bytes: await sizeOf(field, uri, s3Client) })));
+}
+
+async function sizeOf(field: string, uri: string, s3Client: () => S3Client): Promise<number> {
+  if (!isS3Uri(uri)) {
+    try {
+      const info = await stat(uri);
+      if (!info.isFile()) throw new NotFoundError(`${field}: ${uri} is not a file`, { value: uri });
+      return info.size;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${field}: no file ${uri}`, { cause: error, value: uri });
+      throw error;
+    }
+  }
+  const { bucket, key } = parseS3Uri(uri, field);
+  try {
+    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return head.ContentLength ?? 0;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((error as Error).name === 'NotFound' || status === 404) throw new NotFoundError(`${field}: no object ${uri}`, { cause: error, value: uri });
+    const reason = status === 403 ? 'access denied (on AWS, ingestion may read the Tandem raw bucket only)' : (error as Error).message;
+    throw new TandemError(`${field}: cannot read ${uri}: ${reason}`, { cause: error, value: uri });
+  }
+}
+
+/**
+ * The workflow's measure step (the ingest function with `action: "measure"`): sums the raw input sizes so the
+ * ingest Choice can send large inputs to the CPU Batch job, and names the store key that job reports to. The
+ * execution's `overrides.batchIngestMinBytes` wins over the deployed threshold.
+ */
+export async function measureRawInputStep(event: MeasureRawInputEvent, s3Client: () => S3Client): Promise<RawInputMeasure> {
+  const config = event.input?.config;
+  if (typeof config !== 'object' || config === null) {
+    throw new WorkflowStepError('ingest (measure): the event needs "input.config" (a validated Tandem config)', { value: event });
+  }
+  const override = event.input.overrides?.batchIngestMinBytes;
+  const batchIngestMinBytes = override ?? event.batchIngestMinBytes;
+  if (!Number.isInteger(batchIngestMinBytes) || batchIngestMinBytes < 0) {
+    throw new WorkflowStepError(`ingest (measure): batchIngestMinBytes must be a whole number of bytes >= 0, got ${JSON.stringify(batchIngestMinBytes)}`, { value: batchIngestMinBytes });
+  }
+  const files = await measureRawInput(config, s3Client);
+  const rawBytes = files.reduce((sum, file) => sum + file.bytes, 0);
+  return { files, rawBytes, batchIngestMinBytes, resultKey: ingestResultKey(event.executionName) };
+}
