@@ -11,7 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { buildTandemWorkflow, defaultBatchIngestMinBytes } from '../workflows/tandem-workflow.ts';
+import { buildTandemWorkflow, defaultBatchIngestMinBytes, distributedMapLabel } from '../workflows/tandem-workflow.ts';
 import { importRawBucket, type RawBucketExport } from './constructs/raw-bucket-export.ts';
 import { importStoreBucket, type StoreBucketExport } from './constructs/store-bucket-export.ts';
 import { WorkflowFunctions } from './constructs/workflow-functions.ts';
@@ -46,10 +46,15 @@ export interface PipelineStackProps extends StackProps {
    */
   readonly scheduledConfigFile: string;
   /**
-   * Trials of one rung trained at once.
+   * Trials of one rung trained at once (inline and Distributed Map alike).
    * @default 4
    */
   readonly maxConcurrency?: number;
+  /**
+   * Trials in a rung from which the rung runs in the Distributed Map (each trial a child execution).
+   * @default defaultDistributedMapMinTrials (40)
+   */
+  readonly distributedMapMinTrials?: number;
   /** Address subscribed to failure notifications; none when empty. */
   readonly notificationEmail?: string;
 }
@@ -99,6 +104,7 @@ export class PipelineStack extends Stack {
       ingestJobDefinitionArn: this.formatArn({ service: 'batch', resource: 'job-definition', resourceName: props.ingestJobDefinitionName }),
       batchIngestMinBytes,
       maxConcurrency: props.maxConcurrency,
+      distributedMapMinTrials: props.distributedMapMinTrials,
     });
     this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
@@ -112,6 +118,17 @@ export class PipelineStack extends Stack {
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition/*]',
       reason: 'BatchSubmitJob grants SubmitJob on job definitions by name; each deploy of the trainer image makes a new job definition revision.',
+    });
+    // The Distributed Map starts its child executions as executions of this state machine, then describes, stops and
+    // redrives them: CDK grants those actions on this machine's executions (named at run time) and nothing wider.
+    const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.getLogicalId(this.stateMachine.node.defaultChild as CfnElement)}"}]}]}`;
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${executions}:*]`,
+      reason: 'The rung Distributed Map describes and stops the child executions it starts; their names are made at run time, and the wildcard stays within this state machine\'s executions.',
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${executions}/${distributedMapLabel}:*]`,
+      reason: 'The rung Distributed Map may redrive its labelled child executions; their names are made at run time, and the wildcard stays within this state machine\'s executions.',
     });
     for (const step of Object.values(steps)) {
       const logicalId = this.getLogicalId(step.function.node.defaultChild as CfnElement);

@@ -1,5 +1,5 @@
 import type { Node } from 'constructs';
-import { defaultBatchIngestMinBytes } from '../workflows/tandem-workflow.ts';
+import { defaultBatchIngestMinBytes, defaultDistributedMapMinTrials } from '../workflows/tandem-workflow.ts';
 
 /**
  * Every deploy-time setting of the CDK app, read from `cdk.json` context (or `cdk deploy -c key=value`).
@@ -24,8 +24,14 @@ export interface TandemContext {
   readonly scheduleExpression: string;
   /** The Tandem config file (every data path an s3:// URI, checked at synth) each scheduled run starts with. Default `tandem.config.aws.example.json`. */
   readonly scheduleConfigFile: string;
-  /** Trials of one ASHA rung trained at once (the Map's MaxConcurrency). Default `4`. */
+  /** Trials of one ASHA rung trained at once (the rung Map's MaxConcurrency, inline or Distributed). Default `4`. */
   readonly maxConcurrency: number;
+  /**
+   * Trials in a rung from which the rung runs in a Distributed Map (each trial a child execution) instead of an
+   * inline Map. Default `40` (an inline Map runs at most 40 iterations at once, and all of a run's trials share one
+   * 25,000-event execution history).
+   */
+  readonly distributedMapMinTrials: number;
   /**
    * Raw input size in bytes (all files of the config together) from which ingestion runs as a CPU (Fargate) Batch
    * job instead of in the ingest Lambda; 0 sends every ingestion to Batch. Default `67108864` (64 MiB: table-mode
@@ -48,6 +54,7 @@ export const defaultContext: TandemContext = {
   scheduleExpression: 'rate(7 days)',
   scheduleConfigFile: 'tandem.config.aws.example.json',
   maxConcurrency: 4,
+  distributedMapMinTrials: defaultDistributedMapMinTrials,
   batchIngestMinBytes: defaultBatchIngestMinBytes,
   notificationEmail: '',
 };
@@ -70,6 +77,7 @@ export function readTandemContext(node: Node): TandemContext {
     scheduleExpression: readString('scheduleExpression', read('scheduleExpression')),
     scheduleConfigFile: readString('scheduleConfigFile', read('scheduleConfigFile')),
     maxConcurrency: readPositiveInteger('maxConcurrency', read('maxConcurrency')),
+    distributedMapMinTrials: readPositiveInteger('distributedMapMinTrials', read('distributedMapMinTrials')),
     batchIngestMinBytes: readByteCount('batchIngestMinBytes', read('batchIngestMinBytes')),
     notificationEmail: typeof read('notificationEmail') === 'string' ? (read('notificationEmail') as string) : badContext('notificationEmail', read('notificationEmail')),
   };

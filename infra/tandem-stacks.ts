@@ -53,6 +53,7 @@ export function buildTandemStacks(app: App): TandemStacks {
     scheduleExpression: context.scheduleExpression,
     scheduledConfigFile: context.scheduleConfigFile,
     maxConcurrency: context.maxConcurrency,
+    distributedMapMinTrials: context.distributedMapMinTrials,
     notificationEmail: context.notificationEmail,
   });
   pipeline.addStackDependency(data);

@@ -16,6 +16,8 @@ export interface RenderDefinitionOptions {
   readonly maxConcurrency?: number;
   /** Raw input size from which ingestion runs on CPU Batch. @default defaultBatchIngestMinBytes */
   readonly batchIngestMinBytes?: number;
+  /** Trials in a rung from which it runs in the Distributed Map. @default defaultDistributedMapMinTrials */
+  readonly distributedMapMinTrials?: number;
 }
 
 const account = '123456789012';
@@ -31,7 +33,7 @@ export function placeholderFunctionArn(name: string): string {
  * definition as JSON: the document `cdk synth` deploys, less the account-specific ARNs. The local runner
  * (`tandem run`) executes exactly this document.
  */
-export function renderWorkflowDefinition({ maxConcurrency = 4, batchIngestMinBytes }: RenderDefinitionOptions = {}): StateMachineDefinition {
+export function renderWorkflowDefinition({ maxConcurrency = 4, batchIngestMinBytes, distributedMapMinTrials }: RenderDefinitionOptions = {}): StateMachineDefinition {
   const app = new App();
   const stack = new Stack(app, 'TandemWorkflowRender');
   const fn = (name: string): lambda.IFunction => lambda.Function.fromFunctionArn(stack, `${name}Function`, placeholderFunctionArn(name));
@@ -48,6 +50,7 @@ export function renderWorkflowDefinition({ maxConcurrency = 4, batchIngestMinByt
     ingestJobDefinitionArn: `arn:aws:batch:${region}:${account}:job-definition/tandem-ingest:1`,
     maxConcurrency,
     ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }),
+    ...(distributedMapMinTrials === undefined ? {} : { distributedMapMinTrials }),
   };
   const machine = new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(buildTandemWorkflow(stack, props)) });
   const resource = stack.resolve((machine.node.defaultChild as sfn.CfnStateMachine).definitionString) as unknown;

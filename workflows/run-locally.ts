@@ -31,6 +31,12 @@ export interface RunWorkflowLocallyArgs {
    * @default defaultBatchIngestMinBytes
    */
   readonly batchIngestMinBytes?: number;
+  /**
+   * The definition's `distributedMapMinTrials` (as deployed). aws-local-stepfunctions runs the Distributed Map as an
+   * inline Map, with the same body, so locally it differs only in its state names.
+   * @default defaultDistributedMapMinTrials
+   */
+  readonly distributedMapMinTrials?: number;
   /** Client config for `s3://` raw data (sizes and staging). @default the store's client when it is s3://, else SDK defaults */
   readonly s3ClientConfig?: S3ClientConfig;
   /** Where the notify step's message goes. @default nowhere */
@@ -70,8 +76,12 @@ function overrideOf(parameters: SubmitJobParameters, name: string): string | und
  * which the measure step derives the ingest result key. Retries wait no time locally.
  */
 export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
-  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, s3ClientConfig, log = () => undefined, now = () => new Date() } = args;
-  const definition = renderWorkflowDefinition({ maxConcurrency, ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }) });
+  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, distributedMapMinTrials, s3ClientConfig, log = () => undefined, now = () => new Date() } = args;
+  const definition = renderWorkflowDefinition({
+    maxConcurrency,
+    ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }),
+    ...(distributedMapMinTrials === undefined ? {} : { distributedMapMinTrials }),
+  });
   const { StateMachine } = await loadLocalStepFunctions();
   // The engine annotates the document it is given (QueryLanguage): it gets a copy, the caller the rendered original.
   const machine = new StateMachine(structuredClone(definition) as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkPaths: true, checkArn: true } });
@@ -81,6 +91,13 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
   // Sizes of s3:// raw inputs: the store's client when the store is on S3, as the Lambda does; else one made here.
   const s3Client = (): S3Client => store instanceof S3Store && s3ClientConfig === undefined ? store.client : (ownS3Client ??= createS3Client(s3ClientConfig));
   const ingestOptions = s3ClientConfig === undefined ? {} : { s3ClientConfig };
+  const runTrial = async (event: unknown): Promise<JsonValue> => {
+    const parameters = event as SubmitJobParameters;
+    const value = overrideOf(parameters, TRIAL_ENV_VAR);
+    if (value === undefined) throw new Error(`the trial state passed no ${TRIAL_ENV_VAR} container override`);
+    await launchTrial(parseTrialSpec(value, TRIAL_ENV_VAR));
+    return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
+  };
   const handlers = {
     [names.measureRawInput]: async (event: unknown) => json(await measureRawInputStep(event as MeasureRawInputEvent, s3Client)),
     [names.ingest]: async (event: unknown) => json(await runIngestStep(store, event as WorkflowInput, ingestOptions)),
@@ -91,13 +108,9 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
     },
     [names.readIngestResult]: async (event: unknown) => json(await readIngestResult(store, event as ReadIngestResultEvent)),
     [names.plan]: async (event: unknown) => json(await planTrials(store, event as IngestOutput, now)),
-    [names.runTrial]: async (event: unknown) => {
-      const parameters = event as SubmitJobParameters;
-      const value = overrideOf(parameters, TRIAL_ENV_VAR);
-      if (value === undefined) throw new Error(`the trial state passed no ${TRIAL_ENV_VAR} container override`);
-      await launchTrial(parseTrialSpec(value, TRIAL_ENV_VAR));
-      return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
-    },
+    // Both rung Maps run the same trial body.
+    [names.runTrial]: runTrial,
+    [names.runTrialDistributed]: runTrial,
     [names.promoteRung]: async (event: unknown) => json(await promoteRung(store, event as RungResults, now)),
     [names.select]: async (event: unknown) => json(await selectWinner(store, event as SelectOutput, now)),
     [names.promote]: async (event: unknown) => json(await promoteChampion(store, event as SelectOutput)),

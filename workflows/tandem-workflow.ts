@@ -13,9 +13,13 @@ export const workflowStateNames = {
   ingestOnBatch: 'IngestOnBatch',
   readIngestResult: 'ReadIngestResult',
   plan: 'PlanTrials',
+  chooseRungMap: 'ChooseRungMap',
   rungTrials: 'RungTrials',
   runTrial: 'RunTrial',
   trialFailed: 'TrialFailed',
+  rungTrialsDistributed: 'RungTrialsDistributed',
+  runTrialDistributed: 'RunTrialDistributed',
+  trialFailedDistributed: 'TrialFailedDistributed',
   promoteRung: 'PromoteRung',
   moreRungs: 'MoreRungs',
   select: 'SelectWinner',
@@ -41,6 +45,18 @@ export const crashedTrialErrors = ['States.TaskFailed', 'TrialProcessError'] as 
  */
 export const defaultBatchIngestMinBytes = 64 * 1024 * 1024;
 
+/**
+ * Trials in a rung from which the rung runs in a Distributed Map (each trial a child execution) instead of an inline
+ * Map: 40. An inline Map runs at most 40 iterations at once whatever its MaxConcurrency, and every trial adds about
+ * ten events (more with retries) to the one 25,000-event history that all rungs of an execution share; a Distributed
+ * Map has neither limit. Below 40 trials the inline Map keeps a run in one execution history, which is easier to read.
+ * Either way the rung's trial list travels in the state (256 KiB), which bounds a rung to some hundreds of trials.
+ */
+export const defaultDistributedMapMinTrials = 40;
+
+/** The label of the Distributed Map's child executions (and of the Map Runs in the console). */
+export const distributedMapLabel = 'TandemRung';
+
 /** Props of {@link buildTandemWorkflow}. */
 export interface TandemWorkflowProps {
   readonly ingestFunction: lambda.IFunction;
@@ -64,23 +80,31 @@ export interface TandemWorkflowProps {
   readonly jobQueueArn: string;
   /** The trainer job definition. */
   readonly jobDefinitionArn: string;
-  /** Trials of one rung trained at once. @default 4 */
+  /** Trials of one rung trained at once (both Maps). @default 4 */
   readonly maxConcurrency?: number;
+  /** Trials in a rung from which it runs in the Distributed Map. @default defaultDistributedMapMinTrials (40) */
+  readonly distributedMapMinTrials?: number;
   /** Wall-clock limit of one trial's Batch job. @default Duration.hours(2) */
   readonly trialTimeout?: Duration;
 }
 
 /**
  * Builds the Tandem workflow in `scope`: measure the raw input → ingest (in the Lambda, or at or above
- * `batchIngestMinBytes` as a CPU Batch job `.sync` whose result the Lambda reads back from the store) → plan trials → per ASHA rung a Map over the rung's trials (each a
- * Batch job `.sync` with the trial as the container's `TANDEM_TRIAL`, retried on Batch and spot failures, a failure
- * caught into the item's `error` so the Map never fails) → promote rung → more rungs? back to the Map : select →
- * promote (champion/challenger) → notify. Every Lambda task returns its payload only (`payloadResponseOnly`), so the
- * state between steps is exactly what the handlers return. Returns the chain to hand to a StateMachine.
+ * `batchIngestMinBytes` as a CPU Batch job `.sync` whose result the Lambda reads back from the store) → plan trials →
+ * per ASHA rung a Map over the rung's trials — inline, or Distributed from `distributedMapMinTrials` trials on, the
+ * same body in both: each trial a Batch job `.sync` with the trial as the container's `TANDEM_TRIAL`, retried on Batch
+ * and spot failures, a failure caught into the item's `error` so the Map never fails — → promote rung → more rungs?
+ * back to the rung's Map : select → promote (champion/challenger) → notify. Every Lambda task returns its payload only
+ * (`payloadResponseOnly`), so the state between steps is exactly what the handlers return. Returns the chain to hand
+ * to a StateMachine.
  */
 export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps): sfn.IChainable {
   const maxConcurrency = props.maxConcurrency ?? 4;
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RangeError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
+  const distributedMapMinTrials = props.distributedMapMinTrials ?? defaultDistributedMapMinTrials;
+  if (!Number.isInteger(distributedMapMinTrials) || distributedMapMinTrials < 1) {
+    throw new RangeError(`distributedMapMinTrials must be a positive integer, got ${distributedMapMinTrials}`);
+  }
   const batchIngestMinBytes = props.batchIngestMinBytes ?? defaultBatchIngestMinBytes;
   if (!Number.isSafeInteger(batchIngestMinBytes) || batchIngestMinBytes < 0) throw new RangeError(`batchIngestMinBytes must be a whole number of bytes >= 0, got ${batchIngestMinBytes}`);
   const names = workflowStateNames;
@@ -127,28 +151,48 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
   const promote = invoke(names.promote, props.promoteFunction);
   const notify = invoke(names.notify, props.notifyFunction);
 
-  const runTrial = new tasks.BatchSubmitJob(scope, names.runTrial, {
-    jobName: sfn.JsonPath.stringAt('$.trialId'),
-    jobQueueArn: props.jobQueueArn,
-    jobDefinitionArn: props.jobDefinitionArn,
-    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-    containerOverrides: { environment: { [TRIAL_ENV_VAR]: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) } },
-    taskTimeout: sfn.Timeout.duration(props.trialTimeout ?? Duration.hours(2)),
-    // The item (the trial spec) is what the Map collects; the trial's outputs are in the store.
-    resultPath: sfn.JsonPath.DISCARD,
-  });
-  runTrial.addRetry({ errors: [...retriedTrialErrors], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
-  runTrial.addRetry({ errors: [...crashedTrialErrors], interval: Duration.seconds(30), maxAttempts: 1 });
-  const trialFailed = new sfn.Pass(scope, names.trialFailed);
-  runTrial.addCatch(trialFailed, { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+  // One trial: the iteration body of both rung Maps, built once per Map (a state belongs to one Map).
+  const trialBody = (runTrialName: string, trialFailedName: string): tasks.BatchSubmitJob => {
+    const runTrial = new tasks.BatchSubmitJob(scope, runTrialName, {
+      jobName: sfn.JsonPath.stringAt('$.trialId'),
+      jobQueueArn: props.jobQueueArn,
+      jobDefinitionArn: props.jobDefinitionArn,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      containerOverrides: { environment: { [TRIAL_ENV_VAR]: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) } },
+      taskTimeout: sfn.Timeout.duration(props.trialTimeout ?? Duration.hours(2)),
+      // The item (the trial spec) is what the Map collects; the trial's outputs are in the store.
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    runTrial.addRetry({ errors: [...retriedTrialErrors], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
+    runTrial.addRetry({ errors: [...crashedTrialErrors], interval: Duration.seconds(30), maxAttempts: 1 });
+    runTrial.addCatch(new sfn.Pass(scope, trialFailedName), { errors: [sfn.Errors.ALL], resultPath: '$.error' });
+    return runTrial;
+  };
 
   const rungTrials = new sfn.Map(scope, names.rungTrials, { itemsPath: '$.trials', maxConcurrency, resultPath: '$.results' });
-  rungTrials.itemProcessor(runTrial);
+  rungTrials.itemProcessor(trialBody(names.runTrial, names.trialFailed));
+  // Each trial a child execution (STANDARD: Batch .sync needs it): the parent's history grows by a few events per
+  // rung, not per trial, and more than 40 trials may run at once.
+  const rungTrialsDistributed = new sfn.DistributedMap(scope, names.rungTrialsDistributed, {
+    itemsPath: '$.trials',
+    maxConcurrency,
+    resultPath: '$.results',
+    mapExecutionType: sfn.StateMachineType.STANDARD,
+    label: distributedMapLabel,
+  });
+  rungTrialsDistributed.itemProcessor(trialBody(names.runTrialDistributed, names.trialFailedDistributed));
+  // `$.trials[n-1]` present: the rung has at least n trials.
+  const chooseRungMap = new sfn.Choice(scope, names.chooseRungMap)
+    .when(sfn.Condition.isPresent(`$.trials[${distributedMapMinTrials - 1}]`), rungTrialsDistributed)
+    .otherwise(rungTrials);
 
   const done = select.next(promote).next(notify);
-  const moreRungs = new sfn.Choice(scope, names.moreRungs).when(sfn.Condition.booleanEquals('$.done', false), rungTrials).otherwise(done);
+  const moreRungs = new sfn.Choice(scope, names.moreRungs).when(sfn.Condition.booleanEquals('$.done', false), chooseRungMap).otherwise(done);
   ingest.next(plan);
   readIngestResult.next(plan);
-  plan.next(rungTrials).next(promoteRung).next(moreRungs);
+  plan.next(chooseRungMap);
+  rungTrials.next(promoteRung);
+  rungTrialsDistributed.next(promoteRung);
+  promoteRung.next(moreRungs);
   return measure.next(chooseIngestRunner);
 }

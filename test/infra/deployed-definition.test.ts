@@ -27,10 +27,13 @@ function withoutArns(value: unknown): unknown {
 }
 
 describe('the deployed state machine', () => {
-  it('is the definition `tandem run` executes locally, up to ARNs', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], maxConcurrency: 3 } });
+  it('is the definition `tandem run` executes locally, up to ARNs, for the same deploy-time settings', () => {
+    const settings = { maxConcurrency: 3, distributedMapMinTrials: 12, batchIngestMinBytes: 1000 };
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...settings } });
     const deployed = withoutArns(deployedDefinition(Template.fromStack(buildTandemStacks(app).pipeline)));
-    const local = withoutArns(renderWorkflowDefinition({ maxConcurrency: 3 }));
-    assert.deepEqual(deployed, local);
+    assert.deepEqual(deployed, withoutArns(renderWorkflowDefinition(settings)));
+    // The settings do reach the definition: other values render another document.
+    assert.notDeepEqual(deployed, withoutArns(renderWorkflowDefinition({ ...settings, distributedMapMinTrials: 13 })));
+    assert.notDeepEqual(deployed, withoutArns(renderWorkflowDefinition({ ...settings, batchIngestMinBytes: 1001 })));
   });
 });

@@ -65,11 +65,36 @@ describe('PipelineStack', () => {
     assert.throws(() => synthPipeline({ scheduleExpression: 'weekly' }), /got "weekly"/);
   });
 
-  it('runs at most maxConcurrency trials of a rung at once, each a Batch .sync job', () => {
-    const { States } = definitionOf(synthPipeline({ maxConcurrency: 3 }).template);
-    const map = Object.values(States).find((state) => state.Type === 'Map') as { MaxConcurrency: number; ItemProcessor: { States: Record<string, { Resource: string }> } };
-    assert.equal(map.MaxConcurrency, 3);
-    assert.ok(Object.values(map.ItemProcessor.States).some((state) => state.Resource.endsWith(':states:::batch:submitJob.sync')));
+  it('runs at most maxConcurrency trials of a rung at once, each a Batch .sync job, in the inline Map or (from distributedMapMinTrials on) the Distributed Map', () => {
+    const { template } = synthPipeline({ maxConcurrency: 3, distributedMapMinTrials: 25 });
+    const { States } = definitionOf(template);
+    type MapState = { Type: string; MaxConcurrency: number; ItemProcessor: { ProcessorConfig: { Mode: string; ExecutionType?: string }; States: Record<string, { Resource: string }> } };
+    const maps = Object.values(States).filter((state) => state.Type === 'Map') as MapState[];
+    assert.deepEqual(maps.map((map) => map.ItemProcessor.ProcessorConfig), [{ Mode: 'INLINE' }, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }]);
+    for (const map of maps) {
+      assert.equal(map.MaxConcurrency, 3);
+      assert.ok(Object.values(map.ItemProcessor.States).some((state) => state.Resource.endsWith(':states:::batch:submitJob.sync')));
+    }
+    assert.deepEqual((States.ChooseRungMap as { Choices: { Variable: string }[] }).Choices.map((choice) => choice.Variable), ['$.trials[24]']);
+  });
+
+  it('lets the state machine run its Distributed Map: start executions of itself, describe, stop and redrive its own executions, nothing more', () => {
+    const { template } = synthPipeline();
+    const machineId = Object.keys(template.findResources('AWS::StepFunctions::StateMachine'))[0] as string;
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role')).find((id) => id.startsWith('WorkflowRole')) as string;
+    const policy = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, PolicyResource>)
+      .find((candidate) => candidate.Properties.PolicyDocument.Statement.some((statement) => [statement.Action].flat().includes('states:StartExecution')));
+    assert.ok(policy, 'a policy with states:StartExecution');
+    assert.deepEqual(policy.Properties.Roles, [{ Ref: roleId }]);
+    const executionsOfMachine = (suffix: string): unknown => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:',
+        { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: machineId }] }] }, suffix]],
+    });
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement.map(({ Action, Resource }) => ({ Action, Resource })), [
+      { Action: 'states:StartExecution', Resource: { Ref: machineId } },
+      { Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: executionsOfMachine(':*') },
+      { Action: 'states:RedriveExecution', Resource: executionsOfMachine('/TandemRung:*') },
+    ]);
   });
 
   it('submits trials to the trainer job definition by name (its latest revision), not by a revision ARN', () => {

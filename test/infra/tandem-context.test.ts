@@ -16,9 +16,10 @@ describe('readTandemContext', () => {
   });
 
   it('accepts the string forms the CLI passes with -c', () => {
-    const app = new App({ context: { spot: 'true', gpuInstanceTypes: 'g5.2xlarge, g4dn.2xlarge', gpuMaxVcpus: '32', batchIngestMinBytes: '0' } });
+    const app = new App({ context: { spot: 'true', gpuInstanceTypes: 'g5.2xlarge, g4dn.2xlarge', gpuMaxVcpus: '32', batchIngestMinBytes: '0', distributedMapMinTrials: '100' } });
     const context = readTandemContext(app.node);
     assert.equal(context.batchIngestMinBytes, 0);
+    assert.equal(context.distributedMapMinTrials, 100);
     assert.equal(context.spot, true);
     assert.deepEqual(context.gpuInstanceTypes, ['g5.2xlarge', 'g4dn.2xlarge']);
     assert.equal(context.gpuMaxVcpus, 32);
@@ -28,6 +29,7 @@ describe('readTandemContext', () => {
     assert.throws(() => readTandemContext(new App({ context: { spot: 'yes' } }).node), /"spot": unexpected value "yes"/);
     assert.throws(() => readTandemContext(new App({ context: { gpuMaxVcpus: 0 } }).node), /"gpuMaxVcpus": unexpected value 0/);
     assert.throws(() => readTandemContext(new App({ context: { batchIngestMinBytes: -1 } }).node), /"batchIngestMinBytes": unexpected value -1/);
+    assert.throws(() => readTandemContext(new App({ context: { distributedMapMinTrials: 0 } }).node), /"distributedMapMinTrials": unexpected value 0/);
     assert.throws(() => readTandemContext(new App({ context: { batchIngestMinBytes: 11 * 1024 ** 3 } }).node), /"batchIngestMinBytes": unexpected value 11811160064/);
   });
 });

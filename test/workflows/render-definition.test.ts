@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
 import { INGEST_INPUT_ENV_VAR, INGEST_RESULT_ENV_VAR } from '../../functions/ingest/ingest-job-variables.ts';
-import { defaultBatchIngestMinBytes, TRIAL_ENV_VAR, workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
+import { defaultBatchIngestMinBytes, defaultDistributedMapMinTrials, distributedMapLabel, TRIAL_ENV_VAR, workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
 
 type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText(separator?: string): string };
 // asl-validator is CommonJS without type declarations.
@@ -19,18 +19,19 @@ describe('the rendered workflow definition', () => {
     assert.equal(result.isValid, true, result.errorsText());
   });
 
-  it('runs measure → ingest (Lambda or Batch) → plan → rung Map → promote-rung → Choice (back to the Map) → select → promote → notify', () => {
+  it('runs measure → ingest (Lambda or Batch) → plan → rung Map (inline or Distributed) → promote-rung → Choice (back to the rung Map) → select → promote → notify', () => {
     assert.equal(definition.StartAt, names.measureRawInput);
     assert.equal(states[names.measureRawInput]?.Next, names.chooseIngestRunner);
     assert.equal(states[names.ingest]?.Next, names.plan);
     assert.equal(states[names.ingestOnBatch]?.Next, names.readIngestResult);
     assert.equal(states[names.readIngestResult]?.Next, names.plan);
-    assert.equal(states[names.plan]?.Next, names.rungTrials);
+    assert.equal(states[names.plan]?.Next, names.chooseRungMap);
     assert.equal(states[names.rungTrials]?.Next, names.promoteRung);
+    assert.equal(states[names.rungTrialsDistributed]?.Next, names.promoteRung);
     assert.equal(states[names.promoteRung]?.Next, names.moreRungs);
     const choice = states[names.moreRungs] as { Type: string; Choices: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default: string };
     assert.equal(choice.Type, 'Choice');
-    assert.deepEqual(choice.Choices, [{ Variable: '$.done', BooleanEquals: false, Next: names.rungTrials }]);
+    assert.deepEqual(choice.Choices, [{ Variable: '$.done', BooleanEquals: false, Next: names.chooseRungMap }]);
     assert.equal(choice.Default, names.select);
     assert.equal(states[names.select]?.Next, names.promote);
     assert.equal(states[names.promote]?.Next, names.notify);
@@ -69,11 +70,14 @@ describe('the rendered workflow definition', () => {
     assert.throws(() => renderWorkflowDefinition({ batchIngestMinBytes: -1 }), /batchIngestMinBytes must be a whole number of bytes >= 0, got -1/);
   });
 
+  type MapState = { Type: string; MaxConcurrency: number; ItemsPath: string; ResultPath: string; Label?: string; ItemProcessor: { StartAt: string; ProcessorConfig?: unknown; States: Record<string, Record<string, unknown>> } };
+
   it('trains each trial of a rung as a Batch job (.sync) with the spec in TANDEM_TRIAL, retried, and caught per item', () => {
-    const map = states[names.rungTrials] as { Type: string; MaxConcurrency: number; ItemsPath: string; ItemProcessor: { StartAt: string; States: Record<string, Record<string, unknown>> } };
+    const map = states[names.rungTrials] as MapState;
     assert.equal(map.Type, 'Map');
     assert.equal(map.MaxConcurrency, 3);
     assert.equal(map.ItemsPath, '$.trials');
+    assert.deepEqual(map.ItemProcessor.ProcessorConfig, { Mode: 'INLINE' });
     const trial = map.ItemProcessor.States[names.runTrial] as {
       Resource: string;
       Parameters: { ContainerOverrides: { Environment: { Name: string; 'Value.$': string }[] } };
@@ -87,6 +91,27 @@ describe('the rendered workflow definition', () => {
     assert.ok(trial.Retry.some((retry) => retry.ErrorEquals.includes('States.TaskFailed')));
     assert.deepEqual(trial.Catch, [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: names.trialFailed }]);
     assert.equal(map.ItemProcessor.States[names.trialFailed]?.End, true);
+  });
+
+  it('runs a rung of distributedMapMinTrials trials or more in a Distributed Map (STANDARD child executions) with the same trial body', () => {
+    const choice = states[names.chooseRungMap] as { Choices: unknown[]; Default: string };
+    assert.deepEqual(choice.Choices, [{ Variable: `$.trials[${defaultDistributedMapMinTrials - 1}]`, IsPresent: true, Next: names.rungTrialsDistributed }]);
+    assert.equal(choice.Default, names.rungTrials);
+    assert.equal(defaultDistributedMapMinTrials, 40);
+    const inline = states[names.rungTrials] as MapState;
+    const distributed = states[names.rungTrialsDistributed] as MapState;
+    assert.equal(distributed.Type, 'Map');
+    assert.deepEqual(distributed.ItemProcessor.ProcessorConfig, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    assert.equal(distributed.MaxConcurrency, 3);
+    assert.equal(distributed.ItemsPath, '$.trials');
+    assert.equal(distributed.ResultPath, '$.results');
+    assert.equal(distributed.Label, distributedMapLabel);
+    // The same body under other state names (a state belongs to one Map).
+    const renamed = JSON.stringify(distributed.ItemProcessor.States).replaceAll(names.runTrialDistributed, names.runTrial).replaceAll(names.trialFailedDistributed, names.trialFailed);
+    assert.equal(renamed, JSON.stringify(inline.ItemProcessor.States));
+    const small = renderWorkflowDefinition({ distributedMapMinTrials: 1 }).States[names.chooseRungMap] as { Choices: { Variable: string }[] };
+    assert.equal(small.Choices[0]?.Variable, '$.trials[0]');
+    assert.throws(() => renderWorkflowDefinition({ distributedMapMinTrials: 0 }), /distributedMapMinTrials must be a positive integer, got 0/);
   });
 
   it('is the same document on every render (what `tandem run` executes is what is deployed)', () => {

@@ -52,7 +52,8 @@ describe('tandem run: the workflow definition executed locally', () => {
     assert.equal(pointer.modelId, result.championId);
     // Two rungs: the Map runs twice, the Choice loops back once.
     assert.equal(result.states.filter((state) => state === names.rungTrials).length, 2);
-    assert.deepEqual(result.states.slice(0, 5), [names.measureRawInput, names.chooseIngestRunner, names.ingest, names.plan, names.rungTrials]);
+    assert.deepEqual(result.states.slice(0, 6), [names.measureRawInput, names.chooseIngestRunner, names.ingest, names.plan, names.chooseRungMap, names.rungTrials]);
+    assert.ok(!result.states.includes(names.rungTrialsDistributed), 'rungs of 3 and 1 trials stay below distributedMapMinTrials (40)');
     assert.ok(!result.states.includes(names.ingestOnBatch), 'a tiny input stays below batchIngestMinBytes');
     assert.deepEqual(result.states.slice(-3), [names.select, names.promote, names.notify]);
     assert.equal(result.states.filter((state) => state === names.runTrial).length, 4, 'baseline + 2 sampled at rung 0, the best promoted to rung 1');
@@ -62,7 +63,7 @@ describe('tandem run: the workflow definition executed locally', () => {
     assert.deepEqual(leaderboard.map((row) => row.status).sort(), ['completed', 'completed', 'pruned']);
   });
 
-  it('executes exactly the rendered definition; ingests on Batch when the input reaches batchIngestMinBytes; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
+  it('executes exactly the rendered definition; ingests on Batch when the input reaches batchIngestMinBytes; runs a rung of distributedMapMinTrials in the Distributed Map; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
     const store = new FileStore(path.join(dir, 'local-store'));
     const { config } = await loadConfig(configFile);
     await selectBackend();
@@ -73,6 +74,8 @@ describe('tandem run: the workflow definition executed locally', () => {
       // Threshold 0: every input goes to the CPU Batch ingest job (here: its code in-process, on its container overrides).
       input: { config, overrides: { trials: 2, parallel: 3, batchIngestMinBytes: 0 } },
       maxConcurrency: 3,
+      // Rung 0 (baseline + 2 sampled) reaches 3 trials: the Distributed Map; rung 1 (the one promoted): the inline Map.
+      distributedMapMinTrials: 3,
       launchTrial: async (spec) => {
         if (spec.trialId === 't001') {
           t001Attempts++;
@@ -81,7 +84,7 @@ describe('tandem run: the workflow definition executed locally', () => {
         await runTrialProcess(spec, worker);
       },
     });
-    assert.deepEqual(definition, renderWorkflowDefinition({ maxConcurrency: 3 }));
+    assert.deepEqual(definition, renderWorkflowDefinition({ maxConcurrency: 3, distributedMapMinTrials: 3 }));
     assert.deepEqual(states.slice(0, 5), [names.measureRawInput, names.chooseIngestRunner, names.ingestOnBatch, names.readIngestResult, names.plan]);
     assert.ok(!states.includes(names.ingest));
     // The Batch job left its result under the execution's name; the read-back step handed it to plan.
@@ -92,7 +95,10 @@ describe('tandem run: the workflow definition executed locally', () => {
     const run = JSON.parse(await readFile(path.join(store.root, 'runs', output.runId, 'run.json'), 'utf8')) as { datasetId: string };
     assert.equal(run.datasetId, ingested.datasetId);
     assert.equal(t001Attempts, 2, 'the Retry on a crashed trial runs it once more');
-    assert.ok(states.includes(names.trialFailed));
+    assert.deepEqual(states.filter((state) => state === names.rungTrials || state === names.rungTrialsDistributed), [names.rungTrialsDistributed, names.rungTrials]);
+    assert.equal(states.filter((state) => state === names.runTrialDistributed).length, 3);
+    assert.equal(states.filter((state) => state === names.runTrial).length, 1);
+    assert.ok(states.includes(names.trialFailedDistributed));
     assert.equal(output.promoted, true);
     const leaderboard = JSON.parse(await readFile(path.join(store.root, 'runs', output.runId, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
     const t001 = leaderboard.find((row) => row.trialId === 't001');
