@@ -53,8 +53,10 @@ export function extractLabels(table: RawTable, config: TableConfig): LabelledTab
     taskStats[task.name] = stats;
   }
 
+  // Rows start as copies of one template, so each object is allocated once with its final shape.
+  const featureTemplate: RawRow = Object.fromEntries(featureColumns.map((column) => [column, null]));
   const rows = table.rows.map((raw, i): LabelledRow => {
-    const features: RawRow = {};
+    const features: RawRow = { ...featureTemplate };
     for (const column of featureColumns) features[column] = raw[column] ?? null;
     const labels: Record<string, number | null> = {};
     for (const task of tasks) labels[task.name] = labelsByTask.get(task.name)?.[i] ?? null;
