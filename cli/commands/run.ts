@@ -57,6 +57,7 @@ export const runCommand: Command = {
       store,
       input: { config, overrides },
       maxConcurrency: parallel,
+      s3ClientConfig: context.env.s3ClientConfig,
       launchTrial: (spec) => {
         context.log(`${spec.trialId} started (to epoch ${spec.untilEpoch ?? spec.params.epochs})`);
         return runTrialProcess(spec, worker);
