@@ -66,7 +66,11 @@ export const eventsDataSchema = z
     customers: z.string().min(1).describe('customers.csv: customer_id, signup_date, then profile columns (CSV, JSONL or Parquet).'),
     sessions: z.string().min(1).describe('sessions.csv: customer_id, ts, then pages, duration_s, device, category, ...'),
     orders: z.string().min(1).describe('orders.csv: order_id, customer_id, ts, amount, category, then any columns.'),
-    cutoff: isoDate.describe('T: features use events with ts < T; labels look at T ≤ ts < T + horizon.'),
+    cutoff: z
+      .union([isoDate, z.literal('auto')])
+      .describe(
+        'T: features use events with ts < T; labels look at T ≤ ts < T + horizon. "auto" (for scheduled retraining): the day after the last event minus max(horizonDays, churnDays), the latest T whose label windows the logs cover.',
+      ),
     horizonDays: z.number().int().positive().default(30).describe('H: purchase_intent and cross_sell look this many days past T.'),
     churnDays: z.number().int().positive().default(60).describe('C: churn = no order and no session in [T, T + C).'),
     topCategories: z.number().int().positive().default(8).describe('Per-category features for the K most frequent categories; the rest are pooled.'),

@@ -39,8 +39,10 @@ export interface DatasetSource {
 
 /** How an events-mode dataset was made from the raw logs (SPEC §3). */
 export interface EventsDatasetInfo {
-  /** T as configured: features use events with ts < T. */
+  /** T: features use events with ts < T (an ISO 8601 date or time; `auto` resolved to the date it stood for). */
   readonly cutoff: string;
+  /** `auto` when T was derived from the logs (see the config's `data.cutoff`). */
+  readonly cutoffRule?: 'auto';
   readonly horizonDays: number;
   readonly churnDays: number;
   readonly topCategories: number;

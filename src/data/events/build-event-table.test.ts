@@ -232,4 +232,20 @@ describe('buildEventTable features', () => {
     await assert.rejects(buildEventTable(files, { cutoff: 'June 1st' }), (error: unknown) => error instanceof BadInputError && /cutoff "June 1st"/.test(error.message));
     await assert.rejects(buildEventTable(files, { cutoff: '2020-01-01' }), (error: unknown) => error instanceof BadInputError && /no customer signed up before the cutoff/.test(error.message));
   });
+  it('resolves cutoff "auto" to the day after the last event, minus the longer label window (labels) or not (scoring)', async () => {
+    // The last event is e's session at T + 61 days (2024-08-01): the logs are complete up to 2024-08-02.
+    const auto = await buildEventTable(files, { cutoff: 'auto' });
+    assert.equal(auto.cutoff, '2024-06-03');
+    const explicit = await buildEventTable(files, { cutoff: '2024-06-03' });
+    assert.equal(explicit.cutoff, '2024-06-03');
+    assert.deepEqual(auto.table.rows, explicit.table.rows);
+    assert.equal((await buildEventTable(files, { cutoff: 'auto', horizonDays: 90 })).cutoff, '2024-05-04');
+    assert.equal((await buildEventTable(files, { cutoff: 'auto', labels: false })).cutoff, '2024-08-02');
+    const noTimes = await writeEventLogs(path.join(dir, 'no-times'), {
+      ...logs,
+      orders: { ...logs.orders, rows: orderRows.map((row) => ({ ...row, ts: 'soon' })) },
+      sessions: { ...logs.sessions, rows: sessionRows.map((row) => ({ ...row, ts: '' })) },
+    });
+    await assert.rejects(buildEventTable(noTimes, { cutoff: 'auto' }), (error: unknown) => error instanceof BadInputError && /cutoff "auto" needs the last event's time/.test(error.message));
+  });
 });

@@ -36,7 +36,11 @@ export interface EventFiles {
 
 /** Options of {@link buildEventTable}; the defaults are those of the events config (SPEC §3). */
 export interface BuildEventTableOptions {
-  /** T, an ISO 8601 date or time (UTC when it has no offset): features see events with ts < T. */
+  /**
+   * T, an ISO 8601 date or time (UTC when it has no offset): features see events with ts < T. `auto`: the UTC day
+   * after the last event (of orders and sessions), minus max(horizonDays, churnDays) when labels are computed, so
+   * that the logs cover the label windows; without labels (scoring), that day itself.
+   */
   readonly cutoff: string;
   /** @default 30 */
   readonly horizonDays?: number;
@@ -85,6 +89,8 @@ export interface EventTable {
   readonly stats: EventTableStats;
   /** The categories that got their own columns, in column order (record them to score with the same columns). */
   readonly categories: string[];
+  /** T as used: the option as given, or the date `auto` stood for (YYYY-MM-DD). */
+  readonly cutoff: string;
 }
 
 const required = {
@@ -125,10 +131,11 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
   const session = await openDuckDbSession(options.limits);
   try {
     const connection = session.connection;
-    const pit: PointInTime = { cutoff: await parseCutoff(connection, options.cutoff), horizonDays, churnDays };
     const customers = await openChecked(connection, files.customers, 'customers');
     const sessions = await openChecked(connection, files.sessions, 'sessions');
     const orders = await openChecked(connection, files.orders, 'orders');
+    const cutoff = options.cutoff.trim() === 'auto' ? await autoCutoff(connection, [orders, sessions], labels ? Math.max(horizonDays, churnDays) : 0) : options.cutoff;
+    const pit: PointInTime = { cutoff: await parseCutoff(connection, cutoff), horizonDays, churnDays };
 
     const profile = customers.columns.filter((column) => column !== 'customer_id' && column !== 'signup_date');
     await connection.run(`CREATE TEMP TABLE customer_rows AS ${customerRowsSelect(customers.relation({ numbered: true, storeRejects: true }), profile)}`);
@@ -138,8 +145,8 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
       FROM customer_rows WHERE reason IS NULL AND signup_us < ${pit.cutoff}`);
     const tableCustomers = await countRows(connection, 'customers');
     if (tableCustomers === 0) {
-      const issue = `no customer signed up before the cutoff ${options.cutoff} (of ${customerBad.rows} rows)`;
-      throw new BadInputError(`${files.customers}: ${issue}`, { value: options.cutoff, details: [{ path: files.customers, issue }] });
+      const issue = `no customer signed up before the cutoff ${cutoff} (of ${customerBad.rows} rows)`;
+      throw new BadInputError(`${files.customers}: ${issue}`, { value: cutoff, details: [{ path: files.customers, issue }] });
     }
     // Every customer_id of the customers file as an ENUM, the table's customers first (code = cidx): events find
     // their customer by a dictionary cast, not a join whose hash table DuckDB might build on the events side.
@@ -193,6 +200,7 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
       table,
       quarantine,
       categories,
+      cutoff,
       stats: {
         customers: rows.length,
         sessions: counts.sessions,
@@ -207,6 +215,22 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
   } finally {
     await session.close();
   }
+}
+
+/**
+ * The `auto` cutoff: the UTC day after the last readable event ts of `files`, minus `windowDays`, as YYYY-MM-DD.
+ * @throws BadInputError when no event has a readable ts.
+ */
+async function autoCutoff(connection: DuckDBConnection, files: readonly EventFile[], windowDays: number): Promise<string> {
+  const timestamps = files.map((file) => `SELECT max(${typed('ts', 'TIMESTAMPTZ')}) AS ts FROM ${file.relation({ numbered: false, storeRejects: false })}`);
+  const reader = await connection.runAndReadAll(`SELECT strftime(date_trunc('day', max(ts)) + INTERVAL 1 DAY - INTERVAL ${windowDays} DAY, '%Y-%m-%d') AS t
+    FROM (${timestamps.join(' UNION ALL ')})`);
+  const value = reader.getRowObjectsJS()[0]?.t;
+  if (typeof value !== 'string') {
+    const issue = `cutoff "auto" needs the last event's time, but no row of ${files.map((file) => file.path).join(' or ')} has a readable ts`;
+    throw new BadInputError(issue, { value: 'auto', details: [{ path: 'data.cutoff', issue }] });
+  }
+  return value;
 }
 
 async function parseCutoff(connection: DuckDBConnection, cutoff: string): Promise<bigint> {

@@ -127,4 +127,13 @@ describe('ingestEvents', () => {
       candidate.network.serving.dispose();
     }
   });
+  it('records the date a cutoff of "auto" stood for, and the rule', async () => {
+    const config = await shopConfig({ data: { cutoff: 'auto' } });
+    const { manifest } = await ingestEvents(config, new FileStore(path.join(dir, 'store-auto')));
+    assert.equal(manifest.events?.cutoffRule, 'auto');
+    assert.match(manifest.events?.cutoff ?? '', /^\d{4}-\d{2}-\d{2}$/);
+    const fixed = await ingestEvents(await shopConfig(), new FileStore(path.join(dir, 'store-fixed')));
+    assert.equal(fixed.manifest.events?.cutoffRule, undefined);
+    assert.equal(fixed.manifest.events?.cutoff, '2024-06-01');
+  });
 });

@@ -116,6 +116,8 @@ export async function ingestEvents(
     source: { path: sourceName(rawDir === undefined ? path.dirname(files.customers) : localDataPath(rawDir)), sha256: sha256Hex(fingerprint) },
     events: {
       ...settings,
+      cutoff: built.cutoff,
+      ...(cutoff === 'auto' ? { cutoffRule: 'auto' as const } : {}),
       categories: built.categories,
       quarantined: built.quarantine.length,
       inputs,
