@@ -31,6 +31,10 @@ describe('events mode through the CLI', () => {
     const features = path.join(dir, 'features.csv');
     const built = await runCliInProcess(['features', '--store', store, '--model', modelId, '--raw', raw, '--cutoff', '2024-06-01', '--out', features, '--json']);
     assert.equal(built.code, 0, built.stderr);
+    assert.equal((JSON.parse(built.stdout) as { cutoff: string }).cutoff, '2024-06-01');
+    const latest = await runCliInProcess(['features', '--raw', raw, '--cutoff', 'auto', '--out', path.join(dir, 'latest.csv'), '--json']);
+    assert.equal(latest.code, 0, latest.stderr);
+    assert.match((JSON.parse(latest.stdout) as { cutoff: string }).cutoff, /^\d{4}-\d{2}-\d{2}$/, 'auto resolves to the day after the last event');
     const header = (await readFile(features, 'utf8')).split('\n')[0]!.split(',');
     assert.equal(header[0], 'customer_id');
     for (const label of ['purchase_intent', 'churn', 'cross_sell']) assert.ok(!header.includes(label), `${label} is not a feature`);

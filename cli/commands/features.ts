@@ -15,7 +15,7 @@ export const featuresCommand: Command = {
     'With --model, the per-category columns are the ones that model was trained with, so the rows can go to its API.',
   ].join('\n'),
   flags: {
-    cutoff: { type: 'string', valueName: 'DATE', description: 'T: features use events with ts < T' },
+    cutoff: { type: 'string', valueName: 'DATE', description: 'T: features use events with ts < T (auto: the day after the last event)' },
     out: { type: 'string', valueName: 'FILE', description: 'where to write the table (.csv or .jsonl)' },
     model: { type: 'string', valueName: 'ID|champion|PATH', description: 'build the columns of this events-mode model' },
   },
@@ -29,11 +29,11 @@ export const featuresCommand: Command = {
       events = model.card.events;
       if (events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table, not on raw logs`, { value: context.flags.model });
     }
-    const table = await buildRawFeatureTable(context.flags, events);
+    const { table, cutoff } = await buildRawFeatureTable(context.flags, events);
     await writeTable(context.flags.out, table);
     return {
-      json: { rows: table.rows.length, columns: table.columns, out: context.flags.out },
-      text: `${table.rows.length} customers × ${table.columns.length - 1} features as of ${String(context.flags.cutoff)} → ${context.flags.out}`,
+      json: { rows: table.rows.length, columns: table.columns, out: context.flags.out, cutoff },
+      text: `${table.rows.length} customers × ${table.columns.length - 1} features as of ${cutoff} → ${context.flags.out}`,
     };
   },
 };

@@ -18,7 +18,7 @@ export const scoreCommand: Command = {
     model: { type: 'string', valueName: 'ID|champion|PATH', description: 'the model (default: champion)' },
     input: { type: 'string', valueName: 'FILE', description: 'rows to score (.csv or .jsonl); label columns are ignored' },
     out: { type: 'string', valueName: 'FILE', description: 'where to write the scores (.csv or .jsonl)' },
-    cutoff: { type: 'string', valueName: 'DATE', description: 'events mode: feature cutoff (with --raw)' },
+    cutoff: { type: 'string', valueName: 'DATE', description: 'events mode: feature cutoff (with --raw; auto: the day after the last event)' },
   },
   async run(context) {
     const input = context.flags.input ?? context.flags.data;
@@ -32,7 +32,7 @@ export const scoreCommand: Command = {
     try {
       if (fromRaw && model.card.events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table: score it with --input FILE`, { value: '--raw' });
       const source = fromRaw ? String(context.flags.raw) : String(input);
-      const table = fromRaw ? await buildRawFeatureTable(context.flags, model.card.events) : await readTable(source);
+      const table = fromRaw ? (await buildRawFeatureTable(context.flags, model.card.events)).table : await readTable(source);
       const issues = validateRows(model.preprocessor, table.rows, 'row');
       if (issues.length > 0) {
         // Re-address `row[i].column` as file:line:column, which is what a person fixes.
