@@ -3,29 +3,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli } from '../cli/main.ts';
 import type { WorkflowInput } from '../functions/workflow-state.ts';
+import { runCliInProcess, type CliRun } from './helpers/run-cli-in-process.ts';
 import { startStepFunctionsServer, tandemExecutionHistory, type StepFunctionsServer } from './helpers/step-functions-server.ts';
 
 const arn = 'arn:aws:states:us-east-2:123456789012:stateMachine:TandemWorkflow';
 const notify = { runId: 'r-cli', bestTrialId: 't000', bestModelId: 'm-9', championId: 'm-9', promoted: true, reason: 'no champion yet', message: 'run r-cli: m-9 is the new champion (no champion yet)' };
 
 /** `tandem <argv>` in this process, with an environment of its own and a stop signal that never comes. */
-async function tandem(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    interactive: false,
-    env,
-    stopped: new Promise<void>(() => undefined),
-  });
-  return { code, stdout, stderr };
+function tandem(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  return runCliInProcess(argv, env, new Promise<void>(() => undefined));
 }
 
 describe('tandem run --remote', () => {

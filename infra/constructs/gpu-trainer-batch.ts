@@ -151,14 +151,22 @@ export class GpuTrainerBatch extends Construct {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
       reason: 'The ECS container instance role AWS Batch documents for managed EC2 compute environments; it only lets the instance join its ECS cluster and pull images.',
     });
-    const executionRole = this.jobDefinition.container.executionRole;
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken, which ECS needs to pull the trainer image, supports no resource-level permissions.',
-    });
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/batch/job:*]',
-      reason: 'AWS Batch writes each job to its own log stream in /aws/batch/job; stream names are made per job at run time.',
-    });
+    acknowledgeExecutionRoleFindings(this.jobDefinition);
   }
+}
+
+/**
+ * Acknowledges the cdk-nag findings on the execution role CDK makes for a Batch job definition running the trainer
+ * image (the trainer's own jobs and the ingest job): both wildcards are what ECS and Batch need, each with its reason.
+ */
+export function acknowledgeExecutionRoleFindings(jobDefinition: batch.EcsJobDefinition): void {
+  const executionRole = jobDefinition.container.executionRole;
+  Validations.of(executionRole).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'ecr:GetAuthorizationToken, which ECS needs to pull the trainer image, supports no resource-level permissions.',
+  });
+  Validations.of(executionRole).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/batch/job:*]',
+    reason: 'AWS Batch writes each job to its own log stream in /aws/batch/job; stream names are made per job at run time.',
+  });
 }

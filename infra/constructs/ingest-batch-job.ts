@@ -1,10 +1,10 @@
-import { Duration, Size, Validations } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { storeParameter } from './gpu-trainer-batch.ts';
+import { acknowledgeExecutionRoleFindings, storeParameter } from './gpu-trainer-batch.ts';
 import { grantRawBucketRead, type RawBucketExport } from './raw-bucket-export.ts';
 import { acknowledgeStorePrefixWildcards, type StoreBucketExport } from './store-bucket-export.ts';
 
@@ -108,14 +108,6 @@ export class IngestBatchJob extends Construct {
       timeout,
       propagateTags: true,
     });
-    const executionRole = this.jobDefinition.container.executionRole;
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecr:GetAuthorizationToken, which ECS needs to pull the trainer image, supports no resource-level permissions.',
-    });
-    Validations.of(executionRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/batch/job:*]',
-      reason: 'AWS Batch writes each job to its own log stream in /aws/batch/job; stream names are made per job at run time.',
-    });
+    acknowledgeExecutionRoleFindings(this.jobDefinition);
   }
 }

@@ -1,15 +1,13 @@
 // One behavioural contract, run against every BlobStore adapter: FileStore on a temp folder, S3Store on a real
-// s3rver started here on a free port. S3-only behaviour (prefixes, pagination, missing bucket) follows.
+// s3rver started here on a free port (test/helpers/start-s3rver.ts). S3-only behaviour (prefixes, pagination,
+// missing bucket) follows.
 import { ListObjectsV2Command, type S3ClientConfig } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { startS3rver } from '../../test/helpers/start-s3rver.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -35,42 +33,11 @@ function newS3Store(options: { prefix?: string; bucket?: string; listPageSize?: 
   return store;
 }
 
-/**
- * Starts s3rver on a free port in a child process. s3rver mints ListObjectsV2 continuation tokens with DES, which
- * OpenSSL 3 (Node >= 17) only offers under --openssl-legacy-provider: in-process, every truncated page is a 500.
- * The child exits when its stdin closes, so a crashed test run leaves no server behind.
- */
-async function startS3rver(directory: string, bucket: string): Promise<{ port: number; stop: () => Promise<void> }> {
-  const script = `
-    const S3rver = require(process.argv[1]);
-    process.stdin.resume().on('end', () => process.exit(0));
-    new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[2], configureBuckets: [{ name: process.argv[3] }] })
-      .run().then((address) => console.log(JSON.stringify(address)), (error) => { console.error(error); process.exit(1); });`;
-  const s3rverPath = createRequire(import.meta.url).resolve('s3rver');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script, s3rverPath, directory, bucket], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const [first] = (await Promise.race([once(lines, 'line'), once(child, 'exit')])) as [unknown];
-  if (typeof first !== 'string') throw new Error(`s3rver exited with code ${String(first)} before listening`);
-  const { port } = JSON.parse(first) as { port: number };
-  const stop = async (): Promise<void> => {
-    const exited = once(child, 'exit');
-    child.stdin.end();
-    await exited;
-  };
-  return { port, stop };
-}
-
 before(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'tandem-blob-store-'));
-  const server = await startS3rver(path.join(workDir, 's3rver'), BUCKET);
+  const server = await startS3rver(path.join(workDir, 's3rver'), [BUCKET]);
   stopServer = server.stop;
-  s3Config = {
-    endpoint: `http://127.0.0.1:${server.port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  };
+  s3Config = server.clientConfig;
 });
 
 after(async () => {

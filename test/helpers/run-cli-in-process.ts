@@ -7,8 +7,12 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `tandem <argv>` in this process with captured output (same code path as bin/tandem.ts). */
-export async function runCliInProcess(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+/**
+ * Runs `tandem <argv>` in this process with captured output (same code path as bin/tandem.ts). `stopped` is the
+ * stop signal (Ctrl-C) the command sees: already given by default; pass a promise that never settles for a command
+ * that gives up early once stopped (e.g. `run --remote` stops following the execution).
+ */
+export async function runCliInProcess(argv: readonly string[], env: NodeJS.ProcessEnv = {}, stopped: Promise<void> = Promise.resolve()): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {
@@ -20,7 +24,7 @@ export async function runCliInProcess(argv: readonly string[], env: NodeJS.Proce
     },
     interactive: false,
     env,
-    stopped: Promise.resolve(),
+    stopped,
   });
   return { code, stdout, stderr };
 }

@@ -1,24 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { ApiStack } from '../../infra/api-stack.ts';
+import { folderBytes, provideLambdaRuntimeSdk } from '../helpers/lambda-bundle.ts';
+import { runNodeScript } from '../helpers/run-process.ts';
 
 /** Lambda's limit on a function's unzipped package (code and layers). */
 const unzippedLimitBytes = 250 * 1024 * 1024;
-
-async function folderBytes(folder: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(folder, { withFileTypes: true })) {
-    const full = path.join(folder, entry.name);
-    total += entry.isDirectory() ? await folderBytes(full) : (await stat(full)).size;
-  }
-  return total;
-}
 
 describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
   let outdir = '';
@@ -35,8 +27,7 @@ describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
     assert.equal(withHandler.length, 1, `one bundled function expected, found ${withHandler.join(', ')}`);
     bundle = path.join(outdir, withHandler[0] as string);
     // The Lambda runtime provides the AWS SDK v3 the bundle leaves external; give the test's process the same.
-    await mkdir(path.join(outdir, 'node_modules'));
-    await symlink(fileURLToPath(new URL('../../node_modules/@aws-sdk', import.meta.url)), path.join(outdir, 'node_modules', '@aws-sdk'));
+    await provideLambdaRuntimeSdk(outdir);
   });
   after(async () => {
     await rm(outdir, { recursive: true, force: true });
@@ -58,15 +49,7 @@ describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
       const response = await handler(event, {});
       process.stdout.write(JSON.stringify({ statusCode: response.statusCode, body: response.body }));`;
     const env = { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm' };
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-      child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await runNodeScript(script, env);
     await rm(store, { recursive: true, force: true });
     assert.equal(result.code, 0, result.stderr);
     const response = JSON.parse(result.stdout) as { statusCode: number; body: string };

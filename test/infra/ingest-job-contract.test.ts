@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,25 +12,14 @@ import { readJson } from '../../src/store/json-object.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
 import { workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
+import { environmentWithoutTandem, runProcess, type ProcessResult } from '../helpers/run-process.ts';
 import { tinyConfigFile } from '../helpers/train-tiny-model.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The host's environment without Tandem's own variables, so only what the job passes reaches the container. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TANDEM_')));
+/** `command args` from the repository root, as the container runs it from its working directory. */
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  return runProcess(command, args, { cwd: repositoryRoot, env });
 }
 
 /** The Batch ingest state's container overrides as the rendered definition gives them (`Value.$` paths). */
@@ -59,7 +47,7 @@ describe('ingest job contract: the job definition command plus the workflow\'s o
   it('runs the command with Ref::store filled in and TANDEM_INGEST / TANDEM_INGEST_RESULT resolved as the state gives them', async () => {
     // The two overrides: the whole state as JSON text, and the result key the measure step chose.
     const values: Record<string, string> = { 'States.JsonToString($)': JSON.stringify(state), '$.rawInput.resultKey': state.rawInput.resultKey };
-    const env = { ...cleanEnvironment(), ...Object.fromEntries(ingestOverrides().map((entry) => [entry.Name, values[entry['Value.$']]])) };
+    const env = { ...environmentWithoutTandem(), ...Object.fromEntries(ingestOverrides().map((entry) => [entry.Name, values[entry['Value.$']]])) };
     assert.equal(Object.keys(env).filter((key) => key.startsWith('TANDEM_INGEST')).length, 2);
     const [command, ...args] = ingestJobCommand.map((part) => part === 'Ref::store' ? storeUrl : part);
     const result = await run(command as string, args, env);
@@ -73,10 +61,10 @@ describe('ingest job contract: the job definition command plus the workflow\'s o
 
   it('exits 2 naming what is missing: the state override, or the store', async () => {
     const entrypoint = ['--import', 'tsx', 'containers/trainer/ingest-entrypoint.ts'];
-    const noInput = await run('node', [...entrypoint, '--store', storeUrl], { ...cleanEnvironment(), TANDEM_INGEST_RESULT: state.rawInput.resultKey });
+    const noInput = await run('node', [...entrypoint, '--store', storeUrl], { ...environmentWithoutTandem(), TANDEM_INGEST_RESULT: state.rawInput.resultKey });
     assert.equal(noInput.code, 2, noInput.stderr);
     assert.match(noInput.stderr, /WorkflowStepError: ingest job: TANDEM_INGEST is not set/);
-    const noStore = await run('node', entrypoint, { ...cleanEnvironment(), TANDEM_INGEST: JSON.stringify(state) });
+    const noStore = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_INGEST: JSON.stringify(state) });
     assert.equal(noStore.code, 2);
     assert.match(noStore.stderr, /no store/);
   });

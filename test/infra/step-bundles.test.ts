@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { TandemFunction } from '../../infra/constructs/tandem-function.ts';
 import type { WorkflowStepName } from '../../infra/constructs/workflow-functions.ts';
+import { folderBytes, provideLambdaRuntimeSdk } from '../helpers/lambda-bundle.ts';
+import { runNodeScript } from '../helpers/run-process.ts';
 
 /**
  * The steps that only keep the run's bookkeeping (no training, no scoring, no raw data): their bundles must not
@@ -21,15 +22,6 @@ const lightSteps = ['plan', 'promote-rung', 'select', 'notify'] as const satisfi
 const codeLimitBytes = 1_000_000;
 /** Everything the function ships (code and source map). */
 const packageLimitBytes = 3_000_000;
-
-async function folderBytes(folder: string): Promise<number> {
-  let total = 0;
-  for (const entry of await readdir(folder, { withFileTypes: true })) {
-    const full = path.join(folder, entry.name);
-    total += entry.isDirectory() ? await folderBytes(full) : (await stat(full)).size;
-  }
-  return total;
-}
 
 describe('workflow step Lambda bundles (esbuild, as cdk synth builds them)', () => {
   let outdir = '';
@@ -50,8 +42,7 @@ describe('workflow step Lambda bundles (esbuild, as cdk synth builds them)', () 
       bundles.set(name, path.join(outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`));
     }
     // The Lambda runtime provides the AWS SDK v3 the bundles leave external; give the test's processes the same.
-    await mkdir(path.join(outdir, 'node_modules'));
-    await symlink(fileURLToPath(new URL('../../node_modules/@aws-sdk', import.meta.url)), path.join(outdir, 'node_modules', '@aws-sdk'));
+    await provideLambdaRuntimeSdk(outdir);
   });
   after(async () => {
     await rm(outdir, { recursive: true, force: true });
@@ -87,20 +78,8 @@ describe('workflow step Lambda bundles (esbuild, as cdk synth builds them)', () 
     const script = `const kinds = [];
       for (const url of ${JSON.stringify(urls)}) kinds.push(typeof (await import(url)).handler);
       process.stdout.write(JSON.stringify(kinds));`;
-    const result = await runNode(script, { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm' }).finally(() => rm(store, { recursive: true, force: true }));
+    const result = await runNodeScript(script, { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm' }).finally(() => rm(store, { recursive: true, force: true }));
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(JSON.parse(result.stdout), lightSteps.map(() => 'function'));
   });
 });
-
-function runNode(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { trainerCommand } from '../../infra/constructs/gpu-trainer-batch.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
+import { environmentWithoutTandem, runProcess, type ProcessResult } from '../helpers/run-process.ts';
 import { tinyConfigFile } from '../helpers/train-tiny-model.ts';
 
 const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,21 +37,9 @@ function trialOverride(): { Name: string; 'Value.$': string } {
   return environment[0] as { Name: string; 'Value.$': string };
 }
 
-function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repositoryRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The host's environment without Tandem's own variables, so only what the job passes reaches the container. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TANDEM_')));
+/** `command args` from the repository root, as the container runs it from its working directory. */
+function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  return runProcess(command, args, { cwd: repositoryRoot, env });
 }
 
 describe('trainer contract: the synthesized job definition plus the Map override trains a trial', () => {
@@ -79,7 +67,7 @@ describe('trainer contract: the synthesized job definition plus the Map override
     assert.equal(override['Value.$'], 'States.JsonToString($)');
     const [command, ...args] = job.Command.map((part) => part === 'Ref::store' ? storeUrl : part);
     const env = {
-      ...cleanEnvironment(),
+      ...environmentWithoutTandem(),
       ...Object.fromEntries((job.Environment ?? []).map(({ Name, Value }) => [Name, Value])),
       [override.Name]: JSON.stringify(spec),
     };
@@ -95,10 +83,10 @@ describe('trainer contract: the synthesized job definition plus the Map override
 
   it('exits non-zero on a bad spec, through containers/trainer/entrypoint.ts too', async () => {
     const entrypoint = ['--import', 'tsx', 'containers/trainer/entrypoint.ts'];
-    const bad = await run('node', entrypoint, { ...cleanEnvironment(), TANDEM_STORE: storeUrl, TANDEM_TRIAL: '{"runId":"contract"}' });
+    const bad = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_STORE: storeUrl, TANDEM_TRIAL: '{"runId":"contract"}' });
     assert.equal(bad.code, 2, bad.stderr);
     assert.match(bad.stderr, /invalid trial spec/);
-    const missingStore = await run('node', entrypoint, { ...cleanEnvironment(), TANDEM_TRIAL: JSON.stringify(spec) });
+    const missingStore = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_TRIAL: JSON.stringify(spec) });
     assert.equal(missingStore.code, 2);
   });
 
