@@ -6,7 +6,6 @@ import { WorkflowStepError } from '../workflow-step-error.ts';
 import { INGEST_INPUT_ENV_VAR } from './ingest-job-variables.ts';
 import { runIngestStep } from './ingest-step.ts';
 
-
 /** Where Batch ingest jobs leave their {@link IngestOutput}: under `datasets/`, the prefix ingestion may write. */
 export const ingestResultPrefix = 'datasets/ingest-results/';
 
