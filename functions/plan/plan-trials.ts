@@ -10,6 +10,7 @@ import { trialSpecOf, type TrialSpec } from '../../src/search/trial-spec.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { writeJson } from '../../src/store/json-object.ts';
 import type { IngestOutput, RungState, WorkflowOverrides } from '../workflow-state.ts';
+import { WorkflowStepError } from '../workflow-step-error.ts';
 
 /** The search settings of a config with the workflow's overrides (the workflow's Map sets the parallelism). */
 export function resolveWorkflowSearchSettings(config: TandemConfig, overrides: WorkflowOverrides = {}): SearchSettings {
@@ -50,9 +51,30 @@ export async function planTrials(store: BlobStore, input: IngestOutput, now: () 
     rows.push(row);
     trials.push(trialSpecOf(run, row, asha && !baseline ? (rungs[0] as number) : params.epochs));
   }
+  requireRungFitsState(trials);
   const events: TrialLogEvent[] = trials.map((spec) => ({ at: createdAt, trialId: spec.trialId, event: 'launched', attempt: 1, rung: 0, untilEpoch: spec.untilEpoch ?? spec.params.epochs }));
   await writeJson(store, runKey(runId, 'leaderboard.json'), rows);
   await writeJson(store, runKey(runId, 'trial-log.json'), events);
   await writeJson(store, runKey(runId, 'run.json'), run);
   return { runId, rung: 0, trials, done: false };
+}
+
+/** Step Functions' limit on the state passed between states (the input and output of each state), in bytes. */
+export const stepFunctionsStateLimitBytes = 256 * 1024;
+
+/**
+ * A rung's trial specs travel in the workflow state twice (the Map's items and its collected results), so the first
+ * rung, the largest, must fit in half the state limit, with room left for the rest of the state. Failing here, before
+ * any trial runs, beats a `States.DataLimitExceeded` after the first rung's GPU hours.
+ * @throws WorkflowStepError naming the trial count, the size and how many trials fit.
+ */
+function requireRungFitsState(trials: readonly TrialSpec[]): void {
+  const bytes = Buffer.byteLength(JSON.stringify(trials));
+  const budget = stepFunctionsStateLimitBytes / 2 - 8 * 1024;
+  if (bytes <= budget) return;
+  const fit = Math.floor((budget / bytes) * trials.length) - 1;
+  throw new WorkflowStepError(
+    `plan: ${trials.length - 1} trials (plus the single baseline) make a rung of ${Math.ceil(bytes / 1024)} KiB of trial specs, which the workflow carries twice in its state (limit 256 KiB); run at most ${fit} trials per execution, or use tandem search`,
+    { value: trials.length - 1 },
+  );
 }

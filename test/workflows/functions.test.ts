@@ -8,6 +8,8 @@ import { MissingEnvironmentError } from '../../functions/function-environment.ts
 import { WorkflowStepError } from '../../functions/workflow-step-error.ts';
 import { FileStore } from '../../src/store/file-store.ts';
 import { promoteRung } from '../../functions/promote-rung/promote-rung.ts';
+import { planTrials } from '../../functions/plan/plan-trials.ts';
+import { parseConfig } from '../../src/config/load-config.ts';
 
 describe('workflow Lambda functions', () => {
   let dir: string;
@@ -33,6 +35,17 @@ describe('workflow Lambda functions', () => {
     await assert.rejects(
       promoteRung(store, { runId: 'r1', rung: 0, trials: [], done: false } as unknown as Parameters<typeof promoteRung>[1]),
       (error: unknown) => error instanceof WorkflowStepError && error.name === 'WorkflowStepError',
+    );
+  });
+  it('plan refuses, before any trial runs, a search whose first rung would not fit the 256 KiB workflow state', async () => {
+    const store = new FileStore(path.join(dir, 'plan-store'));
+    const config = parseConfig({ data: { path: 'x.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churn' } }] }, 'test');
+    const tasks = config.tasks;
+    const fits = await planTrials(store, { config, overrides: { trials: 20 }, datasetId: 'd1', tasks });
+    assert.equal(fits.trials.length, 21);
+    await assert.rejects(
+      planTrials(store, { config, overrides: { trials: 1000 }, datasetId: 'd1', tasks }),
+      (error: unknown) => error instanceof WorkflowStepError && /plan: 1000 trials .* run at most \d+ trials per execution/.test(error.message),
     );
   });
 });
