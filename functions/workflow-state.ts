@@ -1,5 +1,5 @@
 import type { TandemConfig, TaskSpec } from '../src/config/schema.ts';
-import type { TrialSpec } from '../src/search/trial-spec.ts';
+import type { TrialRef } from '../src/search/trial-ref.ts';
 
 /** What a caller may set over the config's `search` section when starting the workflow. */
 export interface WorkflowOverrides {
@@ -69,11 +69,14 @@ export interface IngestOutput extends WorkflowInput {
   readonly tasks: readonly TaskSpec[];
 }
 
-/** The state between rungs: the run, the rung about to train, its trials, and whether the search is over. */
+/**
+ * The state between rungs: the run, the rung about to train, its trials (by reference: each spec is in the store, so
+ * the state stays small), and whether the search is over.
+ */
 export interface RungState {
   readonly runId: string;
   readonly rung: number;
-  readonly trials: readonly TrialSpec[];
+  readonly trials: readonly TrialRef[];
   readonly done: boolean;
 }
 
@@ -83,9 +86,15 @@ export interface TrialFailure {
   readonly Cause?: string;
 }
 
+/**
+ * One trial as the rung's Map returns it: the trial id of a trial that trained (its reference is in the state's
+ * `trials`), or the reference with the error the Map's Catch kept. A reference without `error` is a trained trial too.
+ */
+export type TrialResult = string | (TrialRef & { readonly error?: TrialFailure });
+
 /** What promote-rung receives: the rung state plus each trial as the Map returned it. */
 export interface RungResults extends RungState {
-  readonly results: readonly (TrialSpec & { readonly error?: TrialFailure })[];
+  readonly results: readonly TrialResult[];
 }
 
 /** What select returns. */

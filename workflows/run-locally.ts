@@ -11,8 +11,8 @@ import { promoteRung } from '../functions/promote-rung/promote-rung.ts';
 import { selectWinner } from '../functions/select/select-winner.ts';
 import type { IngestOutput, MeasureRawInputEvent, NotifyOutput, PromoteOutput, ReadIngestResultEvent, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions';
+import { parseTrialInput, resolveTrialInput } from '../src/search/trial-ref.ts';
 import type { TrialSpec } from '../src/search/trial-spec.ts';
-import { parseTrialSpec } from '../src/search/trial-spec-schema.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import { createS3Client, S3Store } from '../src/store/s3-store.ts';
 import { renderWorkflowDefinition, type StateMachineDefinition } from './render-definition.ts';
@@ -70,10 +70,11 @@ function overrideOf(parameters: SubmitJobParameters, name: string): string | und
 /**
  * Executes the Tandem workflow on this machine with aws-local-stepfunctions: the definition is rendered exactly as
  * it is deployed, each Lambda Task state runs the same step function its Lambda handler runs (with `store`), the
- * Batch trial state runs `launchTrial` on the spec read back from the container override `TANDEM_TRIAL` — the very
- * value the trainer container would receive — and the Batch ingest state runs the ingest job's code in this process
- * on its container overrides (`TANDEM_INGEST`, `TANDEM_INGEST_RESULT`). The execution gets a `local-...` name, from
- * which the measure step derives the ingest result key. Retries wait no time locally.
+ * Batch trial state runs `launchTrial` on the spec resolved, as the trainer resolves it, from the container override
+ * `TANDEM_TRIAL` (the very value the trainer container would receive: the trial's reference, its spec in `store`),
+ * and the Batch ingest state runs the ingest job's code in this process on its container overrides (`TANDEM_INGEST`,
+ * `TANDEM_INGEST_RESULT`). The execution gets a `local-...` name, from which the measure step derives the ingest
+ * result key. Retries wait no time locally.
  */
 export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
   const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, distributedMapMinTrials, s3ClientConfig, log = () => undefined, now = () => new Date() } = args;
@@ -95,7 +96,8 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
     const parameters = event as SubmitJobParameters;
     const value = overrideOf(parameters, TRIAL_ENV_VAR);
     if (value === undefined) throw new Error(`the trial state passed no ${TRIAL_ENV_VAR} container override`);
-    await launchTrial(parseTrialSpec(value, TRIAL_ENV_VAR));
+    // The trainer's own resolution: the state carries a reference; the spec is in the store.
+    await launchTrial(await resolveTrialInput(store, parseTrialInput(value, TRIAL_ENV_VAR)));
     return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
   };
   const handlers = {

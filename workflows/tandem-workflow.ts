@@ -27,7 +27,7 @@ export const workflowStateNames = {
   notify: 'Notify',
 } as const;
 
-/** The environment variable that carries a trial's spec (JSON) into the trainer container. */
+/** The environment variable that carries a trial (JSON: its reference, the spec being in the store) into the trainer container. */
 export const TRIAL_ENV_VAR = 'TANDEM_TRIAL';
 
 /** Error names a trial's Batch job may fail with that are worth one more try (spot reclaims, Batch API hiccups). */
@@ -50,7 +50,8 @@ export const defaultBatchIngestMinBytes = 64 * 1024 * 1024;
  * Map: 40. An inline Map runs at most 40 iterations at once whatever its MaxConcurrency, and every trial adds about
  * ten events (more with retries) to the one 25,000-event history that all rungs of an execution share; a Distributed
  * Map has neither limit. Below 40 trials the inline Map keeps a run in one execution history, which is easier to read.
- * Either way the rung's trial list travels in the state (256 KiB), which bounds a rung to some hundreds of trials.
+ * Either way the rung's trial references (the specs are in the store) travel in the state (256 KiB): about 100
+ * bytes each, plus the trial id of each in the Map's results, which bounds a rung to about 2,200 trials.
  */
 export const defaultDistributedMapMinTrials = 40;
 
@@ -160,8 +161,10 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       containerOverrides: { environment: { [TRIAL_ENV_VAR]: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) } },
       taskTimeout: sfn.Timeout.duration(props.trialTimeout ?? Duration.hours(2)),
-      // The item (the trial spec) is what the Map collects; the trial's outputs are in the store.
+      // The trial's outputs are in the store; the Map collects only the trial id of a trial that trained (its
+      // reference is already in the state's `trials`), and the reference plus `error` of one the Catch kept.
       resultPath: sfn.JsonPath.DISCARD,
+      outputPath: '$.trialId',
     });
     runTrial.addRetry({ errors: [...retriedTrialErrors], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
     runTrial.addRetry({ errors: [...crashedTrialErrors], interval: Duration.seconds(30), maxAttempts: 1 });

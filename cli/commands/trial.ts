@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { runTrial } from '../../src/search/run-trial.ts';
-import { parseTrialSpec } from '../../src/search/trial-spec-schema.ts';
+import { parseTrialInput, resolveTrialInput } from '../../src/search/trial-ref.ts';
 import type { Command } from '../command.ts';
 import { createEpochReporter } from '../progress.ts';
 
@@ -13,6 +13,8 @@ export const trialCommand: Command = {
   help: [
     'The spec comes from --spec (JSON text, or @FILE) or the TANDEM_TRIAL environment variable. It names the run,',
     'trial, dataset and model parameters; the trial resumes from its checkpoint in the store when one exists.',
+    'Instead of a spec, a reference {"trialId","untilEpoch","specKey"} (what the AWS workflow passes) names the',
+    'spec\'s key in the store.',
   ].join('\n'),
   flags: {
     spec: { type: 'string', valueName: 'JSON|@FILE', description: 'the trial spec (default: $TANDEM_TRIAL)' },
@@ -21,9 +23,10 @@ export const trialCommand: Command = {
     const raw = typeof context.flags.spec === 'string' ? context.flags.spec : context.env.trialSpec;
     if (raw === undefined || raw === '') throw new BadInputError('trial needs --spec JSON|@FILE or TANDEM_TRIAL', { value: '--spec' });
     const text = raw.startsWith('@') ? await readFile(raw.slice(1), 'utf8') : raw;
-    const spec = parseTrialSpec(text, raw.startsWith('@') ? raw.slice(1) : '--spec');
+    const input = parseTrialInput(text, raw.startsWith('@') ? raw.slice(1) : '--spec');
     if (context.env.watchParent) exitWhenOrphaned();
     const store = await context.store();
+    const spec = await resolveTrialInput(store, input);
     const backend = await selectBackend(context.env.backend);
     const reporter = createEpochReporter(context, spec.untilEpoch ?? spec.params.epochs, spec.trialId);
     const result = await runTrial(store, spec, { backend, onEpoch: reporter.onEpoch }).finally(reporter.done);

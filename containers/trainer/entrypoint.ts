@@ -1,5 +1,6 @@
 // The trainer container's entrypoint: one search trial, exactly as the Batch job definition runs it.
-// The spec arrives as TANDEM_TRIAL (the Step Functions Map's container override); the store as `--store URL`
+// The trial arrives as TANDEM_TRIAL (the Step Functions Map's container override: a reference to the spec the plan
+// or promote-rung step wrote to the store, or a full spec); the store as `--store URL`
 // (the job definition's `Ref::store` parameter) or TANDEM_STORE. Exits with the trial's status: 0 trained,
 // 1 failed, 2 bad spec — so Batch, and the workflow's Catch, see a failed trial as a failed job.
 import { parseArgs } from 'node:util';

@@ -5,6 +5,7 @@ import { sampleToModelConfig } from '../../src/search/sample-to-model-config.ts'
 import { createRandomSampler } from '../../src/search/samplers/random-sampler.ts';
 import { createTpeSampler } from '../../src/search/samplers/tpe-sampler.ts';
 import { resolveSearchSpace } from '../../src/search/search-space.ts';
+import { trialRefOf, writeTrialSpecs, type TrialRef } from '../../src/search/trial-ref.ts';
 import { createStoredRun, type SearchSettings, type TrialDefaults, type TrialLogEvent } from '../../src/search/stored-run.ts';
 import { trialSpecOf, type TrialSpec } from '../../src/search/trial-spec.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
@@ -29,7 +30,8 @@ export function resolveWorkflowSearchSettings(config: TandemConfig, overrides: W
  * The workflow's plan step: creates the run (`runs/<runId>/run.json`, leaderboard, trial log) as `tandem search`
  * does and returns its first rung: the `single` baseline (all its epochs) plus `trials` sampled trials (ASHA: to the
  * first rung's epochs; otherwise to the end). Trials of one rung train at once in the Map, so the sampler draws
- * them all up front (TPE therefore samples like its startup phase).
+ * them all up front (TPE therefore samples like its startup phase). Each trial's spec goes to the store
+ * (`runs/<runId>/trials/<trialId>/spec.json`); the rung carries only their references.
  */
 export async function planTrials(store: BlobStore, input: IngestOutput, now: () => Date = () => new Date()): Promise<RungState> {
   const { config } = input;
@@ -51,30 +53,33 @@ export async function planTrials(store: BlobStore, input: IngestOutput, now: () 
     rows.push(row);
     trials.push(trialSpecOf(run, row, asha && !baseline ? (rungs[0] as number) : params.epochs));
   }
-  requireRungFitsState(trials);
+  requireRungFitsState(trials.map(trialRefOf));
   const events: TrialLogEvent[] = trials.map((spec) => ({ at: createdAt, trialId: spec.trialId, event: 'launched', attempt: 1, rung: 0, untilEpoch: spec.untilEpoch ?? spec.params.epochs }));
+  const refs = await writeTrialSpecs(store, trials);
   await writeJson(store, runKey(runId, 'leaderboard.json'), rows);
   await writeJson(store, runKey(runId, 'trial-log.json'), events);
   await writeJson(store, runKey(runId, 'run.json'), run);
-  return { runId, rung: 0, trials, done: false };
+  return { runId, rung: 0, trials: refs, done: false };
 }
 
 /** Step Functions' limit on the state passed between states (the input and output of each state), in bytes. */
 export const stepFunctionsStateLimitBytes = 256 * 1024;
 
 /**
- * A rung's trial specs travel in the workflow state twice (the Map's items and its collected results), so the first
- * rung, the largest, must fit in half the state limit, with room left for the rest of the state. Failing here, before
- * any trial runs, beats a `States.DataLimitExceeded` after the first rung's GPU hours.
+ * The rung's Map output holds the most state: the rung's trial references (its items) and what each iteration
+ * returned (the trial id of a trial that trained), so the first rung, the largest, must fit with room left for the rest
+ * of the state: about 2,200 trials of a run with the default name (a reference is about 100 bytes, most of it the
+ * spec's key). Failing here, before any trial runs, beats a `States.DataLimitExceeded` after the first rung's GPU hours.
+ * (A trial that fails for good comes back as its reference plus the error, whose cause may run to kilobytes.)
  * @throws WorkflowStepError naming the trial count, the size and how many trials fit.
  */
-function requireRungFitsState(trials: readonly TrialSpec[]): void {
-  const bytes = Buffer.byteLength(JSON.stringify(trials));
-  const budget = stepFunctionsStateLimitBytes / 2 - 8 * 1024;
+function requireRungFitsState(refs: readonly TrialRef[]): void {
+  const bytes = Buffer.byteLength(JSON.stringify({ trials: refs, results: refs.map((ref) => ref.trialId) }));
+  const budget = stepFunctionsStateLimitBytes - 8 * 1024;
   if (bytes <= budget) return;
-  const fit = Math.floor((budget / bytes) * trials.length) - 1;
+  const fit = Math.floor((budget / bytes) * refs.length) - 1;
   throw new WorkflowStepError(
-    `plan: ${trials.length - 1} trials (plus the single baseline) make a rung of ${Math.ceil(bytes / 1024)} KiB of trial specs, which the workflow carries twice in its state (limit 256 KiB); run at most ${fit} trials per execution, or use tandem search`,
-    { value: trials.length - 1 },
+    `plan: ${refs.length - 1} trials (plus the single baseline) make a rung of ${Math.ceil(bytes / 1024)} KiB of trial references and results in the workflow state (limit 256 KiB); run at most ${fit} trials per execution, or use tandem search`,
+    { value: refs.length - 1 },
   );
 }

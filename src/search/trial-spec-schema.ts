@@ -19,18 +19,26 @@ export const trialSpecSchema = z
   })
   .strict();
 
-/** Parses a trial spec from JSON text; a bad spec is a BadInputError naming the field. */
-export function parseTrialSpec(text: string, source: string): TrialSpec {
-  let value: unknown;
+/** Parses JSON text a worker received (`source` names where it came from); text that is not JSON is a BadInputError. */
+export function parseTrialJson(text: string, source: string): unknown {
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text) as unknown;
   } catch (error) {
     throw new BadInputError(`${source}: not JSON (${(error as Error).message})`, { cause: error });
   }
+}
+
+/** Validates a parsed trial spec; a bad spec is a BadInputError naming the field. */
+export function validateTrialSpec(value: unknown, source: string): TrialSpec {
   const parsed = trialSpecSchema.safeParse(value);
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), issue: issue.message }));
     throw new BadInputError(`${source}: invalid trial spec: ${details.map((d) => `${d.path}: ${d.issue}`).join('; ')}`, { details });
   }
   return parsed.data;
+}
+
+/** Parses a trial spec from JSON text; a bad spec is a BadInputError naming the field. */
+export function parseTrialSpec(text: string, source: string): TrialSpec {
+  return validateTrialSpec(parseTrialJson(text, source), source);
 }

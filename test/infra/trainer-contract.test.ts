@@ -8,6 +8,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { loadTableConfig } from '../../src/config/load-config.ts';
 import { ingestTable } from '../../src/data/ingest-table.ts';
+import { writeTrialSpecs } from '../../src/search/trial-ref.ts';
+import type { TrialSpec } from '../../src/search/trial-spec.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import { trainerCommand } from '../../infra/constructs/gpu-trainer-batch.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
@@ -88,6 +90,19 @@ describe('trainer contract: the synthesized job definition plus the Map override
     assert.match(bad.stderr, /invalid trial spec/);
     const missingStore = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_TRIAL: JSON.stringify(spec) });
     assert.equal(missingStore.code, 2);
+  });
+
+  it('resolves a trial reference (what the workflow passes) from the store, through containers/trainer/entrypoint.ts', async () => {
+    const entrypoint = ['--import', 'tsx', 'containers/trainer/entrypoint.ts'];
+    const stored = { ...spec, trialId: 't001', untilEpoch: 1 };
+    const [ref] = await writeTrialSpecs(openStore(storeUrl), [stored as unknown as TrialSpec]);
+    const result = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_STORE: storeUrl, TANDEM_TRIAL: JSON.stringify(ref) });
+    assert.equal(result.code, 0, result.stderr);
+    const line = JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as { trialId: string; state: string; epochsDone: number };
+    assert.deepEqual([line.trialId, line.state, line.epochsDone], ['t001', 'paused', 1]);
+    const missing = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_STORE: storeUrl, TANDEM_TRIAL: JSON.stringify({ ...ref, trialId: 't002', specKey: 'runs/contract/trials/t002/spec.json' }) });
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /no trial spec "runs\/contract\/trials\/t002\/spec\.json"/);
   });
 
   it('is the command the image runs by default', async () => {

@@ -8,7 +8,10 @@ import { MissingEnvironmentError } from '../../functions/function-environment.ts
 import { WorkflowStepError } from '../../functions/workflow-step-error.ts';
 import { FileStore } from '../../src/store/file-store.ts';
 import { promoteRung } from '../../functions/promote-rung/promote-rung.ts';
-import { planTrials } from '../../functions/plan/plan-trials.ts';
+import { planTrials, stepFunctionsStateLimitBytes } from '../../functions/plan/plan-trials.ts';
+import { BadInputError } from '../../src/errors/bad-input-error.ts';
+import { NotFoundError } from '../../src/errors/not-found-error.ts';
+import { parseTrialInput, resolveTrialInput } from '../../src/search/trial-ref.ts';
 import { parseConfig } from '../../src/config/load-config.ts';
 
 describe('workflow Lambda functions', () => {
@@ -37,15 +40,33 @@ describe('workflow Lambda functions', () => {
       (error: unknown) => error instanceof WorkflowStepError && error.name === 'WorkflowStepError',
     );
   });
-  it('plan refuses, before any trial runs, a search whose first rung would not fit the 256 KiB workflow state', async () => {
+  it('plan passes trials by reference: 1000 trials fit the 256 KiB state, their specs are in the store, 5000 are refused up front', async () => {
     const store = new FileStore(path.join(dir, 'plan-store'));
     const config = parseConfig({ data: { path: 'x.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churn' } }] }, 'test');
     const tasks = config.tasks;
-    const fits = await planTrials(store, { config, overrides: { trials: 20 }, datasetId: 'd1', tasks });
-    assert.equal(fits.trials.length, 21);
+    const planned = await planTrials(store, { config, overrides: { strategy: 'asha', trials: 1000 }, datasetId: 'd1', tasks });
+    assert.equal(planned.trials.length, 1001);
+    // The Map's output, the largest state: its items (the refs) and its results (the id of each trial that trained).
+    const mapOutputBytes = Buffer.byteLength(JSON.stringify({ ...planned, results: planned.trials.map((ref) => ref.trialId) }));
+    assert.ok(mapOutputBytes < stepFunctionsStateLimitBytes / 2, `the Map's output for 1000 trials: ${mapOutputBytes} bytes`);
+    const ref = planned.trials[1];
+    assert.ok(ref !== undefined);
+    assert.deepEqual(Object.keys(ref).sort(), ['specKey', 'trialId', 'untilEpoch']);
+    assert.equal(ref.specKey, `runs/${planned.runId}/trials/${ref.trialId}/spec.json`);
+    // The trainer's resolution (a ref as TANDEM_TRIAL text) gives back the planned spec, first rung's epochs included.
+    const spec = await resolveTrialInput(store, parseTrialInput(JSON.stringify(ref), 'TANDEM_TRIAL'));
+    assert.equal(spec.runId, planned.runId);
+    assert.equal(spec.trialId, ref.trialId);
+    assert.equal(spec.untilEpoch, ref.untilEpoch);
+    assert.equal(spec.datasetId, 'd1');
+    // A full spec still passes as it is (`tandem search`'s workers); a ref whose spec is missing or stale is refused.
+    assert.deepEqual(await resolveTrialInput(store, parseTrialInput(JSON.stringify(spec), '--spec')), spec);
+    await assert.rejects(resolveTrialInput(store, { ...ref, specKey: `runs/${planned.runId}/trials/t9999/spec.json` }), NotFoundError);
+    await assert.rejects(resolveTrialInput(store, { ...ref, untilEpoch: ref.untilEpoch + 1 }), (error: unknown) => error instanceof BadInputError && /not the referenced trial/.test(error.message));
+    assert.throws(() => parseTrialInput(JSON.stringify({ ...ref, specKey: 'models/x.json' }), 'TANDEM_TRIAL'), /invalid trial reference: specKey/);
     await assert.rejects(
-      planTrials(store, { config, overrides: { trials: 1000 }, datasetId: 'd1', tasks }),
-      (error: unknown) => error instanceof WorkflowStepError && /plan: 1000 trials .* run at most \d+ trials per execution/.test(error.message),
+      planTrials(store, { config, overrides: { trials: 5000 }, datasetId: 'd1', tasks }),
+      (error: unknown) => error instanceof WorkflowStepError && /plan: 5000 trials .* trial references and results .* run at most \d+ trials per execution/.test(error.message),
     );
   });
 });

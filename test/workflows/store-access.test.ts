@@ -15,6 +15,7 @@ import { workflowStepNames, workflowStoreAccess, type StoreAccess, type Workflow
 import { loadConfig } from '../../src/config/load-config.ts';
 import { selectBackend, type BackendName } from '../../src/model/backend.ts';
 import { runTrial } from '../../src/search/run-trial.ts';
+import { resolveTrialInput } from '../../src/search/trial-ref.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { FileStore } from '../../src/store/file-store.ts';
 import { tinyConfigFile } from '../helpers/train-tiny-model.ts';
@@ -66,8 +67,8 @@ function recordingStore(inner: BlobStore): { store: BlobStore; calls: StoreCall[
 
 /**
  * The workflow's steps in the order the state machine runs them, each bound as workflows/run-locally.ts binds it,
- * with the Map's trials trained in process (what the trainer container runs) and the Map's output (each trial's
- * spec) handed to promote-rung.
+ * with the Map's trials trained in process (what the trainer container runs: it resolves the trial's reference from
+ * the store, then trains it) and the Map's output (each trial's reference) handed to promote-rung.
  */
 async function runWorkflowSteps(
   recorder: ReturnType<typeof recordingStore>,
@@ -78,9 +79,10 @@ async function runWorkflowSteps(
   const ingested = await as('ingest', () => runIngestStep(store, input));
   let rung = await as('plan', () => planTrials(store, ingested));
   for (;;) {
-    for (const spec of rung.trials) await as('trainer', () => runTrial(store, spec, { backend }));
+    for (const ref of rung.trials) await as('trainer', async () => runTrial(store, await resolveTrialInput(store, ref), { backend }));
     const current = rung;
-    rung = await as('promote-rung', () => promoteRung(store, { ...current, results: current.trials }));
+    // The Map returns the id of each trial that trained.
+    rung = await as('promote-rung', () => promoteRung(store, { ...current, results: current.trials.map((ref) => ref.trialId) }));
     if (rung.done) break;
   }
   const { runId } = rung;
