@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseConfig } from '../src/config/load-config.ts';
 import type { TandemConfig } from '../src/config/schema.ts';
-
-/** The fields of a config's `data` section that name raw input files, per mode. */
-const rawDataFields = { table: ['path'], events: ['customers', 'sessions', 'orders'] } as const;
+import { rawDataFields } from '../src/data/raw-data-fields.ts';
 
 /**
  * Reads the config a scheduled run starts with (the `scheduleConfigFile` context key) at synth time: it must be a
@@ -31,11 +29,9 @@ export function readScheduledConfig(file: string): TandemConfig {
   } catch (error) {
     throw new Error(`scheduleConfigFile ${(error as Error).message}`, { cause: error });
   }
-  const data = config.data as Readonly<Record<string, unknown>>;
-  for (const field of rawDataFields[config.data.kind]) {
-    const value = data[field];
-    if (typeof value !== 'string' || !/^s3:\/\/[^/]+\/.+/.test(value)) {
-      throw new Error(`scheduleConfigFile ${file}: data.${field} must be an s3:// URI (s3://<raw bucket>/<key>; the scheduled run reads its data from S3), got ${JSON.stringify(value)}`);
+  for (const { field, path } of rawDataFields(config)) {
+    if (!/^s3:\/\/[^/]+\/.+/.test(path)) {
+      throw new Error(`scheduleConfigFile ${file}: ${field} must be an s3:// URI (s3://<raw bucket>/<key>; the scheduled run reads its data from S3), got ${JSON.stringify(path)}`);
     }
   }
   return config;

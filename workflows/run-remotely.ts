@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import type { NotifyOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type { TandemConfig } from '../src/config/schema.ts';
+import { isS3Uri, rawDataFields } from '../src/data/raw-data-fields.ts';
 import { BadInputError, type InputIssue } from '../src/errors/bad-input-error.ts';
 import { NotFoundError } from '../src/errors/not-found-error.ts';
 import { TandemError } from '../src/errors/tandem-error.ts';
@@ -92,10 +93,8 @@ export function parseStateMachineArn(arn: string): StateMachineArn {
  * @throws BadInputError naming each field that holds a local path.
  */
 export function requireRemoteData(config: TandemConfig): void {
-  const { data } = config;
-  const fields: Record<string, string> =
-    data.kind === 'table' ? { 'data.path': data.path } : { 'data.customers': data.customers, 'data.sessions': data.sessions, 'data.orders': data.orders };
-  const local = Object.entries(fields).filter(([, value]) => !/^s3:\/\//i.test(value));
+  const fields = Object.fromEntries(rawDataFields(config).map(({ field, path }) => [field, path]));
+  const local = Object.entries(fields).filter(([, value]) => !isS3Uri(value));
   if (local.length > 0) {
     const details: InputIssue[] = local.map(([field, value]) => ({ path: field, issue: `"${value}" is a local path; the deployed workflow reads s3:// URIs only` }));
     const named = local.map(([field, value]) => `${field} "${value}"`).join(', ');

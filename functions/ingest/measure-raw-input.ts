@@ -1,19 +1,12 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { stat } from 'node:fs/promises';
-import { isTableConfig, type EventsDataConfig, type TandemConfig } from '../../src/config/schema.ts';
+import type { TandemConfig } from '../../src/config/schema.ts';
+import { isS3Uri, rawDataFields } from '../../src/data/raw-data-fields.ts';
+import { explainS3, parseS3Uri } from '../../src/data/stage-raw-inputs.ts';
 import { NotFoundError } from '../../src/errors/not-found-error.ts';
-import { TandemError } from '../../src/errors/tandem-error.ts';
-import { isS3Uri, parseS3Uri } from '../../src/data/stage-raw-inputs.ts';
 import type { MeasureRawInputEvent, RawInputFile, RawInputMeasure } from '../workflow-state.ts';
 import { WorkflowStepError } from '../workflow-step-error.ts';
 import { ingestResultKey } from './ingest-on-batch.ts';
-
-/** The config fields that name raw input files, as `data.<field>`. */
-function rawInputFields(config: TandemConfig): { field: string; uri: string }[] {
-  if (isTableConfig(config)) return [{ field: 'data.path', uri: config.data.path }];
-  const data = config.data as EventsDataConfig;
-  return (['customers', 'sessions', 'orders'] as const).map((name) => ({ field: `data.${name}`, uri: data[name] }));
-}
 
 /**
  * The size of every raw input file a config names: S3 HeadObject for an `s3://` URI (the client is only built when
@@ -23,7 +16,7 @@ function rawInputFields(config: TandemConfig): { field: string; uri: string }[] 
  *   naming them for other failures (e.g. access denied: on AWS ingestion may read the raw bucket only).
  */
 export async function measureRawInput(config: TandemConfig, s3Client: () => S3Client): Promise<RawInputFile[]> {
-  return Promise.all(rawInputFields(config).map(async ({ field, uri }) => ({ field, uri, bytes: await sizeOf(field, uri, s3Client) })));
+  return Promise.all(rawDataFields(config).map(async ({ field, path: uri }) => ({ field, uri, bytes: await sizeOf(field, uri, s3Client) })));
 }
 
 async function sizeOf(field: string, uri: string, s3Client: () => S3Client): Promise<number> {
@@ -38,15 +31,8 @@ async function sizeOf(field: string, uri: string, s3Client: () => S3Client): Pro
     }
   }
   const { bucket, key } = parseS3Uri(uri, field);
-  try {
-    const head = await s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    return head.ContentLength ?? 0;
-  } catch (error) {
-    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if ((error as Error).name === 'NotFound' || status === 404) throw new NotFoundError(`${field}: no object ${uri}`, { cause: error, value: uri });
-    const reason = status === 403 ? 'access denied (on AWS, ingestion may read the Tandem raw bucket only)' : (error as Error).message;
-    throw new TandemError(`${field}: cannot read ${uri}: ${reason}`, { cause: error, value: uri });
-  }
+  const head = await explainS3(() => s3Client().send(new HeadObjectCommand({ Bucket: bucket, Key: key })), uri, field, 'on AWS, ingestion may read the Tandem raw bucket only');
+  return head.ContentLength ?? 0;
 }
 
 /**

@@ -10,6 +10,7 @@ import { extractLabels } from './extract-labels.ts';
 import type { DatasetManifest, DatasetSource, EventsDatasetInfo } from './labelled-row.ts';
 import { readDataFile } from './read-data-file.ts';
 import { parseTable, tableFormatOf, type RawTable } from './read-table.ts';
+import { isS3Uri } from './raw-data-fields.ts';
 import { splitDataset } from './split-dataset.ts';
 import { encodeSplitRows } from './split-file.ts';
 
@@ -134,7 +135,7 @@ export async function ingestTable(
  * @throws BadInputError for s3:// URIs (not supported yet).
  */
 export function localDataPath(dataPath: string): string {
-  if (/^s3:\/\//i.test(dataPath)) {
+  if (isS3Uri(dataPath)) {
     throw new BadInputError(`${dataPath}: reading data from s3:// is not supported yet; download it and pass a local path`, {
       value: dataPath,
       details: [{ path: 'data.path', issue: 's3:// data is not supported yet' }],

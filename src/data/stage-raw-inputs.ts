@@ -5,12 +5,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isTableConfig, type EventsDataConfig, type TandemConfig } from '../config/schema.ts';
+import { isTableConfig, type TandemConfig } from '../config/schema.ts';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import { TandemError } from '../errors/tandem-error.ts';
 import { createS3Client } from '../store/s3-store.ts';
-import { eventFileFormatOf } from './events/event-file.ts';
+import { eventFileExtensions, eventFileFormatOf } from './events/event-file.ts';
+import { eventLogNames, isS3Uri, rawDataFields } from './raw-data-fields.ts';
 import { tableFormatOf } from './read-table.ts';
 
 /** Options of {@link stageRawInputs}. */
@@ -53,11 +54,6 @@ export interface StagedRawInputs<C extends TandemConfig> {
   cleanup(): Promise<void>;
 }
 
-/** True for an `s3://` URI (any case of the scheme). */
-export function isS3Uri(value: string): boolean {
-  return /^s3:\/\//i.test(value);
-}
-
 /** An `s3://bucket/key` URI split up. */
 export interface S3Location {
   readonly bucket: string;
@@ -77,12 +73,6 @@ export function parseS3Uri(uri: string, field: string): S3Location {
   if (bucket === '') throw new BadInputError(`${field}: "${uri}" names no bucket; use s3://<bucket>/<key>`, { value: uri, details: [{ path: field, issue: 'no bucket' }] });
   return { bucket, key };
 }
-
-/** The three events-mode logs. */
-const eventLogNames = ['customers', 'sessions', 'orders'] as const satisfies readonly (keyof EventsDataConfig)[];
-
-/** The extensions a `--raw` folder's logs may have, in the order `eventFilesIn` (ingest-events.ts) prefers them. */
-const eventLogExtensions = ['.csv', '.jsonl', '.ndjson', '.parquet'] as const;
 
 /** What to copy: an object named by a config field, into `<staging>/<slot>/`. */
 interface StagingRequest {
@@ -160,10 +150,9 @@ function stagingRequests(config: TandemConfig, dataPath: string | undefined, raw
     return [{ uri, field, slot: 'data' }];
   }
   if (rawDir !== undefined) return [];
-  const data = config.data as EventsDataConfig;
-  const names = eventLogNames.filter((name) => isS3Uri(data[name]));
-  for (const name of names) eventFileFormatOf(data[name]);
-  return names.map((name) => ({ uri: data[name], field: `data.${name}`, slot: name }));
+  const logs = rawDataFields(config).filter((log) => isS3Uri(log.path));
+  for (const log of logs) eventFileFormatOf(log.path);
+  return logs.map((log) => ({ uri: log.path, field: log.field, slot: log.key }));
 }
 
 /**
@@ -184,10 +173,10 @@ async function rawFolderRequests(client: S3Client, rawPrefix: string): Promise<S
   } while (token !== undefined);
 
   const base = `s3://${bucket}/${prefix}`;
-  const found = eventLogNames.map((name) => ({ name, file: eventLogExtensions.map((extension) => `${name}${extension}`).find((file) => names.has(file)) }));
+  const found = eventLogNames.map((name) => ({ name, file: eventFileExtensions.map((extension) => `${name}${extension}`).find((file) => names.has(file)) }));
   const missing = found.filter((log) => log.file === undefined).map((log) => log.name);
   if (missing.length > 0) {
-    const wanted = missing.map((name) => `${base}${name}${eventLogExtensions[0]}`).join(', ');
+    const wanted = missing.map((name) => `${base}${name}${eventFileExtensions[0]}`).join(', ');
     throw new NotFoundError(`--raw ${rawPrefix}: no ${missing.join(', ')} log (looked for ${wanted} and the .jsonl, .ndjson, .parquet variants)`, {
       value: rawPrefix,
     });
@@ -230,8 +219,11 @@ async function downloadObject(client: S3Client, { bucket, key }: S3Location, fil
   }
 }
 
-/** Runs an S3 call with S3's errors turned into Tandem's, each naming the URI and the field or flag that gave it. */
-async function explainS3<O>(call: () => Promise<O>, uri: string, field: string): Promise<O> {
+/**
+ * Runs an S3 call on `uri` with S3's errors turned into Tandem's, each naming the URI and the field or flag that gave
+ * it: NotFoundError for a missing bucket or object, TandemError (access denied, with `deniedHint`, or S3's message).
+ */
+export async function explainS3<O>(call: () => Promise<O>, uri: string, field: string, deniedHint = 'check the credentials and the bucket policy'): Promise<O> {
   try {
     return await call();
   } catch (error) {
@@ -244,7 +236,7 @@ async function explainS3<O>(call: () => Promise<O>, uri: string, field: string):
     if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
       throw new NotFoundError(`${field}: no object ${uri}`, { cause: error, value: uri });
     }
-    const reason = name === 'AccessDenied' || status === 403 ? 'access denied (check the credentials and the bucket policy)' : (error as Error).message;
+    const reason = name === 'AccessDenied' || status === 403 ? `access denied (${deniedHint})` : (error as Error).message;
     throw new TandemError(`${field}: cannot read ${uri}: ${reason}`, { cause: error, value: uri });
   }
 }
@@ -257,9 +249,8 @@ function parentUri(uri: string): string {
 /** A copy of `config` whose staged data paths are the local copies. */
 function withLocalPaths<C extends TandemConfig>(config: C, localOf: (field: string) => string | undefined): C {
   const replaced: Record<string, string> = {};
-  const fields = isTableConfig(config) ? ['path'] : eventLogNames;
-  for (const key of fields) {
-    const local = localOf(`data.${key}`);
+  for (const { field, key } of rawDataFields(config)) {
+    const local = localOf(field);
     if (local !== undefined) replaced[key] = local;
   }
   return Object.keys(replaced).length === 0 ? config : { ...config, data: { ...config.data, ...replaced } };

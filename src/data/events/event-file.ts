@@ -63,6 +63,9 @@ export function eventFileFormatOf(file: string): EventFileFormat {
   });
 }
 
+/** The extensions of events-mode files, in the order a `--raw` folder's logs are looked for. */
+export const eventFileExtensions = ['.csv', '.jsonl', '.ndjson', '.parquet'] as const;
+
 /** How many JSONL rows are looked at to find the keys (the columns). */
 const jsonKeySampleRows = 10_000;
 

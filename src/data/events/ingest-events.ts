@@ -9,6 +9,7 @@ import { findDataset, localDataPath, writeDataset } from '../ingest-table.ts';
 import type { DatasetManifest, DatasetSource } from '../labelled-row.ts';
 import { buildEventTable, type EventFiles } from './build-event-table.ts';
 import type { DuckDbLimits } from './duckdb-session.ts';
+import { eventFileExtensions } from './event-file.ts';
 import { quarantineCsv } from './event-quarantine.ts';
 
 /** Options of {@link ingestEvents}. */
@@ -40,8 +41,6 @@ export interface IngestEventsResult {
   readonly created: boolean;
   readonly quarantined: number;
 }
-
-const eventFileExtensions = ['.csv', '.jsonl', '.ndjson', '.parquet'] as const;
 
 /**
  * The three log files of an events config, or of a `--raw` folder instead (see {@link eventFilesIn}).
