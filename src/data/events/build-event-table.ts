@@ -153,12 +153,11 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
     await connection.run(`CREATE TYPE customer_key AS ENUM (
       SELECT customer_id FROM (SELECT DISTINCT r.customer_id, c.cidx FROM customer_rows r LEFT JOIN customers c ON c.customer_id = r.customer_id WHERE r.customer_id IS NOT NULL)
       ORDER BY cidx NULLS LAST, customer_id)`);
-    const customerKey = { tableCustomers };
 
     const has = { pages: sessions.columns.includes('pages'), duration: sessions.columns.includes('duration_s'), category: sessions.columns.includes('category') };
     // Events are read on all threads without row numbers; only when some rows are bad are they read again, numbered
     // (on one thread), to find those rows' lines.
-    const orderRows = (numbered: boolean): string => orderRowsSelect(orders.relation({ numbered, storeRejects: !numbered }), customerKey);
+    const orderRows = (numbered: boolean): string => orderRowsSelect(orders.relation({ numbered, storeRejects: !numbered }), tableCustomers);
     await connection.run(`CREATE TEMP TABLE order_rows AS SELECT * EXCLUDE (rn) FROM (${orderRows(false)})`);
     const orderBad = await collectQuarantine(connection, orders, tableRows('order_rows', `SELECT rn, reason FROM (${orderRows(true)})`), maxBadRowShare);
     // Sessions, most of the events, are aggregated as they are read and never stored.
@@ -273,12 +272,7 @@ function category(column: string): string {
   return `nullif(${sqlIdentifier(column)}, '')`;
 }
 
-/** Where an event's customer is: its ENUM code (NULL: unknown id), and the table's customers have codes below `tableCustomers`. */
-interface CustomerKey {
-  readonly tableCustomers: number;
-}
-
-/** A customer id's `customer_key` code: NULL for an id the customers file does not have. */
+/** A customer id's `customer_key` code: NULL for an id the customers file does not have; the table's customers have codes below `tableCustomers`. */
 function customerCodeOf(column: string): string {
   return `enum_code(TRY_CAST(${sqlIdentifier(column)} AS customer_key))::INTEGER`;
 }
@@ -316,12 +310,12 @@ function eventProblem(): string {
 }
 
 /** The orders file's rows: the customer (cidx NULL for one not in the table), typed values, and a reason when bad. */
-function orderRowsSelect(relation: string, key: CustomerKey): string {
+function orderRowsSelect(relation: string, tableCustomers: number): string {
   return `WITH r AS (SELECT _tandem_rn AS rn, _tandem_malformed AS malformed, "order_id" AS order_id, "customer_id" AS customer_id, "ts" AS ts_raw,
                       epoch_us(${typed('ts', 'TIMESTAMPTZ')}) AS ts_us, "amount" AS amount_raw, ${typed('amount', 'DOUBLE')} AS amount,
                       ${category('category')} AS category FROM ${relation}),
     t AS (SELECT *, ${customerCodeOf('customer_id')} AS code FROM r)
-    SELECT rn, CASE WHEN code < ${key.tableCustomers} THEN code END AS cidx, order_id, ts_us, amount, category, CASE
+    SELECT rn, CASE WHEN code < ${tableCustomers} THEN code END AS cidx, order_id, ts_us, amount, category, CASE
       ${eventProblem()}
       WHEN ${id('order_id')} IS NULL THEN 'missing order_id'
       WHEN amount IS NULL THEN CASE WHEN ${text('', 'amount_raw')} IS NULL THEN 'missing amount' ELSE 'bad amount ' || ${quoted(text('', 'amount_raw'))} END
