@@ -109,14 +109,11 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
   const batchIngestMinBytes = props.batchIngestMinBytes ?? defaultBatchIngestMinBytes;
   if (!Number.isSafeInteger(batchIngestMinBytes) || batchIngestMinBytes < 0) throw new RangeError(`batchIngestMinBytes must be a whole number of bytes >= 0, got ${batchIngestMinBytes}`);
   const names = workflowStateNames;
-  const invoke = (id: string, fn: lambda.IFunction): tasks.LambdaInvoke =>
-    new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, payloadResponseOnly: true, retryOnServiceExceptions: true });
+  const invoke = (id: string, fn: lambda.IFunction, more: Pick<tasks.LambdaInvokeProps, 'payload' | 'resultPath'> = {}): tasks.LambdaInvoke =>
+    new tasks.LambdaInvoke(scope, id, { lambdaFunction: fn, payloadResponseOnly: true, retryOnServiceExceptions: true, ...more });
 
   // One ingest function, three states: measure, ingest, read back the Batch job's result.
-  const measure = new tasks.LambdaInvoke(scope, names.measureRawInput, {
-    lambdaFunction: props.ingestFunction,
-    payloadResponseOnly: true,
-    retryOnServiceExceptions: true,
+  const measure = invoke(names.measureRawInput, props.ingestFunction, {
     payload: sfn.TaskInput.fromObject({ action: 'measure', input: sfn.JsonPath.objectAt('$'), executionName: sfn.JsonPath.executionName, batchIngestMinBytes }),
     resultPath: '$.rawInput',
   });
@@ -137,10 +134,7 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
     resultPath: sfn.JsonPath.DISCARD,
   });
   ingestOnBatch.addRetry({ errors: [...retriedTrialErrors], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
-  const readIngestResult = new tasks.LambdaInvoke(scope, names.readIngestResult, {
-    lambdaFunction: props.ingestFunction,
-    payloadResponseOnly: true,
-    retryOnServiceExceptions: true,
+  const readIngestResult = invoke(names.readIngestResult, props.ingestFunction, {
     payload: sfn.TaskInput.fromObject({ action: 'read-result', key: sfn.JsonPath.stringAt('$.rawInput.resultKey') }),
   });
   const chooseIngestRunner = new sfn.Choice(scope, names.chooseIngestRunner)
