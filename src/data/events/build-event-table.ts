@@ -1,24 +1,22 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { builtInEventLabelColumns } from '../../config/schema.ts';
 import { BadInputError } from '../../errors/bad-input-error.ts';
-import type { RawRow, RawValue } from '../labelled-row.ts';
+import type { RawRow } from '../labelled-row.ts';
 import type { RawTable } from '../read-table.ts';
 import { openDuckDbSession, sqlIdentifier, sqlString, type DuckDbLimits } from './duckdb-session.ts';
+import { eventTableColumns, type EventTableColumn } from './event-table-columns.ts';
+import { readResultColumns } from './duckdb-columns.ts';
 import {
-  categoryFeaturesSql,
+  categorySlotsSql,
+  crossSellSpendSql,
   customerCategorySql,
+  futureOrdersSql,
   interPurchaseSql,
-  labelsSql,
-  microsPerDay,
-  orderCountColumns,
-  orderFeaturesSql,
-  sessionCountColumns,
-  sessionFeaturesSql,
+  orderBandsSql,
+  sessionBandsSql,
   sessionGroupsSql,
   topCategoriesSql,
-  zeroIfMissing,
   type CategoryColumns,
-  type OutputColumn,
   type PointInTime,
 } from './event-feature-sql.ts';
 import { openEventFile, type EventFile } from './event-file.ts';
@@ -174,19 +172,24 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
 
     const counts = await readCounts(connection);
 
-    await connection.run(orderFeaturesSql(pit));
-    await connection.run(interPurchaseSql(pit));
-    await connection.run(sessionFeaturesSql(pit, has));
     await connection.run(customerCategorySql(pit));
     const categories = options.categories ? [...options.categories] : await readTopCategories(connection, topCategories);
     const { listed, otherStem } = categoryStems(categories);
-    await connection.run(categoryFeaturesSql(listed, otherStem));
-    if (labels) await connection.run(labelsSql(pit));
-
     const profileTypes = await profileColumnTypes(connection, profile.length);
-    const columns = outputColumns(pit, profile, profileTypes, has, listed, otherStem, labels);
+    const layout = { cutoff: pit.cutoff, has, profile: profile.map((name, i) => ({ name, numeric: profileTypes[i] === 'number' })), stems: listed.map((c) => c.stem), otherStem };
+    const customerColumns = await readResultColumns(connection, customerColumnsSql(layout.profile.map((column) => column.numeric)));
+    const parts = {
+      customers: customerColumns,
+      orderBands: await readResultColumns(connection, orderBandsSql(pit)),
+      gaps: await readResultColumns(connection, interPurchaseSql(pit)),
+      sessionBands: await readResultColumns(connection, sessionBandsSql()),
+      categorySlots: await readResultColumns(connection, categorySlotsSql(listed)),
+      ...(labels ? { futureOrders: await readResultColumns(connection, futureOrdersSql(pit)), crossSellSpend: await readResultColumns(connection, crossSellSpendSql(pit)) } : {}),
+    };
+    const columns = eventTableColumns(parts, layout);
     checkNoClash(files.customers, profile, columns);
-    const { rows, ordinals } = await readTable(connection, columns, labels);
+    const rows = rowsOf(columns);
+    const ordinals = Array.from(customerColumns.numbers('rn'));
     const { ordinalLines } = await customers.lineNumbers(ordinals, []);
     const table: RawTable = {
       source: files.customers,
@@ -403,41 +406,8 @@ async function profileColumnTypes(connection: DuckDBConnection, count: number): 
   return Array.from({ length: count }, (_, i) => (row[`n${i}`] === true ? 'number' : 'text'));
 }
 
-function outputColumns(
-  pit: PointInTime,
-  profile: readonly string[],
-  profileTypes: readonly ('number' | 'text')[],
-  has: { pages: boolean; duration: boolean; category: boolean },
-  listed: readonly CategoryColumns[],
-  otherStem: string,
-  labels: boolean,
-): OutputColumn[] {
-  const zero = (part: string) => (name: string): OutputColumn => ({ name, sql: zeroIfMissing(part, name) });
-  const plain = (part: string) => (name: string): OutputColumn => ({ name, sql: `${part}.${sqlIdentifier(name)}` });
-  const stems = [...listed.map((c) => c.stem), otherStem];
-  return [
-    { name: 'customer_id', sql: 'c.customer_id' },
-    ...profile.map((name, i) => ({ name, sql: profileTypes[i] === 'number' ? `TRY_CAST(c.p${i} AS DOUBLE)` : `c.p${i}` })),
-    { name: 'days_since_signup', sql: `(${pit.cutoff} - c.signup_us) / ${microsPerDay}::DOUBLE` },
-    ...['order_recency_days', 'first_order_days'].map(plain('fo')),
-    plain('fs')('session_recency_days'),
-    ...orderCountColumns().map(zero('fo')),
-    { name: 'avg_order_value', sql: 'fo.spend_total / nullif(fo.orders_total, 0)' },
-    ...['interpurchase_mean_days', 'interpurchase_std_days'].map(plain('g')),
-    { name: 'orders_trend', sql: 'coalesce(fo.orders_30d, 0) - coalesce(fo.orders_prev90, 0) / 3' },
-    { name: 'spend_trend', sql: 'coalesce(fo.spend_30d, 0) - coalesce(fo.spend_prev90, 0) / 3' },
-    ...sessionCountColumns(has).map(zero('fs')),
-    { name: 'sessions_trend', sql: 'coalesce(fs.sessions_30d, 0) - coalesce(fs.sessions_prev90, 0) / 3' },
-    zero('fo')('order_categories'),
-    ...(has.category ? [zero('fs')('browse_categories')] : []),
-    plain('fc')('top_category_spend_share'),
-    ...stems.flatMap((stem) => ['orders', 'spend', 'sessions', 'browsed_not_bought'].map((what) => zero('fc')(`cat_${stem}_${what}`))),
-    ...(labels ? builtInEventLabelColumns.map(plain('l')) : []),
-  ];
-}
-
 /** A profile column may not take the name of a computed column (it would be silently replaced). */
-function checkNoClash(file: string, profile: readonly string[], columns: readonly OutputColumn[]): void {
+function checkNoClash(file: string, profile: readonly string[], columns: readonly EventTableColumn[]): void {
   const computed = new Set(columns.slice(1 + profile.length).map((column) => column.name));
   for (const name of [...builtInEventLabelColumns]) computed.add(name);
   const clash = profile.find((name) => computed.has(name));
@@ -447,40 +417,33 @@ function checkNoClash(file: string, profile: readonly string[], columns: readonl
   }
 }
 
-async function readTable(connection: DuckDBConnection, columns: readonly OutputColumn[], labels: boolean): Promise<{ rows: RawRow[]; ordinals: number[] }> {
-  const select = columns.map((column) => `${column.sql} AS ${sqlIdentifier(column.name)}`).join(',\n      ');
-  const result = await connection.stream(`SELECT c.rn::DOUBLE AS __rn, ${select}
-    FROM customers c
-    LEFT JOIN f_orders fo ON fo.cidx = c.cidx
-    LEFT JOIN f_gaps g ON g.cidx = c.cidx
-    LEFT JOIN f_sessions fs ON fs.cidx = c.cidx
-    LEFT JOIN f_categories fc ON fc.cidx = c.cidx
-    ${labels ? 'LEFT JOIN f_labels l ON l.cidx = c.cidx' : ''}
-    ORDER BY c.cidx`);
-  // Every row starts as a copy of one template object, so all rows share a shape (V8 keeps them fast), and values are
-  // read from the column vectors directly (much faster than converting whole chunks to JS arrays).
-  const template: RawRow = Object.fromEntries(columns.map((column) => [column.name, null]));
-  const names = columns.map((column) => column.name);
-  const rows: RawRow[] = [];
-  const ordinals: number[] = [];
-  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-    const vectors = Array.from({ length: chunk.columnCount }, (_, c) => chunk.getColumnVector(c));
-    const [rnVector, ...valueVectors] = vectors;
-    for (let r = 0; r < chunk.rowCount; r++) {
-      const row: RawRow = { ...template };
-      for (let c = 0; c < names.length; c++) row[names[c] as string] = toRawValue(valueVectors[c]?.getItem(r) ?? null);
-      rows.push(row);
-      ordinals.push(Number(rnVector?.getItem(r)));
-    }
-  }
-  return { rows, ordinals };
+/**
+ * The customers of the table in cidx order: ordinal, id, signup time and profile columns `p0`… (DOUBLE where
+ * `numeric`, as text otherwise).
+ */
+function customerColumnsSql(numeric: readonly boolean[]): string {
+  const profile = numeric.map((isNumber, i) => `, ${isNumber ? `TRY_CAST(p${i} AS DOUBLE)` : `p${i}`} AS p${i}`).join('');
+  return `SELECT rn::DOUBLE AS rn, customer_id, signup_us::DOUBLE AS signup_us ${profile} FROM customers ORDER BY cidx`;
 }
 
-/** DuckDB DOUBLE/VARCHAR values as cells: numbers (non-finite → null), text, null. */
-function toRawValue(value: unknown): RawValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'bigint') return Number(value);
-  if (typeof value === 'string' || typeof value === 'boolean') return value;
-  return String(value);
+/**
+ * The table's rows from its columns: every row starts as a copy of one template object, so all rows share a shape
+ * (V8 keeps them fast); numbers that are not finite become null (missing).
+ */
+function rowsOf(columns: readonly EventTableColumn[]): RawRow[] {
+  const template: RawRow = Object.fromEntries(columns.map((column) => [column.name, null]));
+  const size = columns[0]?.values.length ?? 0;
+  const rows = new Array<RawRow>(size);
+  for (let r = 0; r < size; r++) rows[r] = { ...template };
+  for (const { name, values } of columns) {
+    if (values instanceof Float64Array) {
+      for (let r = 0; r < size; r++) {
+        const value = values[r]!;
+        if (Number.isFinite(value)) (rows[r] as RawRow)[name] = value;
+      }
+    } else {
+      for (let r = 0; r < size; r++) (rows[r] as RawRow)[name] = values[r] ?? null;
+    }
+  }
+  return rows;
 }

@@ -1,4 +1,4 @@
-import { sqlIdentifier, sqlString } from './duckdb-session.ts';
+import { sqlString } from './duckdb-session.ts';
 
 /** Microseconds in a day: event times are kept as epoch microseconds (UTC). */
 export const microsPerDay = 86_400_000_000n;
@@ -14,12 +14,6 @@ export interface PointInTime {
   readonly churnDays: number;
 }
 
-/** One feature or label column of the events table: its output name and the SQL expression over the joined parts. */
-export interface OutputColumn {
-  readonly name: string;
-  readonly sql: string;
-}
-
 /** A category that gets its own columns, and the name stem of those columns (`cat_<stem>_orders`, ...). */
 export interface CategoryColumns {
   readonly category: string;
@@ -28,44 +22,47 @@ export interface CategoryColumns {
 
 const day = microsPerDay.toString();
 
-/** `(T - x)` in days, as DOUBLE. */
-function daysBefore(pit: PointInTime, column: string): string {
-  return `((${pit.cutoff} - ${column}) / ${day}::DOUBLE)`;
+/**
+ * Time bands of an event relative to T, so that events are grouped once by band and every look-back window is a sum
+ * of bands (far cheaper than one filtered aggregate per window): 0 = [T−7d, T), 1 = [T−30d, T−7d), 2 = [T−90d, T−30d),
+ * 3 = [T−120d, T−90d), 4 = [T−365d, T−120d), 5 = before T−365d, 8 = [T, T+C), 9 = later.
+ */
+function eventBand(pit: PointInTime): string {
+  const before = (days: number): bigint => pit.cutoff - BigInt(days) * microsPerDay;
+  return `CASE WHEN ts_us >= ${pit.cutoff + BigInt(pit.churnDays) * microsPerDay} THEN 9 WHEN ts_us >= ${pit.cutoff} THEN 8
+    WHEN ts_us >= ${before(7)} THEN 0 WHEN ts_us >= ${before(30)} THEN 1 WHEN ts_us >= ${before(90)} THEN 2
+    WHEN ts_us >= ${before(120)} THEN 3 WHEN ts_us >= ${before(365)} THEN 4 ELSE 5 END`;
 }
 
-/** ts_us ≥ T − days (the window's start); callers restrict to ts_us < T. */
-function since(pit: PointInTime, days: number): string {
-  return `ts_us >= ${pit.cutoff - BigInt(days) * microsPerDay}`;
-}
+/** Bands (see `eventBand`) by the windows they make up: a window's value is the sum over its bands. */
+export const bandsOf = {
+  '7d': [0],
+  '30d': [0, 1],
+  '90d': [0, 1, 2],
+  '365d': [0, 1, 2, 3, 4],
+  total: [0, 1, 2, 3, 4, 5],
+  /** The 90 days before the last 30: [T − 120d, T − 30d). */
+  prev90: [2, 3],
+  /** [T, T + C): the churn window. */
+  churnWindow: [8],
+} as const;
 
-/** The 90 days before the last 30: [T − 120d, T − 30d). */
-function previous90(pit: PointInTime): string {
-  return `ts_us >= ${pit.cutoff - 120n * microsPerDay} AND ts_us < ${pit.cutoff - 30n * microsPerDay}`;
-}
-
-/** Per customer, from orders with ts < T: counts, spend, recency, tenure as a buyer, breadth, the 30-vs-90 trend parts. */
-export function orderFeaturesSql(pit: PointInTime): string {
-  const windows = featureWindowDays.flatMap((days) => [
-    `count(*) FILTER (WHERE ${since(pit, days)})::DOUBLE AS orders_${days}d`,
-    `coalesce(sum(amount) FILTER (WHERE ${since(pit, days)}), 0) AS spend_${days}d`,
-  ]);
-  return `CREATE TEMP TABLE f_orders AS
-    SELECT cidx, count(*)::DOUBLE AS orders_total, sum(amount) AS spend_total, ${windows.join(', ')},
-      count(*) FILTER (WHERE ${previous90(pit)})::DOUBLE AS orders_prev90,
-      coalesce(sum(amount) FILTER (WHERE ${previous90(pit)}), 0) AS spend_prev90,
-      ${daysBefore(pit, 'max(ts_us)')} AS order_recency_days,
-      ${daysBefore(pit, 'min(ts_us)')} AS first_order_days,
-      count(DISTINCT category)::DOUBLE AS order_categories
-    FROM orders WHERE ts_us < ${pit.cutoff} GROUP BY cidx`;
-}
+/** The largest band number, for arrays indexed by band. */
+export const maxBand = 9;
 
 /** Per customer with two or more orders before T: mean and standard deviation of the days between orders. */
 export function interPurchaseSql(pit: PointInTime): string {
-  return `CREATE TEMP TABLE f_gaps AS
-    SELECT cidx, avg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
+  return `SELECT cidx::DOUBLE AS cidx, avg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
     FROM (SELECT cidx, (ts_us - lag(ts_us) OVER (PARTITION BY cidx ORDER BY ts_us)) / ${day}::DOUBLE AS gap
           FROM orders WHERE ts_us < ${pit.cutoff})
     WHERE gap IS NOT NULL GROUP BY cidx`;
+}
+
+/** Per customer and band (see `eventBand`) of the orders before T: count, spend, first and last time. */
+export function orderBandsSql(pit: PointInTime): string {
+  return `SELECT cidx::DOUBLE AS cidx, band::DOUBLE AS band, count(*)::DOUBLE AS orders, sum(amount) AS spend,
+      min(ts_us)::DOUBLE AS first_us, max(ts_us)::DOUBLE AS last_us
+    FROM (SELECT cidx, amount, ts_us, ${eventBand(pit)} AS band FROM orders WHERE ts_us < ${pit.cutoff}) GROUP BY ALL`;
 }
 
 /** Which optional session columns the file has. */
@@ -76,33 +73,18 @@ export interface SessionColumns {
 }
 
 /**
- * Time bands of a session relative to T, so that sessions are grouped once by band and every window is a sum of
- * bands (far cheaper than one filtered aggregate per window and row): 0 = [T−7d, T), 1 = [T−30d, T−7d),
- * 2 = [T−90d, T−30d), 3 = [T−120d, T−90d), 4 = [T−365d, T−120d), 5 = before T−365d, 8 = [T, T+C), 9 = later.
- */
-function sessionBand(pit: PointInTime): string {
-  const before = (days: number): bigint => pit.cutoff - BigInt(days) * microsPerDay;
-  return `CASE WHEN ts_us >= ${pit.cutoff + BigInt(pit.churnDays) * microsPerDay} THEN 9 WHEN ts_us >= ${pit.cutoff} THEN 8
-    WHEN ts_us >= ${before(7)} THEN 0 WHEN ts_us >= ${before(30)} THEN 1 WHEN ts_us >= ${before(90)} THEN 2
-    WHEN ts_us >= ${before(120)} THEN 3 WHEN ts_us >= ${before(365)} THEN 4 ELSE 5 END`;
-}
-
-/** The last band of each look-back window (see `sessionBand`); `total` is every band before T. */
-const lastBand: Readonly<Record<string, number>> = { '7d': 0, '30d': 1, '90d': 2, '365d': 4, total: 5 };
-
-/**
- * Sessions aggregated straight from the file's rows per customer id (as written), category and time band, so no
- * session is ever stored: sessions, pages, durations, the last time, and per group the rows read (`n`) and bad
- * (`bad`). `readings` gives per row `customer_id`, `usable` (the row was read and its ts parsed), `ts_us`, `category`,
- * `pages` and `duration_s`. The groups, not the rows, then find their customer with `customerCode` (an expression
- * of `customer_id`: the customer's code, NULL when the customers file does not have it): grouping by the id text is
- * cheaper than looking up every row. Groups of bad rows (unusable, unknown or missing id) and of customers outside
- * the table (code ≥ `tableCustomers`) get cidx NULL.
+ * Sessions aggregated straight from the file's rows per customer id (as written), category and band (see
+ * `eventBand`), so no session is ever stored: sessions, pages, durations, the last time, and per group the rows read
+ * (`n`) and bad (`bad`). `readings` gives per row `customer_id`, `usable` (the row was read and its ts parsed),
+ * `ts_us`, `category`, `pages` and `duration_s`. The groups, not the rows, then find their customer with
+ * `customerCode` (an expression of `customer_id`: the customer's code, NULL when the customers file does not have it):
+ * grouping by the id text is cheaper than looking up every row. Groups of bad rows (unusable, unknown or missing id)
+ * and of customers outside the table (code ≥ `tableCustomers`) get cidx NULL.
  */
 export function sessionGroupsSql(pit: PointInTime, readings: string, customerCode: string, tableCustomers: number): string {
   return `CREATE TEMP TABLE session_groups AS
     WITH g AS (
-      SELECT customer_id, category, CASE WHEN usable THEN ${sessionBand(pit)} END AS band,
+      SELECT customer_id, category, CASE WHEN usable THEN ${eventBand(pit)} END AS band,
         count(*)::DOUBLE AS n, sum(pages) AS pages, sum(duration_s) AS duration_s, max(ts_us) AS last_us
       FROM (${readings}) GROUP BY ALL),
     coded AS (SELECT *, ${customerCode} AS code FROM g)
@@ -112,20 +94,11 @@ export function sessionGroupsSql(pit: PointInTime, readings: string, customerCod
     FROM coded`;
 }
 
-/** Per customer, from the session groups: counts, pages and durations over the windows, recency, breadth. */
-export function sessionFeaturesSql(pit: PointInTime, has: SessionColumns): string {
-  const sums = Object.entries(lastBand).flatMap(([suffix, band]) => [
-    `coalesce(sum(sessions) FILTER (WHERE band <= ${band}), 0) AS sessions_${suffix}`,
-    ...(has.pages ? [`coalesce(sum(pages) FILTER (WHERE band <= ${band}), 0) AS pages_${suffix}`] : []),
-    ...(has.duration ? [`coalesce(sum(duration_s) FILTER (WHERE band <= ${band}), 0) AS duration_s_${suffix}`] : []),
-  ]);
-  return `CREATE TEMP TABLE f_sessions AS
-    SELECT cidx, ${sums.join(', ')},
-      coalesce(sum(sessions) FILTER (WHERE band IN (2, 3)), 0) AS sessions_prev90,
-      coalesce(sum(sessions) FILTER (WHERE band = 8), 0) AS in_churn_window,
-      ${daysBefore(pit, 'max(last_us) FILTER (WHERE band <= 5)')} AS session_recency_days,
-      count(DISTINCT category) FILTER (WHERE band <= 5)::DOUBLE AS browse_categories
-    FROM session_groups WHERE cidx IS NOT NULL GROUP BY cidx`;
+/** Per customer and band of their sessions: count, pages and durations (NaN when none was given), the last time. */
+export function sessionBandsSql(): string {
+  return `SELECT cidx::DOUBLE AS cidx, band::DOUBLE AS band, sum(sessions) AS sessions, sum(pages) AS pages, sum(duration_s) AS duration_s,
+      max(last_us)::DOUBLE AS last_us
+    FROM session_groups WHERE cidx IS NOT NULL GROUP BY ALL`;
 }
 
 /** Per customer and category, before T: orders, spend and sessions (the base of the category features and cross_sell). */
@@ -144,62 +117,34 @@ export function topCategoriesSql(limit: number): string {
 }
 
 /**
- * Per customer: share of spend in their top category, and per listed category (the rest pooled as `other`) order
- * count, spend, session count and browsed_not_bought (1 when a category was browsed and never ordered before T).
+ * Per customer and slot (the listed categories' positions 0..K−1; every other category is slot K, `other`), before T:
+ * orders, spend, sessions, `browsed_not_bought` (1 when a category of the slot was browsed and never ordered),
+ * how many categories were ordered and browsed, and the largest spend in one category.
  */
-export function categoryFeaturesSql(categories: readonly CategoryColumns[], otherStem: string): string {
-  const parts = categories.map(({ category, stem }) => ({ filter: `category = ${sqlString(category)}`, stem }));
-  const listed = categories.map(({ category }) => sqlString(category));
-  parts.push({ filter: listed.length === 0 ? 'true' : `category NOT IN (${listed.join(', ')})`, stem: otherStem });
-  const columns = parts.flatMap(({ filter, stem }) => [
-    `coalesce(sum(orders) FILTER (WHERE ${filter}), 0) AS ${sqlIdentifier(`cat_${stem}_orders`)}`,
-    `coalesce(sum(spend) FILTER (WHERE ${filter}), 0) AS ${sqlIdentifier(`cat_${stem}_spend`)}`,
-    `coalesce(sum(sessions) FILTER (WHERE ${filter}), 0) AS ${sqlIdentifier(`cat_${stem}_sessions`)}`,
-    `coalesce(max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END) FILTER (WHERE ${filter}), 0)::DOUBLE AS ${sqlIdentifier(`cat_${stem}_browsed_not_bought`)}`,
-  ]);
-  return `CREATE TEMP TABLE f_categories AS
-    SELECT cidx, max(spend) / nullif(sum(spend), 0) AS top_category_spend_share, ${columns.join(', ')}
-    FROM customer_categories GROUP BY cidx`;
+export function categorySlotsSql(categories: readonly CategoryColumns[]): string {
+  const listed = `[${categories.map(({ category }) => sqlString(category)).join(', ')}]::VARCHAR[]`;
+  return `SELECT cidx::DOUBLE AS cidx, slot::DOUBLE AS slot, sum(orders) AS orders, sum(spend) AS spend, sum(sessions) AS sessions,
+      max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END)::DOUBLE AS browsed_not_bought,
+      count(*) FILTER (WHERE orders > 0)::DOUBLE AS ordered_categories, count(*) FILTER (WHERE sessions > 0)::DOUBLE AS browsed_categories,
+      max(spend) AS top_spend
+    FROM (SELECT *, coalesce(list_position(${listed}, category) - 1, ${categories.length}) AS slot FROM customer_categories) GROUP BY ALL`;
 }
 
-/**
- * The SPEC §3 labels per customer: purchase_intent (an order in [T, T+H)), churn (customers with an order before T:
- * no order and no session in [T, T+C); others NULL), cross_sell (ln(1 + spend in [T, T+H) on categories the customer
- * never ordered before T)).
- */
-export function labelsSql(pit: PointInTime): string {
+/** Per customer with orders in [T, max(T+H, T+C)): how many fall in [T, T+H) (purchase_intent) and in [T, T+C) (churn). */
+export function futureOrdersSql(pit: PointInTime): string {
   const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
   const churnEnd = pit.cutoff + BigInt(pit.churnDays) * microsPerDay;
   const lastEnd = horizonEnd > churnEnd ? horizonEnd : churnEnd;
-  return `CREATE TEMP TABLE f_labels AS
-    SELECT c.cidx,
-      CASE WHEN coalesce(fo.in_horizon, 0) > 0 THEN 1 ELSE 0 END::DOUBLE AS purchase_intent,
-      CASE WHEN coalesce(po.orders_total, 0) = 0 THEN NULL
-           WHEN coalesce(fo.in_churn_window, 0) + coalesce(fs.in_churn_window, 0) = 0 THEN 1 ELSE 0 END::DOUBLE AS churn,
-      ln(1 + coalesce(xs.spend, 0)) AS cross_sell
-    FROM customers c
-    LEFT JOIN (SELECT cidx, count(*) FILTER (WHERE ts_us < ${horizonEnd}) AS in_horizon, count(*) FILTER (WHERE ts_us < ${churnEnd}) AS in_churn_window
-               FROM orders WHERE ts_us >= ${pit.cutoff} AND ts_us < ${lastEnd} GROUP BY cidx) fo ON fo.cidx = c.cidx
-    LEFT JOIN f_sessions fs ON fs.cidx = c.cidx
-    LEFT JOIN f_orders po ON po.cidx = c.cidx
-    LEFT JOIN (SELECT o.cidx, sum(o.amount) AS spend FROM orders o
-               WHERE o.ts_us >= ${pit.cutoff} AND o.ts_us < ${horizonEnd} AND o.category IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM customer_categories cc WHERE cc.cidx = o.cidx AND cc.category = o.category AND cc.orders > 0)
-               GROUP BY o.cidx) xs ON xs.cidx = c.cidx`;
+  return `SELECT cidx::DOUBLE AS cidx, count(*) FILTER (WHERE ts_us < ${horizonEnd})::DOUBLE AS in_horizon,
+      count(*) FILTER (WHERE ts_us < ${churnEnd})::DOUBLE AS in_churn_window
+    FROM orders WHERE ts_us >= ${pit.cutoff} AND ts_us < ${lastEnd} GROUP BY cidx`;
 }
 
-/** `coalesce(part.column, 0)`: a count or sum that is 0, not missing, for a customer without such events. */
-export function zeroIfMissing(part: string, column: string): string {
-  return `coalesce(${part}.${sqlIdentifier(column)}, 0)`;
-}
-
-/** Column names of the order features (besides the trend and recency columns built by the caller). */
-export function orderCountColumns(): string[] {
-  return ['orders_total', 'spend_total', ...featureWindowDays.flatMap((days) => [`orders_${days}d`, `spend_${days}d`])];
-}
-
-/** Column names of the session count/sum features. */
-export function sessionCountColumns(has: Pick<SessionColumns, 'pages' | 'duration'>): string[] {
-  const of = (suffix: string): string[] => [`sessions_${suffix}`, ...(has.pages ? [`pages_${suffix}`] : []), ...(has.duration ? [`duration_s_${suffix}`] : [])];
-  return [...of('total'), ...featureWindowDays.flatMap((days) => of(`${days}d`))];
+/** Per customer: spend in [T, T+H) on categories they never ordered before T (the base of cross_sell). */
+export function crossSellSpendSql(pit: PointInTime): string {
+  const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
+  return `SELECT o.cidx::DOUBLE AS cidx, sum(o.amount) AS spend FROM orders o
+    WHERE o.ts_us >= ${pit.cutoff} AND o.ts_us < ${horizonEnd} AND o.category IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM customer_categories cc WHERE cc.cidx = o.cidx AND cc.category = o.category AND cc.orders > 0)
+    GROUP BY o.cidx`;
 }

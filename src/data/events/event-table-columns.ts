@@ -1,0 +1,176 @@
+import { builtInEventLabelColumns } from '../../config/schema.ts';
+import type { ResultColumns } from './duckdb-columns.ts';
+import { bandsOf, featureWindowDays, maxBand, microsPerDay, type SessionColumns } from './event-feature-sql.ts';
+
+/** One column of the events table: its name and its values by customer index (numbers: NaN or ±Infinity mean missing). */
+export interface EventTableColumn {
+  readonly name: string;
+  readonly values: Float64Array | readonly (string | null)[];
+}
+
+/** What DuckDB computed, narrow, per customer (see event-feature-sql.ts); each part carries `cidx`. */
+export interface EventTableParts {
+  /** The table's customers in cidx order: `customer_id`, `signup_us`, profile columns `p0`… (DOUBLE when numeric). */
+  readonly customers: ResultColumns;
+  readonly orderBands: ResultColumns;
+  readonly gaps: ResultColumns;
+  readonly sessionBands: ResultColumns;
+  readonly categorySlots: ResultColumns;
+  /** Only with labels. */
+  readonly futureOrders?: ResultColumns;
+  readonly crossSellSpend?: ResultColumns;
+}
+
+/** How the table is laid out: the cutoff, which session columns exist, the profile columns, the category stems. */
+export interface EventTableLayout {
+  /** T as epoch microseconds. */
+  readonly cutoff: bigint;
+  readonly has: SessionColumns;
+  readonly profile: readonly { readonly name: string; readonly numeric: boolean }[];
+  /** Column stems of the listed categories, in slot order; the pool of the rest comes after them. */
+  readonly stems: readonly string[];
+  readonly otherStem: string;
+}
+
+/** The session windows in column order. */
+const sessionWindows = ['total', ...featureWindowDays.map((days) => `${days}d` as const)] as const;
+
+/**
+ * Lays DuckDB's narrow per-customer parts out as the events table's columns, in the table's column order (see
+ * `buildEventTable`). Reshaping long results into wide columns here costs a few passes over typed arrays, where
+ * DuckDB's wide aggregates (dozens of filtered sums per customer) cost several times more.
+ */
+export function eventTableColumns(parts: EventTableParts, layout: EventTableLayout): EventTableColumn[] {
+  const size = parts.customers.rowCount;
+  const T = Number(layout.cutoff);
+  const day = Number(microsPerDay);
+  const daysBefore = (us: number): number => (T - us) / day;
+  const filled = (value: number): Float64Array => new Float64Array(size).fill(value);
+
+  // Orders before T, per band: windows are sums over bands.
+  const orderCounts = bandSums(parts.orderBands, 'orders', size);
+  const spends = bandSums(parts.orderBands, 'spend', size);
+  const firstOrder = perCustomer(parts.orderBands, 'first_us', size, Math.min);
+  const lastOrder = perCustomer(parts.orderBands, 'last_us', size, Math.max);
+  const ordersIn = (bands: readonly number[]): Float64Array => orderCounts.window(bands);
+  const spendIn = (bands: readonly number[]): Float64Array => spends.window(bands);
+  const ordersTotal = ordersIn(bandsOf.total);
+  const spendTotal = spendIn(bandsOf.total);
+
+  const sessionCounts = bandSums(parts.sessionBands, 'sessions', size);
+  const pages = layout.has.pages ? bandSums(parts.sessionBands, 'pages', size) : undefined;
+  const durations = layout.has.duration ? bandSums(parts.sessionBands, 'duration_s', size) : undefined;
+  const lastSession = perCustomer(parts.sessionBands, 'last_us', size, Math.max, (r, band) => band[r]! <= 5);
+  const meanGap = perCustomer(parts.gaps, 'interpurchase_mean_days', size);
+  const stdGap = perCustomer(parts.gaps, 'interpurchase_std_days', size);
+
+  const slots = layout.stems.length + 1;
+  const perSlot = (name: string): Float64Array[] => {
+    const values = Array.from({ length: slots }, () => filled(0));
+    const { cidx, band: slot, value } = longColumns(parts.categorySlots, 'slot', name);
+    for (let r = 0; r < cidx.length; r++) values[slot[r]!]![cidx[r]!] = value[r]!;
+    return values;
+  };
+  const categoryParts = { orders: perSlot('orders'), spend: perSlot('spend'), sessions: perSlot('sessions'), browsed_not_bought: perSlot('browsed_not_bought') };
+  const orderedCategories = perCustomer(parts.categorySlots, 'ordered_categories', size, add, undefined, 0);
+  const browsedCategories = perCustomer(parts.categorySlots, 'browsed_categories', size, add, undefined, 0);
+  const categorySpend = perCustomer(parts.categorySlots, 'spend', size, add, undefined, 0);
+  const topSpend = perCustomer(parts.categorySlots, 'top_spend', size, Math.max);
+
+  const columns: EventTableColumn[] = [
+    { name: 'customer_id', values: parts.customers.texts('customer_id') },
+    ...layout.profile.map(({ name, numeric }, i) => ({ name, values: numeric ? parts.customers.numbers(`p${i}`) : parts.customers.texts(`p${i}`) })),
+    { name: 'days_since_signup', values: parts.customers.numbers('signup_us').map(daysBefore) },
+    { name: 'order_recency_days', values: lastOrder.map(daysBefore) },
+    { name: 'first_order_days', values: firstOrder.map(daysBefore) },
+    { name: 'session_recency_days', values: lastSession.map(daysBefore) },
+    { name: 'orders_total', values: ordersTotal },
+    { name: 'spend_total', values: spendTotal },
+    ...featureWindowDays.flatMap((days) => [
+      { name: `orders_${days}d`, values: ordersIn(bandsOf[`${days}d`]) },
+      { name: `spend_${days}d`, values: spendIn(bandsOf[`${days}d`]) },
+    ]),
+    { name: 'avg_order_value', values: spendTotal.map((spend, c) => (ordersTotal[c] === 0 ? Number.NaN : spend / ordersTotal[c]!)) },
+    { name: 'interpurchase_mean_days', values: meanGap },
+    { name: 'interpurchase_std_days', values: stdGap },
+    { name: 'orders_trend', values: trend(ordersIn(bandsOf['30d']), ordersIn(bandsOf.prev90)) },
+    { name: 'spend_trend', values: trend(spendIn(bandsOf['30d']), spendIn(bandsOf.prev90)) },
+    ...sessionWindows.flatMap((suffix) => [
+      { name: `sessions_${suffix}`, values: sessionCounts.window(bandsOf[suffix]) },
+      ...(pages ? [{ name: `pages_${suffix}`, values: pages.window(bandsOf[suffix]) }] : []),
+      ...(durations ? [{ name: `duration_s_${suffix}`, values: durations.window(bandsOf[suffix]) }] : []),
+    ]),
+    { name: 'sessions_trend', values: trend(sessionCounts.window(bandsOf['30d']), sessionCounts.window(bandsOf.prev90)) },
+    { name: 'order_categories', values: orderedCategories },
+    ...(layout.has.category ? [{ name: 'browse_categories', values: browsedCategories }] : []),
+    { name: 'top_category_spend_share', values: topSpend.map((top, c) => (categorySpend[c] === 0 ? Number.NaN : top / categorySpend[c]!)) },
+    ...[...layout.stems, layout.otherStem].flatMap((stem, slot) =>
+      (['orders', 'spend', 'sessions', 'browsed_not_bought'] as const).map((what) => ({ name: `cat_${stem}_${what}`, values: categoryParts[what][slot]! })),
+    ),
+  ];
+  if (parts.futureOrders === undefined || parts.crossSellSpend === undefined) return columns;
+
+  const purchaseIntent = perCustomer(parts.futureOrders, 'in_horizon', size, add, undefined, 0).map((orders) => (orders > 0 ? 1 : 0));
+  const futureInChurnWindow = perCustomer(parts.futureOrders, 'in_churn_window', size, add, undefined, 0);
+  const sessionsInChurnWindow = sessionCounts.window(bandsOf.churnWindow);
+  const churn = ordersTotal.map((orders, c) => (orders === 0 ? Number.NaN : futureInChurnWindow[c]! + sessionsInChurnWindow[c]! === 0 ? 1 : 0));
+  const crossSell = perCustomer(parts.crossSellSpend, 'spend', size, add, undefined, 0).map((spend) => Math.log(1 + spend));
+  const labels: Record<(typeof builtInEventLabelColumns)[number], Float64Array> = { purchase_intent: purchaseIntent, churn, cross_sell: crossSell };
+  return [...columns, ...builtInEventLabelColumns.map((name) => ({ name, values: labels[name] }))];
+}
+
+/** Last 30 days minus a third of the 90 days before them. */
+function trend(last30: Float64Array, previous90: Float64Array): Float64Array {
+  return last30.map((value, c) => value - previous90[c]! / 3);
+}
+
+const add = (a: number, b: number): number => a + b;
+
+/** A part's `cidx` column with a key column (band, slot) and a value column. */
+function longColumns(part: ResultColumns, key: string, value: string): { cidx: Float64Array; band: Float64Array; value: Float64Array } {
+  return { cidx: part.numbers('cidx'), band: part.numbers(key), value: part.numbers(value) };
+}
+
+/**
+ * One value per customer from a part's column: `combine`d over the customer's rows (those `where` keeps), NaN values
+ * skipped; customers without a value get `empty`.
+ */
+function perCustomer(
+  part: ResultColumns,
+  name: string,
+  size: number,
+  combine: (a: number, b: number) => number = (_, b) => b,
+  where?: (row: number, band: Float64Array) => boolean,
+  empty = Number.NaN,
+): Float64Array {
+  const result = new Float64Array(size).fill(Number.NaN);
+  const cidx = part.numbers('cidx');
+  const values = part.numbers(name);
+  const band = where === undefined ? values : part.numbers('band');
+  for (let r = 0; r < part.rowCount; r++) {
+    const value = values[r]!;
+    if (Number.isNaN(value) || (where !== undefined && !where(r, band))) continue;
+    const c = cidx[r]!;
+    const current = result[c]!;
+    result[c] = Number.isNaN(current) ? value : combine(current, value);
+  }
+  if (!Number.isNaN(empty)) for (let c = 0; c < size; c++) if (Number.isNaN(result[c]!)) result[c] = empty;
+  return result;
+}
+
+/** A per-band quantity, and its sums over sets of bands (NaN, a sum of nothing given, counts as 0). */
+function bandSums(part: ResultColumns, name: string, size: number): { window(bands: readonly number[]): Float64Array } {
+  const byBand = Array.from({ length: maxBand + 1 }, () => new Float64Array(size));
+  const { cidx, band, value } = longColumns(part, 'band', name);
+  for (let r = 0; r < cidx.length; r++) if (!Number.isNaN(value[r]!)) byBand[band[r]!]![cidx[r]!] = value[r]!;
+  return {
+    window(bands) {
+      const sum = new Float64Array(size);
+      for (const b of bands) {
+        const values = byBand[b]!;
+        for (let c = 0; c < size; c++) sum[c]! += values[c]!;
+      }
+      return sum;
+    },
+  };
+}
