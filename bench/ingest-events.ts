@@ -51,7 +51,7 @@ async function measure(dir: string): Promise<ChildResult> {
     { cutoff: values.cutoff, limits: { threads, memoryLimit } },
   );
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows: built.table.rows.length, columns: built.table.columns.length };
+  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows: built.table.lines.length, columns: built.table.columns.length };
 }
 
 function runChild(dir: string): Promise<ChildResult> {

@@ -15,7 +15,7 @@ import { loadTableConfig } from '../src/config/load-config.ts';
 import { architectures, type ModelConfig } from '../src/config/schema.ts';
 import { extractLabels } from '../src/data/extract-labels.ts';
 import { readTable } from '../src/data/read-table.ts';
-import { splitDataset } from '../src/data/split-dataset.ts';
+import { splitDataset, splitRows } from '../src/data/split-dataset.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
 
@@ -53,7 +53,7 @@ interface SeedResult {
 
 const perSeed: SeedResult[] = [];
 for (let seed = 1; seed <= seeds; seed++) {
-  const splits = splitDataset(labelled.rows, { ...config.split, seed }, config.tasks);
+  const splits = splitRows(labelled.rows, splitDataset(labelled, { ...config.split, seed }, config.tasks));
   const candidate = await trainCandidate({
     splits,
     featureColumns: labelled.featureColumns,

@@ -32,8 +32,8 @@ export const featuresCommand: Command = {
     const { table, cutoff } = await buildRawFeatureTable(context.flags, events);
     await writeTable(context.flags.out, table);
     return {
-      json: { rows: table.rows.length, columns: table.columns, out: context.flags.out, cutoff },
-      text: `${table.rows.length} customers × ${table.columns.length - 1} features as of ${cutoff} → ${context.flags.out}`,
+      json: { rows: table.lines.length, columns: table.columns, out: context.flags.out, cutoff },
+      text: `${table.lines.length} customers × ${table.columns.length - 1} features as of ${cutoff} → ${context.flags.out}`,
     };
   },
 };

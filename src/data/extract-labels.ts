@@ -1,13 +1,22 @@
 import type { CellValue, TableConfig, TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import type { LabelledRow, RawRow, RawValue, TaskLabelStats } from './labelled-row.ts';
-import type { RawTable } from './read-table.ts';
+import type { LabelledRow, RawValue, TaskLabelStats } from './labelled-row.ts';
+import { cellOf, type RawTable, type TableColumn } from './read-table.ts';
 
-/** A table split into features, labels and ids (table mode). */
+/** A table split into features, labels and ids, held column by column like the table it came from. */
 export interface LabelledTable {
-  readonly rows: LabelledRow[];
+  /** Per row: its id (the id column's text, or the 1-based data row number). */
+  readonly ids: string[];
+  /** Per row: its 1-based source line. */
+  readonly lines: number[];
   /** Columns a model sees, in file order: all but the label columns, the id column and `data.exclude`. */
   readonly featureColumns: string[];
+  /** The cells of each feature column, in `featureColumns` order (shared with the table). */
+  readonly features: readonly TableColumn[];
+  /** Per task name, per row: 0/1 (binary), a number (regression) or null (no label). */
+  readonly labels: Readonly<Record<string, readonly (number | null)[]>>;
+  /** One object per row (built on first read, then kept). */
+  readonly rows: LabelledRow[];
   /** The id column, or null when ids are row numbers. */
   readonly idColumn: string | null;
   readonly taskStats: Record<string, TaskLabelStats>;
@@ -45,24 +54,39 @@ export function extractLabels(table: RawTable, config: TableConfig): LabelledTab
   }
 
   const ids = readIds(table, idColumn);
-  const labelsByTask = new Map<string, (number | null)[]>();
+  const labels: Record<string, (number | null)[]> = {};
   const taskStats: Record<string, TaskLabelStats> = {};
   for (const task of tasks) {
-    const { labels, stats } = task.type === 'binary' ? readBinaryLabels(table, task) : readRegressionLabels(table, task, config.features.maxNonNumericShare);
-    labelsByTask.set(task.name, labels);
-    taskStats[task.name] = stats;
+    const read = task.type === 'binary' ? readBinaryLabels(table, task) : readRegressionLabels(table, task, config.features.maxNonNumericShare);
+    labels[task.name] = read.labels;
+    taskStats[task.name] = read.stats;
   }
+  const features = featureColumns.map((column) => columnCells(table, column));
+  const lines = table.lines;
+  let rows: LabelledRow[] | undefined;
+  return {
+    ids,
+    lines,
+    featureColumns,
+    features,
+    labels,
+    idColumn,
+    taskStats,
+    get rows(): LabelledRow[] {
+      rows ??= ids.map((id, i): LabelledRow => ({
+        id,
+        line: lines[i] ?? i + 2,
+        features: Object.fromEntries(featureColumns.map((column, c) => [column, cellOf(features[c] as TableColumn, i)])),
+        labels: Object.fromEntries(tasks.map((task) => [task.name, labels[task.name]?.[i] ?? null])),
+      }));
+      return rows;
+    },
+  };
+}
 
-  // Rows start as copies of one template, so each object is allocated once with its final shape.
-  const featureTemplate: RawRow = Object.fromEntries(featureColumns.map((column) => [column, null]));
-  const rows = table.rows.map((raw, i): LabelledRow => {
-    const features: RawRow = { ...featureTemplate };
-    for (const column of featureColumns) features[column] = raw[column] ?? null;
-    const labels: Record<string, number | null> = {};
-    for (const task of tasks) labels[task.name] = labelsByTask.get(task.name)?.[i] ?? null;
-    return { id: ids[i] ?? String(i + 1), line: table.lines[i] ?? i + 2, features, labels };
-  });
-  return { rows, featureColumns, idColumn, taskStats };
+/** The cells of a column the table has (checked by `checkColumnsExist`). */
+function columnCells(table: RawTable, column: string): TableColumn {
+  return table.cells[table.columns.indexOf(column)] as TableColumn;
 }
 
 /** Every column the config names must exist; the error lists the columns the file has. */
@@ -86,10 +110,11 @@ function checkColumnsExist(table: RawTable, config: TableConfig): void {
 }
 
 function readIds(table: RawTable, idColumn: string | null): string[] {
-  if (idColumn === null) return table.rows.map((_, i) => String(i + 1));
+  if (idColumn === null) return table.lines.map((_, i) => String(i + 1));
+  const cells = columnCells(table, idColumn);
   const firstLine = new Map<string, number>();
-  return table.rows.map((row, i) => {
-    const value = row[idColumn] ?? null;
+  return table.lines.map((_, i) => {
+    const value = cellOf(cells, i);
     const line = table.lines[i] ?? i + 2;
     const where = `${table.source}:${line}`;
     if (value === null) {
@@ -107,13 +132,14 @@ function readIds(table: RawTable, idColumn: string | null): string[] {
   });
 }
 
-/** Whether row i is inside the task's `when` mask (no mask: every row). Values are compared as text. */
-function insideMask(task: TaskSpec, row: RawRow): boolean {
+/** Whether a row is inside the task's `when` mask (no mask: every row). Values are compared as text. */
+function maskOf(task: TaskSpec, table: RawTable): (row: number) => boolean {
   const when = task.when;
-  if (!when) return true;
-  const value = cellText(row[when.column] ?? null);
-  if (when.in) return when.in.some((allowed) => cellText(allowed) === value);
-  return !(when.notIn ?? []).some((denied) => cellText(denied) === value);
+  if (!when) return () => true;
+  const cells = columnCells(table, when.column);
+  const listed = new Set((when.in ?? when.notIn ?? []).map(cellText));
+  const keepListed = when.in !== undefined;
+  return (row) => listed.has(cellText(cellOf(cells, row))) === keepListed;
 }
 
 /** A cell as text for comparisons: CSV text as is, JSONL numbers and booleans by String(); missing is ''. */
@@ -128,9 +154,11 @@ function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | 
   let firstLabelled = -1;
   let ones = 0;
   let zeros = 0;
-  const labels = table.rows.map((row, i) => {
-    const value = row[column] ?? null;
-    if (value === null || !insideMask(task, row)) return null;
+  const cells = columnCells(table, column);
+  const inside = maskOf(task, table);
+  const labels = table.lines.map((_, i) => {
+    const value = cellOf(cells, i);
+    if (value === null || !inside(i)) return null;
     const text = cellText(value);
     let label: number;
     if (positives) {
@@ -155,7 +183,7 @@ function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | 
     const missing = ones === 0 ? 'positive' : 'negative';
     const values = [...seen.keys()].slice(0, 10).map((v) => `"${v}"`).join(', ');
     const rule = positives ? `label.positive ${JSON.stringify(task.label.positive)}` : 'the default yes/true/1 words';
-    const example = firstLabelled >= 0 ? ` (e.g. ${table.source}:${table.lines[firstLabelled] ?? firstLabelled + 2} has "${cellText(table.rows[firstLabelled]?.[column] ?? null)}")` : '';
+    const example = firstLabelled >= 0 ? ` (e.g. ${table.source}:${table.lines[firstLabelled] ?? firstLabelled + 2} has "${cellText(cellOf(cells, firstLabelled))}")` : '';
     const issue = `task "${task.name}": label column "${column}" has no ${missing} rows among ${ones + zeros} labelled under ${rule}; values seen: ${values || 'none'}${example}`;
     throw new BadInputError(`${table.source}: ${issue}`, { value: [...seen.keys()], details: [{ path: `${table.source}:${column}`, issue }] });
   }
@@ -167,9 +195,11 @@ function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShar
   let present = 0;
   let bad = 0;
   let firstBad = -1;
-  const labels = table.rows.map((row, i) => {
-    const value = row[column] ?? null;
-    if (value === null || !insideMask(task, row)) return null;
+  const cells = columnCells(table, column);
+  const inside = maskOf(task, table);
+  const labels = table.lines.map((_, i) => {
+    const value = cellOf(cells, i);
+    if (value === null || !inside(i)) return null;
     present++;
     const number = parseNumber(value);
     if (number === null) {
@@ -180,7 +210,7 @@ function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShar
   });
   if (present > 0 && bad / present > maxNonNumericShare) {
     const where = `${table.source}:${table.lines[firstBad] ?? firstBad + 2}`;
-    const example = cellText(table.rows[firstBad]?.[column] ?? null);
+    const example = cellText(cellOf(cells, firstBad));
     const issue = `task "${task.name}": regression label column "${column}" has ${bad} non-numeric values of ${present} (${pct(bad / present)}, tolerated ${pct(maxNonNumericShare)}), e.g. "${example}"`;
     throw new BadInputError(`${where}: ${issue}`, { value: example, details: [{ path: `${where}:${column}`, issue }] });
   }

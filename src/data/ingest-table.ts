@@ -81,7 +81,7 @@ export async function findDataset(store: BlobStore, datasetId: string): Promise<
  */
 export async function writeDataset(config: TableConfig, store: BlobStore, table: RawTable, input: DatasetWriteInput): Promise<DatasetManifest> {
   const labelled = extractLabels(table, config);
-  const splits = splitDataset(labelled.rows, config.split, config.tasks);
+  const splits = splitDataset(labelled, config.split, config.tasks);
   const withQuarantine = input.quarantineCsv !== undefined;
   const manifest: DatasetManifest = {
     datasetId: input.datasetId,
@@ -98,8 +98,8 @@ export async function writeDataset(config: TableConfig, store: BlobStore, table:
     ...(input.events === undefined ? {} : { events: input.events }),
     files: { ...splitFiles, ...(withQuarantine ? { quarantine: quarantineFile } : {}) },
   };
-  const columns = { featureColumns: labelled.featureColumns, taskNames: config.tasks.map((task) => task.name) };
-  const files: ArtifactFile[] = (['train', 'validation', 'test'] as const).map((name) => ({ name: splitFiles[name], body: encodeSplitRows(splits[name], columns) }));
+  const taskNames = config.tasks.map((task) => task.name);
+  const files: ArtifactFile[] = (['train', 'validation', 'test'] as const).map((name) => ({ name: splitFiles[name], body: encodeSplitRows(labelled, splits[name], taskNames) }));
   if (input.quarantineCsv !== undefined) files.push({ name: quarantineFile, body: input.quarantineCsv });
   await writeArtifact(store, datasetFolder(input.datasetId), files, { name: datasetManifestName, body: `${JSON.stringify(manifest, null, 2)}\n` });
   return manifest;

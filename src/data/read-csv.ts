@@ -2,7 +2,7 @@ import { parse, type CsvError } from 'csv-parse/sync';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { RawRow } from './labelled-row.ts';
 import { decodeText, isBlank, readDataFile } from './read-data-file.ts';
-import type { RawTable } from './read-table.ts';
+import { tableFromRows, type RawTable } from './read-table.ts';
 
 interface ParsedRecord {
   record: string[];
@@ -51,7 +51,7 @@ export function parseCsv(content: Buffer | string, source: string): RawTable {
     rows.push(row);
     lines.push(line);
   }
-  return { source, columns, rows, lines };
+  return tableFromRows(source, columns, rows, lines);
 }
 
 /**

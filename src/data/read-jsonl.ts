@@ -1,7 +1,7 @@
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { RawRow, RawValue } from './labelled-row.ts';
 import { decodeText, isBlank, readDataFile } from './read-data-file.ts';
-import type { RawTable } from './read-table.ts';
+import { tableFromRows, type RawTable } from './read-table.ts';
 
 /**
  * Parses JSON Lines (one flat JSON object per line) into a RawTable. Blank lines are skipped; columns are the union
@@ -55,7 +55,7 @@ export function parseJsonl(content: Buffer | string, source: string): RawTable {
     for (const column of columns) full[column] = row[column] ?? null;
     return full;
   });
-  return { source, columns, rows, lines };
+  return tableFromRows(source, columns, rows, lines);
 }
 
 /**

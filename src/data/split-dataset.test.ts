@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseConfig } from '../config/load-config.ts';
 import type { TaskSpec } from '../config/schema.ts';
-import type { LabelledRow } from './labelled-row.ts';
-import { splitDataset, stratificationTask } from './split-dataset.ts';
+import type { DatasetSplits, LabelledRow } from './labelled-row.ts';
+import { splitDataset, splitRows, stratificationTask } from './split-dataset.ts';
 
 const config = parseConfig(
   {
@@ -28,6 +28,16 @@ function makeRows(count = 1000): LabelledRow[] {
   }));
 }
 
+/** The columns `splitDataset` reads (ids and labels) of rows. */
+function tableOf(rows: readonly LabelledRow[]): { ids: string[]; labels: Record<string, (number | null)[]> } {
+  return { ids: rows.map((row) => row.id), labels: Object.fromEntries(['aux', 'spend', 'churn'].map((task) => [task, rows.map((row) => row.labels[task] ?? null)])) };
+}
+
+/** Splits rows and hands back each part's rows. */
+function split(rows: readonly LabelledRow[], options = config.split, tasks: readonly TaskSpec[] = config.tasks): DatasetSplits {
+  return splitRows(rows, splitDataset(tableOf(rows), options, tasks));
+}
+
 const ids = (rows: readonly LabelledRow[]): string[] => rows.map((row) => row.id);
 
 void describe('splitDataset', () => {
@@ -38,17 +48,17 @@ void describe('splitDataset', () => {
   });
 
   void it('is deterministic for the same rows and seed, and changes with the seed', () => {
-    const a = splitDataset(makeRows(), config.split, config.tasks);
-    const b = splitDataset(makeRows(), config.split, config.tasks);
+    const a = split(makeRows());
+    const b = split(makeRows());
     assert.deepEqual(ids(a.test), ids(b.test));
     assert.deepEqual(ids(a.validation), ids(b.validation));
-    const c = splitDataset(makeRows(), { ...config.split, seed: 4 }, config.tasks);
+    const c = split(makeRows(), { ...config.split, seed: 4 });
     assert.notDeepEqual(ids(a.test), ids(c.test));
   });
 
   void it('gives disjoint splits that cover every row, each in input order', () => {
     const rows = makeRows();
-    const { train, validation, test } = splitDataset(rows, config.split, config.tasks);
+    const { train, validation, test } = split(rows);
     const all = [...ids(train), ...ids(validation), ...ids(test)];
     assert.equal(new Set(all).size, rows.length);
     assert.equal(all.length, rows.length);
@@ -59,7 +69,7 @@ void describe('splitDataset', () => {
   });
 
   void it('sizes each stratum by round(n·share) and keeps the positive share', () => {
-    const { train, validation, test } = splitDataset(makeRows(), config.split, config.tasks);
+    const { train, validation, test } = split(makeRows());
     const count = (rows: readonly LabelledRow[], value: number | null): number => rows.filter((row) => row.labels.churn === value).length;
     // Strata: 200 positives, 20 missing, 780 negatives.
     assert.deepEqual([count(test, 1), count(validation, 1), count(train, 1)], [40, 20, 140]);
@@ -69,11 +79,11 @@ void describe('splitDataset', () => {
 
   void it('splits without stratification when no binary task is eligible', () => {
     const tasks = config.tasks.filter((task) => task.type === 'regression');
-    const { train, validation, test } = splitDataset(makeRows(10), config.split, tasks);
+    const { train, validation, test } = split(makeRows(10), config.split, tasks);
     assert.deepEqual([train.length, validation.length, test.length], [7, 1, 2]);
   });
 
   void it('refuses to leave a split empty', () => {
-    assert.throws(() => splitDataset(makeRows(3), config.split, []), /3 rows are too few to split/);
+    assert.throws(() => split(makeRows(3), config.split, []), /3 rows are too few to split/);
   });
 });

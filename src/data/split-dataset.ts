@@ -1,6 +1,7 @@
 import type { SplitConfig, TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
+import type { LabelledTable } from './extract-labels.ts';
 import type { DatasetSplits, LabelledRow } from './labelled-row.ts';
 
 /**
@@ -11,8 +12,16 @@ export function stratificationTask(tasks: readonly TaskSpec[]): TaskSpec | undef
   return tasks.find((task) => task.type === 'binary' && !task.auxiliary);
 }
 
+/** Row indices (ascending) of the three disjoint parts of a dataset. */
+export interface SplitIndices {
+  readonly train: number[];
+  readonly validation: number[];
+  readonly test: number[];
+}
+
 /**
- * Splits rows into train, validation and test, deterministically for the same rows and `split.seed`.
+ * Splits a labelled table's rows into train, validation and test, deterministically for the same rows and
+ * `split.seed`.
  *
  * Stratified by the label of `stratificationTask(tasks)` (a missing label is a stratum of its own): each stratum is
  * shuffled with `createSeededRandom(split.seed)` and gives round(n·test) rows to test, round(n·validation) to
@@ -21,19 +30,19 @@ export function stratificationTask(tasks: readonly TaskSpec[]): TaskSpec | undef
  *
  * @throws BadInputError when there are too few rows for every split to get at least one.
  */
-export function splitDataset(rows: readonly LabelledRow[], split: SplitConfig, tasks: readonly TaskSpec[]): DatasetSplits {
+export function splitDataset(table: Pick<LabelledTable, 'ids' | 'labels'>, split: SplitConfig, tasks: readonly TaskSpec[]): SplitIndices {
   const task = stratificationTask(tasks);
+  const stratumLabels = task === undefined ? undefined : table.labels[task.name];
   const strata = new Map<string, number[]>();
-  rows.forEach((row, index) => {
-    const key = task === undefined ? 'all' : String(row.labels[task.name] ?? null);
+  for (let index = 0; index < table.ids.length; index++) {
+    const key = stratumLabels === undefined ? 'all' : String(stratumLabels[index] ?? null);
     const members = strata.get(key);
     if (members) members.push(index);
     else strata.set(key, [index]);
-  });
+  }
 
   const random = createSeededRandom(split.seed);
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
-  // Sorted keys: the generator is consumed in the same order whatever order the strata first appeared in.
   for (const key of [...strata.keys()].sort()) {
     const members = shuffleInPlace([...(strata.get(key) ?? [])], random);
     const testCount = Math.min(members.length, Math.round(members.length * split.test));
@@ -43,13 +52,18 @@ export function splitDataset(rows: readonly LabelledRow[], split: SplitConfig, t
     parts.train.push(...members.slice(testCount + validationCount));
   }
 
-  const pick = (indices: number[]): LabelledRow[] => indices.sort((a, b) => a - b).map((i) => rows[i] as LabelledRow);
-  const splits = { train: pick(parts.train), validation: pick(parts.validation), test: pick(parts.test) };
+  const splits = { train: parts.train.sort((a, b) => a - b), validation: parts.validation.sort((a, b) => a - b), test: parts.test.sort((a, b) => a - b) };
   for (const name of ['train', 'validation', 'test'] as const) {
     if (splits[name].length === 0) {
-      const issue = `${rows.length} rows are too few to split (test ${split.test}, validation ${split.validation}): the ${name} split is empty`;
-      throw new BadInputError(issue, { value: rows.length, details: [{ path: 'split', issue }] });
+      const issue = `${table.ids.length} rows are too few to split (test ${split.test}, validation ${split.validation}): the ${name} split is empty`;
+      throw new BadInputError(issue, { value: table.ids.length, details: [{ path: 'split', issue }] });
     }
   }
   return splits;
+}
+
+/** The rows of each part, for callers that train in memory on what `splitDataset` chose. */
+export function splitRows(rows: readonly LabelledRow[], indices: SplitIndices): DatasetSplits {
+  const pick = (part: readonly number[]): LabelledRow[] => part.map((i) => rows[i] as LabelledRow);
+  return { train: pick(indices.train), validation: pick(indices.validation), test: pick(indices.test) };
 }

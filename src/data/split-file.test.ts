@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadInputError } from '../errors/bad-input-error.ts';
+import type { LabelledTable } from './extract-labels.ts';
 import type { LabelledRow } from './labelled-row.ts';
+import type { TableColumn } from './read-table.ts';
 import { decodeSplitRows, encodeSplitRows } from './split-file.ts';
 
 const columns = { featureColumns: ['plan', 'tenure', 'note'], taskNames: ['churn', 'spend'] };
@@ -15,17 +17,42 @@ function row(i: number): LabelledRow {
   };
 }
 
+/** The rows as the labelled table (columns) that `encodeSplitRows` reads. */
+function tableOf(rows: readonly LabelledRow[]): LabelledTable {
+  return {
+    ids: rows.map((r) => r.id),
+    lines: rows.map((r) => r.line),
+    featureColumns: columns.featureColumns,
+    features: columns.featureColumns.map((column) => rows.map((r) => r.features[column] ?? null)),
+    labels: Object.fromEntries(columns.taskNames.map((task) => [task, rows.map((r) => r.labels[task] ?? null)])),
+    rows: [...rows],
+    idColumn: null,
+    taskStats: {},
+  };
+}
+
+/** Encodes every row. */
+const encode = (rows: readonly LabelledRow[]): Buffer => encodeSplitRows(tableOf(rows), rows.map((_, i) => i), columns.taskNames);
+
 void describe('split file', () => {
   void it('round-trips rows exactly across chunk boundaries, one line per row', () => {
     const rows = Array.from({ length: 5000 }, (_, i) => row(i));
-    const body = encodeSplitRows(rows, columns);
+    const body = encode(rows);
     assert.equal(body.toString('utf8').split('\n').filter((line) => line !== '').length, rows.length);
     assert.deepEqual(decodeSplitRows(body, 'train.jsonl', columns), rows);
   });
 
   void it('writes values in column order, without the column names', () => {
-    const line = encodeSplitRows([row(1)], columns).toString('utf8');
+    const line = encode([row(1)]).toString('utf8');
     assert.equal(line, '["c1",3,["pro, \\"plus\\"",1.5,"line\\nbreak"],[1,0.14285714285714285]]\n');
+  });
+
+  void it('encodes only the rows it is given, in that order, with numeric columns read from Float64Arrays', () => {
+    const rows = [row(0), row(1), row(2), row(3)];
+    const table = tableOf(rows);
+    const numeric = { ...table, features: [table.features[0] as TableColumn, Float64Array.of(0, 1.5, Number.NaN, Number.POSITIVE_INFINITY), table.features[2] as TableColumn] };
+    const decoded = decodeSplitRows(encodeSplitRows(numeric, [3, 1], columns.taskNames), 'train.jsonl', columns);
+    assert.deepEqual(decoded, [{ ...row(3), features: { ...row(3).features, tenure: null } }, row(1)]);
   });
 
   void it('reads the one-object-per-line files of earlier versions', () => {

@@ -1,5 +1,7 @@
 import { BadInputError } from '../errors/bad-input-error.ts';
+import type { LabelledTable } from './extract-labels.ts';
 import type { LabelledRow, RawRow, RawValue } from './labelled-row.ts';
+import { cellOf, type TableColumn } from './read-table.ts';
 
 /** The column order of a split file's rows: the manifest's feature columns and task names. */
 export interface SplitColumns {
@@ -14,16 +16,23 @@ type SplitLine = [string, number, RawValue[], (number | null)[]];
 const rowsPerChunk = 2048;
 
 /**
- * Encodes a split as JSON lines of arrays (see {@link SplitLine}): the column names live once in the manifest rather
- * than on every row, which makes the file about a third of the size of one object per row and faster to write and
- * parse. The rows are encoded in chunks, so no single string holds the whole split.
+ * Encodes the rows `indices` of a labelled table as JSON lines of arrays (see {@link SplitLine}): the column names
+ * live once in the manifest rather than on every row, which makes the file about a third of the size of one object
+ * per row and faster to write and parse. Cells are read straight from the table's columns, and the rows are encoded
+ * in chunks, so no single string holds the whole split.
  */
-export function encodeSplitRows(rows: readonly LabelledRow[], { featureColumns, taskNames }: SplitColumns): Buffer {
+export function encodeSplitRows(table: LabelledTable, indices: readonly number[], taskNames: readonly string[]): Buffer {
+  const labelColumns = taskNames.map((task) => table.labels[task] ?? []);
+  const width = table.features.length;
+  const values = new Array<RawValue>(width);
+  const labels = new Array<number | null>(labelColumns.length);
   const chunks: Buffer[] = [];
-  for (let start = 0; start < rows.length; start += rowsPerChunk) {
+  for (let start = 0; start < indices.length; start += rowsPerChunk) {
     let text = '';
-    for (const row of rows.slice(start, start + rowsPerChunk)) {
-      const line: SplitLine = [row.id, row.line, featureColumns.map((column) => row.features[column] ?? null), taskNames.map((task) => row.labels[task] ?? null)];
+    for (const i of indices.slice(start, start + rowsPerChunk)) {
+      for (let c = 0; c < width; c++) values[c] = cellOf(table.features[c] as TableColumn, i);
+      for (let t = 0; t < labelColumns.length; t++) labels[t] = labelColumns[t]?.[i] ?? null;
+      const line: SplitLine = [table.ids[i] as string, table.lines[i] ?? i + 2, values, labels];
       text += `${JSON.stringify(line)}\n`;
     }
     chunks.push(Buffer.from(text, 'utf8'));

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { writeFileAtomically } from '../store/write-file-atomically.ts';
-import type { RawTable } from './read-table.ts';
+import type { RawValue } from './labelled-row.ts';
+import { cellOf, type RawTable } from './read-table.ts';
 
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -10,15 +11,21 @@ function csvCell(value: unknown): string {
 }
 
 /** Writes a table as CSV or JSONL by extension, atomically (the `features` command's output). */
-export async function writeTable(file: string, table: Pick<RawTable, 'columns' | 'rows'>): Promise<void> {
+export async function writeTable(file: string, table: Pick<RawTable, 'columns' | 'cells' | 'lines'>): Promise<void> {
   const extension = path.extname(file).toLowerCase();
-  let body: string;
+  const rowCount = table.lines.length;
+  const cellsOf = (row: number): RawValue[] => table.cells.map((column) => cellOf(column, row));
+  const lines: string[] = [];
   if (extension === '.csv') {
-    body = `${[table.columns.map(csvCell).join(','), ...table.rows.map((row) => table.columns.map((column) => csvCell(row[column])).join(','))].join('\n')}\n`;
+    lines.push(table.columns.map(csvCell).join(','));
+    for (let row = 0; row < rowCount; row++) lines.push(cellsOf(row).map(csvCell).join(','));
   } else if (extension === '.jsonl' || extension === '.ndjson') {
-    body = table.rows.map((row) => JSON.stringify(Object.fromEntries(table.columns.map((column) => [column, row[column] ?? null])))).join('\n') + (table.rows.length > 0 ? '\n' : '');
+    for (let row = 0; row < rowCount; row++) {
+      const values = cellsOf(row);
+      lines.push(JSON.stringify(Object.fromEntries(table.columns.map((column, c) => [column, values[c] ?? null]))));
+    }
   } else {
     throw new BadInputError(`--out ${file}: write .csv or .jsonl (parquet output is not supported yet)`, { value: file });
   }
-  await writeFileAtomically(file, body);
+  await writeFileAtomically(file, lines.length > 0 ? `${lines.join('\n')}\n` : '');
 }

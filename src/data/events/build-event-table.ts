@@ -1,8 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { builtInEventLabelColumns } from '../../config/schema.ts';
 import { BadInputError } from '../../errors/bad-input-error.ts';
-import type { RawRow } from '../labelled-row.ts';
-import type { RawTable } from '../read-table.ts';
+import { tableFromColumns, type RawTable } from '../read-table.ts';
 import { openDuckDbSession, sqlIdentifier, sqlString, type DuckDbLimits } from './duckdb-session.ts';
 import { eventTableColumns, type EventTableColumn } from './event-table-columns.ts';
 import { readResultColumns } from './duckdb-columns.ts';
@@ -188,15 +187,14 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
     };
     const columns = eventTableColumns(parts, layout);
     checkNoClash(files.customers, profile, columns);
-    const rows = rowsOf(columns);
     const ordinals = Array.from(customerColumns.numbers('rn'));
     const { ordinalLines } = await customers.lineNumbers(ordinals, []);
-    const table: RawTable = {
-      source: files.customers,
-      columns: columns.map((column) => column.name),
-      rows,
-      lines: ordinals.map((rn) => ordinalLines.get(rn) ?? rn + 1),
-    };
+    const table = tableFromColumns(
+      files.customers,
+      columns.map((column) => column.name),
+      columns.map((column) => column.values),
+      ordinals.map((rn) => ordinalLines.get(rn) ?? rn + 1),
+    );
     const quarantine = [...customerBad.quarantined, ...sessionBad.quarantined, ...orderBad.quarantined];
     return {
       table,
@@ -204,7 +202,7 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
       categories,
       cutoff,
       stats: {
-        customers: rows.length,
+        customers: table.lines.length,
         sessions: counts.sessions,
         orders: counts.orders,
         badRows: quarantine.length,
@@ -426,24 +424,3 @@ function customerColumnsSql(numeric: readonly boolean[]): string {
   return `SELECT rn::DOUBLE AS rn, customer_id, signup_us::DOUBLE AS signup_us ${profile} FROM customers ORDER BY cidx`;
 }
 
-/**
- * The table's rows from its columns: every row starts as a copy of one template object, so all rows share a shape
- * (V8 keeps them fast); numbers that are not finite become null (missing).
- */
-function rowsOf(columns: readonly EventTableColumn[]): RawRow[] {
-  const template: RawRow = Object.fromEntries(columns.map((column) => [column.name, null]));
-  const size = columns[0]?.values.length ?? 0;
-  const rows = new Array<RawRow>(size);
-  for (let r = 0; r < size; r++) rows[r] = { ...template };
-  for (const { name, values } of columns) {
-    if (values instanceof Float64Array) {
-      for (let r = 0; r < size; r++) {
-        const value = values[r]!;
-        if (Number.isFinite(value)) (rows[r] as RawRow)[name] = value;
-      }
-    } else {
-      for (let r = 0; r < size; r++) (rows[r] as RawRow)[name] = values[r] ?? null;
-    }
-  }
-  return rows;
-}

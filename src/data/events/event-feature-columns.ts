@@ -1,6 +1,5 @@
 import { builtInEventLabelColumns } from '../../config/schema.ts';
-import type { RawRow } from '../labelled-row.ts';
-import type { RawTable } from '../read-table.ts';
+import { tableFromColumns, type RawTable, type TableColumn } from '../read-table.ts';
 
 const labelColumns = new Set<string>(builtInEventLabelColumns);
 
@@ -13,16 +12,12 @@ export function eventFeatureColumns(table: Pick<RawTable, 'columns'>): string[] 
 }
 
 /**
- * The events table without its label columns (rows are copied, the input is not changed). Building with
+ * The events table without its label columns (the columns are shared, the input is not changed). Building with
  * `labels: false` gives the same table without computing the labels at all.
  */
 export function eventFeatureTable(table: RawTable): RawTable {
   const columns = eventFeatureColumns(table);
   if (columns.length === table.columns.length) return table;
-  const rows = table.rows.map((row) => {
-    const features: RawRow = {};
-    for (const column of columns) features[column] = row[column] ?? null;
-    return features;
-  });
-  return { source: table.source, columns, rows, lines: table.lines };
+  const cells = columns.map((column) => table.cells[table.columns.indexOf(column)] as TableColumn);
+  return tableFromColumns(table.source, columns, cells, table.lines);
 }
