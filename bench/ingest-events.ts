@@ -1,11 +1,13 @@
 /**
  * Events-mode ingestion throughput and memory: generates a synthetic shop (`generateShop`) of about `--events` raw
  * events per size, then builds its point-in-time table with `buildEventTable` (features and labels, the work
- * `tandem ingest` does before the shared table pipeline) in a fresh child process, so peak RSS is per size. Prints one
- * JSON line per size:
- * `{bench:"ingest-events", customers, events, seconds, eventsPerSecond, peakRssMB, tableRows, columns, threads, memoryLimit}`.
- * `customers` counts the customers file, `events` the session and order rows, `tableRows` the customers who signed up
- * before the cutoff. Progress goes to stderr.
+ * `tandem ingest` does before the shared table pipeline) in a fresh child process, so peak RSS is per size; and in
+ * another fresh child the whole `ingestEvents` (hashing the logs, the table, labels, split, split files written to a
+ * temporary file store). Prints one JSON line per size:
+ * `{bench:"ingest-events", customers, events, seconds, eventsPerSecond, peakRssMB, ingestSeconds, ingestPeakRssMB,
+ * tableRows, columns, threads, memoryLimit}`. `seconds` and `peakRssMB` are the table's, `ingest…` the whole
+ * ingestion's; `customers` counts the customers file, `events` the session and order rows, `tableRows` the customers
+ * who signed up before the cutoff. Progress goes to stderr.
  *
  * To show that memory follows the customers and not the events, the first size is measured once more with its
  * sessions file repeated `--repeat-sessions` times (same customers, several times the events; the line carries
@@ -21,6 +23,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildEventTable } from '../src/data/events/build-event-table.ts';
 import { generateShop } from '../src/data/events/generate-shop.ts';
+import { ingestEvents } from '../src/data/events/ingest-events.ts';
+import { parseConfig } from '../src/config/load-config.ts';
+import type { EventsConfig } from '../src/config/schema.ts';
+import { FileStore } from '../src/store/file-store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +37,7 @@ const { values } = parseArgs({
     'memory-limit': { type: 'string', default: '512MB' },
     'repeat-sessions': { type: 'string', default: '6' },
     child: { type: 'string' },
+    whole: { type: 'boolean', default: false },
   },
 });
 const threads = Number(values.threads);
@@ -45,18 +52,32 @@ interface ChildResult {
 }
 
 async function measure(dir: string): Promise<ChildResult> {
+  const files = { customers: path.join(dir, 'customers.csv'), sessions: path.join(dir, 'sessions.csv'), orders: path.join(dir, 'orders.csv') };
   const started = performance.now();
-  const built = await buildEventTable(
-    { customers: path.join(dir, 'customers.csv'), sessions: path.join(dir, 'sessions.csv'), orders: path.join(dir, 'orders.csv') },
-    { cutoff: values.cutoff, limits: { threads, memoryLimit } },
-  );
+  let tableRows: number;
+  let columns: number;
+  if (values.whole) {
+    const store = await mkdtemp(path.join(os.tmpdir(), 'tandem-bench-store-'));
+    try {
+      const config = parseConfig({ name: 'bench', data: { kind: 'events', ...files, cutoff: values.cutoff } }, 'bench') as EventsConfig;
+      const { manifest } = await ingestEvents(config, new FileStore(store), { limits: { threads, memoryLimit } });
+      tableRows = manifest.rows.train + manifest.rows.validation + manifest.rows.test;
+      columns = manifest.featureColumns.length;
+    } finally {
+      await rm(store, { recursive: true, force: true });
+    }
+  } else {
+    const built = await buildEventTable(files, { cutoff: values.cutoff, limits: { threads, memoryLimit } });
+    tableRows = built.table.lines.length;
+    columns = built.table.columns.length;
+  }
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows: built.table.lines.length, columns: built.table.columns.length };
+  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows, columns };
 }
 
-function runChild(dir: string): Promise<ChildResult> {
+function runChild(dir: string, whole: boolean): Promise<ChildResult> {
   const script = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, script, '--child', dir, '--cutoff', values.cutoff, '--threads', String(threads), '--memory-limit', memoryLimit];
+  const args = [...process.execArgv, script, '--child', dir, '--cutoff', values.cutoff, '--threads', String(threads), '--memory-limit', memoryLimit, ...(whole ? ['--whole'] : [])];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -80,7 +101,9 @@ async function eventsPerCustomer(seed: number): Promise<number> {
 /** Measures a shop folder in a fresh child and prints its JSON line. */
 async function report(dir: string, shopCustomers: number, events: number, extra: Record<string, unknown> = {}): Promise<void> {
   console.error(`building the table of ${events} events`);
-  const result = await runChild(dir);
+  const result = await runChild(dir, false);
+  console.error(`ingesting ${events} events`);
+  const ingest = await runChild(dir, true);
   console.log(
     JSON.stringify({
       bench: 'ingest-events',
@@ -89,6 +112,8 @@ async function report(dir: string, shopCustomers: number, events: number, extra:
       seconds: Number(result.seconds.toFixed(3)),
       eventsPerSecond: Math.round(events / result.seconds),
       peakRssMB: result.peakRssMB,
+      ingestSeconds: Number(ingest.seconds.toFixed(3)),
+      ingestPeakRssMB: ingest.peakRssMB,
       tableRows: result.tableRows,
       columns: result.columns,
       threads,
