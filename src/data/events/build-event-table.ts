@@ -4,13 +4,11 @@ import { BadInputError } from '../../errors/bad-input-error.ts';
 import { tableFromColumns, type RawTable } from '../read-table.ts';
 import { openDuckDbSession, sqlIdentifier, sqlString, type DuckDbLimits } from './duckdb-session.ts';
 import { eventTableColumns, type EventTableColumn } from './event-table-columns.ts';
-import { readResultColumns } from './duckdb-columns.ts';
+import { readResultColumns, readTextColumns } from './duckdb-columns.ts';
 import {
   categorySlotsSql,
-  crossSellSpendSql,
   customerCategorySql,
-  futureOrdersSql,
-  interPurchaseSql,
+  customerNumbersSql,
   orderBandsSql,
   sessionBandsSql,
   sessionGroupsSql,
@@ -175,19 +173,20 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
     const categories = options.categories ? [...options.categories] : await readTopCategories(connection, topCategories);
     const { listed, otherStem } = categoryStems(categories);
     const profileTypes = await profileColumnTypes(connection, profile.length);
-    const layout = { cutoff: pit.cutoff, has, profile: profile.map((name, i) => ({ name, numeric: profileTypes[i] === 'number' })), stems: listed.map((c) => c.stem), otherStem };
-    const customerColumns = await readResultColumns(connection, customerColumnsSql(layout.profile.map((column) => column.numeric)));
+    const layout = { cutoff: pit.cutoff, has, labels, profile: profile.map((name, i) => ({ name, numeric: profileTypes[i] === 'number' })), stems: listed.map((c) => c.stem), otherStem };
+    const numericProfile = layout.profile.flatMap((column, i) => (column.numeric ? [i] : []));
+    const textProfile = layout.profile.flatMap((column, i) => (column.numeric ? [] : [`p${i}`]));
+    const customerNumbers = await readResultColumns(connection, customerNumbersSql(pit, numericProfile, labels));
     const parts = {
-      customers: customerColumns,
+      customers: customerNumbers,
+      customerTexts: await readTextColumns(connection, 'customers', ['customer_id', ...textProfile], 'cidx'),
       orderBands: await readResultColumns(connection, orderBandsSql(pit)),
-      gaps: await readResultColumns(connection, interPurchaseSql(pit)),
       sessionBands: await readResultColumns(connection, sessionBandsSql()),
       categorySlots: await readResultColumns(connection, categorySlotsSql(listed)),
-      ...(labels ? { futureOrders: await readResultColumns(connection, futureOrdersSql(pit)), crossSellSpend: await readResultColumns(connection, crossSellSpendSql(pit)) } : {}),
     };
     const columns = eventTableColumns(parts, layout);
     checkNoClash(files.customers, profile, columns);
-    const ordinals = Array.from(customerColumns.numbers('rn'));
+    const ordinals = Array.from(customerNumbers.numbers('rn'));
     const { ordinalLines } = await customers.lineNumbers(ordinals, []);
     const table = tableFromColumns(
       files.customers,
@@ -415,12 +414,4 @@ function checkNoClash(file: string, profile: readonly string[], columns: readonl
   }
 }
 
-/**
- * The customers of the table in cidx order: ordinal, id, signup time and profile columns `p0`… (DOUBLE where
- * `numeric`, as text otherwise).
- */
-function customerColumnsSql(numeric: readonly boolean[]): string {
-  const profile = numeric.map((isNumber, i) => `, ${isNumber ? `TRY_CAST(p${i} AS DOUBLE)` : `p${i}`} AS p${i}`).join('');
-  return `SELECT rn::DOUBLE AS rn, customer_id, signup_us::DOUBLE AS signup_us ${profile} FROM customers ORDER BY cidx`;
-}
 

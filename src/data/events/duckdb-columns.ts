@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
+import { sqlIdentifier } from './duckdb-session.ts';
 
 /** A query result held column by column: DOUBLE columns as Float64Array (NULL → NaN), other columns as text. */
 export interface ResultColumns {
@@ -51,16 +52,46 @@ export async function readResultColumns(connection: DuckDBConnection, sql: strin
 
 /**
  * Copies a DOUBLE vector's values (NULL → NaN). @duckdb/node-api keeps a vector's values in a Float64Array over
- * DuckDB's memory and a validity mask that is absent when every value is valid; that array is copied in one step.
- * Any other shape (a null in the vector, a library version that stores vectors differently) is read value by value.
+ * DuckDB's memory and a validity bit mask (absent when every value is valid): the array is copied in one step and the
+ * mask read 32 rows at a time. Any other shape (a library version that stores vectors differently) is read value by
+ * value.
  */
 function copyDoubles(vector: DuckDBVector, target: Float64Array, offset: number, count: number): void {
-  const exposed = vector as unknown as { items?: unknown; validity?: { data?: unknown } };
-  if (exposed.items instanceof Float64Array && exposed.items.length >= count && !exposed.validity?.data) {
-    target.set(exposed.items.subarray(0, count), offset);
+  const exposed = vector as unknown as { items?: unknown; validity?: { data?: unknown; offset?: unknown } };
+  const mask = exposed.validity?.data;
+  const fast = exposed.items instanceof Float64Array && exposed.items.length >= count;
+  if (fast && (mask === undefined || mask === null)) {
+    target.set((exposed.items as Float64Array).subarray(0, count), offset);
+    return;
+  }
+  if (fast && mask instanceof BigUint64Array && (exposed.validity?.offset ?? 0) === 0 && mask.length * 64 >= count) {
+    target.set((exposed.items as Float64Array).subarray(0, count), offset);
+    // Little-endian words: row r is bit r % 32 of word r / 32 (x86 and arm64 alike).
+    const words = new Uint32Array(mask.buffer, mask.byteOffset, mask.length * 2);
+    for (let w = 0; w * 32 < count; w++) {
+      const word = words[w] as number;
+      if (word === 0xffffffff) continue;
+      for (let bit = 0; bit < 32 && w * 32 + bit < count; bit++) if (((word >>> bit) & 1) === 0) target[offset + w * 32 + bit] = Number.NaN;
+    }
     return;
   }
   for (let r = 0; r < count; r++) target[offset + r] = (vector.getItem(r) as number | null) ?? Number.NaN;
+}
+
+/**
+ * Text columns of a table in `orderBy` order, each moved as one JSON list (one value to convert instead of one per
+ * row, which is what makes reading text out of DuckDB slow).
+ */
+export async function readTextColumns(connection: DuckDBConnection, table: string, names: readonly string[], orderBy: string): Promise<Map<string, (string | null)[]>> {
+  const columns = new Map<string, (string | null)[]>();
+  if (names.length === 0) return columns;
+  const lists = names.map((name, i) => `to_json(list(${sqlIdentifier(name)}::VARCHAR ORDER BY ${orderBy}))::VARCHAR AS c${i}`);
+  const row = (await connection.runAndReadAll(`SELECT ${lists.join(', ')} FROM ${sqlIdentifier(table)}`)).getRows()[0] ?? [];
+  names.forEach((name, i) => {
+    const text = row[i];
+    columns.set(name, typeof text === 'string' ? (JSON.parse(text) as (string | null)[]) : []);
+  });
+  return columns;
 }
 
 function textOf(value: unknown): string | null {

@@ -52,7 +52,7 @@ export const maxBand = 9;
 
 /** Per customer with two or more orders before T: mean and standard deviation of the days between orders. */
 export function interPurchaseSql(pit: PointInTime): string {
-  return `SELECT cidx::DOUBLE AS cidx, avg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
+  return `SELECT cidx, avg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
     FROM (SELECT cidx, (ts_us - lag(ts_us) OVER (PARTITION BY cidx ORDER BY ts_us)) / ${day}::DOUBLE AS gap
           FROM orders WHERE ts_us < ${pit.cutoff})
     WHERE gap IS NOT NULL GROUP BY cidx`;
@@ -118,16 +118,20 @@ export function topCategoriesSql(limit: number): string {
 
 /**
  * Per customer and slot (the listed categories' positions 0..K−1; every other category is slot K, `other`), before T:
- * orders, spend, sessions, `browsed_not_bought` (1 when a category of the slot was browsed and never ordered),
- * how many categories were ordered and browsed, and the largest spend in one category.
+ * orders, spend, sessions and `browsed_not_bought` (1 when a category of the slot was browsed and never ordered).
  */
 export function categorySlotsSql(categories: readonly CategoryColumns[]): string {
   const listed = `[${categories.map(({ category }) => sqlString(category)).join(', ')}]::VARCHAR[]`;
   return `SELECT cidx::DOUBLE AS cidx, slot::DOUBLE AS slot, sum(orders) AS orders, sum(spend) AS spend, sum(sessions) AS sessions,
-      max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END)::DOUBLE AS browsed_not_bought,
-      count(*) FILTER (WHERE orders > 0)::DOUBLE AS ordered_categories, count(*) FILTER (WHERE sessions > 0)::DOUBLE AS browsed_categories,
-      max(spend) AS top_spend
+      max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END)::DOUBLE AS browsed_not_bought
     FROM (SELECT *, coalesce(list_position(${listed}, category) - 1, ${categories.length}) AS slot FROM customer_categories) GROUP BY ALL`;
+}
+
+/** Per customer, before T: how many categories they ordered and browsed, and the share of their spend in their top category. */
+export function categorySummarySql(): string {
+  return `SELECT cidx, count(*) FILTER (WHERE orders > 0)::DOUBLE AS order_categories, count(*) FILTER (WHERE sessions > 0)::DOUBLE AS browse_categories,
+      max(spend) / nullif(sum(spend), 0) AS top_category_spend_share
+    FROM customer_categories GROUP BY cidx`;
 }
 
 /** Per customer with orders in [T, max(T+H, T+C)): how many fall in [T, T+H) (purchase_intent) and in [T, T+C) (churn). */
@@ -135,7 +139,7 @@ export function futureOrdersSql(pit: PointInTime): string {
   const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
   const churnEnd = pit.cutoff + BigInt(pit.churnDays) * microsPerDay;
   const lastEnd = horizonEnd > churnEnd ? horizonEnd : churnEnd;
-  return `SELECT cidx::DOUBLE AS cidx, count(*) FILTER (WHERE ts_us < ${horizonEnd})::DOUBLE AS in_horizon,
+  return `SELECT cidx, count(*) FILTER (WHERE ts_us < ${horizonEnd})::DOUBLE AS in_horizon,
       count(*) FILTER (WHERE ts_us < ${churnEnd})::DOUBLE AS in_churn_window
     FROM orders WHERE ts_us >= ${pit.cutoff} AND ts_us < ${lastEnd} GROUP BY cidx`;
 }
@@ -143,8 +147,25 @@ export function futureOrdersSql(pit: PointInTime): string {
 /** Per customer: spend in [T, T+H) on categories they never ordered before T (the base of cross_sell). */
 export function crossSellSpendSql(pit: PointInTime): string {
   const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
-  return `SELECT o.cidx::DOUBLE AS cidx, sum(o.amount) AS spend FROM orders o
+  return `SELECT o.cidx, sum(o.amount) AS spend FROM orders o
     WHERE o.ts_us >= ${pit.cutoff} AND o.ts_us < ${horizonEnd} AND o.category IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM customer_categories cc WHERE cc.cidx = o.cidx AND cc.category = o.category AND cc.orders > 0)
     GROUP BY o.cidx`;
+}
+
+/**
+ * The table's customers in cidx order with every per-customer number: ordinal, signup time, the numeric profile
+ * columns `p<i>` (`numericProfile`), the days between orders, category breadth and top share, and with `labels` the
+ * future orders and cross-sell spend (0 where a customer has none).
+ */
+export function customerNumbersSql(pit: PointInTime, numericProfile: readonly number[], labels: boolean): string {
+  const profile = numericProfile.map((i) => `, TRY_CAST(c.p${i} AS DOUBLE) AS p${i}`).join('');
+  const labelColumns = labels ? ', coalesce(f.in_horizon, 0) AS in_horizon, coalesce(f.in_churn_window, 0) AS in_churn_window, coalesce(x.spend, 0) AS cross_sell_spend' : '';
+  const labelJoins = labels ? `LEFT JOIN (${futureOrdersSql(pit)}) f ON f.cidx = c.cidx LEFT JOIN (${crossSellSpendSql(pit)}) x ON x.cidx = c.cidx` : '';
+  return `SELECT c.rn::DOUBLE AS rn, c.signup_us::DOUBLE AS signup_us ${profile},
+      g.interpurchase_mean_days, g.interpurchase_std_days,
+      coalesce(k.order_categories, 0) AS order_categories, coalesce(k.browse_categories, 0) AS browse_categories, k.top_category_spend_share
+      ${labelColumns}
+    FROM customers c LEFT JOIN (${interPurchaseSql(pit)}) g ON g.cidx = c.cidx LEFT JOIN (${categorySummarySql()}) k ON k.cidx = c.cidx ${labelJoins}
+    ORDER BY c.cidx`;
 }

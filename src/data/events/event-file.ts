@@ -121,6 +121,14 @@ function rejectOptions(name: string, store: boolean): string {
   return `ignore_errors = true, store_rejects = true, rejects_table = ${sqlString(`rejects_${name}`)}, rejects_scan = ${sqlString(`reject_scans_${name}`)}`;
 }
 
+/**
+ * The CSV reader's buffer: 16 MB instead of DuckDB's 32 MB default. Fresh memory is what reading costs most on small
+ * machines (each new page is a page fault), and the smaller buffer saves a tenth of the sessions read. The line limit
+ * stays DuckDB's 2 MB (setting only the buffer would raise it to the buffer's size); with smaller buffers DuckDB drops
+ * a line longer than the buffer without recording it as rejected, at 16 MB it reports it like the default does.
+ */
+const readerBuffer = 'buffer_size = 16000000, max_line_size = 2000000';
+
 /** `rn` of a reader's rows: its ordinality when numbered (needs `WITH ORDINALITY` after the reader), else NULL. */
 function rowNumber(numbered: boolean): { rn: string; ordinality: string; exclude: string } {
   return numbered ? { rn: 'ordinality', ordinality: 'WITH ORDINALITY', exclude: 'EXCLUDE (ordinality)' } : { rn: 'NULL::BIGINT', ordinality: '', exclude: '' };
@@ -159,7 +167,7 @@ async function openCsv(connection: DuckDBConnection, file: string, name: string)
   checkColumnNames(file, columns);
   const columnTypes = columns.map((column) => `${sqlString(column)}: 'VARCHAR'`).join(', ');
   const read = (storeRejects: boolean): string =>
-    `read_csv(${sqlString(file)}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', columns = {${columnTypes}}, ${rejectOptions(name, storeRejects)})`;
+    `read_csv(${sqlString(file)}, auto_detect = false, header = true, delim = ',', quote = '"', escape = '"', columns = {${columnTypes}}, ${readerBuffer}, ${rejectOptions(name, storeRejects)})`;
   return {
     path: file,
     format: 'csv',
@@ -178,7 +186,7 @@ async function openJsonl(connection: DuckDBConnection, file: string, name: strin
   // a broken line becomes a quarantined row instead of stopping the JSON reader.
   const lines = ({ numbered, storeRejects }: RelationOptions): string => {
     const { rn, ordinality } = rowNumber(numbered);
-    const read = `read_csv(${sqlString(file)}, auto_detect = false, header = false, delim = '\x1f', quote = '', escape = '', columns = {'j': 'VARCHAR'}, ${rejectOptions(name, storeRejects)})`;
+    const read = `read_csv(${sqlString(file)}, auto_detect = false, header = false, delim = '\x1f', quote = '', escape = '', columns = {'j': 'VARCHAR'}, ${readerBuffer}, ${rejectOptions(name, storeRejects)})`;
     return `(SELECT ${rn} AS rn, j, coalesce(json_valid(j), false) AS valid FROM ${read} ${ordinality} WHERE trim(coalesce(j, '')) <> '')`;
   };
   const sample = await connection.runAndReadAll(

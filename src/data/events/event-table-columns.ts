@@ -8,17 +8,15 @@ export interface EventTableColumn {
   readonly values: Float64Array | readonly (string | null)[];
 }
 
-/** What DuckDB computed, narrow, per customer (see event-feature-sql.ts); each part carries `cidx`. */
+/** What DuckDB computed, narrow (see event-feature-sql.ts): per customer in cidx order, and long parts that carry `cidx`. */
 export interface EventTableParts {
-  /** The table's customers in cidx order: `customer_id`, `signup_us`, profile columns `p0`… (DOUBLE when numeric). */
+  /** `customerNumbersSql`: one row per customer (labels' parts only when labels are built). */
   readonly customers: ResultColumns;
+  /** `customer_id` and the text profile columns `p<i>`, per customer. */
+  readonly customerTexts: ReadonlyMap<string, readonly (string | null)[]>;
   readonly orderBands: ResultColumns;
-  readonly gaps: ResultColumns;
   readonly sessionBands: ResultColumns;
   readonly categorySlots: ResultColumns;
-  /** Only with labels. */
-  readonly futureOrders?: ResultColumns;
-  readonly crossSellSpend?: ResultColumns;
 }
 
 /** How the table is laid out: the cutoff, which session columns exist, the profile columns, the category stems. */
@@ -27,6 +25,8 @@ export interface EventTableLayout {
   readonly cutoff: bigint;
   readonly has: SessionColumns;
   readonly profile: readonly { readonly name: string; readonly numeric: boolean }[];
+  /** Whether the label columns are built. */
+  readonly labels: boolean;
   /** Column stems of the listed categories, in slot order; the pool of the rest comes after them. */
   readonly stems: readonly string[];
   readonly otherStem: string;
@@ -61,8 +61,8 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const pages = layout.has.pages ? bandSums(parts.sessionBands, 'pages', size) : undefined;
   const durations = layout.has.duration ? bandSums(parts.sessionBands, 'duration_s', size) : undefined;
   const lastSession = perCustomer(parts.sessionBands, 'last_us', size, Math.max, (r, band) => band[r]! <= 5);
-  const meanGap = perCustomer(parts.gaps, 'interpurchase_mean_days', size);
-  const stdGap = perCustomer(parts.gaps, 'interpurchase_std_days', size);
+  const customers = parts.customers;
+  const text = (name: string): readonly (string | null)[] => parts.customerTexts.get(name) ?? new Array<null>(size).fill(null);
 
   const slots = layout.stems.length + 1;
   const perSlot = (name: string): Float64Array[] => {
@@ -72,15 +72,11 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
     return values;
   };
   const categoryParts = { orders: perSlot('orders'), spend: perSlot('spend'), sessions: perSlot('sessions'), browsed_not_bought: perSlot('browsed_not_bought') };
-  const orderedCategories = perCustomer(parts.categorySlots, 'ordered_categories', size, add, undefined, 0);
-  const browsedCategories = perCustomer(parts.categorySlots, 'browsed_categories', size, add, undefined, 0);
-  const categorySpend = perCustomer(parts.categorySlots, 'spend', size, add, undefined, 0);
-  const topSpend = perCustomer(parts.categorySlots, 'top_spend', size, Math.max);
 
   const columns: EventTableColumn[] = [
-    { name: 'customer_id', values: parts.customers.texts('customer_id') },
-    ...layout.profile.map(({ name, numeric }, i) => ({ name, values: numeric ? parts.customers.numbers(`p${i}`) : parts.customers.texts(`p${i}`) })),
-    { name: 'days_since_signup', values: parts.customers.numbers('signup_us').map(daysBefore) },
+    { name: 'customer_id', values: text('customer_id') },
+    ...layout.profile.map(({ name, numeric }, i) => ({ name, values: numeric ? customers.numbers(`p${i}`) : text(`p${i}`) })),
+    { name: 'days_since_signup', values: customers.numbers('signup_us').map(daysBefore) },
     { name: 'order_recency_days', values: lastOrder.map(daysBefore) },
     { name: 'first_order_days', values: firstOrder.map(daysBefore) },
     { name: 'session_recency_days', values: lastSession.map(daysBefore) },
@@ -91,8 +87,8 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
       { name: `spend_${days}d`, values: spendIn(bandsOf[`${days}d`]) },
     ]),
     { name: 'avg_order_value', values: spendTotal.map((spend, c) => (ordersTotal[c] === 0 ? Number.NaN : spend / ordersTotal[c]!)) },
-    { name: 'interpurchase_mean_days', values: meanGap },
-    { name: 'interpurchase_std_days', values: stdGap },
+    { name: 'interpurchase_mean_days', values: customers.numbers('interpurchase_mean_days') },
+    { name: 'interpurchase_std_days', values: customers.numbers('interpurchase_std_days') },
     { name: 'orders_trend', values: trend(ordersIn(bandsOf['30d']), ordersIn(bandsOf.prev90)) },
     { name: 'spend_trend', values: trend(spendIn(bandsOf['30d']), spendIn(bandsOf.prev90)) },
     ...sessionWindows.flatMap((suffix) => [
@@ -101,20 +97,20 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
       ...(durations ? [{ name: `duration_s_${suffix}`, values: durations.window(bandsOf[suffix]) }] : []),
     ]),
     { name: 'sessions_trend', values: trend(sessionCounts.window(bandsOf['30d']), sessionCounts.window(bandsOf.prev90)) },
-    { name: 'order_categories', values: orderedCategories },
-    ...(layout.has.category ? [{ name: 'browse_categories', values: browsedCategories }] : []),
-    { name: 'top_category_spend_share', values: topSpend.map((top, c) => (categorySpend[c] === 0 ? Number.NaN : top / categorySpend[c]!)) },
+    { name: 'order_categories', values: customers.numbers('order_categories') },
+    ...(layout.has.category ? [{ name: 'browse_categories', values: customers.numbers('browse_categories') }] : []),
+    { name: 'top_category_spend_share', values: customers.numbers('top_category_spend_share') },
     ...[...layout.stems, layout.otherStem].flatMap((stem, slot) =>
       (['orders', 'spend', 'sessions', 'browsed_not_bought'] as const).map((what) => ({ name: `cat_${stem}_${what}`, values: categoryParts[what][slot]! })),
     ),
   ];
-  if (parts.futureOrders === undefined || parts.crossSellSpend === undefined) return columns;
+  if (!layout.labels) return columns;
 
-  const purchaseIntent = perCustomer(parts.futureOrders, 'in_horizon', size, add, undefined, 0).map((orders) => (orders > 0 ? 1 : 0));
-  const futureInChurnWindow = perCustomer(parts.futureOrders, 'in_churn_window', size, add, undefined, 0);
+  const purchaseIntent = customers.numbers('in_horizon').map((orders) => (orders > 0 ? 1 : 0));
+  const futureInChurnWindow = customers.numbers('in_churn_window');
   const sessionsInChurnWindow = sessionCounts.window(bandsOf.churnWindow);
   const churn = ordersTotal.map((orders, c) => (orders === 0 ? Number.NaN : futureInChurnWindow[c]! + sessionsInChurnWindow[c]! === 0 ? 1 : 0));
-  const crossSell = perCustomer(parts.crossSellSpend, 'spend', size, add, undefined, 0).map((spend) => Math.log(1 + spend));
+  const crossSell = customers.numbers('cross_sell_spend').map((spend) => Math.log(1 + spend));
   const labels: Record<(typeof builtInEventLabelColumns)[number], Float64Array> = { purchase_intent: purchaseIntent, churn, cross_sell: crossSell };
   return [...columns, ...builtInEventLabelColumns.map((name) => ({ name, values: labels[name] }))];
 }
@@ -124,24 +120,21 @@ function trend(last30: Float64Array, previous90: Float64Array): Float64Array {
   return last30.map((value, c) => value - previous90[c]! / 3);
 }
 
-const add = (a: number, b: number): number => a + b;
-
 /** A part's `cidx` column with a key column (band, slot) and a value column. */
 function longColumns(part: ResultColumns, key: string, value: string): { cidx: Float64Array; band: Float64Array; value: Float64Array } {
   return { cidx: part.numbers('cidx'), band: part.numbers(key), value: part.numbers(value) };
 }
 
 /**
- * One value per customer from a part's column: `combine`d over the customer's rows (those `where` keeps), NaN values
- * skipped; customers without a value get `empty`.
+ * One value per customer from a long part's column: `combine`d over the customer's rows (those `where` keeps), NaN
+ * values skipped; NaN for customers without one.
  */
 function perCustomer(
   part: ResultColumns,
   name: string,
   size: number,
-  combine: (a: number, b: number) => number = (_, b) => b,
+  combine: (a: number, b: number) => number,
   where?: (row: number, band: Float64Array) => boolean,
-  empty = Number.NaN,
 ): Float64Array {
   const result = new Float64Array(size).fill(Number.NaN);
   const cidx = part.numbers('cidx');
@@ -154,7 +147,6 @@ function perCustomer(
     const current = result[c]!;
     result[c] = Number.isNaN(current) ? value : combine(current, value);
   }
-  if (!Number.isNaN(empty)) for (let c = 0; c < size; c++) if (Number.isNaN(result[c]!)) result[c] = empty;
   return result;
 }
 
