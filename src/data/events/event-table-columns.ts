@@ -152,15 +152,20 @@ function perCustomer(
 
 /** A per-band quantity, and its sums over sets of bands (NaN, a sum of nothing given, counts as 0). */
 function bandSums(part: ResultColumns, name: string, size: number): { window(bands: readonly number[]): Float64Array } {
-  const byBand = Array.from({ length: maxBand + 1 }, () => new Float64Array(size));
+  // Only the bands that occur get an array: every fresh array costs page faults on first touch.
+  const byBand = new Array<Float64Array | undefined>(maxBand + 1);
   const { cidx, band, value } = longColumns(part, 'band', name);
-  for (let r = 0; r < cidx.length; r++) if (!Number.isNaN(value[r]!)) byBand[band[r]!]![cidx[r]!] = value[r]!;
+  for (let r = 0; r < cidx.length; r++) {
+    if (Number.isNaN(value[r]!)) continue;
+    const b = band[r]!;
+    (byBand[b] ??= new Float64Array(size))[cidx[r]!] = value[r]!;
+  }
   return {
     window(bands) {
       const sum = new Float64Array(size);
       for (const b of bands) {
-        const values = byBand[b]!;
-        for (let c = 0; c < size; c++) sum[c]! += values[c]!;
+        const values = byBand[b];
+        if (values !== undefined) for (let c = 0; c < size; c++) sum[c]! += values[c]!;
       }
       return sum;
     },
