@@ -17,26 +17,31 @@ export interface ResultColumns {
 }
 
 /**
- * Runs a query and reads its result into columns. Numbers are copied a whole vector at a time where the vector's
- * memory is exposed (about ten times faster than reading value by value, which is what dominates moving hundreds of
- * thousands of rows out of DuckDB); cast numeric results to DOUBLE for that path.
+ * Runs a query and reads its result into columns, chunk by chunk as DuckDB produces them (neither side holds the
+ * whole result twice). Numbers are copied a whole vector at a time where the vector's memory is exposed (about ten
+ * times faster than reading value by value, which is what dominates moving hundreds of thousands of rows out of
+ * DuckDB); cast numeric results to DOUBLE for that path.
  */
 export async function readResultColumns(connection: DuckDBConnection, sql: string): Promise<ResultColumns> {
-  const result = await connection.run(sql);
+  const result = await connection.stream(sql);
   const names = result.columnNames();
   const doubles = result.columnTypes().map((type) => type.toString() === 'DOUBLE');
-  const chunks = await result.fetchAllChunks();
-  const rowCount = chunks.reduce((sum, chunk) => sum + chunk.rowCount, 0);
-  const columns = names.map((_, c) => (doubles[c] ? new Float64Array(rowCount) : new Array<string | null>(rowCount)));
-  let offset = 0;
-  for (const chunk of chunks) {
+  let capacity = initialCapacity;
+  let numbers: Float64Array[] = doubles.map((double) => new Float64Array(double ? capacity : 0));
+  const texts = names.map((): (string | null)[] => []);
+  let rowCount = 0;
+  for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const size = chunk.rowCount;
+    if (rowCount + size > capacity) {
+      capacity = Math.max(rowCount + size, capacity * 2);
+      numbers = numbers.map((column, c) => (doubles[c] ? grown(column, rowCount, capacity) : column));
+    }
     for (let c = 0; c < names.length; c++) {
       const vector = chunk.getColumnVector(c);
-      const column = columns[c] as Float64Array | (string | null)[];
-      if (column instanceof Float64Array) copyDoubles(vector, column, offset, chunk.rowCount);
-      else for (let r = 0; r < chunk.rowCount; r++) column[offset + r] = textOf(vector.getItem(r));
+      if (doubles[c]) copyDoubles(vector, numbers[c] as Float64Array, rowCount, size);
+      else for (let r = 0; r < size; r++) (texts[c] as (string | null)[]).push(textOf(vector.getItem(r)));
     }
-    offset += chunk.rowCount;
+    rowCount += size;
   }
   const indexOf = (name: string, double: boolean): number => {
     const index = names.indexOf(name);
@@ -45,9 +50,19 @@ export async function readResultColumns(connection: DuckDBConnection, sql: strin
   };
   return {
     rowCount,
-    numbers: (name) => columns[indexOf(name, true)] as Float64Array,
-    texts: (name) => columns[indexOf(name, false)] as (string | null)[],
+    numbers: (name) => (numbers[indexOf(name, true)] as Float64Array).subarray(0, rowCount),
+    texts: (name) => texts[indexOf(name, false)] as (string | null)[],
   };
+}
+
+/** Rows a numeric column starts with; it doubles as rows arrive. */
+const initialCapacity = 1 << 14;
+
+/** A copy of a column's first `used` values in an array of `capacity`. */
+function grown(column: Float64Array, used: number, capacity: number): Float64Array {
+  const bigger = new Float64Array(capacity);
+  bigger.set(column.subarray(0, used));
+  return bigger;
 }
 
 /**
