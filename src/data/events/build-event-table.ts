@@ -99,8 +99,9 @@ const maxQuotedValue = 60;
 
 /**
  * Events mode (SPEC §3): turns the raw customers, sessions and orders logs into one row per customer as of the cutoff
- * T. DuckDB reads and aggregates the files (all columns as text, checked with TRY_CAST), so memory grows with the
- * number of customers, not events; no event becomes a JS object.
+ * T. DuckDB reads and aggregates the files (all columns as text, checked with TRY_CAST) down to narrow per-customer
+ * parts (per time band, per category slot), and `eventTableColumns` lays those out as the table's columns (numbers in
+ * Float64Arrays): memory grows with the number of customers, not events, and no event or row becomes a JS object.
  *
  * Features use only events with ts < T: days since signup; recency of the last order and session; order counts and
  * spend over 7/30/90/365 days and lifetime; average order value; days since the first order; mean and standard

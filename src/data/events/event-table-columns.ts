@@ -67,7 +67,7 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const slots = layout.stems.length + 1;
   const perSlot = (name: string): Float64Array[] => {
     const values = Array.from({ length: slots }, () => filled(0));
-    const { cidx, band: slot, value } = longColumns(parts.categorySlots, 'slot', name);
+    const { cidx, key: slot, value } = longColumns(parts.categorySlots, 'slot', name);
     for (let r = 0; r < cidx.length; r++) values[slot[r]!]![cidx[r]!] = value[r]!;
     return values;
   };
@@ -121,8 +121,8 @@ function trend(last30: Float64Array, previous90: Float64Array): Float64Array {
 }
 
 /** A part's `cidx` column with a key column (band, slot) and a value column. */
-function longColumns(part: ResultColumns, key: string, value: string): { cidx: Float64Array; band: Float64Array; value: Float64Array } {
-  return { cidx: part.numbers('cidx'), band: part.numbers(key), value: part.numbers(value) };
+function longColumns(part: ResultColumns, key: string, value: string): { cidx: Float64Array; key: Float64Array; value: Float64Array } {
+  return { cidx: part.numbers('cidx'), key: part.numbers(key), value: part.numbers(value) };
 }
 
 /**
@@ -154,7 +154,7 @@ function perCustomer(
 function bandSums(part: ResultColumns, name: string, size: number): { window(bands: readonly number[]): Float64Array } {
   // Only the bands that occur get an array: every fresh array costs page faults on first touch.
   const byBand = new Array<Float64Array | undefined>(maxBand + 1);
-  const { cidx, band, value } = longColumns(part, 'band', name);
+  const { cidx, key: band, value } = longColumns(part, 'band', name);
   for (let r = 0; r < cidx.length; r++) {
     if (Number.isNaN(value[r]!)) continue;
     const b = band[r]!;
