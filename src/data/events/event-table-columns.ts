@@ -35,6 +35,11 @@ export interface EventTableLayout {
 /** The session windows in column order. */
 const sessionWindows = ['total', ...featureWindowDays.map((days) => `${days}d` as const)] as const;
 
+/** The order windows: the look-back windows and the 90 days before the last 30 (for the trends). */
+const orderWindows = [...sessionWindows, 'prev90'] as const;
+
+type WindowName = keyof typeof bandsOf;
+
 /**
  * Lays DuckDB's narrow per-customer parts out as the events table's columns, in the table's column order (see
  * `buildEventTable`). Reshaping long results into wide columns here costs a few passes over typed arrays, where
@@ -48,18 +53,16 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const filled = (value: number): Float64Array => new Float64Array(size).fill(value);
 
   // Orders before T, per band: windows are sums over bands.
-  const orderCounts = bandSums(parts.orderBands, 'orders', size);
-  const spends = bandSums(parts.orderBands, 'spend', size);
+  const orderCounts = windowSums(parts.orderBands, 'orders', size, orderWindows);
+  const spends = windowSums(parts.orderBands, 'spend', size, orderWindows);
   const firstOrder = perCustomer(parts.orderBands, 'first_us', size, Math.min);
   const lastOrder = perCustomer(parts.orderBands, 'last_us', size, Math.max);
-  const ordersIn = (bands: readonly number[]): Float64Array => orderCounts.window(bands);
-  const spendIn = (bands: readonly number[]): Float64Array => spends.window(bands);
-  const ordersTotal = ordersIn(bandsOf.total);
-  const spendTotal = spendIn(bandsOf.total);
+  const ordersTotal = orderCounts.total;
+  const spendTotal = spends.total;
 
-  const sessionCounts = bandSums(parts.sessionBands, 'sessions', size);
-  const pages = layout.has.pages ? bandSums(parts.sessionBands, 'pages', size) : undefined;
-  const durations = layout.has.duration ? bandSums(parts.sessionBands, 'duration_s', size) : undefined;
+  const sessionCounts = windowSums(parts.sessionBands, 'sessions', size, [...sessionWindows, 'prev90', 'churnWindow']);
+  const pages = layout.has.pages ? windowSums(parts.sessionBands, 'pages', size, sessionWindows) : undefined;
+  const durations = layout.has.duration ? windowSums(parts.sessionBands, 'duration_s', size, sessionWindows) : undefined;
   const lastSession = perCustomer(parts.sessionBands, 'last_us', size, Math.max, (r, band) => band[r]! <= 5);
   const customers = parts.customers;
   const text = (name: string): readonly (string | null)[] => parts.customerTexts.get(name) ?? new Array<null>(size).fill(null);
@@ -83,20 +86,20 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
     { name: 'orders_total', values: ordersTotal },
     { name: 'spend_total', values: spendTotal },
     ...featureWindowDays.flatMap((days) => [
-      { name: `orders_${days}d`, values: ordersIn(bandsOf[`${days}d`]) },
-      { name: `spend_${days}d`, values: spendIn(bandsOf[`${days}d`]) },
+      { name: `orders_${days}d`, values: orderCounts[`${days}d`] },
+      { name: `spend_${days}d`, values: spends[`${days}d`] },
     ]),
     { name: 'avg_order_value', values: spendTotal.map((spend, c) => (ordersTotal[c] === 0 ? Number.NaN : spend / ordersTotal[c]!)) },
     { name: 'interpurchase_mean_days', values: customers.numbers('interpurchase_mean_days') },
     { name: 'interpurchase_std_days', values: customers.numbers('interpurchase_std_days') },
-    { name: 'orders_trend', values: trend(ordersIn(bandsOf['30d']), ordersIn(bandsOf.prev90)) },
-    { name: 'spend_trend', values: trend(spendIn(bandsOf['30d']), spendIn(bandsOf.prev90)) },
+    { name: 'orders_trend', values: trend(orderCounts['30d'], orderCounts.prev90) },
+    { name: 'spend_trend', values: trend(spends['30d'], spends.prev90) },
     ...sessionWindows.flatMap((suffix) => [
-      { name: `sessions_${suffix}`, values: sessionCounts.window(bandsOf[suffix]) },
-      ...(pages ? [{ name: `pages_${suffix}`, values: pages.window(bandsOf[suffix]) }] : []),
-      ...(durations ? [{ name: `duration_s_${suffix}`, values: durations.window(bandsOf[suffix]) }] : []),
+      { name: `sessions_${suffix}`, values: sessionCounts[suffix] },
+      ...(pages ? [{ name: `pages_${suffix}`, values: pages[suffix] }] : []),
+      ...(durations ? [{ name: `duration_s_${suffix}`, values: durations[suffix] }] : []),
     ]),
-    { name: 'sessions_trend', values: trend(sessionCounts.window(bandsOf['30d']), sessionCounts.window(bandsOf.prev90)) },
+    { name: 'sessions_trend', values: trend(sessionCounts['30d'], sessionCounts.prev90) },
     { name: 'order_categories', values: customers.numbers('order_categories') },
     ...(layout.has.category ? [{ name: 'browse_categories', values: customers.numbers('browse_categories') }] : []),
     { name: 'top_category_spend_share', values: customers.numbers('top_category_spend_share') },
@@ -108,7 +111,7 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
 
   const purchaseIntent = customers.numbers('in_horizon').map((orders) => (orders > 0 ? 1 : 0));
   const futureInChurnWindow = customers.numbers('in_churn_window');
-  const sessionsInChurnWindow = sessionCounts.window(bandsOf.churnWindow);
+  const sessionsInChurnWindow = sessionCounts.churnWindow;
   const churn = ordersTotal.map((orders, c) => (orders === 0 ? Number.NaN : futureInChurnWindow[c]! + sessionsInChurnWindow[c]! === 0 ? 1 : 0));
   const crossSell = customers.numbers('cross_sell_spend').map((spend) => Math.log(1 + spend));
   const labels: Record<(typeof builtInEventLabelColumns)[number], Float64Array> = { purchase_intent: purchaseIntent, churn, cross_sell: crossSell };
@@ -150,24 +153,20 @@ function perCustomer(
   return result;
 }
 
-/** A per-band quantity, and its sums over sets of bands (NaN, a sum of nothing given, counts as 0). */
-function bandSums(part: ResultColumns, name: string, size: number): { window(bands: readonly number[]): Float64Array } {
-  // Only the bands that occur get an array: every fresh array costs page faults on first touch.
-  const byBand = new Array<Float64Array | undefined>(maxBand + 1);
+/**
+ * A per-band quantity summed over each of `windows` (see `bandsOf`): one pass over the part's rows adds every value
+ * to the windows its band belongs to, so no per-band arrays are made (each fresh array costs page faults on first
+ * touch). NaN values (a sum of nothing given) count as 0.
+ */
+function windowSums<const W extends WindowName>(part: ResultColumns, name: string, size: number, windows: readonly W[]): Record<W, Float64Array> {
+  const sums = windows.map(() => new Float64Array(size));
+  const windowsOfBand = Array.from({ length: maxBand + 1 }, (_, band) => sums.filter((_, w) => (bandsOf[windows[w] as W] as readonly number[]).includes(band)));
   const { cidx, key: band, value } = longColumns(part, 'band', name);
   for (let r = 0; r < cidx.length; r++) {
-    if (Number.isNaN(value[r]!)) continue;
-    const b = band[r]!;
-    (byBand[b] ??= new Float64Array(size))[cidx[r]!] = value[r]!;
+    const amount = value[r]!;
+    if (Number.isNaN(amount)) continue;
+    const c = cidx[r]!;
+    for (const sum of windowsOfBand[band[r]!]!) sum[c]! += amount;
   }
-  return {
-    window(bands) {
-      const sum = new Float64Array(size);
-      for (const b of bands) {
-        const values = byBand[b];
-        if (values !== undefined) for (let c = 0; c < size; c++) sum[c]! += values[c]!;
-      }
-      return sum;
-    },
-  };
+  return Object.fromEntries(windows.map((window, w) => [window, sums[w]])) as Record<W, Float64Array>;
 }
