@@ -3,9 +3,10 @@
  * browsing and per-category features plus the three labels, joined per customer and written as Parquet), run on this
  * machine over the same generated shop that `bench:ingest` and `tandem ingest` read. It trusts the files: the CSV
  * reader guesses the types, no row is checked or quarantined, nothing is handed to JavaScript, and its features are a
- * subset of Tandem's. Prints one JSON line:
- * `{bench:"duckdb-reference", customers, events, seconds, peakRssMB, tableRows, threads}` (seconds and RSS of a fresh
- * process that only opens DuckDB and runs the query).
+ * subset of Tandem's. A second, minimal variant only counts and sums orders and sessions per customer (no windows, no
+ * categories, one label). Prints one JSON line per variant:
+ * `{bench:"duckdb-reference", variant, customers, events, seconds, peakRssMB, tableRows, threads}` (seconds and RSS of
+ * a fresh process that only opens DuckDB and runs the query).
  *
  *   npx tsx bench/duckdb-reference.ts [--customers 100000] [--seed 1] [--cutoff 2024-11-01] [--threads 2]
  */
@@ -25,13 +26,29 @@ const { values } = parseArgs({
     cutoff: { type: 'string', default: '2024-11-01' },
     threads: { type: 'string', default: '2' },
     child: { type: 'string' },
+    variant: { type: 'string', default: 'full' },
   },
 });
 
+/** The variants: the full reference query, and a minimal one that shows the machine's floor for reading the files. */
+const variants = ['full', 'minimal'] as const;
+type Variant = (typeof variants)[number];
+
 /** The query: one statement per step, the last writes the table as Parquet. */
-function referenceStatements(dir: string, cutoff: string): string[] {
+function referenceStatements(dir: string, cutoff: string, variant: Variant): string[] {
   const file = (name: string): string => `read_csv('${path.join(dir, `${name}.csv`)}')`;
   const T = `TIMESTAMPTZ '${cutoff}'`;
+  if (variant === 'minimal') {
+    return [
+      `CREATE TEMP TABLE features AS
+       WITH o AS (SELECT customer_id, count(*) FILTER (ts < ${T}) AS orders, sum(amount) FILTER (ts < ${T}) AS spend, max(ts) FILTER (ts < ${T}) AS last_order,
+                    count(*) FILTER (ts >= ${T}) > 0 AS purchase_later FROM ${file('orders')} GROUP BY ALL),
+            s AS (SELECT customer_id, count(*) FILTER (ts < ${T}) AS sessions, sum(pages) FILTER (ts < ${T}) AS pages,
+                    sum(duration_s) FILTER (ts < ${T}) AS duration FROM ${file('sessions')} GROUP BY ALL)
+       SELECT * FROM ${file('customers')} c LEFT JOIN o USING (customer_id) LEFT JOIN s USING (customer_id)`,
+      `COPY features TO '${path.join(dir, 'features.parquet')}' (FORMAT parquet)`,
+    ];
+  }
   const window = (days: number): string => `ts >= ${T} - INTERVAL ${days} DAY AND ts < ${T}`;
   return [
     `CREATE TEMP TABLE o AS SELECT customer_id, ts, amount, category FROM ${file('orders')}`,
@@ -70,12 +87,12 @@ function referenceStatements(dir: string, cutoff: string): string[] {
 }
 
 /** Runs the query in this (fresh) process and reports its time, peak RSS and rows. */
-async function measure(dir: string): Promise<{ seconds: number; peakRssMB: number; tableRows: number }> {
+async function measure(dir: string, variant: Variant): Promise<{ seconds: number; peakRssMB: number; tableRows: number }> {
   const started = performance.now();
   const instance = await DuckDBInstance.create(':memory:', { threads: values.threads, memory_limit: '512MB', preserve_insertion_order: 'false' });
   const connection = await instance.connect();
   await connection.run(`SET TimeZone = 'UTC'`);
-  for (const statement of referenceStatements(dir, values.cutoff)) await connection.run(statement);
+  for (const statement of referenceStatements(dir, values.cutoff, variant)) await connection.run(statement);
   const seconds = (performance.now() - started) / 1000;
   const rows = (await connection.runAndReadAll('SELECT count(*)::DOUBLE AS n FROM features')).getRowObjectsJS()[0]?.n;
   connection.closeSync();
@@ -83,8 +100,8 @@ async function measure(dir: string): Promise<{ seconds: number; peakRssMB: numbe
   return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows: Number(rows) };
 }
 
-function runChild(dir: string): Promise<{ seconds: number; peakRssMB: number; tableRows: number }> {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', dir, '--cutoff', values.cutoff, '--threads', values.threads];
+function runChild(dir: string, variant: Variant): Promise<{ seconds: number; peakRssMB: number; tableRows: number }> {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', dir, '--variant', variant, '--cutoff', values.cutoff, '--threads', values.threads];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -95,25 +112,28 @@ function runChild(dir: string): Promise<{ seconds: number; peakRssMB: number; ta
 }
 
 if (values.child !== undefined) {
-  process.stdout.write(JSON.stringify(await measure(values.child)));
+  process.stdout.write(JSON.stringify(await measure(values.child, values.variant as Variant)));
 } else {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-bench-reference-'));
   try {
     console.error(`generating ${values.customers} customers in ${dir}`);
     const shop = await generateShop({ customers: Number(values.customers), seed: Number(values.seed), out: dir });
-    console.error('running the reference query in a fresh process');
-    const result = await runChild(dir);
-    console.log(
-      JSON.stringify({
-        bench: 'duckdb-reference',
-        customers: shop.customers,
-        events: shop.sessions + shop.orders,
-        seconds: Number(result.seconds.toFixed(3)),
-        peakRssMB: result.peakRssMB,
-        tableRows: result.tableRows,
-        threads: Number(values.threads),
-      }),
-    );
+    for (const variant of variants) {
+      console.error(`running the ${variant} reference query in a fresh process`);
+      const result = await runChild(dir, variant);
+      console.log(
+        JSON.stringify({
+          bench: 'duckdb-reference',
+          variant,
+          customers: shop.customers,
+          events: shop.sessions + shop.orders,
+          seconds: Number(result.seconds.toFixed(3)),
+          peakRssMB: result.peakRssMB,
+          tableRows: result.tableRows,
+          threads: Number(values.threads),
+        }),
+      );
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
