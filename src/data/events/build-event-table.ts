@@ -149,6 +149,10 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
     await connection.run(`CREATE TYPE customer_key AS ENUM (
       SELECT customer_id FROM (SELECT DISTINCT r.customer_id, c.cidx FROM customer_rows r LEFT JOIN customers c ON c.customer_id = r.customer_id WHERE r.customer_id IS NOT NULL)
       ORDER BY cidx NULLS LAST, customer_id)`);
+    // Read tables are dropped as soon as they have given what they hold: DuckDB reuses their memory for the next
+    // step, and fresh memory (page faults) is what costs most here.
+    const goodCustomers = await countRows(connection, 'customer_rows', 'reason IS NULL');
+    await connection.run('DROP TABLE customer_rows');
 
     const has = { pages: sessions.columns.includes('pages'), duration: sessions.columns.includes('duration_s'), category: sessions.columns.includes('category') };
     // Events are read on all threads without row numbers; only when some rows are bad are they read again, numbered
@@ -156,6 +160,10 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
     const orderRows = (numbered: boolean): string => orderRowsSelect(orders.relation({ numbered, storeRejects: !numbered }), tableCustomers);
     await connection.run(`CREATE TEMP TABLE order_rows AS SELECT * EXCLUDE (rn) FROM (${orderRows(false)})`);
     const orderBad = await collectQuarantine(connection, orders, tableRows('order_rows', `SELECT rn, reason FROM (${orderRows(true)})`), maxBadRowShare);
+    await connection.run(`CREATE TEMP TABLE orders AS
+      SELECT DISTINCT cidx, order_id, ts_us, amount, category FROM order_rows WHERE reason IS NULL AND cidx IS NOT NULL`);
+    const goodOrderRows = await countRows(connection, 'order_rows', 'reason IS NULL AND cidx IS NOT NULL');
+    await connection.run('DROP TABLE order_rows');
     // Sessions, most of the events, are aggregated as they are read and never stored.
     await connection.run(sessionGroupsSql(pit, sessionReadingsSelect(sessions.relation({ numbered: false, storeRejects: true }), has), customerCodeOf('customer_id'), tableCustomers));
     const sessionBadRows = sessionBadRowsSelect(sessions.relation({ numbered: true, storeRejects: false }), has);
@@ -165,12 +173,11 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
       { counts: 'SELECT sum(n) AS n, sum(bad) AS bad FROM session_groups', badRows: sessionBadRows },
       maxBadRowShare,
     );
-    await connection.run(`CREATE TEMP TABLE orders AS
-      SELECT DISTINCT cidx, order_id, ts_us, amount, category FROM order_rows WHERE reason IS NULL AND cidx IS NOT NULL`);
-
-    const counts = await readCounts(connection);
+    const counts = { customers: tableCustomers, goodCustomers, orders: await countRows(connection, 'orders'), goodOrderRows, sessions: await countSessions(connection) };
 
     await connection.run(customerCategorySql(pit));
+    const sessionBands = await readResultColumns(connection, sessionBandsSql());
+    await connection.run('DROP TABLE session_groups');
     const categories = options.categories ? [...options.categories] : await readTopCategories(connection, topCategories);
     const { listed, otherStem } = categoryStems(categories);
     const profileTypes = await profileColumnTypes(connection, profile.length);
@@ -182,7 +189,7 @@ export async function buildEventTable(files: EventFiles, options: BuildEventTabl
       customers: customerNumbers,
       customerTexts: await readTextColumns(connection, 'customers', ['customer_id', ...textProfile], 'cidx'),
       orderBands: await readResultColumns(connection, orderBandsSql(pit)),
-      sessionBands: await readResultColumns(connection, sessionBandsSql()),
+      sessionBands,
       categorySlots: await readResultColumns(connection, categorySlotsSql(listed)),
     };
     const columns = eventTableColumns(parts, layout);
@@ -356,26 +363,15 @@ function tableRows(table: string, badRows: string): CheckedRows {
   return { counts: `SELECT count(*) AS n, count(reason) AS bad FROM ${sqlIdentifier(table)}`, badRows };
 }
 
-async function countRows(connection: DuckDBConnection, table: string): Promise<number> {
-  const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${sqlIdentifier(table)}`);
+async function countRows(connection: DuckDBConnection, table: string, where = 'true'): Promise<number> {
+  const reader = await connection.runAndReadAll(`SELECT count(*)::DOUBLE AS n FROM ${sqlIdentifier(table)} WHERE ${where}`);
   return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
 }
 
-async function readCounts(connection: DuckDBConnection): Promise<{ customers: number; goodCustomers: number; orders: number; goodOrderRows: number; sessions: number }> {
-  const reader = await connection.runAndReadAll(`SELECT
-    (SELECT count(*) FROM customers)::DOUBLE AS customers,
-    (SELECT count(*) FROM customer_rows WHERE reason IS NULL)::DOUBLE AS good_customers,
-    (SELECT count(*) FROM orders)::DOUBLE AS orders,
-    (SELECT count(*) FROM order_rows WHERE reason IS NULL AND cidx IS NOT NULL)::DOUBLE AS good_order_rows,
-    (SELECT coalesce(sum(n), 0) FROM session_groups WHERE cidx IS NOT NULL)::DOUBLE AS sessions`);
-  const row = reader.getRowObjectsJS()[0] ?? {};
-  return {
-    customers: Number(row.customers),
-    goodCustomers: Number(row.good_customers),
-    orders: Number(row.orders),
-    goodOrderRows: Number(row.good_order_rows),
-    sessions: Number(row.sessions),
-  };
+/** Good sessions of the table's customers. */
+async function countSessions(connection: DuckDBConnection): Promise<number> {
+  const reader = await connection.runAndReadAll('SELECT coalesce(sum(n), 0)::DOUBLE AS n FROM session_groups WHERE cidx IS NOT NULL');
+  return Number(reader.getRowObjectsJS()[0]?.n ?? 0);
 }
 
 async function readTopCategories(connection: DuckDBConnection, limit: number): Promise<string[]> {
