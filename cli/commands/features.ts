@@ -29,7 +29,7 @@ export const featuresCommand: Command = {
       events = model.card.events;
       if (events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table, not on raw logs`, { value: context.flags.model });
     }
-    const { table, cutoff } = await buildRawFeatureTable(context.flags, events);
+    const { table, cutoff } = await buildRawFeatureTable(context, events);
     await writeTable(context.flags.out, table);
     return {
       json: { rows: table.lines.length, columns: table.columns, out: context.flags.out, cutoff },

@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { readTable } from '../../src/data/read-table.ts';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
+import { readTable, type RawTable } from '../../src/data/read-table.ts';
+import { restoreUrisInError, stageFlagInputs } from '../../src/data/stage-raw-inputs.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { validateRows } from '../../src/features/preprocessor.ts';
 import { selectBackend } from '../../src/model/backend.ts';
@@ -9,6 +11,18 @@ import { writeScores } from '../../src/serve/write-scores.ts';
 import type { Command } from '../command.ts';
 import { buildRawFeatureTable } from '../raw-feature-table.ts';
 
+/** The `--input` table: a local file, or an `s3://` object streamed to a private folder and read from there. */
+async function readInputTable(source: string, s3ClientConfig: S3ClientConfig): Promise<RawTable> {
+  const staged = await stageFlagInputs({ inputFile: source }, { s3ClientConfig });
+  try {
+    return await readTable(staged.inputFile ?? source);
+  } catch (error) {
+    throw restoreUrisInError(error, staged);
+  } finally {
+    await staged.cleanup();
+  }
+}
+
 /** `tandem score`: batch scoring of a file with a saved model. */
 export const scoreCommand: Command = {
   name: 'score',
@@ -16,7 +30,7 @@ export const scoreCommand: Command = {
   help: 'Example: npm run --silent tandem -- score --model champion --input customers.csv --out scores.csv',
   flags: {
     model: { type: 'string', valueName: 'ID|champion|PATH', description: 'the model (default: champion)' },
-    input: { type: 'string', valueName: 'FILE', description: 'rows to score (.csv or .jsonl); label columns are ignored' },
+    input: { type: 'string', valueName: 'FILE', description: 'rows to score (.csv or .jsonl, a local path or s3:// URI); label columns are ignored' },
     out: { type: 'string', valueName: 'FILE', description: 'where to write the scores (.csv or .jsonl)' },
     cutoff: { type: 'string', valueName: 'DATE', description: 'events mode: feature cutoff (with --raw; auto: the day after the last event)' },
   },
@@ -32,7 +46,7 @@ export const scoreCommand: Command = {
     try {
       if (fromRaw && model.card.events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table: score it with --input FILE`, { value: '--raw' });
       const source = fromRaw ? String(context.flags.raw) : String(input);
-      const table = fromRaw ? (await buildRawFeatureTable(context.flags, model.card.events)).table : await readTable(source);
+      const table = fromRaw ? (await buildRawFeatureTable(context, model.card.events)).table : await readInputTable(source, context.env.s3ClientConfig);
       const issues = validateRows(model.preprocessor, table.rows, 'row');
       if (issues.length > 0) {
         // Re-address `row[i].column` as file:line:column, which is what a person fixes.

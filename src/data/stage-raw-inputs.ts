@@ -95,30 +95,74 @@ interface StagingRequest {
  */
 export async function stageRawInputs<C extends TandemConfig>(config: C, options: StageRawInputsOptions = {}): Promise<StagedRawInputs<C>> {
   const { dataPath, rawDir } = options;
-  const requests = stagingRequests(config, dataPath, rawDir);
   const rawPrefix = !isTableConfig(config) && rawDir !== undefined && isS3Uri(rawDir) ? rawDir : undefined;
-  if (requests.length === 0 && rawPrefix === undefined) {
-    return { config, dataPath, rawDir, staged: [], restoreUris: (text) => text, cleanup: () => Promise.resolve() };
-  }
+  const staged = await stageRequests(stagingRequests(config, dataPath, rawDir), rawPrefix, options);
+  if (staged === undefined) return { config, dataPath, rawDir, staged: [], restoreUris: (text) => text, cleanup: () => Promise.resolve() };
+  const localOf = (field: string): string | undefined => staged.objects.find((object) => object.field === field)?.file;
+  return {
+    config: withLocalPaths(config, localOf),
+    dataPath: dataPath === undefined ? undefined : (localOf('--data') ?? dataPath),
+    rawDir: rawPrefix === undefined ? rawDir : staged.rawFolder,
+    staged: staged.objects,
+    restoreUris: staged.restoreUris,
+    cleanup: staged.cleanup,
+  };
+}
 
+/** The inputs commands that take no config read (`features`, `score`): a `--raw` logs folder or an input file. */
+export interface FlagInputs {
+  /** The `--raw` folder: a local folder or `s3://bucket/prefix`. */
+  readonly rawDir?: string | undefined;
+  /** A file to read (`--input`): a local path or `s3://bucket/key`. */
+  readonly inputFile?: string | undefined;
+}
+
+/** What {@link stageFlagInputs} returns: the inputs as local paths, and how to map them back and clean up. */
+export interface StagedFlagInputs extends Omit<StagedRawInputs<TandemConfig>, 'config' | 'dataPath' | 'rawDir'> {
+  /** `rawDir` as a local folder (a local one unchanged). */
+  readonly rawDir: string | undefined;
+  /** `inputFile` as a local path (a local one unchanged). */
+  readonly inputFile: string | undefined;
+}
+
+/**
+ * {@link stageRawInputs} for commands without a config: an `s3://` `--raw` folder (its logs found by listing the
+ * prefix) or `--input` file is streamed to a private folder; local paths come back unchanged. Call `cleanup()` when
+ * done. Throws as `stageRawInputs` does.
+ */
+export async function stageFlagInputs({ rawDir, inputFile }: FlagInputs, options: Omit<StageRawInputsOptions, 'dataPath' | 'rawDir'> = {}): Promise<StagedFlagInputs> {
+  const requests = inputFile !== undefined && isS3Uri(inputFile) ? [{ uri: inputFile, field: '--input', slot: 'data' }] : [];
+  const rawPrefix = rawDir !== undefined && isS3Uri(rawDir) ? rawDir : undefined;
+  const staged = await stageRequests(requests, rawPrefix, options);
+  if (staged === undefined) return { rawDir, inputFile, staged: [], restoreUris: (text) => text, cleanup: () => Promise.resolve() };
+  return {
+    rawDir: rawPrefix === undefined ? rawDir : staged.rawFolder,
+    inputFile: requests.length === 0 ? inputFile : (staged.objects.find((object) => object.field === '--input')?.file ?? inputFile),
+    staged: staged.objects,
+    restoreUris: staged.restoreUris,
+    cleanup: staged.cleanup,
+  };
+}
+
+/**
+ * Copies `requests` and, with `rawPrefix`, the logs under it into a fresh private folder; undefined (and nothing
+ * made) when there is nothing to copy. A failure removes what was copied before it throws.
+ */
+async function stageRequests(
+  requests: StagingRequest[],
+  rawPrefix: string | undefined,
+  options: Pick<StageRawInputsOptions, 's3Client' | 's3ClientConfig' | 'tempRoot'>,
+): Promise<{ objects: StagedObject[]; rawFolder: string; restoreUris: (text: string) => string; cleanup: () => Promise<void> } | undefined> {
+  if (requests.length === 0 && rawPrefix === undefined) return undefined;
   const client = options.s3Client ?? createS3Client(options.s3ClientConfig);
   const folder = await mkdtemp(path.join(options.tempRoot ?? tmpdir(), 'tandem-raw-'));
   const cleanup = (): Promise<void> => rm(folder, { recursive: true, force: true });
   try {
-    if (rawPrefix !== undefined) requests.push(...(await rawFolderRequests(client, rawPrefix)));
-    const staged = await downloadAll(client, requests, folder);
-    const localOf = (field: string): string | undefined => staged.find((object) => object.field === field)?.file;
+    const all = rawPrefix === undefined ? requests : [...requests, ...(await rawFolderRequests(client, rawPrefix))];
+    const objects = await downloadAll(client, all, folder);
     // Ingestion also records the folder of the logs (the `--raw` folder, or the one holding customers).
-    const folders = new Map(staged.map((object) => [path.dirname(object.file), parentUri(object.uri)]));
-    const restoreUris = uriRestorer(staged, folders);
-    return {
-      config: withLocalPaths(config, localOf),
-      dataPath: dataPath === undefined ? undefined : (localOf('--data') ?? dataPath),
-      rawDir: rawPrefix === undefined ? rawDir : path.join(folder, 'raw'),
-      staged,
-      restoreUris,
-      cleanup,
-    };
+    const folders = new Map(objects.map((object) => [path.dirname(object.file), parentUri(object.uri)]));
+    return { objects, rawFolder: path.join(folder, 'raw'), restoreUris: uriRestorer(objects, folders), cleanup };
   } catch (error) {
     await cleanup();
     throw error;
