@@ -52,7 +52,7 @@ export const maxBand = 9;
 
 /** Per customer with two or more orders before T: mean and standard deviation of the days between orders. */
 export function interPurchaseSql(pit: PointInTime): string {
-  return `SELECT cidx, avg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
+  return `SELECT cidx, favg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
     FROM (SELECT cidx, (ts_us - lag(ts_us) OVER (PARTITION BY cidx ORDER BY ts_us)) / ${day}::DOUBLE AS gap
           FROM orders WHERE ts_us < ${pit.cutoff})
     WHERE gap IS NOT NULL GROUP BY cidx`;
@@ -60,7 +60,7 @@ export function interPurchaseSql(pit: PointInTime): string {
 
 /** Per customer and band (see `eventBand`) of the orders before T: count, spend, first and last time. */
 export function orderBandsSql(pit: PointInTime): string {
-  return `SELECT cidx::DOUBLE AS cidx, band::DOUBLE AS band, count(*)::DOUBLE AS orders, sum(amount) AS spend,
+  return `SELECT cidx::DOUBLE AS cidx, band::DOUBLE AS band, count(*)::DOUBLE AS orders, fsum(amount) AS spend,
       min(ts_us)::DOUBLE AS first_us, max(ts_us)::DOUBLE AS last_us
     FROM (SELECT cidx, amount, ts_us, ${eventBand(pit)} AS band FROM orders WHERE ts_us < ${pit.cutoff}) GROUP BY ALL`;
 }
@@ -104,7 +104,7 @@ export function sessionBandsSql(): string {
 /** Per customer and category, before T: orders, spend and sessions (the base of the category features and cross_sell). */
 export function customerCategorySql(pit: PointInTime): string {
   return `CREATE TEMP TABLE customer_categories AS
-    SELECT cidx, category, sum(o)::DOUBLE AS orders, sum(spend) AS spend, sum(s)::DOUBLE AS sessions
+    SELECT cidx, category, sum(o)::DOUBLE AS orders, fsum(spend) AS spend, sum(s)::DOUBLE AS sessions
     FROM (SELECT cidx, category, 1 AS o, amount AS spend, 0 AS s FROM orders WHERE ts_us < ${pit.cutoff} AND category IS NOT NULL
           UNION ALL SELECT cidx, category, 0 AS o, 0.0 AS spend, sessions AS s FROM session_groups
           WHERE cidx IS NOT NULL AND category IS NOT NULL AND band <= 5)
@@ -122,7 +122,7 @@ export function topCategoriesSql(limit: number): string {
  */
 export function categorySlotsSql(categories: readonly CategoryColumns[]): string {
   const listed = `[${categories.map(({ category }) => sqlString(category)).join(', ')}]::VARCHAR[]`;
-  return `SELECT cidx::DOUBLE AS cidx, slot::DOUBLE AS slot, sum(orders) AS orders, sum(spend) AS spend, sum(sessions) AS sessions,
+  return `SELECT cidx::DOUBLE AS cidx, slot::DOUBLE AS slot, sum(orders) AS orders, fsum(spend) AS spend, sum(sessions) AS sessions,
       max(CASE WHEN sessions > 0 AND orders = 0 THEN 1 ELSE 0 END)::DOUBLE AS browsed_not_bought
     FROM (SELECT *, coalesce(list_position(${listed}, category) - 1, ${categories.length}) AS slot FROM customer_categories) GROUP BY ALL`;
 }
@@ -130,7 +130,7 @@ export function categorySlotsSql(categories: readonly CategoryColumns[]): string
 /** Per customer, before T: how many categories they ordered and browsed, and the share of their spend in their top category. */
 export function categorySummarySql(): string {
   return `SELECT cidx, count(*) FILTER (WHERE orders > 0)::DOUBLE AS order_categories, count(*) FILTER (WHERE sessions > 0)::DOUBLE AS browse_categories,
-      max(spend) / nullif(sum(spend), 0) AS top_category_spend_share
+      max(spend) / nullif(fsum(spend), 0) AS top_category_spend_share
     FROM customer_categories GROUP BY cidx`;
 }
 
@@ -147,7 +147,7 @@ export function futureOrdersSql(pit: PointInTime): string {
 /** Per customer: spend in [T, T+H) on categories they never ordered before T (the base of cross_sell). */
 export function crossSellSpendSql(pit: PointInTime): string {
   const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
-  return `SELECT o.cidx, sum(o.amount) AS spend FROM orders o
+  return `SELECT o.cidx, fsum(o.amount) AS spend FROM orders o
     WHERE o.ts_us >= ${pit.cutoff} AND o.ts_us < ${horizonEnd} AND o.category IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM customer_categories cc WHERE cc.cidx = o.cidx AND cc.category = o.category AND cc.orders > 0)
     GROUP BY o.cidx`;

@@ -162,11 +162,28 @@ function windowSums<const W extends WindowName>(part: ResultColumns, name: strin
   const sums = windows.map(() => new Float64Array(size));
   const windowsOfBand = Array.from({ length: maxBand + 1 }, (_, band) => sums.filter((_, w) => (bandsOf[windows[w] as W] as readonly number[]).includes(band)));
   const { cidx, key: band, value } = longColumns(part, 'band', name);
-  for (let r = 0; r < cidx.length; r++) {
-    const amount = value[r]!;
-    if (Number.isNaN(amount)) continue;
-    const c = cidx[r]!;
-    for (const sum of windowsOfBand[band[r]!]!) sum[c]! += amount;
+  // Bands in ascending order (DuckDB returns groups in any order): every customer's sums then add the same numbers in
+  // the same order on every run, so the same logs give the same bits.
+  for (const rows of rowsByBand(band)) {
+    for (const r of rows) {
+      const amount = value[r]!;
+      if (Number.isNaN(amount)) continue;
+      const c = cidx[r]!;
+      for (const sum of windowsOfBand[band[r]!]!) sum[c]! += amount;
+    }
   }
   return Object.fromEntries(windows.map((window, w) => [window, sums[w]])) as Record<W, Float64Array>;
+}
+
+/** Row indices grouped by band, bands ascending (a counting sort: bands are small integers). */
+function rowsByBand(band: Float64Array): Int32Array[] {
+  const counts = new Int32Array(maxBand + 1);
+  for (let r = 0; r < band.length; r++) counts[band[r]!]!++;
+  const rows = Array.from(counts, (count) => new Int32Array(count));
+  const filled = new Int32Array(maxBand + 1);
+  for (let r = 0; r < band.length; r++) {
+    const b = band[r]!;
+    rows[b]![filled[b]!++] = r;
+  }
+  return rows;
 }
