@@ -1,57 +1,48 @@
 import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 import { sqlIdentifier } from './duckdb-session.ts';
 
-/** A query result held column by column: DOUBLE columns as Float64Array (NULL → NaN), other columns as text. */
+/** A numeric query result held column by column: each DOUBLE column as a Float64Array (NULL → NaN). */
 export interface ResultColumns {
   readonly rowCount: number;
   /**
-   * A DOUBLE column's values.
-   * @throws Error when the query has no such column or it is not DOUBLE (a programming error, not bad input).
+   * A column's values.
+   * @throws Error when the query has no such column (a programming error, not bad input).
    */
   numbers(name: string): Float64Array;
-  /**
-   * A non-DOUBLE column's values as text (NULL → null).
-   * @throws Error when the query has no such column or it is DOUBLE.
-   */
-  texts(name: string): (string | null)[];
 }
 
 /**
- * Runs a query and reads its result into columns, chunk by chunk as DuckDB produces them (neither side holds the
- * whole result twice). Numbers are copied a whole vector at a time where the vector's memory is exposed (about ten
- * times faster than reading value by value, which is what dominates moving hundreds of thousands of rows out of
- * DuckDB); cast numeric results to DOUBLE for that path.
+ * Runs a query whose columns are all DOUBLE and reads its result into columns, chunk by chunk as DuckDB produces them
+ * (neither side holds the whole result twice). Values are copied a whole vector at a time where the vector's memory
+ * is exposed (about ten times faster than reading value by value, which is what dominates moving hundreds of
+ * thousands of rows out of DuckDB). Text moves with {@link readTextColumns}.
+ * @throws Error naming a column that is not DOUBLE (a programming error: cast it in the query).
  */
 export async function readResultColumns(connection: DuckDBConnection, sql: string): Promise<ResultColumns> {
   const result = await connection.stream(sql);
   const names = result.columnNames();
-  const doubles = result.columnTypes().map((type) => type.toString() === 'DOUBLE');
+  result.columnTypes().forEach((type, c) => {
+    if (type.toString() !== 'DOUBLE') throw new Error(`query result column "${names[c] ?? c}" is ${type.toString()}, not DOUBLE`);
+  });
   let capacity = initialCapacity;
-  let numbers: Float64Array[] = doubles.map((double) => new Float64Array(double ? capacity : 0));
-  const texts = names.map((): (string | null)[] => []);
+  let columns: Float64Array[] = names.map(() => new Float64Array(capacity));
   let rowCount = 0;
   for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const size = chunk.rowCount;
     if (rowCount + size > capacity) {
       capacity = Math.max(rowCount + size, capacity * 2);
-      numbers = numbers.map((column, c) => (doubles[c] ? grown(column, rowCount, capacity) : column));
+      columns = columns.map((column) => grown(column, rowCount, capacity));
     }
-    for (let c = 0; c < names.length; c++) {
-      const vector = chunk.getColumnVector(c);
-      if (doubles[c]) copyDoubles(vector, numbers[c] as Float64Array, rowCount, size);
-      else for (let r = 0; r < size; r++) (texts[c] as (string | null)[]).push(textOf(vector.getItem(r)));
-    }
+    for (let c = 0; c < names.length; c++) copyDoubles(chunk.getColumnVector(c), columns[c] as Float64Array, rowCount, size);
     rowCount += size;
   }
-  const indexOf = (name: string, double: boolean): number => {
-    const index = names.indexOf(name);
-    if (index < 0 || doubles[index] !== double) throw new Error(`query result has no ${double ? 'DOUBLE' : 'text'} column "${name}" (it has ${names.join(', ')})`);
-    return index;
-  };
   return {
     rowCount,
-    numbers: (name) => (numbers[indexOf(name, true)] as Float64Array).subarray(0, rowCount),
-    texts: (name) => texts[indexOf(name, false)] as (string | null)[],
+    numbers: (name) => {
+      const index = names.indexOf(name);
+      if (index < 0) throw new Error(`query result has no column "${name}" (it has ${names.join(', ')})`);
+      return (columns[index] as Float64Array).subarray(0, rowCount);
+    },
   };
 }
 
@@ -107,9 +98,4 @@ export async function readTextColumns(connection: DuckDBConnection, table: strin
     columns.set(name, typeof text === 'string' ? (JSON.parse(text) as (string | null)[]) : []);
   });
   return columns;
-}
-
-function textOf(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'string' ? value : String(value);
 }
