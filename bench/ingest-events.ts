@@ -13,7 +13,10 @@
  * sessions file repeated `--repeat-sessions` times (same customers, several times the events; the line carries
  * `sessionsRepeated`). `--repeat-sessions 1` skips that.
  *
- *   npx tsx bench/ingest-events.ts [--events 1000000,5000000] [--repeat-sessions 6] [--seed 1] [--cutoff 2024-10-01] [--threads 2] [--memory-limit 512MB]
+ * `--customers N` measures one shop of exactly N customers instead (no repeat), e.g. the 100,000-customer shop of
+ * `tandem generate --customers 100000 --seed 1` with `--cutoff 2024-11-01`.
+ *
+ *   npx tsx bench/ingest-events.ts [--events 1000000,5000000] [--customers N] [--repeat-sessions 6] [--seed 1] [--cutoff 2024-10-01] [--threads 2] [--memory-limit 512MB]
  */
 import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     'memory-limit': { type: 'string', default: '512MB' },
     'repeat-sessions': { type: 'string', default: '6' },
+    customers: { type: 'string' },
     child: { type: 'string' },
     whole: { type: 'boolean', default: false },
   },
@@ -138,13 +142,14 @@ if (values.child !== undefined) {
   process.stdout.write(JSON.stringify(await measure(values.child)));
 } else {
   const seed = Number(values.seed);
-  const repeat = Number(values['repeat-sessions']);
-  const perCustomer = await eventsPerCustomer(seed);
-  for (const [index, target] of values.events.split(',').map(Number).entries()) {
+  const repeat = values.customers === undefined ? Number(values['repeat-sessions']) : 1;
+  const perCustomer = values.customers === undefined ? await eventsPerCustomer(seed) : 1;
+  const targets = values.customers === undefined ? values.events.split(',').map(Number) : [Number(values.customers)];
+  for (const [index, target] of targets.entries()) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-bench-shop-'));
     try {
       const customers = Math.max(1, Math.round(target / perCustomer));
-      console.error(`generating ${customers} customers (~${target} events) in ${dir}`);
+      console.error(`generating ${customers} customers in ${dir}`);
       const shop = await generateShop({ customers, seed, out: dir });
       const events = shop.sessions + shop.orders;
       await report(dir, shop.customers, events);
