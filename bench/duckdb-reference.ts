@@ -10,14 +10,13 @@
  *
  *   npx tsx bench/duckdb-reference.ts [--customers 100000] [--seed 1] [--cutoff 2024-11-01] [--threads 2]
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateShop } from '../src/data/events/generate-shop.ts';
+import { measureInChild, peakRssMB } from './measure-in-child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -86,8 +85,15 @@ function referenceStatements(dir: string, cutoff: string, variant: Variant): str
   ];
 }
 
+/** What a measuring child reports on stdout. */
+interface Measured {
+  readonly seconds: number;
+  readonly peakRssMB: number;
+  readonly tableRows: number;
+}
+
 /** Runs the query in this (fresh) process and reports its time, peak RSS and rows. */
-async function measure(dir: string, variant: Variant): Promise<{ seconds: number; peakRssMB: number; tableRows: number }> {
+async function measure(dir: string, variant: Variant): Promise<Measured> {
   const started = performance.now();
   const instance = await DuckDBInstance.create(':memory:', { threads: values.threads, memory_limit: '512MB', preserve_insertion_order: 'false' });
   const connection = await instance.connect();
@@ -97,18 +103,11 @@ async function measure(dir: string, variant: Variant): Promise<{ seconds: number
   const rows = (await connection.runAndReadAll('SELECT count(*)::DOUBLE AS n FROM features')).getRowObjectsJS()[0]?.n;
   connection.closeSync();
   instance.closeSync();
-  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows: Number(rows) };
+  return { seconds, peakRssMB: peakRssMB(), tableRows: Number(rows) };
 }
 
-function runChild(dir: string, variant: Variant): Promise<{ seconds: number; peakRssMB: number; tableRows: number }> {
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', dir, '--variant', variant, '--cutoff', values.cutoff, '--threads', values.threads];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as { seconds: number; peakRssMB: number; tableRows: number }) : reject(new Error(`measuring child exited with ${String(code)}`))));
-  });
+function runChild(dir: string, variant: Variant): Promise<Measured> {
+  return measureInChild<Measured>(import.meta.url, ['--child', dir, '--variant', variant, '--cutoff', values.cutoff, '--threads', values.threads]);
 }
 
 if (values.child !== undefined) {

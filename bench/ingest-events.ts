@@ -18,11 +18,9 @@
  *
  *   npx tsx bench/ingest-events.ts [--events 1000000,5000000] [--customers N] [--repeat-sessions 6] [--seed 1] [--cutoff 2024-10-01] [--threads 2] [--memory-limit 512MB]
  */
-import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildEventTable } from '../src/data/events/build-event-table.ts';
 import { generateShop } from '../src/data/events/generate-shop.ts';
@@ -30,6 +28,7 @@ import { ingestEvents } from '../src/data/events/ingest-events.ts';
 import { parseConfig } from '../src/config/load-config.ts';
 import type { EventsConfig } from '../src/config/schema.ts';
 import { FileStore } from '../src/store/file-store.ts';
+import { measureInChild, peakRssMB } from './measure-in-child.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,19 +75,12 @@ async function measure(dir: string): Promise<ChildResult> {
     columns = built.table.columns.length;
   }
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024), tableRows, columns };
+  return { seconds, peakRssMB: peakRssMB(), tableRows, columns };
 }
 
 function runChild(dir: string, whole: boolean): Promise<ChildResult> {
-  const script = fileURLToPath(import.meta.url);
-  const args = [...process.execArgv, script, '--child', dir, '--cutoff', values.cutoff, '--threads', String(threads), '--memory-limit', memoryLimit, ...(whole ? ['--whole'] : [])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as ChildResult) : reject(new Error(`measuring child exited with ${String(code)}`))));
-  });
+  const args = ['--child', dir, '--cutoff', values.cutoff, '--threads', String(threads), '--memory-limit', memoryLimit, ...(whole ? ['--whole'] : [])];
+  return measureInChild<ChildResult>(import.meta.url, args);
 }
 
 /** Events per customer of the generator, from a small shop (the generator's mix does not depend on its size). */

@@ -1,7 +1,7 @@
 import type { CellValue, TableConfig, TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { LabelledRow, RawValue, TaskLabelStats } from './labelled-row.ts';
-import { cellOf, type RawTable, type TableColumn } from './read-table.ts';
+import { cellOf, columnCellsOf, type RawTable, type TableColumn } from './read-table.ts';
 
 /** A table split into features, labels and ids, held column by column like the table it came from. */
 export interface LabelledTable {
@@ -61,7 +61,7 @@ export function extractLabels(table: RawTable, config: TableConfig): LabelledTab
     labels[task.name] = read.labels;
     taskStats[task.name] = read.stats;
   }
-  const features = featureColumns.map((column) => columnCells(table, column));
+  const features = featureColumns.map((column) => columnCellsOf(table, column));
   const lines = table.lines;
   let rows: LabelledRow[] | undefined;
   return {
@@ -82,11 +82,6 @@ export function extractLabels(table: RawTable, config: TableConfig): LabelledTab
       return rows;
     },
   };
-}
-
-/** The cells of a column the table has (checked by `checkColumnsExist`). */
-function columnCells(table: RawTable, column: string): TableColumn {
-  return table.cells[table.columns.indexOf(column)] as TableColumn;
 }
 
 /** Every column the config names must exist; the error lists the columns the file has. */
@@ -111,7 +106,7 @@ function checkColumnsExist(table: RawTable, config: TableConfig): void {
 
 function readIds(table: RawTable, idColumn: string | null): string[] {
   if (idColumn === null) return table.lines.map((_, i) => String(i + 1));
-  const cells = columnCells(table, idColumn);
+  const cells = columnCellsOf(table, idColumn);
   const firstLine = new Map<string, number>();
   return table.lines.map((_, i) => {
     const value = cellOf(cells, i);
@@ -136,7 +131,7 @@ function readIds(table: RawTable, idColumn: string | null): string[] {
 function maskOf(task: TaskSpec, table: RawTable): (row: number) => boolean {
   const when = task.when;
   if (!when) return () => true;
-  const cells = columnCells(table, when.column);
+  const cells = columnCellsOf(table, when.column);
   const listed = new Set((when.in ?? when.notIn ?? []).map(cellText));
   const keepListed = when.in !== undefined;
   return (row) => listed.has(cellText(cellOf(cells, row))) === keepListed;
@@ -154,7 +149,7 @@ function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | 
   let firstLabelled = -1;
   let ones = 0;
   let zeros = 0;
-  const cells = columnCells(table, column);
+  const cells = columnCellsOf(table, column);
   const inside = maskOf(task, table);
   const labels = table.lines.map((_, i) => {
     const value = cellOf(cells, i);
@@ -195,7 +190,7 @@ function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShar
   let present = 0;
   let bad = 0;
   let firstBad = -1;
-  const cells = columnCells(table, column);
+  const cells = columnCellsOf(table, column);
   const inside = maskOf(task, table);
   const labels = table.lines.map((_, i) => {
     const value = cellOf(cells, i);

@@ -34,6 +34,16 @@ export function cellOf(column: TableColumn, row: number): RawValue {
   return column[row] ?? null;
 }
 
+/**
+ * The cells of a column the table has, by name.
+ * @throws Error for a column it does not have (callers check names first and report bad input themselves).
+ */
+export function columnCellsOf(table: Pick<RawTable, 'columns' | 'cells'>, column: string): TableColumn {
+  const cells = table.cells[table.columns.indexOf(column)];
+  if (cells === undefined) throw new Error(`the table has no column "${column}"`);
+  return cells;
+}
+
 /** A table from its columns' cells; `rows` is built from them on first read. */
 export function tableFromColumns(source: string, columns: string[], cells: readonly TableColumn[], lines: number[]): RawTable {
   let rows: RawRow[] | undefined;

@@ -4,6 +4,7 @@ import { parseConfig } from '../config/load-config.ts';
 import type { TaskSpec } from '../config/schema.ts';
 import type { DatasetSplits, LabelledRow } from './labelled-row.ts';
 import { splitDataset, splitRows, stratificationTask } from './split-dataset.ts';
+import { labelledTableOf } from '../../test/helpers/labelled-table.ts';
 
 const config = parseConfig(
   {
@@ -28,14 +29,9 @@ function makeRows(count = 1000): LabelledRow[] {
   }));
 }
 
-/** The columns `splitDataset` reads (ids and labels) of rows. */
-function tableOf(rows: readonly LabelledRow[]): { ids: string[]; labels: Record<string, (number | null)[]> } {
-  return { ids: rows.map((row) => row.id), labels: Object.fromEntries(['aux', 'spend', 'churn'].map((task) => [task, rows.map((row) => row.labels[task] ?? null)])) };
-}
-
 /** Splits rows and hands back each part's rows. */
 function split(rows: readonly LabelledRow[], options = config.split, tasks: readonly TaskSpec[] = config.tasks): DatasetSplits {
-  return splitRows(rows, splitDataset(tableOf(rows), options, tasks));
+  return splitRows(rows, splitDataset(labelledTableOf(rows, { featureColumns: ['x'], taskNames: ['aux', 'spend', 'churn'] }), options, tasks));
 }
 
 const ids = (rows: readonly LabelledRow[]): string[] => rows.map((row) => row.id);

@@ -43,6 +43,7 @@ export function splitDataset(table: Pick<LabelledTable, 'ids' | 'labels'>, split
 
   const random = createSeededRandom(split.seed);
   const parts = { train: [] as number[], validation: [] as number[], test: [] as number[] };
+  // Sorted keys: the generator is consumed in the same order whatever order the strata first appeared in.
   for (const key of [...strata.keys()].sort()) {
     const members = shuffleInPlace([...(strata.get(key) ?? [])], random);
     const testCount = Math.min(members.length, Math.round(members.length * split.test));
@@ -52,7 +53,8 @@ export function splitDataset(table: Pick<LabelledTable, 'ids' | 'labels'>, split
     parts.train.push(...members.slice(testCount + validationCount));
   }
 
-  const splits = { train: parts.train.sort((a, b) => a - b), validation: parts.validation.sort((a, b) => a - b), test: parts.test.sort((a, b) => a - b) };
+  const ascending = (a: number, b: number): number => a - b;
+  const splits = { train: parts.train.sort(ascending), validation: parts.validation.sort(ascending), test: parts.test.sort(ascending) };
   for (const name of ['train', 'validation', 'test'] as const) {
     if (splits[name].length === 0) {
       const issue = `${table.ids.length} rows are too few to split (test ${split.test}, validation ${split.validation}): the ${name} split is empty`;

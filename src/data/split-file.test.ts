@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import type { LabelledTable } from './extract-labels.ts';
 import type { LabelledRow } from './labelled-row.ts';
 import type { TableColumn } from './read-table.ts';
 import { decodeSplitRows, encodeSplitRows } from './split-file.ts';
+import { labelledTableOf } from '../../test/helpers/labelled-table.ts';
 
 const columns = { featureColumns: ['plan', 'tenure', 'note'], taskNames: ['churn', 'spend'] };
 
@@ -17,22 +17,8 @@ function row(i: number): LabelledRow {
   };
 }
 
-/** The rows as the labelled table (columns) that `encodeSplitRows` reads. */
-function tableOf(rows: readonly LabelledRow[]): LabelledTable {
-  return {
-    ids: rows.map((r) => r.id),
-    lines: rows.map((r) => r.line),
-    featureColumns: columns.featureColumns,
-    features: columns.featureColumns.map((column) => rows.map((r) => r.features[column] ?? null)),
-    labels: Object.fromEntries(columns.taskNames.map((task) => [task, rows.map((r) => r.labels[task] ?? null)])),
-    rows: [...rows],
-    idColumn: null,
-    taskStats: {},
-  };
-}
-
 /** Encodes every row. */
-const encode = (rows: readonly LabelledRow[]): Buffer => encodeSplitRows(tableOf(rows), rows.map((_, i) => i), columns.taskNames);
+const encode = (rows: readonly LabelledRow[]): Buffer => encodeSplitRows(labelledTableOf(rows, columns), rows.map((_, i) => i), columns.taskNames);
 
 void describe('split file', () => {
   void it('round-trips rows exactly across chunk boundaries, one line per row', () => {
@@ -49,7 +35,7 @@ void describe('split file', () => {
 
   void it('encodes only the rows it is given, in that order, with numeric columns read from Float64Arrays', () => {
     const rows = [row(0), row(1), row(2), row(3)];
-    const table = tableOf(rows);
+    const table = labelledTableOf(rows, columns);
     const numeric = { ...table, features: [table.features[0] as TableColumn, Float64Array.of(0, 1.5, Number.NaN, Number.POSITIVE_INFINITY), table.features[2] as TableColumn] };
     const decoded = decodeSplitRows(encodeSplitRows(numeric, [3, 1], columns.taskNames), 'train.jsonl', columns);
     assert.deepEqual(decoded, [{ ...row(3), features: { ...row(3).features, tenure: null } }, row(1)]);

@@ -1,5 +1,5 @@
 import { builtInEventLabelColumns } from '../../config/schema.ts';
-import { tableFromColumns, type RawTable, type TableColumn } from '../read-table.ts';
+import { columnCellsOf, tableFromColumns, type RawTable } from '../read-table.ts';
 
 const labelColumns = new Set<string>(builtInEventLabelColumns);
 
@@ -18,6 +18,6 @@ export function eventFeatureColumns(table: Pick<RawTable, 'columns'>): string[] 
 export function eventFeatureTable(table: RawTable): RawTable {
   const columns = eventFeatureColumns(table);
   if (columns.length === table.columns.length) return table;
-  const cells = columns.map((column) => table.cells[table.columns.indexOf(column)] as TableColumn);
+  const cells = columns.map((column) => columnCellsOf(table, column));
   return tableFromColumns(table.source, columns, cells, table.lines);
 }

@@ -63,9 +63,13 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const sessionCounts = windowSums(parts.sessionBands, 'sessions', size, [...sessionWindows, 'prev90', 'churnWindow']);
   const pages = layout.has.pages ? windowSums(parts.sessionBands, 'pages', size, sessionWindows) : undefined;
   const durations = layout.has.duration ? windowSums(parts.sessionBands, 'duration_s', size, sessionWindows) : undefined;
-  const lastSession = perCustomer(parts.sessionBands, 'last_us', size, Math.max, (r, band) => band[r]! <= 5);
+  const lastSession = perCustomer(parts.sessionBands, 'last_us', size, Math.max, bandsOf.total);
   const customers = parts.customers;
-  const text = (name: string): readonly (string | null)[] => parts.customerTexts.get(name) ?? new Array<null>(size).fill(null);
+  const text = (name: string): readonly (string | null)[] => {
+    const values = parts.customerTexts.get(name);
+    if (values === undefined) throw new Error(`no text column "${name}" was read`);
+    return values;
+  };
 
   const slots = layout.stems.length + 1;
   const perSlot = (name: string): Float64Array[] => {
@@ -109,6 +113,8 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   ];
   if (!layout.labels) return columns;
 
+  // The labels of SPEC §3 (see `buildEventTable`): an order in [T, T+H); for buyers before T, no order and no session
+  // in [T, T+C); ln(1 + spend in [T, T+H) on categories not ordered before T).
   const purchaseIntent = customers.numbers('in_horizon').map((orders) => (orders > 0 ? 1 : 0));
   const futureInChurnWindow = customers.numbers('in_churn_window');
   const sessionsInChurnWindow = sessionCounts.churnWindow;
@@ -129,23 +135,17 @@ function longColumns(part: ResultColumns, key: string, value: string): { cidx: F
 }
 
 /**
- * One value per customer from a long part's column: `combine`d over the customer's rows (those `where` keeps), NaN
- * values skipped; NaN for customers without one.
+ * One value per customer from a long part's column: `combine`d over the customer's rows (with `bands`, only the rows
+ * of those bands), NaN values skipped; NaN for customers without one.
  */
-function perCustomer(
-  part: ResultColumns,
-  name: string,
-  size: number,
-  combine: (a: number, b: number) => number,
-  where?: (row: number, band: Float64Array) => boolean,
-): Float64Array {
+function perCustomer(part: ResultColumns, name: string, size: number, combine: (a: number, b: number) => number, bands?: readonly number[]): Float64Array {
   const result = new Float64Array(size).fill(Number.NaN);
   const cidx = part.numbers('cidx');
   const values = part.numbers(name);
-  const band = where === undefined ? values : part.numbers('band');
+  const band = bands === undefined ? undefined : part.numbers('band');
   for (let r = 0; r < part.rowCount; r++) {
     const value = values[r]!;
-    if (Number.isNaN(value) || (where !== undefined && !where(r, band))) continue;
+    if (Number.isNaN(value) || (band !== undefined && !bands!.includes(band[r]!))) continue;
     const c = cidx[r]!;
     const current = result[c]!;
     result[c] = Number.isNaN(current) ? value : combine(current, value);
@@ -155,8 +155,8 @@ function perCustomer(
 
 /**
  * A per-band quantity summed over each of `windows` (see `bandsOf`): one pass over the part's rows adds every value
- * to the windows its band belongs to, so no per-band arrays are made (each fresh array costs page faults on first
- * touch). NaN values (a sum of nothing given) count as 0.
+ * to the windows its band belongs to, so no per-band copy of the values is made (each fresh array of a value per
+ * customer costs page faults on first touch). NaN values (a sum of nothing given) count as 0.
  */
 function windowSums<const W extends WindowName>(part: ResultColumns, name: string, size: number, windows: readonly W[]): Record<W, Float64Array> {
   const sums = windows.map(() => new Float64Array(size));
