@@ -1,3 +1,4 @@
+import { architectureArgs, weightingArgs } from '../src/config/model-args-schema.ts';
 import { modelSchema, type ModelConfig } from '../src/config/schema.ts';
 import { BadInputError } from '../src/errors/bad-input-error.ts';
 import type { FlagSpec, Flags } from './command.ts';
@@ -5,7 +6,7 @@ import type { FlagSpec, Flags } from './command.ts';
 /** Model hyperparameters that `train` (and later `search`) take as flags, by config key. */
 const modelFlagKeys = {
   arch: { flag: 'arch', parse: 'string', valueName: 'NAME', description: `architecture: ${modelSchema.shape.arch.unwrap().options.join(', ')}` },
-  weighting: { flag: 'weighting', parse: 'string', valueName: 'NAME', description: 'loss weighting strategy: fixed' },
+  weighting: { flag: 'weighting', parse: 'string', valueName: 'NAME', description: `loss weighting strategy: ${modelSchema.shape.weighting.unwrap().options.join(', ')}` },
   taskWeights: { flag: 'task-weights', parse: 'weights', valueName: 'T=W,...', description: 'fixed loss weight per task, e.g. churn=2,spend=0.5 (default 1)' },
   sharedUnits: { flag: 'shared-units', parse: 'list', valueName: 'N,N', description: 'widths of the shared bottom, e.g. 128,64' },
   towerUnits: { flag: 'tower-units', parse: 'list', valueName: 'N,N', description: 'widths of each task tower, e.g. 32' },
@@ -17,12 +18,33 @@ const modelFlagKeys = {
   epochs: { flag: 'epochs', parse: 'number', valueName: 'N', description: 'maximum epochs' },
   patience: { flag: 'patience', parse: 'number', valueName: 'N', description: 'early-stopping patience in epochs' },
   seed: { flag: 'seed', parse: 'number', valueName: 'N', description: 'random seed (initialisation, shuffles, dropout)' },
-} as const satisfies Record<keyof ModelConfig, { flag: string; parse: string; valueName: string; description: string }>;
+} as const satisfies Record<Exclude<keyof ModelConfig, ArgSection>, { flag: string; parse: string; valueName: string; description: string }>;
 
-/** The flags of {@link modelFlagKeys} for a command's flag table. */
-export const modelFlags: Readonly<Record<string, FlagSpec>> = Object.fromEntries(
-  Object.values(modelFlagKeys).map(({ flag, valueName, description }) => [flag, { type: 'string', valueName, description }]),
+type ArgSection = (typeof argSections)[number]['section'];
+const argSections = [...Object.values(architectureArgs), ...Object.values(weightingArgs)];
+
+/**
+ * Flags of the per-architecture and per-strategy arguments, `--<section>-<field>` in kebab case (`--mmoe-experts`,
+ * `--gradnorm-alpha`), by `section.field`; every field is a number.
+ */
+const argFlagKeys: Readonly<Record<string, { flag: string; section: string; field: string; description: string }>> = Object.fromEntries(
+  argSections.flatMap(({ section, schema }) =>
+    Object.entries(schema.shape).map(([field, fieldSchema]) => [
+      `${section}.${field}`,
+      { flag: kebab(`${section}-${field}`), section, field, description: `${section}.${field}: ${(fieldSchema as { description?: string }).description ?? ''}` },
+    ]),
+  ),
 );
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}
+
+/** The flags of {@link modelFlagKeys} and the argument flags for a command's flag table. */
+export const modelFlags: Readonly<Record<string, FlagSpec>> = Object.fromEntries([
+  ...Object.values(modelFlagKeys).map(({ flag, valueName, description }) => [flag, { type: 'string', valueName, description }] as const),
+  ...Object.values(argFlagKeys).map(({ flag, description }) => [flag, { type: 'string', valueName: 'X', description }] as const),
+]);
 
 /** Applies model flags over the config's `model` section; a bad value is an error naming its flag. */
 export function resolveModelParams(base: ModelConfig, flags: Flags): ModelConfig {
@@ -32,11 +54,16 @@ export function resolveModelParams(base: ModelConfig, flags: Flags): ModelConfig
     if (typeof raw !== 'string') continue;
     merged[key] = parseFlagValue(spec.flag, spec.parse, raw);
   }
+  for (const { flag, section, field } of Object.values(argFlagKeys)) {
+    const raw = flags[flag];
+    if (typeof raw !== 'string') continue;
+    merged[section] = { ...(merged[section] as Record<string, unknown>), [field]: parseFlagValue(flag, 'number', raw) };
+  }
   const parsed = modelSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = String(issue?.path[0] ?? '');
-    const flag = (modelFlagKeys as Record<string, { flag: string }>)[key]?.flag ?? key;
+    const flag = argFlagKeys[issue?.path.slice(0, 2).join('.') ?? '']?.flag ?? (modelFlagKeys as Record<string, { flag: string }>)[key]?.flag ?? key;
     throw new BadInputError(`--${flag}: ${issue?.message ?? 'invalid value'}`, { value: merged[key], details: [{ path: `--${flag}`, issue: issue?.message ?? 'invalid' }] });
   }
   return parsed.data;

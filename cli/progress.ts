@@ -1,5 +1,5 @@
 import type { CommandContext } from './command.ts';
-import type { EpochRecord } from '../src/train/train-network.ts';
+import type { EpochRecord } from '../src/train/training-state.ts';
 
 /** Prints training progress on stderr: one rewritten line on a terminal, one plain line per epoch otherwise. */
 export function createEpochReporter(

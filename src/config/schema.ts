@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adversarialArgsSchema, crossStitchArgsSchema, dtpArgsSchema, dwaArgsSchema, gradnormArgsSchema, mmoeArgsSchema, pleArgsSchema } from './model-args-schema.ts';
 
 /** A cell value as it appears in a config (label values, mask values). */
 const cellValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -19,6 +20,11 @@ export const labelSchema = z
       .number()
       .optional()
       .describe('Regression tasks: the threshold for auc/f1 of label > positiveAbove. Default: median of training labels.'),
+    classes: z
+      .array(cellValue)
+      .min(2)
+      .optional()
+      .describe('Multiclass tasks: the label values, one class each (other values are an error).'),
   })
   .strict();
 
@@ -35,14 +41,19 @@ export const whenSchema = z
 export const taskSchema = z
   .object({
     name: identifier,
-    type: z.enum(['binary', 'regression']),
+    type: z.enum(['binary', 'multiclass', 'regression']),
     label: labelSchema,
     when: whenSchema.optional(),
     loss: z
-      .enum(['bce', 'focal', 'mse', 'huber'])
+      .enum(['bce', 'focal', 'softmax', 'mse', 'huber'])
       .optional()
-      .describe('Default: bce for binary, mse for regression.'),
+      .describe('Default: bce for binary, softmax for multiclass, mse for regression.'),
     auxiliary: z.boolean().default(false).describe('Trained to help the others; not served, not part of selection.'),
+    conditionedOn: identifier
+      .optional()
+      .describe(
+        'esmm: this task is conditioned on that binary task: its probability (or value) is the product along the chain, trained on the whole population. Other architectures ignore it.',
+      ),
   })
   .strict();
 
@@ -89,11 +100,17 @@ export const splitSchema = z
 export const architectures = ['single', 'shared-bottom'] as const;
 export const weightingStrategies = ['fixed'] as const;
 
+/** Losses each task type can train with. */
+export const lossesByTaskType = { binary: ['bce', 'focal'], multiclass: ['softmax'], regression: ['mse', 'huber'] } as const;
+
 export const modelSchema = z
   .object({
     arch: z.enum(architectures).default('shared-bottom'),
     weighting: z.enum(weightingStrategies).default('fixed'),
-    taskWeights: z.record(z.string(), z.number().nonnegative()).default({}).describe('λ per task for fixed weighting; default 1.'),
+    taskWeights: z
+      .record(z.string(), z.number().nonnegative())
+      .default({})
+      .describe('λ per task for fixed weighting (default 1); other strategies learn their own weights. λ = 0 leaves a task out of training.'),
     sharedUnits: z.array(z.number().int().positive()).min(1).default([128, 64]).describe('Widths of the shared bottom (per-task for single).'),
     towerUnits: z.array(z.number().int().positive()).default([32]).describe('Widths of each task tower.'),
     activation: z.enum(['relu', 'elu', 'selu', 'tanh']).default('relu'),
@@ -104,6 +121,13 @@ export const modelSchema = z
     epochs: z.number().int().positive().default(40),
     patience: z.number().int().positive().default(6).describe('Epochs without validation improvement before stopping.'),
     seed: z.number().int().default(42),
+    mmoe: mmoeArgsSchema.default(mmoeArgsSchema.parse({})),
+    ple: pleArgsSchema.default(pleArgsSchema.parse({})),
+    crossStitch: crossStitchArgsSchema.default(crossStitchArgsSchema.parse({})),
+    adversarial: adversarialArgsSchema.default(adversarialArgsSchema.parse({})),
+    gradnorm: gradnormArgsSchema.default(gradnormArgsSchema.parse({})),
+    dwa: dwaArgsSchema.default(dwaArgsSchema.parse({})),
+    dtp: dtpArgsSchema.default(dtpArgsSchema.parse({})),
   })
   .strict();
 
@@ -247,12 +271,47 @@ export const configSchema = z
     (config.tasks ?? []).forEach((task, i) => {
       if (names.has(task.name)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `duplicate task name "${task.name}"` });
       names.add(task.name);
-      if (task.type === 'regression' && task.label.positive) {
+      if (task.type !== 'binary' && task.label.positive) {
         ctx.addIssue({ code: 'custom', path: ['tasks', i, 'label', 'positive'], message: 'only binary tasks take "positive"' });
       }
+      if (task.type === 'multiclass' && task.label.classes === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'label', 'classes'], message: 'a multiclass task needs its "classes"' });
+      }
+      if (task.type !== 'multiclass' && task.label.classes !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'label', 'classes'], message: 'only multiclass tasks take "classes"' });
+      }
+      if (task.type !== 'regression' && task.label.positiveAbove !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'label', 'positiveAbove'], message: 'only regression tasks take "positiveAbove"' });
+      }
+      const losses: readonly string[] = lossesByTaskType[task.type];
+      if (task.loss !== undefined && !losses.includes(task.loss)) {
+        ctx.addIssue({ code: 'custom', path: ['tasks', i, 'loss'], message: `a ${task.type} task trains with ${losses.join(' or ')}, not "${task.loss}"` });
+      }
+    });
+    (config.tasks ?? []).forEach((task, i) => {
+      const problem = conditionProblem(task, config.tasks ?? []);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'conditionedOn'], message: problem });
     });
   })
   .transform(({ tasks, ...config }) => ({ ...config, tasks: tasks ?? builtInEventTasks() }));
+
+/** What is wrong with a task's `conditionedOn` (an unknown or non-binary task, a cycle), or undefined. */
+function conditionProblem(task: z.output<typeof taskSchema>, tasks: readonly z.output<typeof taskSchema>[]): string | undefined {
+  if (task.conditionedOn === undefined) return undefined;
+  if (task.type === 'multiclass') return 'a multiclass task cannot be conditioned (esmm multiplies one probability or value)';
+  const chain = [task.name];
+  let current: string | undefined = task.conditionedOn;
+  while (current !== undefined) {
+    const name: string = current;
+    const parent = tasks.find((t) => t.name === name);
+    if (parent === undefined) return `"${name}" is not a task of this config`;
+    if (parent.type !== 'binary') return `"${name}" is a ${parent.type} task; a task can only be conditioned on a binary one`;
+    if (chain.includes(name)) return `conditions form a cycle: ${[...chain, name].join(' → ')}`;
+    chain.push(name);
+    current = parent.conditionedOn;
+  }
+  return undefined;
+}
 
 /** Label columns that events-mode ingestion adds to the feature table (SPEC §3). */
 export const builtInEventLabelColumns = ['purchase_intent', 'churn', 'cross_sell'] as const;
@@ -262,7 +321,8 @@ export function builtInEventTasks(): TaskSpec[] {
   return [
     { name: 'purchase_intent', type: 'binary', label: { column: 'purchase_intent', positive: ['1'] }, auxiliary: false },
     { name: 'churn', type: 'binary', label: { column: 'churn', positive: ['1'] }, auxiliary: false },
-    { name: 'cross_sell', type: 'regression', label: { column: 'cross_sell', positiveAbove: 0 }, auxiliary: false },
+    // Spend in new categories needs a purchase: under esmm it is P(purchase) · E[cross_sell | purchase].
+    { name: 'cross_sell', type: 'regression', label: { column: 'cross_sell', positiveAbove: 0 }, auxiliary: false, conditionedOn: 'purchase_intent' },
   ];
 }
 

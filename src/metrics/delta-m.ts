@@ -13,6 +13,10 @@ const DELTA_METRICS: Readonly<Record<TaskSpec['type'], readonly DeltaMetric[]>> 
     { key: 'auc', higherIsBetter: true },
     { key: 'f1', higherIsBetter: true },
   ],
+  multiclass: [
+    { key: 'auc', higherIsBetter: true },
+    { key: 'f1', higherIsBetter: true },
+  ],
   regression: [
     { key: 'rmse', higherIsBetter: false },
     { key: 'auc', higherIsBetter: true },

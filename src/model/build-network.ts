@@ -1,16 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
-import type { ArchitectureContext, TaskHead } from './architecture.ts';
+import type { ArchitectureContext, ArchitectureLoss, TaskHead } from './architecture.ts';
 import { architectureBuilders } from './architectures/index.ts';
 import { SeededDropout } from './seeded-dropout.ts';
+import type { TargetScale } from './target-scale.ts';
 
-/** Mean and spread of a regression target: the network learns `(y - mean) / std`. */
-export interface TargetScale {
-  readonly mean: number;
-  readonly std: number;
-  /** All training labels were ≥ 0 (spend, counts): served predictions are clipped at 0. */
-  readonly nonNegative?: boolean;
-}
+export type { TargetScale } from './target-scale.ts';
 
 /** Arguments of {@link buildNetwork}. */
 export interface BuildNetworkArgs {
@@ -21,59 +16,86 @@ export interface BuildNetworkArgs {
   readonly targetScales: Readonly<Record<string, TargetScale>>;
 }
 
+/** An architecture's extra loss with the positions of its tensors among the training graph's outputs. */
+export interface TrainingLossTerm {
+  readonly loss: ArchitectureLoss;
+  /** Indices into the training graph's outputs. */
+  readonly outputIndices: readonly number[];
+}
+
 /**
- * The two graphs over one set of weights. `training`: input `[batch, inputWidth]` → per task (in `tasks` order)
- * a logit or standardised value `[batch, 1]`, with dropout. `serving`: same input → per task a probability
- * (binary) or a value in label units (regression), no dropout, only built-in layers, so plain
- * `tf.loadLayersModel` reads it.
+ * The two graphs over one set of weights. `training`: input `[batch, inputWidth]` → per task (in `tasks` order) logits
+ * `[batch, units]` or a standardised value `[batch, 1]`, with dropout, then the tensors of the architecture's extra
+ * losses. `serving`: same input → per task a probability `[batch, 1]` (binary), class probabilities
+ * `[batch, classes]` (multiclass) or a value in label units (regression), no dropout.
  */
 export interface MultiTaskNetwork {
   readonly training: tf.LayersModel;
   readonly serving: tf.LayersModel;
   /** Task names in output order. */
   readonly outputNames: readonly string[];
+  readonly heads: readonly TaskHead[];
+  /** The weights upstream of a shared representation (empty for `single`): where task gradients meet. */
+  readonly sharedVariables: readonly tf.Variable[];
+  /** Extra training losses of the architecture (adversarial, orthogonality). */
+  readonly extraLosses: readonly TrainingLossTerm[];
 }
 
 /** Builds the network of `params.arch` for these tasks. */
 export function buildNetwork({ inputWidth, tasks, params, targetScales }: BuildNetworkArgs): MultiTaskNetwork {
   const builder = architectureBuilders[params.arch];
+  const heads = tasks.map((task) => (task.type === 'regression' ? { ...task, scale: targetScales[task.name] ?? task.scale ?? { mean: 0, std: 1 } } : task));
   const layers = new Map<string, tf.layers.Layer>();
-  const dense: ArchitectureContext['dense'] = (name, units, activation = 'linear') => {
-    let layer = layers.get(name);
-    if (layer === undefined) {
-      const seed = seedFor(name, params.seed);
-      layer = tf.layers.dense({
+  const layer: ArchitectureContext['layer'] = (name, create) => {
+    let found = layers.get(name);
+    if (found === undefined) {
+      found = create(seedFor(name, params.seed));
+      layers.set(name, found);
+    }
+    return found as ReturnType<typeof create>;
+  };
+  const dense: ArchitectureContext['dense'] = (name, units, activation = 'linear') =>
+    layer(name, (seed) =>
+      tf.layers.dense({
         name,
         units,
         activation,
         kernelInitializer: activation === 'relu' || activation === 'elu' ? tf.initializers.heNormal({ seed }) : tf.initializers.glorotUniform({ seed }),
         biasInitializer: 'zeros',
-      });
-      layers.set(name, layer);
-    }
-    return layer;
-  };
-  const graph = (withDropout: boolean): { input: tf.SymbolicTensor; outputs: Record<string, tf.SymbolicTensor> } => {
+      }),
+    );
+  const graph = (training: boolean) => {
     const input = tf.input({ shape: [inputWidth], name: 'features' });
     const context: ArchitectureContext = {
       input,
-      tasks,
+      tasks: heads,
       params,
+      training,
       dense,
+      layer,
       dropout: (x, name) =>
-        withDropout && params.dropout > 0 ? (new SeededDropout({ rate: params.dropout, seed: seedFor(name, params.seed), name }).apply(x) as tf.SymbolicTensor) : x,
+        training && params.dropout > 0 ? (new SeededDropout({ rate: params.dropout, seed: seedFor(name, params.seed), name }).apply(x) as tf.SymbolicTensor) : x,
     };
-    return { input, outputs: builder(context) };
+    return { input, ...builder(context) };
   };
 
   const train = graph(true);
   const serve = graph(false);
   const outputNames = tasks.map((task) => task.name);
-  const training = tf.model({ inputs: train.input, outputs: outputNames.map((name) => train.outputs[name] as tf.SymbolicTensor), name: 'training' });
-  const servingOutputs = tasks.map((task) => {
+  const taskOutputs = outputNames.map((name) => train.outputs[name] as tf.SymbolicTensor);
+  const extraLosses: TrainingLossTerm[] = [];
+  const lossTensors: tf.SymbolicTensor[] = [];
+  for (const loss of train.losses ?? []) {
+    const start = taskOutputs.length + lossTensors.length;
+    lossTensors.push(...loss.tensors);
+    extraLosses.push({ loss, outputIndices: loss.tensors.map((_, i) => start + i) });
+  }
+  const training = tf.model({ inputs: train.input, outputs: [...taskOutputs, ...lossTensors], name: 'training' });
+  const servingOutputs = heads.map((task) => {
     const raw = serve.outputs[task.name] as tf.SymbolicTensor;
     if (task.type === 'binary') return tf.layers.activation({ activation: 'sigmoid', name: task.name }).apply(raw) as tf.SymbolicTensor;
-    const scale = targetScales[task.name] ?? { mean: 0, std: 1 };
+    if (task.type === 'multiclass') return tf.layers.activation({ activation: 'softmax', name: task.name }).apply(raw) as tf.SymbolicTensor;
+    const scale = task.scale ?? { mean: 0, std: 1 };
     // A frozen 1×1 dense layer rescales to label units with built-in layers only.
     return tf.layers
       .dense({
@@ -87,11 +109,33 @@ export function buildNetwork({ inputWidth, tasks, params, targetScales }: BuildN
       .apply(raw) as tf.SymbolicTensor;
   });
   const serving = tf.model({ inputs: serve.input, outputs: servingOutputs, name: 'tandem' });
-  return { training, serving, outputNames };
+  return { training, serving, outputNames, heads, sharedVariables: upstreamVariables(train.shared), extraLosses };
+}
+
+/** The trainable variables of every layer on a path from the input to one of `tensors`. */
+function upstreamVariables(tensors: readonly tf.SymbolicTensor[]): tf.Variable[] {
+  const seenLayers = new Set<tf.layers.Layer>();
+  const seenTensors = new Set<number>();
+  const stack = [...tensors];
+  while (stack.length > 0) {
+    const tensor = stack.pop() as tf.SymbolicTensor;
+    if (seenTensors.has(tensor.id)) continue;
+    seenTensors.add(tensor.id);
+    if (tensor.sourceLayer !== undefined) seenLayers.add(tensor.sourceLayer);
+    stack.push(...(tensor.inputs ?? []));
+  }
+  const variables = new Map<string, tf.Variable>();
+  for (const found of seenLayers) {
+    for (const weight of found.trainableWeights) {
+      const variable = weight.read() as tf.Variable;
+      variables.set(variable.name, variable);
+    }
+  }
+  return [...variables.values()];
 }
 
 /** A deterministic 31-bit seed per layer name, so initial weights do not depend on build order. */
-function seedFor(name: string, seed: number): number {
+export function seedFor(name: string, seed: number): number {
   let hash = 2166136261 ^ seed;
   for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ name.charCodeAt(i), 16777619);
   return (hash >>> 0) % 2147483647;

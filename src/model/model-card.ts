@@ -3,7 +3,7 @@ import type { ColumnKind } from '../features/column-kind.ts';
 import type { Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { TaskScoringRule } from '../train/train-candidate.ts';
-import type { EpochRecord } from '../train/train-network.ts';
+import type { EpochRecord } from '../train/training-state.ts';
 import type { BackendName } from './backend.ts';
 
 /** One input column as the API and `score` accept it. */

@@ -19,6 +19,8 @@ export class SeededDropout extends tf.layers.Layer {
   static readonly className = 'TandemSeededDropout';
   private readonly rate: number;
   private random: SeededRandom;
+  /** While repeating, the seed every call reuses (drawn on the first call). */
+  private repeating: { seed: number | undefined } | undefined;
 
   constructor({ rate, seed, name }: SeededDropoutArgs) {
     super(name === undefined ? {} : { name });
@@ -31,11 +33,24 @@ export class SeededDropout extends tf.layers.Layer {
     this.random = createSeededRandom(seed);
   }
 
+  /**
+   * Until `endRepeat`, every call draws the same mask: the per-task gradient passes of one batch (GradNorm, PCGrad,
+   * diagnostics) then differentiate one stochastic forward pass, not K different ones.
+   */
+  beginRepeat(): void {
+    this.repeating = { seed: undefined };
+  }
+
+  endRepeat(): void {
+    this.repeating = undefined;
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     const input = Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
     if (this.rate === 0) return input;
     return tf.tidy(() => {
-      const keep = tf.randomUniform(input.shape, 0, 1, 'float32', this.random.int(2 ** 31)).greaterEqual(this.rate);
+      const seed = this.repeating === undefined ? this.random.int(2 ** 31) : (this.repeating.seed ??= this.random.int(2 ** 31));
+      const keep = tf.randomUniform(input.shape, 0, 1, 'float32', seed).greaterEqual(this.rate);
       return input.mul(keep.cast('float32')).div(1 - this.rate);
     });
   }

@@ -20,6 +20,7 @@ export async function evaluateModelOnRows(model: LoadedModel, rows: readonly Lab
   const tasks: TrainTask[] = rules.map((rule) => ({
     name: rule.name,
     type: rule.type,
+    units: 1,
     auxiliary: rule.auxiliary,
     loss: rule.type === 'binary' ? 'bce' : 'mse',
     weight: 1,

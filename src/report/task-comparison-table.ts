@@ -17,6 +17,10 @@ const METRICS: Readonly<Record<ReportTask['type'], readonly ComparedMetric[]>> =
     { key: 'prAuc', label: 'pr-auc', higherIsBetter: true },
     { key: 'f1', label: 'f1', higherIsBetter: true },
   ],
+  multiclass: [
+    { key: 'auc', label: 'macro auc', higherIsBetter: true },
+    { key: 'f1', label: 'macro f1', higherIsBetter: true },
+  ],
   regression: [
     { key: 'auc', label: 'auc', higherIsBetter: true },
     { key: 'f1', label: 'f1', higherIsBetter: true },

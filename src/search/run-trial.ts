@@ -4,7 +4,7 @@ import type { BlobStore } from '../store/blob-store.ts';
 import { writeJson } from '../store/json-object.ts';
 import { saveCandidateAsModel } from '../train/train-and-save.ts';
 import { trainCandidate } from '../train/train-candidate.ts';
-import type { EpochRecord } from '../train/train-network.ts';
+import type { EpochRecord } from '../train/training-state.ts';
 import { deleteTrainingCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from '../train/training-checkpoint.ts';
 import { disposeTrainingState } from '../train/training-state.ts';
 import { trialFolder } from './run-keys.ts';

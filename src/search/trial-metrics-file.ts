@@ -1,7 +1,7 @@
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { TaskCurves } from '../train/train-candidate.ts';
-import type { EpochRecord } from '../train/train-network.ts';
+import type { EpochRecord } from '../train/training-state.ts';
 
 /** `runs/<runId>/trials/<trialId>/metrics.json` after a worker ran a trial (to its rung or to the end). */
 export interface TrialMetricsFile {

@@ -7,7 +7,7 @@ import { createModelId, saveModel } from '../model/model-artifacts.ts';
 import { describeFeatures, type ModelCard } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { trainCandidate, type TrainedCandidate } from './train-candidate.ts';
-import type { EpochRecord } from './train-network.ts';
+import type { EpochRecord } from './training-state.ts';
 
 /** Arguments of {@link trainAndSaveModel}. */
 export interface TrainAndSaveArgs {

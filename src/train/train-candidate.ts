@@ -9,9 +9,10 @@ import { buildNetwork, type MultiTaskNetwork, type TargetScale } from '../model/
 import { encodeSplit, selectLabelled, type EncodedSplit } from './encoded-split.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
 import { predictNetwork } from './predict-network.ts';
-import { trainNetwork, type EpochRecord, type TrainNetworkResult } from './train-network.ts';
+import { trainNetwork, type TrainNetworkResult } from './train-network.ts';
 import { resolveTrainTasks, type TrainTask } from './train-task.ts';
-import type { TrainingState } from './training-state.ts';
+import type { EpochRecord, TrainingState } from './training-state.ts';
+import type { TaskMetrics } from '../metrics/task-metrics.ts';
 
 /** How the served model turns a task's output into a decision and a decile. */
 export interface TaskScoringRule {
@@ -87,8 +88,10 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       tasks,
       params,
       targetScales,
-      scoreValidation: (predictions) =>
-        evaluatePredictions(predictions, validation, tasks, chooseThresholds(predictions, validation, tasks), selection.weights).combinedScore,
+      scoreValidation: (predictions) => {
+        const metrics = evaluatePredictions(predictions, validation, tasks, chooseThresholds(predictions, validation, tasks), selection.weights);
+        return { combinedScore: metrics.combinedScore, taskKpis: Object.fromEntries(Object.entries(metrics.tasks).map(([name, task]) => [name, taskKpi(task)])) };
+      },
       ...(args.onEpoch === undefined ? {} : { onEpoch: args.onEpoch }),
       ...(args.resume === undefined ? {} : { resume: args.resume }),
       ...(args.untilEpoch === undefined ? {} : { untilEpoch: args.untilEpoch }),
@@ -132,6 +135,11 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
     network.serving.dispose();
     throw error;
   }
+}
+
+/** A task's KPI in [0, 1] for strategies that adapt to it: (auc + f1) / 2, null without an auc. */
+function taskKpi(metrics: TaskMetrics): number | null {
+  return metrics.auc === null ? null : (metrics.auc + metrics.f1) / 2;
 }
 
 /** Mean and spread of each regression task's training labels. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJsonIfExists } from '../store/json-object.ts';
 import { writeArtifact } from '../store/write-artifact.ts';
+import type { WeightingState } from '../model/weightings/loss-weighting.ts';
 import type { TrainingProgress, TrainingState } from './training-state.ts';
 
 const markerName = 'checkpoint.json';
@@ -19,6 +20,7 @@ interface CheckpointHeader {
   readonly version: 1;
   readonly progress: TrainingProgress;
   readonly tensors: readonly TensorEntry[];
+  readonly weighting?: WeightingState;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function saveTrainingCheckpoint(store: BlobStore, folder: string, s
     data.set(chunk, at);
     at += chunk.length;
   }
-  const header: CheckpointHeader = { version: 1, progress: state.progress, tensors: entries };
+  const header: CheckpointHeader = { version: 1, progress: state.progress, tensors: entries, ...(state.weighting === undefined ? {} : { weighting: state.weighting }) };
   await writeArtifact(store, folder, [{ name: dataName, body: Buffer.from(data.buffer) }], { name: markerName, body: JSON.stringify(header) });
 }
 
@@ -64,7 +66,7 @@ export async function loadTrainingCheckpoint(store: BlobStore, folder: string): 
     if (entry.group === 'optimizerWeights') state.optimizerWeights.push({ name: entry.name ?? '', tensor });
     else state[entry.group].push(tensor);
   }
-  return { progress: header.progress, ...state };
+  return { progress: header.progress, ...state, ...(header.weighting === undefined ? {} : { weighting: header.weighting }) };
 }
 
 /** Removes the checkpoint under `folder` (marker first, so a half-deleted checkpoint is never read). */

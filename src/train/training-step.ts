@@ -1,0 +1,145 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../config/schema.ts';
+import type { MultiTaskNetwork } from '../model/build-network.ts';
+import { SeededDropout } from '../model/seeded-dropout.ts';
+import { computeMaskedTaskLoss } from '../model/task-loss.ts';
+import type { LossWeighting, NamedGradients } from '../model/weightings/loss-weighting.ts';
+import { batchTensors, type TrainingBatch } from './training-batch.ts';
+import type { TrainTask } from './train-task.ts';
+
+/** Arguments of {@link createTrainingStep}. */
+export interface TrainingStepArgs {
+  readonly network: MultiTaskNetwork;
+  /** The tasks being trained (λ > 0), each with its output position in `network.outputNames`. */
+  readonly trained: readonly TrainedTaskOutput[];
+  readonly weighting: LossWeighting;
+  readonly params: ModelConfig;
+  readonly optimizer: tf.Optimizer;
+}
+
+/** A trained task and the index of its output in the training graph. */
+export interface TrainedTaskOutput {
+  readonly task: TrainTask;
+  readonly output: number;
+}
+
+/** The training step of one run: one optimizer update per batch, and the per-task gradients for diagnostics. */
+export interface TrainingStep {
+  /**
+   * One update on `batch`. Returns `[trained + 1]`: each trained task's unweighted loss, then the objective that was
+   * minimised (weighted losses + L2 + the architecture's losses). The caller disposes it.
+   */
+  run(batch: TrainingBatch): tf.Tensor1D;
+  /** Per trained task, its loss gradient on the shared variables, flattened; empty when nothing is shared. */
+  sharedGradients(batch: TrainingBatch): Promise<Float32Array[]>;
+}
+
+/**
+ * Builds the training step. Strategies that only weight losses train with one forward and backward pass per batch;
+ * strategies with a gradient hook (GradNorm, PCGrad) get one gradient per task — the same dropout masks in every pass
+ * — plus one for the L2 and architecture terms, and the optimizer applies what the hook combines.
+ */
+export function createTrainingStep({ network, trained, weighting, params, optimizer }: TrainingStepArgs): TrainingStep {
+  const networkVariables = network.training.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const variables = [...networkVariables, ...weighting.variables];
+  // tfjs makes variable names unique per process (`.../kernel_3`), so match the suffix loosely.
+  const kernels = network.training.trainableWeights.filter((weight) => /\/kernel(_\d+)?$/.test(weight.name)).map((weight) => weight.read());
+  const dropouts = network.training.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
+  const shared = new Set(network.sharedVariables.map((variable) => variable.name));
+
+  /** Per trained task its unweighted loss, and the L2 + architecture terms (call inside a tidy or gradient scope). */
+  const forward = (batch: TrainingBatch): { losses: tf.Scalar[]; regularisation: tf.Scalar } => {
+    const { input, targets } = batchTensors(batch);
+    const applied = network.training.apply(input, { training: true });
+    const outputs = Array.isArray(applied) ? applied : [applied];
+    const losses = trained.map(({ task, output }) => {
+      const raw = outputs[output] as tf.Tensor2D;
+      const logits = task.units === 1 ? (raw.reshape([-1]) as tf.Tensor1D) : raw;
+      return computeMaskedTaskLoss(task.loss, logits, targets.labels[task.name] as tf.Tensor1D, targets.masks[task.name] as tf.Tensor1D);
+    });
+    let regularisation: tf.Scalar = tf.scalar(0);
+    for (const { loss, outputIndices } of network.extraLosses) {
+      regularisation = regularisation.add(loss.compute(outputIndices.map((i) => outputs[i] as tf.Tensor), targets));
+    }
+    if (params.l2 > 0 && kernels.length > 0) regularisation = regularisation.add(tf.addN(kernels.map((w) => w.square().sum())).mul(params.l2));
+    return { losses, regularisation };
+  };
+
+  const withRepeatedMasks = <T>(body: () => T): T => {
+    dropouts.forEach((layer) => layer.beginRepeat());
+    try {
+      return body();
+    } finally {
+      dropouts.forEach((layer) => layer.endRepeat());
+    }
+  };
+
+  const runFused = (batch: TrainingBatch): tf.Tensor1D => {
+    let taskLosses: tf.Tensor1D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const { losses, regularisation } = forward(batch);
+      taskLosses = tf.keep(tf.stack(losses) as tf.Tensor1D);
+      return weighting.combineLosses(losses).add(regularisation);
+    }, variables);
+    optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    const result = tf.tidy(() => tf.concat([taskLosses as tf.Tensor1D, value.reshape([1])]) as tf.Tensor1D);
+    tf.dispose([value, taskLosses as tf.Tensor1D]);
+    return result;
+  };
+
+  const runPerTask = (batch: TrainingBatch, combine: NonNullable<LossWeighting['combineGradients']>): tf.Tensor1D =>
+    withRepeatedMasks(() => {
+      const taskGradients: NamedGradients[] = [];
+      const lossValues: tf.Scalar[] = [];
+      try {
+        trained.forEach((_, k) => {
+          const { value, grads } = tf.variableGrads(() => forward(batch).losses[k] as tf.Scalar, networkVariables);
+          lossValues.push(value);
+          taskGradients.push(completeGradients(grads, networkVariables));
+        });
+        const rest = tf.variableGrads(() => forward(batch).regularisation, networkVariables);
+        const restGradients = completeGradients(rest.grads, networkVariables);
+        const losses = lossValues.map((value) => value.dataSync()[0] as number);
+        const applied = tf.tidy(() => {
+          const combined = combine({ taskGradients, shared, losses });
+          return Object.fromEntries(networkVariables.map((v) => [v.name, (combined[v.name] ?? tf.zerosLike(v)).add(restGradients[v.name] as tf.Tensor)]));
+        });
+        optimizer.applyGradients(applied);
+        tf.dispose([Object.values(applied), Object.values(restGradients)]);
+        const result = tf.tidy(() => tf.concat([tf.stack(lossValues), weighting.combineLosses(lossValues).add(rest.value).reshape([1])]) as tf.Tensor1D);
+        rest.value.dispose();
+        return result;
+      } finally {
+        tf.dispose([lossValues, taskGradients.map((grads) => Object.values(grads))]);
+      }
+    });
+
+  return {
+    run: (batch) => (weighting.combineGradients === undefined ? runFused(batch) : runPerTask(batch, weighting.combineGradients.bind(weighting))),
+    async sharedGradients(batch) {
+      if (network.sharedVariables.length === 0) return [];
+      const flat = withRepeatedMasks(() =>
+        trained.map((_, k) =>
+          tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(() => forward(batch).losses[k] as tf.Scalar, [...network.sharedVariables]);
+            value.dispose();
+            return tf.concat(network.sharedVariables.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1])));
+          }),
+        ),
+      );
+      try {
+        return await Promise.all(flat.map(async (tensor) => Float32Array.from(await tensor.data())));
+      } finally {
+        tf.dispose(flat);
+      }
+    },
+  };
+}
+
+/** `grads` for every variable, zeros where the loss does not reach it (a task's tower in another task's pass). */
+function completeGradients(grads: NamedGradients, variables: readonly tf.Variable[]): NamedGradients {
+  const complete: NamedGradients = {};
+  for (const variable of variables) complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
+  return complete;
+}
