@@ -68,7 +68,7 @@ for (let seed = 1; seed <= seeds; seed++) {
   const tasks: SeedResult['tasks'] = {};
   for (const [name, metrics] of Object.entries(candidate.metrics.test.tasks)) {
     tasks[name] =
-      metrics.type === 'binary'
+      metrics.type !== 'regression'
         ? { auc: round(metrics.auc), f1: round(metrics.f1) }
         : { auc: round(metrics.auc), rmse: round(metrics.rmse), r2: round(metrics.r2) };
   }
@@ -86,7 +86,7 @@ for (let seed = 1; seed <= seeds; seed++) {
 
 const summaryTasks: Record<string, Record<string, { mean: number | null; std: number | null }>> = {};
 for (const task of config.tasks) {
-  const metricNames = task.type === 'binary' ? ['auc', 'f1'] : ['auc', 'rmse', 'r2'];
+  const metricNames = task.type === 'regression' ? ['auc', 'rmse', 'r2'] : ['auc', 'f1'];
   summaryTasks[task.name] = Object.fromEntries(metricNames.map((metric) => [metric, meanAndStd(perSeed.map((r) => r.tasks[task.name]?.[metric] ?? null))]));
 }
 

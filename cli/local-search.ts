@@ -2,7 +2,7 @@ import { searchStrategies, type TandemConfig } from '../src/config/schema.ts';
 import type { DatasetManifest } from '../src/data/labelled-row.ts';
 import { BadInputError } from '../src/errors/bad-input-error.ts';
 import { runSearch, type SearchResult } from '../src/search/run-search.ts';
-import { resolveSearchSpace } from '../src/search/search-space.ts';
+import { resolveConfigSearchSpace } from '../src/search/search-space.ts';
 import type { SearchSettings } from '../src/search/stored-run.ts';
 import { runTrialProcess, type TrialProcessCommand } from '../src/search/trial-process.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
@@ -32,7 +32,7 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
     seed: overrides.seed ?? config.search.seed,
     startupTrials: config.search.startupTrials,
     asha: config.search.asha,
-    space: resolveSearchSpace(config.search.space, config.tasks.filter((task) => !task.auxiliary).map((task) => task.name)),
+    space: resolveConfigSearchSpace(config.search.space, config.tasks),
     ...(budget === undefined ? {} : { budgetMinutes: budget }),
   };
 }

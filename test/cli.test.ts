@@ -50,9 +50,20 @@ describe('tandem CLI', () => {
     assert.ok(dataset.tasks.security_xsell!.labelled < 40, 'the when-mask removes labels');
 
     const trainArgs = ['train', '--dataset', dataset.datasetId, '--store', store, '--epochs', '2', '--shared-units', '8', '--tower-units', '4', '--json'];
-    const first = JSON.parse((await runCliInProcess(trainArgs)).stdout) as { modelId: string; backend: string; metrics: { test: { tasks: Record<string, unknown> } } };
+    const first = JSON.parse((await runCliInProcess(trainArgs)).stdout) as {
+      modelId: string;
+      backend: string;
+      metrics: { test: { tasks: Record<string, unknown> } };
+      epochsRun: number;
+      taskWeightHistory: { epoch: number; weights: Record<string, number> }[];
+      diagnostics: { gradientCosine: { epoch: number; pairs: Record<string, number> }[]; labelCorrelation: Record<string, number> };
+    };
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(first.backend));
     assert.deepEqual(Object.keys(first.metrics.test.tasks), ['churn', 'security_xsell', 'spend']);
+    assert.deepEqual(first.taskWeightHistory.map((entry) => entry.epoch), Array.from({ length: first.epochsRun }, (_, i) => i + 1), 'one weight entry per epoch');
+    assert.deepEqual(Object.keys(first.taskWeightHistory[0]!.weights), ['churn', 'security_xsell', 'spend']);
+    assert.equal(first.diagnostics.gradientCosine.length, first.epochsRun, 'shared-bottom shares parameters: cosines every epoch');
+    assert.equal(typeof first.diagnostics.labelCorrelation['churn|spend'], 'number');
     const second = JSON.parse((await runCliInProcess([...trainArgs, '--arch', 'single'])).stdout) as { modelId: string };
 
     const noChampion = await runCliInProcess(['score', '--store', store, '--input', data, '--out', path.join(dir, 'x.csv')]);

@@ -13,7 +13,7 @@ describe('shipped configs', () => {
     assert.deepEqual(config.split, demo.split);
   });
 
-  for (const file of ['examples/telco.config.json', 'examples/shoppers.config.json']) {
+  for (const file of ['examples/telco.config.json', 'examples/shoppers.config.json', 'examples/bank-churners.config.json']) {
     it(`${file} is valid`, async () => {
       const { config } = await loadConfig(file);
       assert.ok(config.tasks.length > 0);

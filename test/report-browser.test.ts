@@ -74,7 +74,7 @@ describe('run report in headless Chromium', () => {
         axisTexts: svg.querySelectorAll('g.axis text').length,
       };
     })`);
-    assert.equal(charts.length, 13, 'ROC and PR per task (3 × 2), 3 task-weight charts, learning curves, rungs, Pareto front, importance');
+    assert.equal(charts.length, 15, 'ROC and PR per task (3 × 2), 3 task-weight charts, learning curves, rungs, the winner\'s effective weights and gradient cosines, Pareto front, importance');
     for (const chart of charts) {
       assert.ok(chart.width > 50 && chart.height > 50, `${chart.name}: rendered ${chart.width}×${chart.height}`);
       assert.ok(chart.marks > 0, `${chart.name}: no marks`);

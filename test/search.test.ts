@@ -66,6 +66,9 @@ describe('tandem search', () => {
     const best = leaderboard.find((row) => row.trialId === run.bestTrialId) as LeaderboardRow;
     assert.equal(best.status, 'completed');
     assert.ok(best.modelId !== null);
+    assert.equal(best.taskWeightHistory?.length, best.epochs, 'the winner carries its task weights, one entry per epoch');
+    assert.ok(best.diagnostics !== undefined && typeof best.diagnostics.labelCorrelation === 'object');
+    for (const row of leaderboard) assert.ok(Array.isArray(row.taskWeightHistory), `${row.trialId} carries taskWeightHistory`);
     for (const row of leaderboard) {
       if (row.status === 'completed') assert.ok((row.metrics?.validation.combinedScore ?? -1) <= (best.metrics?.validation.combinedScore ?? -1));
     }

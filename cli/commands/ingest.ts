@@ -15,7 +15,10 @@ export const ingestCommand: Command = {
     const rows = manifest.rows.train + manifest.rows.validation + manifest.rows.test;
     const json = { datasetId: manifest.datasetId, rows, features: manifest.featureColumns.length, tasks: manifest.taskStats, created, quarantined };
     const taskLines = Object.entries(manifest.taskStats).map(
-      ([task, stats]) => `  ${task}: ${stats.labelled} labelled${stats.positives === undefined ? '' : `, ${stats.positives} positive`}`,
+      ([task, stats]) =>
+        `  ${task}: ${stats.labelled} labelled${stats.positives === undefined ? '' : `, ${stats.positives} positive`}${
+          stats.classes === undefined ? '' : ` (${Object.entries(stats.classes).map(([name, count]) => `${name} ${count}`).join(', ')})`
+        }`,
     );
     const text = [
       `${created ? 'ingested' : 'already ingested'} ${manifest.datasetId}: ${rows} rows (train ${manifest.rows.train}, validation ${manifest.rows.validation}, test ${manifest.rows.test}), ${manifest.featureColumns.length} feature columns`,

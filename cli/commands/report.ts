@@ -10,7 +10,8 @@ export const reportCommand: Command = {
   summary: 'write the self-contained HTML report of a search run (runs/<runId>/report.html)',
   help: [
     'The page holds the leaderboard, per-task metrics of the winner vs the single baseline, ROC and PR curves,',
-    'learning curves, ASHA rungs, task weight vs score, the Pareto front and parameter importance, as inline SVG:',
+    'learning curves, ASHA rungs, task weight vs score, the winner\'s task diagnostics (effective weights, gradient',
+    'cosines, label correlations), the Pareto front and parameter importance, as inline SVG:',
     'no script and nothing fetched, so it opens offline.',
     'Example: npm run --silent tandem -- report --run telco-20261128T120931Z-a1b2c3 --out report.html',
   ].join('\n'),

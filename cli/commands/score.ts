@@ -59,7 +59,7 @@ export const scoreCommand: Command = {
         throw new BadInputError(`${source}: ${details.length} invalid cell(s); first at ${first.path}: ${first.issue}`, { details, value: source });
       }
       const predictions = await scoreRows(model, table.rows);
-      const served = model.card.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
+      const served = model.card.tasks.filter((task) => !task.auxiliary);
       await writeScores(out, predictions, served);
       return {
         json: { rows: predictions.length, out, modelId: model.modelId },

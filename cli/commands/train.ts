@@ -5,7 +5,7 @@ import { selectBackend } from '../../src/model/backend.ts';
 import { trainAndSaveModel } from '../../src/train/train-and-save.ts';
 import type { Command } from '../command.ts';
 import { dataFlags } from '../data-flags.ts';
-import { formatSplitMetrics } from '../format-metrics.ts';
+import { formatSplitMetrics, formatTaskDiagnostics } from '../format-metrics.ts';
 import { modelFlags, resolveModelParams } from '../model-flags.ts';
 import { createEpochReporter } from '../progress.ts';
 
@@ -49,11 +49,13 @@ export const trainCommand: Command = {
       backend,
       onEpoch: reporter.onEpoch,
     }).finally(reporter.done);
+    const diagnostics = formatTaskDiagnostics(result);
     const text = [
       `model ${result.modelId} (${backend}, best epoch ${result.bestEpoch} of ${result.epochsRun}, ${result.seconds.toFixed(1)}s)`,
       `saved to ${result.modelUri}`,
       formatSplitMetrics('validation', result.metrics.validation),
       formatSplitMetrics('test', result.metrics.test),
+      ...(diagnostics === undefined ? [] : [diagnostics]),
       `promote it with: npm run --silent tandem -- promote --model ${result.modelId}`,
     ].join('\n');
     return { json: result, text };

@@ -4,7 +4,7 @@ import type { LeaderboardRow } from '../../src/search/run-record.ts';
 import { sampleToModelConfig } from '../../src/search/sample-to-model-config.ts';
 import { createRandomSampler } from '../../src/search/samplers/random-sampler.ts';
 import { createTpeSampler } from '../../src/search/samplers/tpe-sampler.ts';
-import { resolveSearchSpace } from '../../src/search/search-space.ts';
+import { resolveConfigSearchSpace } from '../../src/search/search-space.ts';
 import { trialRefOf, writeTrialSpecs, type TrialRef } from '../../src/search/trial-ref.ts';
 import { createStoredRun, type SearchSettings, type TrialDefaults, type TrialLogEvent } from '../../src/search/stored-run.ts';
 import { trialSpecOf, type TrialSpec } from '../../src/search/trial-spec.ts';
@@ -22,7 +22,7 @@ export function resolveWorkflowSearchSettings(config: TandemConfig, overrides: W
     seed: overrides.seed ?? config.search.seed,
     startupTrials: config.search.startupTrials,
     asha: config.search.asha,
-    space: resolveSearchSpace(config.search.space, config.tasks.filter((task) => !task.auxiliary).map((task) => task.name)),
+    space: resolveConfigSearchSpace(config.search.space, config.tasks),
   };
 }
 

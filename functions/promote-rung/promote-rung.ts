@@ -7,6 +7,7 @@ import { writeTrialSpecs } from '../../src/search/trial-ref.ts';
 import { trialSpecOf, type TrialSpec } from '../../src/search/trial-spec.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { readJson, writeJson } from '../../src/store/json-object.ts';
+import { readTaskDiagnostics } from '../../src/train/task-diagnostics-summary.ts';
 import type { RungResults, RungState } from '../workflow-state.ts';
 import { WorkflowStepError } from '../workflow-step-error.ts';
 
@@ -47,6 +48,7 @@ export async function promoteRung(store: BlobStore, input: RungResults, now: () 
     const metrics = await readJson<TrialMetricsFile>(store, `${trialFolder(run.runId, row.trialId)}/metrics.json`);
     Object.assign(row, {
       metrics: metrics.metrics,
+      ...readTaskDiagnostics(metrics),
       epochs: metrics.epochsDone,
       rung,
       rungScores: [...row.rungScores.slice(0, rung), metrics.metrics.validation.combinedScore],

@@ -97,8 +97,8 @@ export const splitSchema = z
   })
   .strict();
 
-export const architectures = ['single', 'shared-bottom'] as const;
-export const weightingStrategies = ['fixed'] as const;
+export const architectures = ['single', 'shared-bottom', 'mmoe', 'ple', 'cross-stitch', 'esmm', 'adversarial'] as const;
+export const weightingStrategies = ['fixed', 'gradnorm', 'pcgrad', 'uncertainty', 'dwa', 'dtp'] as const;
 
 /** Losses each task type can train with. */
 export const lossesByTaskType = { binary: ['bce', 'focal'], multiclass: ['softmax'], regression: ['mse', 'huber'] } as const;

@@ -135,6 +135,32 @@ void describe('extractLabels', () => {
     badInput(() => extractLabels(numeric, config({ tasks, features: { maxNonNumericShare: 0.005 } })), /reg\.csv:101: .*"y" has 1 non-numeric values of 100 .*e\.g\. "n\/a"/);
   });
 
+  void it('maps multiclass labels to their index in label.classes, as trimmed text, and counts each class', () => {
+    const plans = parseCsv('x,plan\n1,basic\n2, pro \n3,\n4,team\n5,pro\n', 'plans.csv');
+    const tasks = [{ name: 'plan', type: 'multiclass', label: { column: 'plan', classes: ['basic', 'pro', 'team', 'enterprise'] } }];
+    const result = extractLabels(plans, config({ tasks }));
+    assert.deepEqual(
+      result.rows.map((row) => row.labels.plan),
+      [0, 1, null, 2, 1],
+    );
+    assert.deepEqual(result.taskStats.plan, { labelled: 4, classes: { basic: 1, pro: 2, team: 1, enterprise: 0 } });
+    const jsonl = parseJsonl('{"x": 1, "stars": 1}\n{"x": 2, "stars": 3}\n', 'stars.jsonl');
+    const numeric = extractLabels(jsonl, config({ tasks: [{ name: 'stars', type: 'multiclass', label: { column: 'stars', classes: [1, 2, 3] } }] }));
+    assert.deepEqual(
+      numeric.rows.map((row) => row.labels.stars),
+      [0, 2],
+    );
+  });
+
+  void it('rejects a multiclass value outside label.classes naming the task, column, value and row', () => {
+    const plans = parseCsv('x,plan\n1,basic\n2,pro\n3,Premium\n', 'plans.csv');
+    const tasks = [{ name: 'plan', type: 'multiclass', label: { column: 'plan', classes: ['basic', 'pro'] } }];
+    const error = badInput(() => extractLabels(plans, config({ tasks })), /plans\.csv:4: task "plan": label column "plan" holds "Premium", which is not one of its label\.classes \["basic","pro"\]/);
+    assert.equal(error.details[0]?.path, 'plans.csv:4:plan');
+    const single = parseCsv('x,plan\n1,basic\n2,basic\n', 'one.csv');
+    badInput(() => extractLabels(single, config({ tasks })), /one\.csv: task "plan": label column "plan" has only one class \("basic"\) among 2 labelled rows/);
+  });
+
   void it('rejects a table with no feature columns left', () => {
     const bare = parseCsv('id,churn\na,yes\nb,no\n', 'bare.csv');
     badInput(() => extractLabels(bare, config({ data: { path: 'x', id: 'id' } })), /bare\.csv: no feature columns left/);

@@ -13,7 +13,7 @@ export interface LabelledTable {
   readonly featureColumns: string[];
   /** The cells of each feature column, in `featureColumns` order (shared with the table). */
   readonly features: readonly TableColumn[];
-  /** Per task name, per row: 0/1 (binary), a number (regression) or null (no label). */
+  /** Per task name, per row: 0/1 (binary), the class index (multiclass), a number (regression) or null (no label). */
   readonly labels: Readonly<Record<string, readonly (number | null)[]>>;
   /** One object per row (built on first read, then kept). */
   readonly rows: LabelledRow[];
@@ -31,12 +31,14 @@ const noWords = new Set(['no', 'false', '0']);
  * number), and keeps every other column but `data.exclude` as a feature (a `when` column stays a feature).
  *
  * Binary labels: `label.positive` values (compared as text, case-sensitive) → 1, other values → 0; without
- * `positive`, yes/true/1 → 1 and no/false/0 → 0 (case-insensitive), anything else is an error. Regression labels are
+ * `positive`, yes/true/1 → 1 and no/false/0 → 0 (case-insensitive), anything else is an error. Multiclass labels are
+ * the index of the value in `label.classes` (compared as trimmed text); any other value is an error. Regression labels are
  * numbers; non-numeric cells are tolerated as missing up to `features.maxNonNumericShare`. Empty cells and rows outside
  * a task's `when` mask carry a null label.
  *
  * @throws BadInputError naming the column (and an example row as file:line with its value) for an unknown column,
- *   an unreadable label, a binary task without positives or negatives, too many non-numeric regression labels, a
+ *   an unreadable label, a binary task without positives or negatives, a multiclass value outside `label.classes` or
+ *   fewer than two classes labelled, too many non-numeric regression labels, a
  *   missing or duplicate id, or no feature columns left.
  */
 export function extractLabels(table: RawTable, config: TableConfig): LabelledTable {
@@ -57,7 +59,12 @@ export function extractLabels(table: RawTable, config: TableConfig): LabelledTab
   const labels: Record<string, (number | null)[]> = {};
   const taskStats: Record<string, TaskLabelStats> = {};
   for (const task of tasks) {
-    const read = task.type === 'binary' ? readBinaryLabels(table, task) : readRegressionLabels(table, task, config.features.maxNonNumericShare);
+    const read =
+      task.type === 'binary'
+        ? readBinaryLabels(table, task)
+        : task.type === 'multiclass'
+          ? readMulticlassLabels(table, task)
+          : readRegressionLabels(table, task, config.features.maxNonNumericShare);
     labels[task.name] = read.labels;
     taskStats[task.name] = read.stats;
   }
@@ -183,6 +190,38 @@ function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | 
     throw new BadInputError(`${table.source}: ${issue}`, { value: [...seen.keys()], details: [{ path: `${table.source}:${column}`, issue }] });
   }
   return { labels, stats: { labelled: ones + zeros, positives: ones } };
+}
+
+function readMulticlassLabels(table: RawTable, task: TaskSpec): { labels: (number | null)[]; stats: TaskLabelStats } {
+  const column = task.label.column;
+  const classes = (task.label.classes ?? []).map((value) => cellText(value).trim());
+  const indexOf = new Map<string, number>();
+  classes.forEach((name, index) => {
+    if (!indexOf.has(name)) indexOf.set(name, index);
+  });
+  const counts = classes.map(() => 0);
+  const cells = columnCellsOf(table, column);
+  const inside = maskOf(task, table);
+  const labels = table.lines.map((_, i) => {
+    const value = cellOf(cells, i);
+    if (value === null || !inside(i)) return null;
+    const text = cellText(value);
+    const index = indexOf.get(text.trim());
+    if (index === undefined) {
+      const where = `${table.source}:${table.lines[i] ?? i + 2}`;
+      const issue = `task "${task.name}": label column "${column}" holds "${text}", which is not one of its label.classes ${JSON.stringify(classes)}; add it to the classes or fix the value`;
+      throw new BadInputError(`${where}: ${issue}`, { value, details: [{ path: `${where}:${column}`, issue }] });
+    }
+    counts[index] = (counts[index] ?? 0) + 1;
+    return index;
+  });
+  const labelled = counts.reduce((sum, count) => sum + count, 0);
+  const seen = counts.filter((count) => count > 0).length;
+  if (seen < 2) {
+    const issue = `task "${task.name}": label column "${column}" has ${labelled === 0 ? 'no labelled rows' : `only one class ("${classes[counts.findIndex((count) => count > 0)] ?? ''}") among ${labelled} labelled rows`}; a multiclass task needs at least two of its classes ${JSON.stringify(classes)}`;
+    throw new BadInputError(`${table.source}: ${issue}`, { value: column, details: [{ path: `${table.source}:${column}`, issue }] });
+  }
+  return { labels, stats: { labelled, classes: Object.fromEntries(classes.map((name, index) => [name, counts[index] ?? 0])) } };
 }
 
 function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShare: number): { labels: (number | null)[]; stats: TaskLabelStats } {

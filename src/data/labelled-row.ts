@@ -8,7 +8,7 @@ export type RawRow = Record<string, RawValue>;
 
 /**
  * One customer after label extraction: the feature columns only (labels, id and excluded columns removed) and,
- * per task, 0/1 (binary), a number (regression) or null (no label: missing, or outside the task's `when` mask).
+ * per task, 0/1 (binary), the class index (multiclass), a number (regression) or null (no label: missing, or outside the task's `when` mask).
  */
 export interface LabelledRow {
   readonly id: string;
@@ -25,10 +25,12 @@ export interface DatasetSplits {
   readonly test: readonly LabelledRow[];
 }
 
-/** Per task: rows that carry a label and, for binary tasks, how many are positive. */
+/** Per task: rows that carry a label and, for binary tasks, how many are positive (multiclass: how many per class). */
 export interface TaskLabelStats {
   readonly labelled: number;
   readonly positives?: number;
+  /** Multiclass: labelled rows per class, in `label.classes` order. */
+  readonly classes?: Readonly<Record<string, number>>;
 }
 
 /** An input file of a dataset and the sha256 of its bytes. */

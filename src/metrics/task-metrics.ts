@@ -1,5 +1,6 @@
 import { computeBrier, computeEce, computeLogLoss } from './calibration.ts';
 import { checkMetricInput, type NumericVector } from './metric-input.ts';
+import type { MulticlassTaskMetrics } from './multiclass-metrics.ts';
 import { computePrAuc } from './pr-auc.ts';
 import { computeRegressionMetrics } from './regression-metrics.ts';
 import { computeAuc } from './roc-auc.ts';
@@ -45,8 +46,10 @@ export interface RegressionTaskMetrics {
   readonly positives: number;
 }
 
-/** Metrics of one task of either type; `type` tells them apart. */
-export type TaskMetrics = BinaryTaskMetrics | RegressionTaskMetrics;
+export type { MulticlassTaskMetrics } from './multiclass-metrics.ts';
+
+/** Metrics of one task of any type; `type` tells them apart. */
+export type TaskMetrics = BinaryTaskMetrics | RegressionTaskMetrics | MulticlassTaskMetrics;
 
 /**
  * Every SPEC §5 metric of a binary task: `scores` are probabilities of the positive class, `labels` 0/1 on the

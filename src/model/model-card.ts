@@ -2,6 +2,7 @@ import type { ModelConfig } from '../config/schema.ts';
 import type { ColumnKind } from '../features/column-kind.ts';
 import type { Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { TaskDiagnostics, TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
 import type { TaskScoringRule } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 import type { BackendName } from './backend.ts';
@@ -50,9 +51,13 @@ export interface ModelEventsInfo {
   readonly categories: readonly string[];
 }
 
-/** `models/<id>/metrics.json`: the metrics plus the learning curve. */
+/** `models/<id>/metrics.json`: the metrics plus the learning curve and the task diagnostics. */
 export interface ModelMetricsFile extends ModelMetrics {
   readonly history: readonly EpochRecord[];
+  /** Each epoch's effective task loss weights (absent in files written before it was recorded). */
+  readonly taskWeightHistory?: readonly TaskWeightSnapshot[];
+  /** Gradient cosines per epoch and label correlation per task pair (absent in older files). */
+  readonly diagnostics?: TaskDiagnostics;
 }
 
 /** The feature schema of a fitted preprocessor, for the card and the API. */

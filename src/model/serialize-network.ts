@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
+import './layers/index.ts';
 
 /** The two files of a saved network, exactly as tfjs-node's `file://` handler writes them. */
 export interface SerializedNetwork {

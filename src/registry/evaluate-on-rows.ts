@@ -20,9 +20,10 @@ export async function evaluateModelOnRows(model: LoadedModel, rows: readonly Lab
   const tasks: TrainTask[] = rules.map((rule) => ({
     name: rule.name,
     type: rule.type,
-    units: 1,
+    units: rule.type === 'multiclass' ? (rule.classes?.length ?? 1) : 1,
+    ...(rule.type === 'multiclass' ? { classes: rule.classes ?? [] } : {}),
     auxiliary: rule.auxiliary,
-    loss: rule.type === 'binary' ? 'bce' : 'mse',
+    loss: rule.type === 'binary' ? 'bce' : rule.type === 'multiclass' ? 'softmax' : 'mse',
     weight: 1,
     ...(rule.type === 'regression' ? { positiveAbove: rule.positiveAbove ?? rule.threshold } : {}),
   }));

@@ -79,7 +79,7 @@ describe('run report page', () => {
   it('draws every chart: curves per task, learning curves, rungs, task weights, Pareto front, importance', () => {
     const charts = chartsOf(html);
     assert.equal(new Set(charts).size, charts.length, 'chart names are unique');
-    const expected = ['learning-curves', 'asha-rungs', 'pareto-front', 'parameter-importance'];
+    const expected = ['learning-curves', 'asha-rungs', 'effective-weights', 'gradient-cosine', 'pareto-front', 'parameter-importance'];
     for (const task of ['churn', 'security_xsell', 'spend']) expected.push(`roc-${task}`, `pr-${task}`, `task-weight-${task}`);
     assert.deepEqual([...charts].sort(), expected.sort());
     for (const name of charts) {
@@ -106,6 +106,8 @@ describe('run report page', () => {
     for (const point of small.run.paretoFront) assert.match(pareto, new RegExp(`<tr><td>${point.trialId}`));
     assert.match(html, /absolute Spearman rank correlation/);
     assert.match(chartMarkup(html, 'parameter-importance'), />learningRate</);
+    assert.equal((chartMarkup(html, 'effective-weights').match(/<path d="M/g) ?? []).length, 3, 'the winner: one weight line per task');
+    assert.match(html, /<table data-table="label-correlation">.*data-pair="churn\|security_xsell"/);
   });
 
   it('writes runs/<runId>/report.html and returns where', async () => {
@@ -134,7 +136,7 @@ describe('run report page', () => {
     await writeJson(store, 'runs/plain/run.json', run);
     await writeJson(store, 'runs/plain/leaderboard.json', rows);
     const page = await renderRunReport(store, 'plain');
-    for (const note of ['no single baseline', 'No ASHA rungs: this run used the random strategy', 'needs two selection tasks', 'has no metrics.json', 'No learning curves']) {
+    for (const note of ['no single baseline', 'No ASHA rungs: this run used the random strategy', 'needs two selection tasks', 'has no metrics.json', 'No learning curves', 'has no training history with task diagnostics']) {
       assert.ok(page.includes(note), `missing note: ${note}`);
     }
     assert.deepEqual(chartsOf(page).sort(), ['parameter-importance', 'task-weight-churn']);

@@ -12,6 +12,7 @@ import { renderParetoSection } from './pareto-front-chart.ts';
 import { loadRunReportData, type RunReportData } from './run-report-data.ts';
 import { assignTrialColors } from './series-palette.ts';
 import { renderTaskComparisonTable } from './task-comparison-table.ts';
+import { renderTaskDiagnosticsSection } from './task-diagnostics-section.ts';
 import { renderTaskWeightCharts } from './task-weight-chart.ts';
 import { labelTrial } from './trial-label.ts';
 
@@ -22,7 +23,7 @@ export interface RenderRunReportOptions {
 }
 
 /** The ids of the page's sections, in order (anchors of its table of contents). */
-export const reportSectionIds = ['summary', 'leaderboard', 'winner-vs-single', 'curves', 'learning-curves', 'asha', 'task-weights', 'pareto', 'importance'] as const;
+export const reportSectionIds = ['summary', 'leaderboard', 'winner-vs-single', 'curves', 'learning-curves', 'asha', 'task-weights', 'task-diagnostics', 'pareto', 'importance'] as const;
 
 /**
  * The run report of SPEC §1 `tandem report` as one self-contained HTML page: no script, no external style, font or
@@ -46,6 +47,7 @@ export function renderRunReportPage(data: RunReportData, { now = () => new Date(
     'learning-curves': 'Learning curves',
     asha: 'ASHA rungs',
     'task-weights': 'Task weights',
+    'task-diagnostics': 'Task diagnostics',
     pareto: 'Pareto front',
     importance: 'Parameter importance',
   };
@@ -57,6 +59,7 @@ export function renderRunReportPage(data: RunReportData, { now = () => new Date(
     'learning-curves': renderLearningCurveChart(data, colors),
     asha: renderAshaRungChart(data, colors),
     'task-weights': `<p class="explain">For each task, its loss weight λ in the trial's fixed weighting against the trial's validation combined score.</p><div class="charts">${renderTaskWeightCharts(data, colors)}</div>`,
+    'task-diagnostics': renderTaskDiagnosticsSection(data),
     pareto: `<p class="explain">A trial is on the front when no other trial has a validation AUC at least as high on every selection task and higher on one.</p>${renderParetoSection(data, colors)}`,
     importance: renderImportance(data),
   };
@@ -149,8 +152,13 @@ function renderCurves(data: RunReportData, colors: ReadonlyMap<string, string>):
         };
       });
       const testMetrics = winner.metrics?.test.tasks[task.name];
-      const prevalence = testMetrics !== undefined && testMetrics.rows > 0 ? testMetrics.positives / testMetrics.rows : null;
-      const kind = task.type === 'regression' ? ` <span class="muted">(regression: of label &gt; ${formatMetric(testMetrics?.type === 'regression' ? testMetrics.positiveAbove : null, 3)})</span>` : '';
+      const prevalence = testMetrics !== undefined && testMetrics.type !== 'multiclass' && testMetrics.rows > 0 ? testMetrics.positives / testMetrics.rows : null;
+      const kind =
+        task.type === 'regression'
+          ? ` <span class="muted">(regression: of label &gt; ${formatMetric(testMetrics?.type === 'regression' ? testMetrics.positiveAbove : null, 3)})</span>`
+          : task.type === 'multiclass'
+            ? ' <span class="muted">(multiclass: no single curve; its macro one-vs-rest auc is in the table above)</span>'
+            : '';
       return `<h3>${escapeHtml(task.name)}${kind}</h3><div class="charts">${renderRocChart(task.name, series)}${renderPrChart(task.name, series, prevalence)}</div>`;
     })
     .join('');

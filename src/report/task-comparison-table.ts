@@ -6,7 +6,7 @@ import type { ReportTask } from './run-report-data.ts';
 
 /** A metric of the comparison table and whether a higher value is better. */
 interface ComparedMetric {
-  readonly key: 'auc' | 'prAuc' | 'f1' | 'rmse';
+  readonly key: 'auc' | 'prAuc' | 'f1' | 'rmse' | 'accuracy';
   readonly label: string;
   readonly higherIsBetter: boolean;
 }
@@ -20,6 +20,7 @@ const METRICS: Readonly<Record<ReportTask['type'], readonly ComparedMetric[]>> =
   multiclass: [
     { key: 'auc', label: 'macro auc', higherIsBetter: true },
     { key: 'f1', label: 'macro f1', higherIsBetter: true },
+    { key: 'accuracy', label: 'accuracy', higherIsBetter: true },
   ],
   regression: [
     { key: 'auc', label: 'auc', higherIsBetter: true },
@@ -32,6 +33,7 @@ function readMetric(metrics: TaskMetrics | undefined, key: ComparedMetric['key']
   if (metrics === undefined) return null;
   if (key === 'prAuc') return metrics.type === 'binary' ? metrics.prAuc : null;
   if (key === 'rmse') return metrics.type === 'regression' ? metrics.rmse : null;
+  if (key === 'accuracy') return metrics.type === 'multiclass' ? metrics.accuracy : null;
   return metrics[key];
 }
 
@@ -43,7 +45,7 @@ export interface ComparedModel {
 
 /**
  * Per-task metrics of the winner against the `single` baseline on one split: auc, pr-auc and f1 for binary tasks,
- * auc, f1 and rmse for regression, the difference (winner − baseline) marked better or worse by the metric's
+ * auc, f1 and rmse for regression, macro auc, macro f1 and accuracy for multiclass, the difference (winner − baseline) marked better or worse by the metric's
  * direction, then the combined score and the winner's Δm. Without a baseline, the winner's column alone.
  */
 export function renderTaskComparisonTable(tasks: readonly ReportTask[], winner: ComparedModel, baseline: ComparedModel | undefined): string {

@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../config/schema.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { TaskDiagnostics, TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
 import type { ParetoPoint } from './pareto-front.ts';
 
 /** Leaderboard status of a trial (SPEC §5). */
@@ -14,6 +15,10 @@ export interface LeaderboardRow {
   readonly sample: Readonly<Record<string, unknown>>;
   /** Latest metrics (at the highest rung reached), with `deltaM` against the run's `single` baseline. */
   readonly metrics: ModelMetrics | null;
+  /** Each trained epoch's effective task loss weights (empty before the first rung; absent in older runs). */
+  readonly taskWeightHistory?: readonly TaskWeightSnapshot[];
+  /** Gradient cosines per epoch and label correlation per task pair (absent in older runs). */
+  readonly diagnostics?: TaskDiagnostics;
   readonly status: TrialStatus;
   readonly error?: string;
   /** Epochs trained so far. */

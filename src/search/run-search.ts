@@ -2,6 +2,7 @@ import type { ModelConfig } from '../config/schema.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson, readJsonIfExists, writeJson } from '../store/json-object.ts';
+import { readTaskDiagnostics } from '../train/task-diagnostics-summary.ts';
 import { computeRungs, findAshaPromotion } from './asha.ts';
 import { runKey, trialFolder } from './run-keys.ts';
 import type { LeaderboardRow } from './run-record.ts';
@@ -96,7 +97,23 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
     const params: ModelConfig = settings.strategy === 'asha' ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
     const rung = baseline || settings.strategy !== 'asha' ? rungs.length - 1 : 0;
     const job: Job = { trialId, rung: Math.max(rung, 0), untilEpoch: settings.strategy === 'asha' && !baseline ? (rungs[0] as number) : params.epochs };
-    rows.set(trialId, { trialId, config: params, sample, metrics: null, status: 'queued', epochs: 0, rung: -1, rungScores: [], modelId: null, attempts: 0, baseline, job, finished: false });
+    rows.set(trialId, {
+      trialId,
+      config: params,
+      sample,
+      metrics: null,
+      taskWeightHistory: [],
+      diagnostics: { gradientCosine: [], labelCorrelation: {} },
+      status: 'queued',
+      epochs: 0,
+      rung: -1,
+      rungScores: [],
+      modelId: null,
+      attempts: 0,
+      baseline,
+      job,
+      finished: false,
+    });
     return job;
   };
 
@@ -136,6 +153,11 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
       .then(async () => {
         const result = await readJson<TrialMetricsFile>(store, `${trialFolder(run.runId, job.trialId)}/metrics.json`);
         row.metrics = result.metrics;
+        const summary = readTaskDiagnostics(result);
+        if (summary !== undefined) {
+          row.taskWeightHistory = summary.taskWeightHistory;
+          row.diagnostics = summary.diagnostics;
+        }
         row.epochs = result.epochsDone;
         row.rung = job.rung;
         row.rungScores = [...row.rungScores.slice(0, job.rung), result.metrics.validation.combinedScore];

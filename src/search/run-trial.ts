@@ -2,6 +2,7 @@ import { loadDataset } from '../data/load-dataset.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { writeJson } from '../store/json-object.ts';
+import { summarizeTaskDiagnostics } from '../train/task-diagnostics-summary.ts';
 import { saveCandidateAsModel } from '../train/train-and-save.ts';
 import { trainCandidate } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
@@ -57,6 +58,7 @@ export async function runTrial(
       stoppedEarly: training.stoppedEarly,
       metrics: candidate.metrics,
       history: training.history,
+      ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation),
       testCurves: candidate.testCurves,
       modelId,
       backend,

@@ -14,6 +14,17 @@ function detailPaths(call: () => unknown): string[] {
 }
 
 describe('sampleToModelConfig', () => {
+  void it("sets an architecture's or strategy's own argument from its section.field parameter", () => {
+    const config = sampleToModelConfig({ arch: 'mmoe', 'mmoe.experts': 6, weighting: 'gradnorm', 'gradnorm.alpha': 0.75 }, base, tasks);
+    assert.equal(config.mmoe.experts, 6);
+    assert.equal(config.gradnorm.alpha, 0.75);
+    assert.equal(config.gradnorm.learningRate, base.gradnorm.learningRate);
+    assert.deepEqual(config.ple, base.ple);
+    assert.deepEqual(detailPaths(() => sampleToModelConfig({ 'mmoe.experts': 0 }, base, tasks)), ['search.space.mmoe.experts']);
+    assert.match(catchBadInput(() => sampleToModelConfig({ 'mmoe.experts': 0 }, base, tasks)).message, /model\.mmoe\.experts 0/);
+    assert.deepEqual(detailPaths(() => sampleToModelConfig({ 'mmoe.gates': 2 }, base, tasks)), ['search.space.mmoe.gates']);
+  });
+
   void it('turns widths × depths into layer lists and copies the other settings', () => {
     const sample: Sample = {
       arch: 'single',

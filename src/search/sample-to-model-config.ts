@@ -1,6 +1,6 @@
 import { modelSchema, type ModelConfig } from '../config/schema.ts';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
-import type { JsonValue, Sample } from './search-space.ts';
+import { argumentParamNames, type JsonValue, type Sample } from './search-space.ts';
 
 /**
  * The model config a trial trains: `base` (the config's `model` section) with the sample's values applied.
@@ -10,6 +10,7 @@ import type { JsonValue, Sample } from './search-space.ts';
  *   (its first width, its number of layers).
  * - `taskWeights` (a simplex value `{task: w}`, Σw = 1) becomes λ = w / Σw × (number of weighted tasks), so λ = 1
  *   for every task is the centre of the simplex; tasks it does not weight keep `base.taskWeights`.
+ * - `section.field` (`mmoe.experts`, `gradnorm.alpha`) sets that field of an architecture's or strategy's arguments.
  * - Every other parameter is the model setting of the same name. Parameters absent from the sample (inactive
  *   or not searched) keep `base`.
  *
@@ -42,7 +43,10 @@ export function sampleToModelConfig(sample: Sample, base: ModelConfig, taskNames
     set('taskWeights', { ...base.taskWeights, ...lambdas }, ['taskWeights']);
   }
   for (const [name, value] of Object.entries(direct)) {
-    if (!(name in modelSchema.shape)) issues.push({ path: `search.space.${name}`, issue: 'not a model setting' });
+    const [section, field, ...rest] = name.split('.');
+    if (field !== undefined && rest.length === 0 && argumentParamNames().includes(name)) {
+      set(section as string, { ...(merged[section as string] as Record<string, unknown>), [field]: value }, [...(sources.get(section as string) ?? []), name]);
+    } else if (field !== undefined || !(name in modelSchema.shape)) issues.push({ path: `search.space.${name}`, issue: 'not a model setting' });
     else set(name, value, [name]);
   }
   if (issues.length > 0) throw invalidSample(issues);
@@ -51,9 +55,12 @@ export function sampleToModelConfig(sample: Sample, base: ModelConfig, taskNames
   if (!parsed.success) {
     const details = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '');
-      const from = sources.get(key) ?? [];
+      const nested = issue.path.length > 1 ? `${key}.${String(issue.path[1])}` : undefined;
+      const from = nested !== undefined && sources.get(key)?.includes(nested) === true ? [nested] : (sources.get(key) ?? []);
       const where = from.length > 0 ? from.map((name) => `search.space.${name}`).join(' + ') : `model.${key}`;
-      return { path: where, issue: `gives model.${key} ${JSON.stringify(merged[key])}: ${issue.message}` };
+      const setting = issue.path.length > 1 && nested !== undefined ? nested : key;
+      const value = setting === key ? merged[key] : (merged[key] as Record<string, unknown> | undefined)?.[String(issue.path[1])];
+      return { path: where, issue: `gives model.${setting} ${JSON.stringify(value)}: ${issue.message}` };
     });
     // One detail per setting: a list such as sharedUnits would otherwise repeat it for each element.
     const unique = details.filter((detail, i) => details.findIndex((d) => d.path === detail.path) === i);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { architectureArgs, weightingArgs } from '../config/model-args-schema.ts';
 import { configSchema, searchSchema, weightingStrategies, type SearchSpaceOverride } from '../config/schema.ts';
 import { architectureBuilders } from '../model/architectures/index.ts';
 import { defaultSearchSpace, findSampleIssues, isParamActive, orderSearchSpace, parseSearchSpace, resolveSearchSpace, type SearchSpace } from './search-space.ts';
@@ -13,10 +14,29 @@ function badInputPaths(call: () => unknown): string[] {
 }
 
 describe('defaultSearchSpace', () => {
-  void it('takes architectures and weighting strategies from the registries', () => {
-    const space = defaultSearchSpace(tasks);
+  void it('takes architectures and weighting strategies from the registries; esmm only when a task is conditioned', () => {
+    const space = defaultSearchSpace(tasks, { conditionedTasks: true });
     assert.deepEqual(space.arch, { type: 'categorical', choices: Object.keys(architectureBuilders) });
     assert.deepEqual(space.weighting, { type: 'categorical', choices: [...weightingStrategies] });
+    const unconditioned = defaultSearchSpace(tasks);
+    assert.deepEqual(unconditioned.arch, { type: 'categorical', choices: Object.keys(architectureBuilders).filter((arch) => arch !== 'esmm') });
+  });
+
+  void it("adds each architecture's and strategy's own arguments, active only when it is drawn", () => {
+    const space = defaultSearchSpace(tasks, { conditionedTasks: true });
+    const sections = [
+      ...Object.entries(architectureArgs).map(([name, args]) => ({ param: 'arch', name, ...args })),
+      ...Object.entries(weightingArgs).map(([name, args]) => ({ param: 'weighting', name, ...args })),
+    ];
+    for (const { param, name, section, search } of sections) {
+      const spec = space[`${section}.${Object.keys(search)[0]}`];
+      assert.ok(spec, `${section} is searched`);
+      assert.deepEqual(spec.when, { param, in: [name] });
+      assert.equal(isParamActive(spec, { [param]: name }), true);
+      assert.equal(isParamActive(spec, { [param]: 'single' }), false);
+    }
+    assert.deepEqual(resolveSearchSpace({ 'mmoe.experts': { type: 'int', low: 2, high: 3 } }, tasks)['mmoe.experts'], { type: 'int', low: 2, high: 3 });
+    assert.deepEqual(badInputPaths(() => resolveSearchSpace({ 'mmoe.gates': { type: 'int', low: 2, high: 3 } }, tasks)), ['search.space.mmoe.gates']);
   });
 
   void it('weights every given task, only under fixed weighting', () => {
@@ -74,7 +94,7 @@ describe('resolveSearchSpace', () => {
     assert.deepEqual(parseSearchSpace(stored, tasks), space);
     assert.deepEqual(badInputPaths(() => parseSearchSpace({ ...space, epochs: null }, tasks)), ['search.space.epochs']);
     const { weighting: _weighting, ...withoutWeighting } = space;
-    assert.deepEqual(badInputPaths(() => parseSearchSpace(withoutWeighting, tasks)), ['search.space.taskWeights.when.param']);
+    assert.deepEqual(badInputPaths(() => parseSearchSpace(withoutWeighting, tasks)), conditionedOn(space, 'weighting'));
   });
 
   void it('names search.space.<param> for a spec that does not match the schema', () => {
@@ -93,7 +113,7 @@ describe('resolveSearchSpace', () => {
   });
 
   void it('rejects a condition on a parameter that is not in the space, on itself, or in a cycle', () => {
-    assert.deepEqual(badInputPaths(() => resolveSearchSpace({ weighting: null }, tasks)), ['search.space.taskWeights.when.param']);
+    assert.deepEqual(badInputPaths(() => resolveSearchSpace({ weighting: null }, tasks)), conditionedOn(defaultSearchSpace(tasks), 'weighting'));
     assert.deepEqual(
       badInputPaths(() => resolveSearchSpace({ dropout: { type: 'float', low: 0, high: 0.5, when: { param: 'dropout', in: [0.1] } } }, tasks)),
       ['search.space.dropout.when.param'],
@@ -182,3 +202,10 @@ describe('config search section', () => {
     assert.equal(configSchema.safeParse({ ...base, search: { trails: 3 } }).success, false);
   });
 });
+
+/** The `when.param` paths of every parameter conditioned on `param` (what removing `param` breaks). */
+function conditionedOn(space: SearchSpace, param: string): string[] {
+  return Object.entries(space)
+    .filter(([, spec]) => spec.when?.param === param)
+    .map(([name]) => `search.space.${name}.when.param`);
+}

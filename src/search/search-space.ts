@@ -1,5 +1,6 @@
 import { formatIssuePath } from '../config/load-config.ts';
-import { architectures, modelSchema, searchSpaceOverrideSchema, weightingStrategies, type SearchSpaceOverride } from '../config/schema.ts';
+import { architectureArgs, weightingArgs, type ArgSearchDimension } from '../config/model-args-schema.ts';
+import { architectures, modelSchema, searchSpaceOverrideSchema, weightingStrategies, type SearchSpaceOverride, type TaskSpec } from '../config/schema.ts';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
 
 /** A JSON value: a categorical choice, a condition value, a parameter value in a sample. */
@@ -63,17 +64,35 @@ export type Sample = Readonly<Record<string, JsonValue>>;
  */
 export const derivedParamNames = ['sharedWidth', 'sharedDepth', 'towerWidth', 'towerDepth'] as const;
 
+/** What the default space needs to know of the tasks besides their names. */
+export interface SearchSpaceOptions {
+  /** Some task is `conditionedOn` another, so `esmm` can be searched. @default false */
+  readonly conditionedTasks?: boolean;
+}
+
+/** The tasks a space weights (the non-auxiliary ones) and its options, from a config's tasks. */
+export function searchSpaceInputs(tasks: readonly TaskSpec[]): { taskNames: string[]; options: SearchSpaceOptions } {
+  return {
+    taskNames: tasks.filter((task) => !task.auxiliary).map((task) => task.name),
+    options: { conditionedTasks: tasks.some((task) => task.conditionedOn !== undefined) },
+  };
+}
+
 /**
  * The default search space (SPEC §6), built from the registries so that a new architecture or weighting
  * strategy is searched without changes here. `taskNames` are the tasks that get a static weight (the
- * non-auxiliary ones); `taskWeights` exists only when `weighting` is `fixed`. `epochs` is used by `random` and
- * `tpe`; ASHA sets epochs itself.
+ * non-auxiliary ones); `taskWeights` exists only when `weighting` is `fixed`. Each architecture's and strategy's
+ * own arguments (`mmoe.experts`, `gradnorm.alpha`, …) exist only when it is drawn. `esmm` is a choice only when a
+ * task is conditioned on another. `epochs` is used by `random` and `tpe`; ASHA sets epochs itself.
  */
-export function defaultSearchSpace(taskNames: readonly string[]): SearchSpace {
+export function defaultSearchSpace(taskNames: readonly string[], options: SearchSpaceOptions = {}): SearchSpace {
+  const archChoices = architectures.filter((arch) => arch !== ('esmm' as string) || options.conditionedTasks === true);
   return {
-    arch: { type: 'categorical', choices: [...architectures] },
+    arch: { type: 'categorical', choices: archChoices },
     weighting: { type: 'categorical', choices: [...weightingStrategies] },
     taskWeights: { type: 'simplex', keys: [...taskNames], when: { param: 'weighting', in: ['fixed'] } },
+    ...argDimensions('arch', architectureArgs, archChoices),
+    ...argDimensions('weighting', weightingArgs, weightingStrategies),
     sharedWidth: { type: 'categorical', choices: [32, 64, 128, 256] },
     sharedDepth: { type: 'int', low: 1, high: 3 },
     towerWidth: { type: 'categorical', choices: [8, 16, 32, 64] },
@@ -86,6 +105,27 @@ export function defaultSearchSpace(taskNames: readonly string[]): SearchSpace {
   };
 }
 
+/** The search dimensions of the argument sections of the `choices` that have one, conditioned on `param`. */
+function argDimensions(
+  param: 'arch' | 'weighting',
+  sections: Readonly<Record<string, { readonly section: string; readonly search: Readonly<Record<string, ArgSearchDimension>> }>>,
+  choices: readonly string[],
+): Record<string, ParamSpec> {
+  const dimensions: Record<string, ParamSpec> = {};
+  for (const [name, { section, search }] of Object.entries(sections)) {
+    if (!choices.includes(name)) continue;
+    for (const [field, dimension] of Object.entries(search)) {
+      dimensions[`${section}.${field}`] = { ...(dimension as ParamSpec), when: { param, in: [name] } };
+    }
+  }
+  return dimensions;
+}
+
+/** `section.field` names of every argument section field (`mmoe.experts`): model settings one level down. */
+export function argumentParamNames(): string[] {
+  return [...Object.values(architectureArgs), ...Object.values(weightingArgs)].flatMap(({ section, schema }) => Object.keys(schema.shape).map((field) => `${section}.${field}`));
+}
+
 /**
  * The default space with a config's `search.space` override applied: a spec replaces the default spec of that
  * name (or adds a parameter), `null` removes one. A simplex without `keys` gets `taskNames`.
@@ -94,14 +134,20 @@ export function defaultSearchSpace(taskNames: readonly string[]): SearchSpace {
  *   parameter that is no model setting, conditions on a parameter that is not in the space (or on itself, in a
  *   cycle), or weights tasks that are not in `taskNames`.
  */
-export function resolveSearchSpace(override: SearchSpaceOverride | undefined, taskNames: readonly string[]): SearchSpace {
+export function resolveSearchSpace(override: SearchSpaceOverride | undefined, taskNames: readonly string[], options: SearchSpaceOptions = {}): SearchSpace {
   const parsed = parseSpecs(override ?? {});
-  const specs: Record<string, ParamSpec | Omit<SimplexParam, 'keys'>> = { ...defaultSearchSpace(taskNames) };
+  const specs: Record<string, ParamSpec | Omit<SimplexParam, 'keys'>> = { ...defaultSearchSpace(taskNames, options) };
   for (const [name, spec] of Object.entries(parsed)) {
     if (spec === null) delete specs[name];
     else specs[name] = spec;
   }
   return checkedSpace(specs, taskNames);
+}
+
+/** {@link resolveSearchSpace} for a config's `search.space` and tasks. */
+export function resolveConfigSearchSpace(override: SearchSpaceOverride | undefined, tasks: readonly TaskSpec[]): SearchSpace {
+  const { taskNames, options } = searchSpaceInputs(tasks);
+  return resolveSearchSpace(override, taskNames, options);
 }
 
 /**
@@ -237,7 +283,8 @@ function canonicalJson(value: JsonValue): string {
 }
 
 function unknownParamIssues(space: SearchSpace): InputIssue[] {
-  const known = new Set<string>([...derivedParamNames, ...Object.keys(modelSchema.shape)]);
+  const sections = new Set<string>([...Object.values(architectureArgs), ...Object.values(weightingArgs)].map(({ section }) => section));
+  const known = new Set<string>([...derivedParamNames, ...Object.keys(modelSchema.shape).filter((key) => !sections.has(key)), ...argumentParamNames()]);
   return Object.keys(space)
     .filter((name) => !known.has(name))
     .map((name) => ({ path: spacePath(name), issue: `not a model setting; expected one of ${[...known].join(', ')}` }));

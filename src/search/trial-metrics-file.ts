@@ -1,5 +1,6 @@
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
+import type { TaskDiagnostics, TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
 import type { TaskCurves } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 
@@ -13,6 +14,10 @@ export interface TrialMetricsFile {
   readonly stoppedEarly: boolean;
   readonly metrics: ModelMetrics;
   readonly history: readonly EpochRecord[];
+  /** Each epoch's effective task loss weights (absent in files written before it was recorded). */
+  readonly taskWeightHistory?: readonly TaskWeightSnapshot[];
+  /** Gradient cosines per epoch and label correlation per task pair (absent in older files). */
+  readonly diagnostics?: TaskDiagnostics;
   readonly testCurves: Readonly<Record<string, TaskCurves>>;
   /** The saved model, once the trial is completed. */
   readonly modelId: string | null;

@@ -1,13 +1,16 @@
 import type { RawRow, RawValue } from '../data/labelled-row.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
-import { scoreRows } from './score-rows.ts';
+import { scoreRows, type CustomerPrediction } from './score-rows.ts';
 
 /** How much one feature moved one task's score for one customer (a reason code). */
 export interface FeatureAttribution {
   readonly feature: string;
   /** The customer's value of the feature as sent (null when missing). */
   readonly value: RawValue;
-  /** score − score with this feature missing: positive pushed the score up. Probability or label units. */
+  /**
+   * score − score with this feature missing: positive pushed the score up. Probability or label units; for a
+   * multiclass task, of the probability of the class predicted for the row as sent.
+   */
   readonly contribution: number;
 }
 
@@ -46,9 +49,13 @@ export async function explainRows(model: LoadedModel, rows: readonly RawRow[], {
     if (original === undefined) throw new Error(`scoreRows returned ${predictions.length} predictions for ${batch.length} rows`);
     const explained: Record<string, FeatureAttribution[]> = {};
     for (const task of tasks) {
-      const score = original.scores[task] as number;
+      // Multiclass: explain the probability of the class predicted for the row as sent, whatever the occluded rows predict.
+      const predictedClass = original.classes?.[task];
+      const scoreOf = (prediction: CustomerPrediction | undefined): number =>
+        (predictedClass === undefined ? prediction?.scores[task] : prediction?.probabilities?.[task]?.[predictedClass]) as number;
+      const score = scoreOf(original);
       const attributions = features.map((feature, f) => {
-        const occluded = predictions[rows.length + r * features.length + f]?.scores[task] as number;
+        const occluded = scoreOf(predictions[rows.length + r * features.length + f]);
         return { feature, value: row[feature] ?? null, contribution: score - occluded };
       });
       // Array.prototype.sort is stable: equal |Δ| keep the model's column order.

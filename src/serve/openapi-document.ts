@@ -17,10 +17,22 @@ export const errorBodySchema = z
 /** One customer's scores, as `tandem score` writes them. */
 export const predictionSchema = z.object({
   id: z.string().describe("The row's id column value, else its 1-based position in the request."),
-  scores: z.record(z.string(), z.number()).describe('Per task: probability (binary) or value in label units (regression).'),
-  decisions: z.record(z.string(), z.boolean()).describe('Per task: score at or above the threshold chosen on validation.'),
+  scores: z
+    .record(z.string(), z.number())
+    .describe("Per task: probability (binary), value in label units (regression) or the predicted class's probability (multiclass)."),
+  decisions: z
+    .record(z.string(), z.boolean())
+    .describe('Per task: score at or above the threshold chosen on validation; always true for a multiclass task (its decision is in classes).'),
   deciles: z.record(z.string(), z.number().int().min(1).max(10)).describe('Per task: 1..10, 10 the top tenth of held-out scores.'),
-  segment: z.string().describe('Tasks with a positive decision joined by +, or none.'),
+  classes: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Only when the model has a multiclass task: per multiclass task, the predicted (most probable) class.'),
+  probabilities: z
+    .record(z.string(), z.record(z.string(), z.number()))
+    .optional()
+    .describe('Only when the model has a multiclass task: per multiclass task, the probability of every class (they sum to 1).'),
+  segment: z.string().describe('Tasks with a positive decision and, per multiclass task, task=class, joined by +; or none.'),
 });
 
 /** `POST /v1/predict` response. */
@@ -30,7 +42,7 @@ export const predictResponseSchema = z.object({ modelId: z.string(), predictions
 export const featureAttributionSchema = z.object({
   feature: z.string(),
   value: z.union([z.string(), z.number(), z.boolean(), z.null()]).describe('The value sent (null when missing).'),
-  contribution: z.number().describe('score − score with this feature imputed as missing.'),
+  contribution: z.number().describe("score − score with this feature imputed as missing (multiclass: of the predicted class's probability)."),
 });
 
 /** `POST /v1/explain` response. */
@@ -55,7 +67,15 @@ export const modelCardSchema = z.looseObject({
   datasetId: z.string(),
   idColumn: z.string().nullable(),
   backend: z.string(),
-  tasks: z.array(z.looseObject({ name: z.string(), type: z.string(), threshold: z.number(), decileEdges: z.array(z.number()) })),
+  tasks: z.array(
+    z.looseObject({
+      name: z.string(),
+      type: z.string(),
+      threshold: z.number(),
+      classes: z.array(z.string()).optional().describe('Multiclass: the class names in output order.'),
+      decileEdges: z.array(z.number()),
+    }),
+  ),
   features: z.array(z.looseObject({ name: z.string(), kind: z.enum(['numeric', 'boolean', 'categorical']), categories: z.array(z.string()).optional() })),
   training: z.looseObject({}),
   metrics: z.looseObject({ validation: z.looseObject({}), test: z.looseObject({}) }),

@@ -4,10 +4,21 @@ import type { TaskScoringRule } from '../train/train-candidate.ts';
 export const noSegment = 'none';
 
 /**
- * A customer's segment: the served tasks whose decision is positive, in config order, joined with `+`
- * (`churn+support_xsell`), or `none`. Stable and readable, so marketing tools can group on it.
+ * A customer's segment: in config order, the served binary and regression tasks whose decision is positive and, for
+ * each multiclass task, `task=class` with its predicted class, joined with `+` (`churn+plan=pro`), or `none`. Stable
+ * and readable, so marketing tools can group on it.
  */
-export function assignSegment(decisions: Readonly<Record<string, boolean>>, tasks: readonly TaskScoringRule[]): string {
-  const positive = tasks.filter((task) => decisions[task.name] === true).map((task) => task.name);
-  return positive.length === 0 ? noSegment : positive.join('+');
+export function assignSegment(
+  decisions: Readonly<Record<string, boolean>>,
+  tasks: readonly TaskScoringRule[],
+  classes: Readonly<Record<string, string>> = {},
+): string {
+  const parts = tasks.flatMap((task) => {
+    if (task.type === 'multiclass') {
+      const predicted = classes[task.name];
+      return predicted === undefined ? [] : [`${task.name}=${predicted}`];
+    }
+    return decisions[task.name] === true ? [task.name] : [];
+  });
+  return parts.length === 0 ? noSegment : parts.join('+');
 }

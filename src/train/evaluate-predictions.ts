@@ -1,5 +1,6 @@
 import { computeCombinedScore } from '../metrics/combined-score.ts';
 import type { SplitMetrics } from '../metrics/evaluation.ts';
+import { evaluateMulticlassTask } from '../metrics/multiclass-metrics.ts';
 import { evaluateBinaryTask, evaluateRegressionTask, type TaskMetrics } from '../metrics/task-metrics.ts';
 import { chooseF1Threshold } from '../metrics/threshold-metrics.ts';
 import { selectLabelled, type EncodedSplit } from './encoded-split.ts';
@@ -7,7 +8,8 @@ import type { TrainTask } from './train-task.ts';
 
 /**
  * Per task, the F1-maximising decision threshold on these (validation) predictions: on the probability for a binary
- * task, on the predicted value against the event `label > positiveAbove` for a regression task.
+ * task, on the predicted value against the event `label > positiveAbove` for a regression task. Multiclass tasks get
+ * none: their decision is the argmax.
  */
 export function chooseThresholds(
   predictions: Readonly<Record<string, Float32Array>>,
@@ -16,6 +18,7 @@ export function chooseThresholds(
 ): Record<string, number> {
   const thresholds: Record<string, number> = {};
   for (const task of tasks) {
+    if (task.type === 'multiclass') continue;
     const labelled = selectLabelled(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array);
     const events = task.type === 'binary' ? labelled.labels : labelled.labels.map((label) => (label > (task.positiveAbove ?? 0) ? 1 : 0));
     thresholds[task.name] = chooseF1Threshold(labelled.predictions, events);
@@ -24,7 +27,7 @@ export function chooseThresholds(
 }
 
 /**
- * SPEC §5 metrics of every task on one split, and the combined score over the non-auxiliary tasks with the
+ * SPEC §5 metrics of every task on one split (a multiclass task's predictions are row-major `[rows, C]`), and the combined score over the non-auxiliary tasks with the
  * selection weights. `deltaM` is left null: it needs the search's `single` baseline.
  */
 export function evaluatePredictions(
@@ -36,6 +39,12 @@ export function evaluatePredictions(
 ): SplitMetrics {
   const metrics: Record<string, TaskMetrics> = {};
   for (const task of tasks) {
+    if (task.type === 'multiclass') {
+      const classes = task.classes ?? [];
+      const labelled = selectLabelledRows(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array, classes.length);
+      metrics[task.name] = evaluateMulticlassTask(labelled.predictions, labelled.labels, classes);
+      continue;
+    }
     const labelled = selectLabelled(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array);
     metrics[task.name] =
       task.type === 'binary'
@@ -44,4 +53,20 @@ export function evaluatePredictions(
   }
   const selected = Object.fromEntries(tasks.filter((task) => !task.auxiliary).map((task) => [task.name, metrics[task.name] as TaskMetrics]));
   return { tasks: metrics, combinedScore: computeCombinedScore(selected, selectionWeights), deltaM: null };
+}
+
+/** The labelled rows of a multiclass task: predictions row-major `[rows, C]` → `[labelled, C]`, labels `[labelled]`. */
+function selectLabelledRows(predictions: Float32Array, labels: Float32Array, classCount: number): { predictions: Float32Array; labels: Float32Array } {
+  let count = 0;
+  for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i] as number)) count++;
+  const outPredictions = new Float32Array(count * classCount);
+  const outLabels = new Float32Array(count);
+  let at = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const label = labels[i] as number;
+    if (Number.isNaN(label)) continue;
+    outPredictions.set(predictions.subarray(i * classCount, (i + 1) * classCount), at * classCount);
+    outLabels[at++] = label;
+  }
+  return { predictions: outPredictions, labels: outLabels };
 }

@@ -4,7 +4,8 @@ const chunkRows = 8192;
 
 /**
  * Runs the serving graph over a row-major matrix `[rows, width]` in chunks (bounded memory) and returns, per output
- * name, `[rows]` of probabilities or values.
+ * name, `[rows]` of probabilities or values for an output of width 1, and row-major `[rows, C]` class probabilities
+ * for a multiclass output of width C. `outputNames` name the serving graph's outputs in order.
  */
 export async function predictNetwork(
   serving: tf.LayersModel,
@@ -13,7 +14,11 @@ export async function predictNetwork(
   width: number,
   outputNames: readonly string[],
 ): Promise<Record<string, Float32Array>> {
-  const result: Record<string, Float32Array> = Object.fromEntries(outputNames.map((name) => [name, new Float32Array(rows)]));
+  const outputWidths = outputNames.map((_, k) => {
+    const units = serving.outputs[k]?.shape[1];
+    return typeof units === 'number' ? units : 1;
+  });
+  const result: Record<string, Float32Array> = Object.fromEntries(outputNames.map((name, k) => [name, new Float32Array(rows * (outputWidths[k] as number))]));
   for (let start = 0; start < rows; start += chunkRows) {
     const end = Math.min(rows, start + chunkRows);
     const outputs = tf.tidy(() => {
@@ -24,7 +29,7 @@ export async function predictNetwork(
     try {
       for (let k = 0; k < outputNames.length; k++) {
         const values = (await (outputs[k] as tf.Tensor).data()) as Float32Array;
-        (result[outputNames[k] as string] as Float32Array).set(values, start);
+        (result[outputNames[k] as string] as Float32Array).set(values, start * (outputWidths[k] as number));
       }
     } finally {
       tf.dispose(outputs);

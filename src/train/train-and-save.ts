@@ -6,6 +6,7 @@ import type { BackendName } from '../model/backend.ts';
 import { createModelId, saveModel } from '../model/model-artifacts.ts';
 import { describeFeatures, type ModelCard } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
+import { summarizeTaskDiagnostics, type TaskDiagnostics, type TaskWeightSnapshot } from './task-diagnostics-summary.ts';
 import { trainCandidate, type TrainedCandidate } from './train-candidate.ts';
 import type { EpochRecord } from './training-state.ts';
 
@@ -35,6 +36,10 @@ export interface TrainResult {
   readonly bestEpoch: number;
   readonly epochsRun: number;
   readonly seconds: number;
+  /** Each epoch's effective task loss weights. */
+  readonly taskWeightHistory: readonly TaskWeightSnapshot[];
+  /** Gradient cosines per epoch and the training labels' correlation, per task pair `"a|b"`. */
+  readonly diagnostics: TaskDiagnostics;
 }
 
 /**
@@ -68,6 +73,7 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
       bestEpoch: training.bestEpoch,
       epochsRun: training.history.length,
       seconds: training.seconds,
+      ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation),
     };
   } finally {
     candidate.network.training.dispose();
@@ -122,6 +128,6 @@ export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandida
     card,
     network: candidate.network.serving,
     preprocessor: candidate.preprocessor,
-    metrics: { ...candidate.metrics, history: training.history },
+    metrics: { ...candidate.metrics, history: training.history, ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation) },
   });
 }

@@ -3,6 +3,7 @@ import type { DatasetSplits } from '../data/labelled-row.ts';
 import { fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
+import { argmaxOfRow } from '../metrics/multiclass-metrics.ts';
 import { computePrCurve, type PrCurve } from '../metrics/pr-auc.ts';
 import { computeRocCurve, type RocCurve } from '../metrics/roc-auc.ts';
 import { buildNetwork, type MultiTaskNetwork, type TargetScale } from '../model/build-network.ts';
@@ -13,17 +14,23 @@ import { trainNetwork, type TrainNetworkResult } from './train-network.ts';
 import { resolveTrainTasks, type TrainTask } from './train-task.ts';
 import type { EpochRecord, TrainingState } from './training-state.ts';
 import type { TaskMetrics } from '../metrics/task-metrics.ts';
+import { computeLabelCorrelations } from './task-diagnostics.ts';
 
 /** How the served model turns a task's output into a decision and a decile. */
 export interface TaskScoringRule {
   readonly name: string;
   readonly type: TaskSpec['type'];
   readonly auxiliary: boolean;
-  /** Decision: score ≥ threshold, the threshold chosen on validation for F1 (regression: of `label > positiveAbove`). */
+  /**
+   * Decision: score ≥ threshold, the threshold chosen on validation for F1 (regression: of `label > positiveAbove`).
+   * Multiclass: 0 (the decision is the argmax class; the score, the top class's probability, is always above 0).
+   */
   readonly threshold: number;
   /** Regression: the label value above which the task's event counts as positive. */
   readonly positiveAbove?: number;
-  /** 9 ascending cut points of the held-out score distribution; decile 10 is the top tenth. */
+  /** Multiclass: the class names in output order (the network's softmax `[batch, classes]`). */
+  readonly classes?: readonly string[];
+  /** 9 ascending cut points of the held-out score distribution (multiclass: of the top class's probability); decile 10 is the top tenth. */
   readonly decileEdges: readonly number[];
 }
 
@@ -63,6 +70,8 @@ export interface TrainedCandidate {
   /** Test-split ROC and PR curves per task (regression: of `label > positiveAbove`), for reports. */
   readonly testCurves: Readonly<Record<string, TaskCurves>>;
   readonly training: Omit<TrainNetworkResult, 'history'> & { readonly history: readonly EpochRecord[]; readonly seconds: number };
+  /** Pearson correlation of the task labels on the training split, per pair `"a|b"` (multiclass tasks left out). */
+  readonly labelCorrelation: Readonly<Record<string, number>>;
 }
 
 /**
@@ -111,10 +120,15 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       auxiliary: task.auxiliary,
       threshold: thresholds[task.name] ?? (task.type === 'binary' ? 0.5 : (task.positiveAbove ?? 0)),
       ...(task.positiveAbove === undefined ? {} : { positiveAbove: task.positiveAbove }),
-      decileEdges: computeDecileEdges(concat(validationPredictions[task.name] as Float32Array, testPredictions[task.name] as Float32Array)),
+      ...(task.classes === undefined ? {} : { classes: task.classes }),
+      decileEdges: computeDecileEdges(
+        concat(scoreColumn(validationPredictions[task.name] as Float32Array, task.units), scoreColumn(testPredictions[task.name] as Float32Array, task.units)),
+      ),
     }));
     const testCurves = Object.fromEntries(
       tasks.map((task) => {
+        // Multiclass: no single ROC/PR curve (its auc is a macro average over classes).
+        if (task.type === 'multiclass') return [task.name, { roc: null, pr: null }];
         const labelled = selectLabelled(testPredictions[task.name] as Float32Array, test.labels[task.name] as Float32Array);
         const events = task.type === 'binary' ? labelled.labels : labelled.labels.map((label) => (label > (task.positiveAbove ?? 0) ? 1 : 0));
         return [task.name, { roc: computeRocCurve(labelled.predictions, events), pr: computePrCurve(labelled.predictions, events) }];
@@ -129,6 +143,8 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       metrics,
       testCurves,
       training: { ...result, seconds: (performance.now() - started) / 1000 },
+      // A class index has no order, so a multiclass label has no Pearson correlation with anything.
+      labelCorrelation: computeLabelCorrelations(tasks.filter((task) => task.type !== 'multiclass').map((task) => task.name), train.labels),
     };
   } catch (error) {
     network.training.dispose();
@@ -153,6 +169,15 @@ function computeTargetScales(tasks: readonly TrainTask[], train: EncodedSplit): 
     scales[task.name] = { mean, std: Math.sqrt(variance) || 1, nonNegative: labels.every((v) => v >= 0) };
   }
   return scales;
+}
+
+/** The score a decile ranks: the output itself `[rows]`, or the top class's probability per row of `[rows, classes]`. */
+function scoreColumn(predictions: Float32Array, classCount: number): Float32Array {
+  if (classCount === 1) return predictions;
+  const rows = predictions.length / classCount;
+  const top = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) top[i] = predictions[i * classCount + argmaxOfRow(predictions, i, classCount)] as number;
+  return top;
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {
