@@ -46,7 +46,9 @@ try {
   const store = new FileStore(path.join(work, 'store'));
   const { manifest } = await ingestDataset(config, store);
   const { splits } = await loadDataset(store, manifest.datasetId);
-  const combos = selectedCombos();
+  // esmm multiplies along a task's `conditionedOn` chain; without one it has nothing to do (and refuses to build).
+  const conditioned = manifest.tasks.some((task) => task.conditionedOn !== undefined);
+  const combos = selectedCombos().filter(([arch]) => arch !== 'esmm' || conditioned);
   const base: ModelConfig = {
     ...config.model,
     ...(values.seed === undefined ? {} : { seed: Number(values.seed) }),
