@@ -13,12 +13,24 @@ import { saveCandidateAsModel } from '../src/train/train-and-save.ts';
 import { trainCandidate, type TrainCandidateArgs, type TrainedCandidate } from '../src/train/train-candidate.ts';
 import { loadTrainingCheckpoint, saveTrainingCheckpoint } from '../src/train/training-checkpoint.ts';
 import { disposeTrainingState } from '../src/train/training-state.ts';
+import type { DatasetSplits, LabelledRow } from '../src/data/labelled-row.ts';
 import { syntheticSplits, syntheticTasks } from './helpers/synthetic-splits.ts';
 
 // Every architecture × every loss-weighting strategy of SPEC §4 on one small table with masked labels (xsell is
-// unlabelled on a third of the rows, and conditioned on buy so that esmm has a chain).
-const { splits, featureColumns } = syntheticSplits(240, 7);
-const tasks: TaskSpec[] = syntheticTasks.map((task) => (task.name === 'xsell' ? { ...task, conditionedOn: 'buy' } : task));
+// unlabelled on a third of the rows, and conditioned on buy so that esmm has a chain) and every task type: two
+// binary tasks, a regression and a three-class task (the class of `a`, unlabelled on every fifth row).
+const synthetic = syntheticSplits(240, 7);
+const { featureColumns } = synthetic;
+const withTier = (rows: readonly LabelledRow[]): LabelledRow[] =>
+  rows.map((row, i) => {
+    const a = Number(row.features.a);
+    return { ...row, labels: { ...row.labels, tier: i % 5 === 0 ? null : a < -0.5 ? 0 : a < 0.5 ? 1 : 2 } };
+  });
+const splits: DatasetSplits = { train: withTier(synthetic.splits.train), validation: withTier(synthetic.splits.validation), test: withTier(synthetic.splits.test) };
+const tasks: TaskSpec[] = [
+  ...syntheticTasks.map((task) => (task.name === 'xsell' ? { ...task, conditionedOn: 'buy' } : task)),
+  { name: 'tier', type: 'multiclass', label: { column: 'tier', classes: ['low', 'mid', 'high'] }, auxiliary: false },
+];
 const manifest = {
   datasetId: 'matrix',
   name: 'matrix',
@@ -74,16 +86,16 @@ describe('every architecture × every weighting strategy', () => {
         const modelId = `${arch}-${weighting}`;
         try {
           assert.equal(straight.training.history.length, 3);
-          for (const task of ['buy', 'xsell', 'spend']) {
+          for (const task of ['buy', 'xsell', 'spend', 'tier']) {
             const auc = straight.metrics.test.tasks[task]?.auc;
             assert.ok(auc !== null && auc !== undefined && Number.isFinite(auc), `${task} auc ${auc}`);
           }
           for (const record of straight.training.history) {
             assert.ok(Number.isFinite(record.trainLoss), `epoch ${record.epoch} loss ${record.trainLoss}`);
-            assert.deepEqual(Object.keys(record.taskWeights ?? {}).sort(), ['buy', 'spend', 'xsell']);
+            assert.deepEqual(Object.keys(record.taskWeights ?? {}).sort(), ['buy', 'spend', 'tier', 'xsell']);
             for (const weight of Object.values(record.taskWeights ?? {})) assert.ok(Number.isFinite(weight) && weight >= 0);
             if (arch === 'single') assert.equal(record.gradientCosine, undefined);
-            else assert.deepEqual(Object.keys(record.gradientCosine ?? {}).sort(), ['buy|spend', 'buy|xsell', 'xsell|spend']);
+            else assert.deepEqual(Object.keys(record.gradientCosine ?? {}).sort(), ['buy|spend', 'buy|tier', 'buy|xsell', 'spend|tier', 'xsell|spend', 'xsell|tier']);
           }
 
           // Reload from the store: identical predictions.

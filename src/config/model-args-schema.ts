@@ -47,7 +47,7 @@ export const adversarialArgsSchema = z
 export const gradnormArgsSchema = z
   .object({
     alpha: z.number().min(0).default(1.5).describe('Restoring force α: how strongly slower-learning tasks are pushed up.'),
-    learningRate: z.number().positive().default(0.025).describe('Step size of the task-weight updates.'),
+    learningRate: z.number().positive().default(0.025).describe('Adam step size of the task-weight updates.'),
   })
   .strict()
   .describe('gradnorm (Chen et al. 2018): task weights trained so that weighted gradient norms on the shared parameters follow each task’s training rate.');
