@@ -149,6 +149,15 @@ function cellText(value: RawValue | CellValue): string {
   return value === null ? '' : String(value);
 }
 
+/** `read(cell, row)` for every row with a label cell inside the task's `when`; null for the others. */
+function mapLabelCells(table: RawTable, task: TaskSpec, cells: ReturnType<typeof columnCellsOf>, read: (value: NonNullable<ReturnType<typeof cellOf>>, row: number) => number | null): (number | null)[] {
+  const inside = maskOf(task, table);
+  return table.lines.map((_, i) => {
+    const value = cellOf(cells, i);
+    return value === null || !inside(i) ? null : read(value, i);
+  });
+}
+
 function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | null)[]; stats: TaskLabelStats } {
   const column = task.label.column;
   const positives = task.label.positive ? new Set(task.label.positive.map(cellText)) : undefined;
@@ -157,10 +166,7 @@ function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | 
   let ones = 0;
   let zeros = 0;
   const cells = columnCellsOf(table, column);
-  const inside = maskOf(task, table);
-  const labels = table.lines.map((_, i) => {
-    const value = cellOf(cells, i);
-    if (value === null || !inside(i)) return null;
+  const labels = mapLabelCells(table, task, cells, (value, i) => {
     const text = cellText(value);
     let label: number;
     if (positives) {
@@ -200,11 +206,7 @@ function readMulticlassLabels(table: RawTable, task: TaskSpec): { labels: (numbe
     if (!indexOf.has(name)) indexOf.set(name, index);
   });
   const counts = classes.map(() => 0);
-  const cells = columnCellsOf(table, column);
-  const inside = maskOf(task, table);
-  const labels = table.lines.map((_, i) => {
-    const value = cellOf(cells, i);
-    if (value === null || !inside(i)) return null;
+  const labels = mapLabelCells(table, task, columnCellsOf(table, column), (value, i) => {
     const text = cellText(value);
     const index = indexOf.get(text.trim());
     if (index === undefined) {
@@ -230,10 +232,7 @@ function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShar
   let bad = 0;
   let firstBad = -1;
   const cells = columnCellsOf(table, column);
-  const inside = maskOf(task, table);
-  const labels = table.lines.map((_, i) => {
-    const value = cellOf(cells, i);
-    if (value === null || !inside(i)) return null;
+  const labels = mapLabelCells(table, task, cells, (value, i) => {
     present++;
     const number = parseNumber(value);
     if (number === null) {

@@ -37,3 +37,15 @@ export function shuffleInPlace<T>(items: T[], random: SeededRandom): T[] {
   }
   return items;
 }
+
+/**
+ * A 31-bit seed from a base seed and a counter (an epoch, a layer, a step), so that each draw stands on its own and a
+ * resumed run can recreate it from the counter alone (murmur3-style finaliser).
+ */
+export function mixSeed(seed: number, counter: number): number {
+  let hash = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(counter + 1, 0xc2b2ae35);
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x7feb352d);
+  hash ^= hash >>> 15;
+  return (hash >>> 0) % 2147483647;
+}

@@ -3,7 +3,7 @@ import type { ModelConfig } from '../config/schema.ts';
 import type { MultiTaskNetwork, TargetScale } from '../model/build-network.ts';
 import { lossWeightings } from '../model/weightings/index.ts';
 import { SeededDropout } from '../model/seeded-dropout.ts';
-import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
+import { createSeededRandom, mixSeed, shuffleInPlace } from '../random/seeded-random.ts';
 import type { EncodedSplit } from './encoded-split.ts';
 import { predictNetwork } from './predict-network.ts';
 import { computeGradientCosines } from './task-diagnostics.ts';
@@ -185,13 +185,4 @@ async function snapshotOptimizer(optimizer: tf.Optimizer): Promise<NamedTensor[]
   const copies = weights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
   tf.dispose(weights.filter(({ tensor }) => !(tensor instanceof tf.Variable)).map(({ tensor }) => tensor));
   return copies;
-}
-
-/** A 31-bit seed from a base seed and a counter (epoch, layer), so each epoch's randomness stands on its own. */
-export function mixSeed(seed: number, counter: number): number {
-  let hash = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(counter + 1, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x7feb352d);
-  hash ^= hash >>> 15;
-  return (hash >>> 0) % 2147483647;
 }

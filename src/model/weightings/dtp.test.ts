@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertAllClose, sumOf } from '../../../test/helpers/assert-all-close.ts';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { modelSchema } from '../../config/schema.ts';
@@ -6,12 +7,8 @@ import { checkWeightingTraining } from '../../../test/helpers/check-weighting-tr
 import { selectBackend } from '../backend.ts';
 import { computeDtpWeights, createDtpWeighting, smoothTaskKpi } from './dtp.ts';
 
-const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-function assertClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-12): void {
-  assert.equal(actual.length, expected.length);
-  actual.forEach((value, i) => assert.ok(Math.abs(value - (expected[i] as number)) <= tolerance, `[${i}]: ${value} vs ${expected[i]}`));
-}
+const assertClose = (actual: readonly number[], expected: readonly number[], tolerance = 1e-12): void => assertAllClose(actual, expected, tolerance);
 
 const threeTasks = [
   { name: 'a', type: 'binary' as const, staticWeight: 1 },
@@ -53,7 +50,7 @@ describe('dtp', () => {
     assertClose(computeDtpWeights([0.5, 0.25], 0), [(2 * Math.log(2)) / Math.log(8), (2 * Math.log(4)) / Math.log(8)]);
     // κ̄ of exactly 0 or 1 is clipped to [1e−4, 1 − 1e−4]: finite, positive, the perfect task nearly 0.
     const clipped = computeDtpWeights([1, 0, 0.5], 2);
-    assert.ok(clipped.every((w) => Number.isFinite(w) && w > 0) && Math.abs(sum(clipped) - 3) < 1e-12, `${clipped}`);
+    assert.ok(clipped.every((w) => Number.isFinite(w) && w > 0) && Math.abs(sumOf(clipped) - 3) < 1e-12, `${clipped}`);
     assertClose(clipped, [3 * focal(1 - 1e-4), 3 * focal(1e-4), 3 * focal(0.5)].map((w) => w / (focal(1 - 1e-4) + focal(1e-4) + focal(0.5))));
     // γ so large that every raw weight underflows: equal weights rather than NaN.
     assert.deepEqual(computeDtpWeights([0.9, 0.99], 5000), [1, 1]);
@@ -104,7 +101,7 @@ describe('dtp', () => {
   for (const arch of ['shared-bottom', 'single'] as const) {
     it(`${arch}: trains 3 epochs with weights in every record (Σ = K), resumes exactly, leaks nothing`, async () => {
       const history = await checkWeightingTraining({ weighting: 'dtp', arch });
-      for (const weights of history) assert.ok(Math.abs(sum(Object.values(weights)) - 3) < 1e-9, `Σw ${JSON.stringify(weights)}`);
+      for (const weights of history) assert.ok(Math.abs(sumOf(Object.values(weights)) - 3) < 1e-9, `Σw ${JSON.stringify(weights)}`);
       // Every synthetic task has a KPI, so the weights leave 1 after the first epoch.
       assert.ok(Object.values(history[0] ?? {}).some((w) => Math.abs(w - 1) > 1e-4), `${JSON.stringify(history[0])}`);
     });

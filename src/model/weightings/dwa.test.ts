@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertAllClose, sumOf } from '../../../test/helpers/assert-all-close.ts';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { modelSchema } from '../../config/schema.ts';
@@ -6,12 +7,8 @@ import { checkWeightingTraining } from '../../../test/helpers/check-weighting-tr
 import { selectBackend } from '../backend.ts';
 import { computeDwaWeights, createDwaWeighting } from './dwa.ts';
 
-const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-function assertClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-12): void {
-  assert.equal(actual.length, expected.length);
-  actual.forEach((value, i) => assert.ok(Math.abs(value - (expected[i] as number)) <= tolerance, `[${i}]: ${value} vs ${expected[i]}`));
-}
+const assertClose = (actual: readonly number[], expected: readonly number[], tolerance = 1e-12): void => assertAllClose(actual, expected, tolerance);
 
 const twoTasks = [
   { name: 'a', type: 'binary' as const, staticWeight: 1 },
@@ -40,7 +37,7 @@ describe('dwa', () => {
     assertClose(computeDwaWeights([1, 1], [0.5, 1], 1e-3), [0, 2], 1e-9);
     // A loss of 0 or NaN: ratio 1 ("no change"), still finite and Σ = K.
     const odd = computeDwaWeights([0, 1, Number.NaN], [1, 0.5, 1], 2);
-    assert.ok(odd.every(Number.isFinite) && Math.abs(sum(odd) - 3) < 1e-12, `${odd}`);
+    assert.ok(odd.every(Number.isFinite) && Math.abs(sumOf(odd) - 3) < 1e-12, `${odd}`);
     assertClose([odd[0] as number], [odd[2] as number]);
   });
 
@@ -85,7 +82,7 @@ describe('dwa', () => {
     it(`${arch}: trains 3 epochs with weights in every record (1 until epoch 2, Σ = K), resumes exactly, leaks nothing`, async () => {
       const history = await checkWeightingTraining({ weighting: 'dwa', arch });
       assert.deepEqual(history[0], { buy: 1, xsell: 1, spend: 1 });
-      for (const weights of history) assert.ok(Math.abs(sum(Object.values(weights)) - 3) < 1e-9, `Σλ ${JSON.stringify(weights)}`);
+      for (const weights of history) assert.ok(Math.abs(sumOf(Object.values(weights)) - 3) < 1e-9, `Σλ ${JSON.stringify(weights)}`);
       assert.ok(Object.values(history[1] ?? {}).some((w) => Math.abs(w - 1) > 1e-4), `epoch 2 sets epoch 3's weights: ${JSON.stringify(history[1])}`);
     });
   }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertAllClose, sumOf } from '../../../test/helpers/assert-all-close.ts';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { modelSchema } from '../../config/schema.ts';
@@ -7,12 +8,8 @@ import { selectBackend } from '../backend.ts';
 import { combineWeightedGradients, computeGradNormUpdate, computeTaskGradientNorms, createGradNormWeighting, gradNormWeightFloor, type GradNormAdamMoments } from './gradnorm.ts';
 import type { NamedGradients } from './loss-weighting.ts';
 
-const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 
-function assertClose(actual: readonly number[], expected: readonly number[], tolerance = 1e-9): void {
-  assert.equal(actual.length, expected.length);
-  actual.forEach((value, i) => assert.ok(Math.abs(value - (expected[i] as number)) <= tolerance, `[${i}]: ${value} vs ${expected[i]}`));
-}
+const assertClose = (actual: readonly number[], expected: readonly number[], tolerance = 1e-9): void => assertAllClose(actual, expected, tolerance);
 
 const twoTasks = [
   { name: 'big', type: 'regression' as const, staticWeight: 1 },
@@ -74,12 +71,12 @@ describe('gradnorm', () => {
 
   it('drives gradient norms 10× apart towards equal weighted norms at the default rate, keeping Σw = K', () => {
     const history = simulateTenfoldNorms(300);
-    for (const weights of history) assert.ok(Math.abs(sum(weights) - 2) < 1e-9, `Σw = ${sum(weights)}`);
+    for (const weights of history) assert.ok(Math.abs(sumOf(weights) - 2) < 1e-9, `Σw = ${sumOf(weights)}`);
     const ratios = history.map((weights) => (10 * (weights[0] as number)) / (weights[1] as number));
     // Over the last 100 steps the weighted-norm ratio G_big/G_small stays near 1 (balance: w = [2/11, 20/11]).
     const late = ratios.slice(-100);
     assert.ok(Math.min(...late) >= 0.8 && Math.max(...late) <= 1.25, `late ratios in [${Math.min(...late)}, ${Math.max(...late)}]`);
-    assert.ok(Math.abs(Math.log(sum(late) / late.length)) < Math.log(1.05), `mean late ratio ${sum(late) / late.length}`);
+    assert.ok(Math.abs(Math.log(sumOf(late) / late.length)) < Math.log(1.05), `mean late ratio ${sumOf(late) / late.length}`);
     const weights = history.at(-1)!;
     assert.ok(Math.abs((weights[0] as number) - 2 / 11) < 0.02 && Math.abs((weights[1] as number) - 20 / 11) < 0.02, `weights ${weights}`);
   });
@@ -110,7 +107,7 @@ describe('gradnorm', () => {
     for (const args of cases) {
       const update = computeGradNormUpdate({ weights: [1, 1], alpha: 1.5, learningRate: 0.025, ...args });
       for (const value of [...update.weights, ...update.targets, update.gradNormLoss, ...update.moments.first, ...update.moments.second]) assert.ok(Number.isFinite(value), `${JSON.stringify(args)} → ${JSON.stringify(update)}`);
-      assert.ok(Math.abs(sum(update.weights) - 2) < 1e-9);
+      assert.ok(Math.abs(sumOf(update.weights) - 2) < 1e-9);
     }
     // Several steps in a row without labels stay finite too (a zero gradient gives a zero Adam step).
     let state = { weights: [1, 1], moments: undefined as GradNormAdamMoments | undefined };
@@ -158,11 +155,11 @@ describe('gradnorm', () => {
     assert.deepEqual(straight.saveState().initialLosses, [2, 0.45]);
     sequence.forEach(({ applied, weights }) => assertClose(applied, [10 * (weights[0] as number), weights[1] as number], 1e-5));
     const finalWeights = Object.values(straight.effectiveWeights());
-    assert.ok(Math.abs(sum(finalWeights) - 2) < 1e-9 && (finalWeights[0] as number) < 1, `weights ${finalWeights}`);
+    assert.ok(Math.abs(sumOf(finalWeights) - 2) < 1e-9 && (finalWeights[0] as number) < 1, `weights ${finalWeights}`);
     // The reported loss is the one the step minimised: Σ w_k L_k with the weights the step applied.
     const last = sequence.at(-1)!.weights;
     const reported = tf.tidy(() => straight.combineLosses([tf.scalar(1), tf.scalar(1)]).dataSync()[0] as number);
-    assert.ok(Math.abs(reported - sum(last)) < 1e-5);
+    assert.ok(Math.abs(reported - sumOf(last)) < 1e-5);
 
     const stopped = createGradNormWeighting(twoTasks, params);
     for (let step = 0; step < 12; step++) run(stopped, step);
@@ -195,7 +192,7 @@ describe('gradnorm', () => {
   for (const arch of ['shared-bottom', 'single'] as const) {
     it(`${arch}: trains 3 epochs to finite metrics with learned weights (Σ = K), resumes exactly and leaks nothing`, async () => {
       const history = await checkWeightingTraining({ weighting: 'gradnorm', arch });
-      for (const weights of history) assert.ok(Math.abs(sum(Object.values(weights)) - 3) < 1e-6, `Σw ${JSON.stringify(weights)}`);
+      for (const weights of history) assert.ok(Math.abs(sumOf(Object.values(weights)) - 3) < 1e-6, `Σw ${JSON.stringify(weights)}`);
       assert.ok(
         history.some((weights) => Object.values(weights).some((w) => Math.abs(w - 1) > 1e-3)),
         'the weights moved from 1',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { assertAllClose } from '../../../test/helpers/assert-all-close.ts';
 import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { modelSchema } from '../../config/schema.ts';
@@ -15,10 +16,7 @@ function project(gradients: number[][], orders: number[][]): number[][] {
   });
 }
 
-function assertClose(actual: readonly number[], expected: readonly number[], message?: string): void {
-  assert.equal(actual.length, expected.length, message);
-  actual.forEach((value, i) => assert.ok(Math.abs(value - (expected[i] as number)) < 1e-6, `${message ?? ''} [${i}]: ${value} vs ${expected[i]}`));
-}
+const assertClose = (actual: readonly number[], expected: readonly number[], message?: string): void => assertAllClose(actual, expected, 1e-6, message);
 
 const tasks = [
   { name: 'a', type: 'binary' as const, staticWeight: 1 },

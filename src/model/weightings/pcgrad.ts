@@ -1,6 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../../errors/tandem-error.ts';
-import { createSeededRandom, shuffleInPlace } from '../../random/seeded-random.ts';
+import { createSeededRandom, mixSeed, shuffleInPlace } from '../../random/seeded-random.ts';
+
+/** Keeps PCGrad's stream of task orders apart from the epochs' shuffles, which mix the same seed. */
+const pcgradStream = 0x5bd1e995;
 import type { LossWeightingFactory, NamedGradients } from './loss-weighting.ts';
 
 /**
@@ -28,7 +31,7 @@ export function projectConflictingGradients(gradients: readonly tf.Tensor1D[], o
  * alone, so a resumed run draws the same orders as a straight one.
  */
 export function drawProjectionOrders(count: number, seed: number, step: number): number[][] {
-  const random = createSeededRandom(mixStepSeed(seed, step));
+  const random = createSeededRandom(mixSeed(seed ^ pcgradStream, step));
   return Array.from({ length: count }, (_, i) =>
     shuffleInPlace(
       Array.from({ length: count }, (_, j) => j).filter((j) => j !== i),
@@ -85,12 +88,3 @@ export const createPcGradWeighting: LossWeightingFactory = (tasks, params) => {
     dispose: () => undefined,
   };
 };
-
-/** A 31-bit seed from the run's seed and the step number (murmur3-style finaliser). */
-function mixStepSeed(seed: number, step: number): number {
-  let hash = Math.imul(seed ^ 0x5bd1e995, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35);
-  hash ^= hash >>> 16;
-  hash = Math.imul(hash, 0x7feb352d);
-  hash ^= hash >>> 15;
-  return (hash >>> 0) % 2147483647;
-}
