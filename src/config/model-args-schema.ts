@@ -38,7 +38,11 @@ export const crossStitchArgsSchema = z
 export const adversarialArgsSchema = z
   .object({
     adversaryWeight: z.number().min(0).default(0.05).describe('Weight of the task discriminator loss; its gradient reaches the shared encoder reversed.'),
-    orthogonalityWeight: z.number().min(0).default(0.01).describe('Weight of the penalty ‖Sᵀ P_k‖² between shared and private features.'),
+    orthogonalityWeight: z
+      .number()
+      .min(0)
+      .default(0.01)
+      .describe('Weight of the penalty Σ_k ‖Sᵀ P_k‖² on the correlations between shared and private units (each task’s term in [0, 1]).'),
     discriminatorUnits: z.number().int().positive().default(32).describe('Hidden width of the task discriminator.'),
   })
   .strict()

@@ -115,12 +115,19 @@ describe('adversarial', () => {
     assert.ok(value([[20, 0, 0], [0, 0, 20]], [[1, 0, 0], [0, 0, 1]]) < 1e-6);
   });
 
-  it('orthogonality penalty: Σ_k ‖Sᵀ P_k‖²_F / batch, 0 for orthogonal features', () => {
+  it('orthogonality penalty: Σ_k mean squared correlation of shared and private units, 0 when uncorrelated', () => {
     const value = (s: number[][], privates: number[][][]) =>
       tf.tidy(() => computeOrthogonalityPenalty(tf.tensor2d(s), privates.map((p) => tf.tensor2d(p))).dataSync()[0] as number);
-    assert.equal(value([[1, 0], [0, 0]], [[[0, 0], [1, 1]]]), 0);
-    // Sᵀ P = [[1·2 + 3·1]] = 5 for one column each; two privates: (25 + 1) / 2 rows.
-    assert.ok(Math.abs(value([[1], [3]], [[[2], [1]], [[1], [0]]]) - 13) < 1e-6);
+    // Centred columns [1, −1, 0, 0] and [0, 0, 1, −1] are uncorrelated.
+    assert.ok(value([[1], [-1], [0], [0]], [[[0], [0], [1], [-1]]]) < 1e-12);
+    // A private unit equal to (or the negative of) a shared one: correlation ±1, penalty 1 per task.
+    assert.ok(Math.abs(value([[1], [2], [4]], [[[3], [5], [9]], [[-1], [-2], [-4]]]) - 2) < 1e-5);
+    // Two shared units × one private unit: correlations 1 and 0 → mean square ½; scale and shift do not matter.
+    const shared = [[1, 1], [2, -1], [3, -1], [4, 1]];
+    assert.ok(Math.abs(value(shared, [[[10], [20], [30], [40]]]) - 0.5) < 1e-5);
+    assert.ok(Math.abs(value(shared.map(([a, b]) => [100 * a! + 7, b!]), [[[10], [20], [30], [40]]]) - 0.5) < 1e-5);
+    // A constant (dead) unit counts as uncorrelated, with no NaN.
+    assert.ok(value([[0], [0], [0]], [[[1], [2], [3]]]) < 1e-12);
   });
 
   it('trains 2 epochs to finite metrics, reloads identically and leaks nothing', async () => {
