@@ -126,8 +126,14 @@ describe('adversarial', () => {
     const shared = [[1, 1], [2, -1], [3, -1], [4, 1]];
     assert.ok(Math.abs(value(shared, [[[10], [20], [30], [40]]]) - 0.5) < 1e-5);
     assert.ok(Math.abs(value(shared.map(([a, b]) => [100 * a! + 7, b!]), [[[10], [20], [30], [40]]]) - 0.5) < 1e-5);
-    // A constant (dead) unit counts as uncorrelated, with no NaN.
+    // A constant (dead) unit counts as uncorrelated, with no NaN in the value or the gradient.
     assert.ok(value([[0], [0], [0]], [[[1], [2], [3]]]) < 1e-12);
+    const gradients = tf.tidy(() => {
+      const dead = tf.tensor2d([[0, 1], [0, 2], [0, 4]]);
+      const grad = tf.grad((s: tf.Tensor) => computeOrthogonalityPenalty(s as tf.Tensor2D, [tf.tensor2d([[1], [3], [2]])]))(dead);
+      return Array.from(grad.dataSync());
+    });
+    assert.ok(gradients.every(Number.isFinite), `gradient ${gradients.join(', ')}`);
   });
 
   it('trains 2 epochs to finite metrics, reloads identically and leaks nothing', async () => {

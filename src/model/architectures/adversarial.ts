@@ -100,5 +100,6 @@ export function computeOrthogonalityPenalty(shared: tf.Tensor2D, privates: reado
 /** Columns centred and scaled to unit L2 norm over the rows; an all-constant column becomes 0. */
 function standardiseColumns(x: tf.Tensor2D): tf.Tensor2D {
   const centred = x.sub(x.mean(0));
-  return centred.div(centred.square().sum(0).sqrt().add(1e-8)) as tf.Tensor2D;
+  // ε inside the root: the gradient of √x at 0 (a dead ReLU unit) would be infinite and turn the weights into NaN.
+  return centred.div(centred.square().sum(0).add(1e-8).sqrt()) as tf.Tensor2D;
 }
