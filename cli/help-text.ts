@@ -41,7 +41,7 @@ export function mainHelp(commands: readonly Command[]): string {
     'Global flags:',
     ...flagLines(globalFlags),
     '',
-    'Exit status: 0 ok, 1 failed while running, 2 bad usage or bad input.',
+    'Exit status: 0 ok, 1 failed while running, 2 bad usage or bad input; promote: 3 when the rules kept the champion.',
     'Environment: TANDEM_BACKEND (tensorflow|wasm|cpu), TANDEM_API_KEYS, PORT, TANDEM_S3_ENDPOINT, TANDEM_SFN_ENDPOINT.',
     'Run `tandem <command> --help` for a command\'s flags.',
     '',

@@ -1,12 +1,13 @@
 import { searchStrategies, type TandemConfig } from '../src/config/schema.ts';
 import type { DatasetManifest } from '../src/data/labelled-row.ts';
 import { BadInputError } from '../src/errors/bad-input-error.ts';
-import { runSearch, type SearchResult } from '../src/search/run-search.ts';
+import { runSearch, type SearchResult, type TrialLauncher } from '../src/search/run-search.ts';
 import { resolveConfigSearchSpace } from '../src/search/search-space.ts';
 import type { SearchSettings } from '../src/search/stored-run.ts';
-import { runTrialProcess, type TrialProcessCommand } from '../src/search/trial-process.ts';
+import { runTrialProcess, signalWorkerPid, type TrialProcessCommand } from '../src/search/trial-process.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import type { CommandContext } from './command.ts';
+import type { StopControl } from './stop-signals.ts';
 import { defaultParallelism, trialWorkerCommand } from './trial-worker-command.ts';
 
 /** What a caller may set over the config's `search` section (flags). */
@@ -37,19 +38,70 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
   };
 }
 
-/** Launches each trial as a local `tandem trial` worker process on the same store. */
-export function localTrialLauncher(store: BlobStore, context: Pick<CommandContext, 'env'>): (spec: Parameters<typeof runTrialProcess>[0], onStart: (pid: number) => void) => Promise<void> {
-  const command: TrialProcessCommand = trialWorkerCommand(store.uri, context.env.backend);
-  return (spec, onStart) => runTrialProcess(spec, command, onStart);
+/** Launches each trial as a local `tandem trial` worker process on the same store (see {@link trialWorkerLauncher}). */
+export function localTrialLauncher(store: BlobStore, context: Pick<CommandContext, 'env'>, stop?: StopControl): TrialLauncher {
+  return trialWorkerLauncher(trialWorkerCommand(store.uri, context.env.backend), stop);
 }
 
-/** Runs a new search over an ingested dataset with local worker processes. */
-export function runLocalSearch(context: Pick<CommandContext, 'env' | 'log'>, store: BlobStore, config: TandemConfig, manifest: DatasetManifest, settings: SearchSettings): Promise<SearchResult> {
-  context.log(`search: ${settings.strategy}, ${settings.trials} trials + a single baseline, ${settings.parallel} at a time, on ${manifest.datasetId}`);
+/**
+ * Launches trials as `command` worker processes. A launch's signal stops its worker (SIGTERM to its process group,
+ * SIGKILL after a grace period); with `stop`, a forced exit (a second Ctrl-C) SIGKILLs every worker still running, so
+ * none outlives the command.
+ */
+export function trialWorkerLauncher(command: TrialProcessCommand, stop?: StopControl): TrialLauncher {
+  const workers = new Set<number>();
+  stop?.onForcedExit(() => {
+    for (const pid of workers) signalWorkerPid(pid, 'SIGKILL');
+  });
+  return (spec, onStart, signal) => {
+    let pid: number | undefined;
+    const started = (worker: number): void => {
+      pid = worker;
+      workers.add(worker);
+      onStart(worker);
+    };
+    return runTrialProcess(spec, command, started, signal === undefined ? {} : { signal }).finally(() => {
+      if (pid !== undefined) workers.delete(pid);
+    });
+  };
+}
+
+/** Runs a new search over an ingested dataset with local worker processes; `stop` interrupts it. */
+export function runLocalSearch(
+  context: Pick<CommandContext, 'env' | 'log'>,
+  store: BlobStore,
+  config: TandemConfig,
+  manifest: DatasetManifest,
+  settings: SearchSettings,
+  stop?: StopControl,
+): Promise<SearchResult> {
   return runSearch({
     store,
-    launch: localTrialLauncher(store, context),
+    launch: localTrialLauncher(store, context, stop),
     log: context.log,
-    start: { settings, defaults: { name: config.name, datasetId: manifest.datasetId, tasks: manifest.tasks, params: config.model, features: config.features, selection: config.selection } },
+    // The run id comes first, so a person (or a script reading stderr) can follow, report or resume it.
+    onRun: (run) => context.log(`search run ${run.runId}: ${settings.strategy}, ${settings.trials} trials + a single baseline, ${settings.parallel} at a time, on ${manifest.datasetId}`),
+    ...(stop === undefined ? {} : { signal: stop.signal }),
+    start: { settings, defaults: {
+        name: config.name,
+        datasetId: manifest.datasetId,
+        tasks: manifest.tasks,
+        params: config.model,
+        features: config.features,
+        selection: config.selection,
+        ...(config.segments === undefined ? {} : { segments: config.segments }),
+      },
+    },
   });
+}
+
+/** The command that resumes run `runId`: with `--store` when the store is not the default one. */
+export async function resumeCommand(context: Pick<CommandContext, 'flags' | 'optionalConfig'>, store: BlobStore, runId: string): Promise<string> {
+  const chosen = typeof context.flags.store === 'string' ? context.flags.store : (await context.optionalConfig().catch(() => undefined))?.store;
+  const storeFlag = chosen === undefined || chosen === 'file://.tandem' ? '' : ` --store ${shellQuote(typeof context.flags.store === 'string' ? context.flags.store : store.uri)}`;
+  return `npm run --silent tandem -- search --resume ${shellQuote(runId)}${storeFlag}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }

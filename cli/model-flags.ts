@@ -1,5 +1,6 @@
 import { architectureArgs, weightingArgs } from '../src/config/model-args-schema.ts';
 import { modelSchema, type ModelConfig } from '../src/config/schema.ts';
+import { unknownTaskIssue } from '../src/config/unknown-task-name.ts';
 import { BadInputError } from '../src/errors/bad-input-error.ts';
 import type { FlagSpec, Flags } from './command.ts';
 
@@ -7,7 +8,7 @@ import type { FlagSpec, Flags } from './command.ts';
 const modelFlagKeys = {
   arch: { flag: 'arch', parse: 'string', valueName: 'NAME', description: `architecture: ${modelSchema.shape.arch.unwrap().options.join(', ')}` },
   weighting: { flag: 'weighting', parse: 'string', valueName: 'NAME', description: `loss weighting strategy: ${modelSchema.shape.weighting.unwrap().options.join(', ')}` },
-  taskWeights: { flag: 'task-weights', parse: 'weights', valueName: 'T=W,...', description: 'fixed loss weight per task, e.g. churn=2,spend=0.5 (default 1)' },
+  taskWeights: { flag: 'task-weights', parse: 'weights', valueName: 'T=W,...', description: 'fixed loss weight per task (a task of the config, or of --dataset), e.g. churn=2,spend=0.5 (default 1)' },
   sharedUnits: { flag: 'shared-units', parse: 'list', valueName: 'N,N', description: 'widths of the shared bottom, e.g. 128,64' },
   towerUnits: { flag: 'tower-units', parse: 'list', valueName: 'N,N', description: 'widths of each task tower, e.g. 32' },
   activation: { flag: 'activation', parse: 'string', valueName: 'NAME', description: 'relu, elu, selu or tanh' },
@@ -67,6 +68,22 @@ export function resolveModelParams(base: ModelConfig, flags: Flags): ModelConfig
     throw new BadInputError(`--${flag}: ${issue?.message ?? 'invalid value'}`, { value: merged[key], details: [{ path: `--${flag}`, issue: issue?.message ?? 'invalid' }] });
   }
   return parsed.data;
+}
+
+/**
+ * `--task-weights` may name only the tasks being trained: a misspelt one would otherwise be ignored in silence.
+ * @throws BadInputError naming the flag, each unknown task, the real ones and the closest one.
+ */
+export function checkTaskWeightsFlag(flags: Flags, taskNames: readonly string[]): void {
+  const raw = flags[modelFlagKeys.taskWeights.flag];
+  if (typeof raw !== 'string') return;
+  const weights = parseFlagValue(modelFlagKeys.taskWeights.flag, 'weights', raw) as Record<string, number>;
+  const issues = Object.keys(weights)
+    .filter((name) => !taskNames.includes(name))
+    .map((name) => unknownTaskIssue(name, taskNames));
+  if (issues.length === 0) return;
+  const flag = `--${modelFlagKeys.taskWeights.flag}`;
+  throw new BadInputError(`${flag}: ${issues[0] ?? ''}`, { value: raw, details: issues.map((issue) => ({ path: flag, issue })) });
 }
 
 function parseFlagValue(flag: string, kind: string, raw: string): unknown {

@@ -2,6 +2,7 @@ import type { App } from 'aws-cdk-lib';
 import { ApiStack } from './api-stack.ts';
 import { DataStack } from './data-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
+import { readScheduledConfig } from './scheduled-config.ts';
 import { readTandemContext, type TandemContext } from './tandem-context.ts';
 import { TrainingStack } from './training-stack.ts';
 
@@ -38,6 +39,8 @@ export function buildTandemStacks(app: App): TandemStacks {
   const api = new ApiStack(app, `${context.stackPrefix}-api`, {
     description: 'Tandem: the scoring API (Lambda behind an IAM-authenticated function URL)',
     storeBucket: data.storeBucketExport,
+    // The API serves the champion of the project the scheduled runs retrain.
+    project: readScheduledConfig(context.scheduleConfigFile).name,
   });
   training.addStackDependency(data);
   api.addStackDependency(data);

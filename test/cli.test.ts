@@ -70,10 +70,14 @@ describe('tandem CLI', () => {
     assert.equal(noChampion.code, 2);
     assert.match(noChampion.stderr, /no champion/);
 
-    const promote = JSON.parse((await runCliInProcess(['promote', '--store', store, '--model', first.modelId, '--json'])).stdout) as Record<string, unknown>;
-    assert.deepEqual({ ...promote, reason: undefined }, { championId: first.modelId, previousId: null, promoted: true, reason: undefined });
+    const promoteRun = await runCliInProcess(['promote', '--store', store, '--model', first.modelId, '--json']);
+    assert.equal(promoteRun.code, 0, promoteRun.stderr);
+    const promote = JSON.parse(promoteRun.stdout) as Record<string, unknown>;
+    // No config: the project is the model card's name (the fixture config's).
+    assert.deepEqual({ ...promote, reason: undefined }, { project: 'fixture', championId: first.modelId, previousId: null, promoted: true, reason: undefined });
     // The champion/challenger rules on the same test rows; the verdict must follow from the reported AUC changes.
-    const ruled = JSON.parse((await runCliInProcess(['promote', '--store', store, '--model', second.modelId, '--json'])).stdout) as {
+    const ruledRun = await runCliInProcess(['promote', '--store', store, '--model', second.modelId, '--json']);
+    const ruled = JSON.parse(ruledRun.stdout) as {
       promoted: boolean;
       reason: string;
       comparison: { aucChanges: Record<string, number>; championScore: number; challengerScore: number };
@@ -82,13 +86,17 @@ describe('tandem CLI', () => {
     const dropped = Object.entries(ruled.comparison.aucChanges).filter(([, change]) => change < -0.01);
     const gain = ruled.comparison.challengerScore - ruled.comparison.championScore;
     assert.equal(ruled.promoted, dropped.length === 0 && gain >= 0.002, ruled.reason);
+    // Exit 0 when promoted, 3 when the rules kept the champion (the JSON is printed either way).
+    assert.equal(ruledRun.code, ruled.promoted ? 0 : 3, ruledRun.stderr);
     for (const [task] of dropped) assert.match(ruled.reason, new RegExp(task));
     if (!ruled.promoted) await runCliInProcess(['promote', '--store', store, '--model', second.modelId, '--force']);
 
     const out = path.join(dir, 'scores.csv');
     const score = await runCliInProcess(['score', '--store', store, '--input', data, '--out', out, '--json']);
     assert.equal(score.code, 0, score.stderr);
-    assert.deepEqual(JSON.parse(score.stdout), { rows: 40, out, modelId: second.modelId });
+    const { stability, ...scored } = JSON.parse(score.stdout) as { stability?: { features: object; scores: object; warnings: unknown[] } };
+    assert.deepEqual(scored, { rows: 40, out, modelId: second.modelId });
+    assert.deepEqual(Object.keys(stability?.scores ?? {}), ['churn', 'security_xsell', 'spend']);
     const lines = (await readFile(out, 'utf8')).trim().split('\n');
     assert.equal(lines[0], 'id,churn,churn_decision,churn_decile,security_xsell,security_xsell_decision,security_xsell_decile,spend,spend_decision,spend_decile,segment');
     assert.equal(lines.length, 41);

@@ -11,6 +11,8 @@ import { promoteRung } from '../functions/promote-rung/promote-rung.ts';
 import { selectWinner } from '../functions/select/select-winner.ts';
 import type { IngestOutput, MeasureRawInputEvent, NotifyOutput, PromoteOutput, ReadIngestResultEvent, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions';
+import { InterruptedError, signalOfAbort } from '../src/errors/interrupted-error.ts';
+import { markRunInterrupted } from '../src/search/mark-run-interrupted.ts';
 import { parseTrialInput, resolveTrialInput } from '../src/search/trial-ref.ts';
 import type { TrialSpec } from '../src/search/trial-spec.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
@@ -24,8 +26,21 @@ export interface RunWorkflowLocallyArgs {
   readonly input: WorkflowInput;
   /** Trials of a rung at once: the Map's MaxConcurrency in the rendered definition. */
   readonly maxConcurrency: number;
-  /** Runs one trial to its `untilEpoch` (a `tandem trial` child process); rejects when the trial failed. */
-  readonly launchTrial: (spec: TrialSpec) => Promise<void>;
+  /**
+   * Runs one trial to its `untilEpoch` (a `tandem trial` child process); rejects when the trial failed, and stops it
+   * promptly (rejecting) when `signal` aborts.
+   */
+  readonly launchTrial: (spec: TrialSpec, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Stops the execution: no state starts after it aborts, the trials in flight are stopped through `launchTrial` (and
+   * awaited), the run (if the plan step created it) is marked `interrupted` with those trials, and the call rejects
+   * with an InterruptedError naming the run.
+   */
+  readonly signal?: AbortSignal;
+  /** Called when the plan step has created the run: its id and the first rung's trial count (before any trial starts). */
+  readonly onRun?: (run: { readonly runId: string; readonly trials: number }) => void;
+  /** Each state entered, left (with its duration) or failed, as it happens. */
+  readonly onState?: (event: WorkflowStateEvent) => void;
   /**
    * The definition's `batchIngestMinBytes` (as deployed; an input's `overrides.batchIngestMinBytes` wins).
    * @default defaultBatchIngestMinBytes
@@ -54,6 +69,23 @@ export interface LocalWorkflowRun {
   readonly states: readonly string[];
 }
 
+/** A state of the local execution entered, left (`succeeded`), failed, retried or caught. */
+export interface WorkflowStateEvent {
+  readonly kind: 'entered' | 'succeeded' | 'failed' | 'retried' | 'caught';
+  /** The state's name (workflowStateNames). */
+  readonly state: string;
+  /** The state's type: Task, Map, Choice, Pass, … */
+  readonly type: string;
+  /** The Map iteration the state runs in (states inside a Map). */
+  readonly index?: number;
+  /** Seconds since the state was entered (succeeded, failed). */
+  readonly seconds?: number;
+  /** Items of a Map state (entered): the rung's trial count. */
+  readonly items?: number;
+  /** failed: the error's name and cause. */
+  readonly error?: string;
+}
+
 type JsonValue = Parameters<LocalStepFunctions.StateMachine['run']>[0];
 
 /** The Batch `submitJob` parameters a Batch state sends (as the state's input resolves them). */
@@ -77,7 +109,10 @@ function overrideOf(parameters: SubmitJobParameters, name: string): string | und
  * result key. Retries wait no time locally.
  */
 export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
-  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, distributedMapMinTrials, s3ClientConfig, log = () => undefined, now = () => new Date() } = args;
+  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, distributedMapMinTrials, s3ClientConfig, log = () => undefined, now = () => new Date(), signal } = args;
+  // A function, so that TypeScript does not take the check below for the last word on it.
+  const aborted = (): boolean => signal?.aborted === true;
+  if (aborted()) throw new InterruptedError(`interrupted by ${signalOfAbort(signal)} before the workflow started`, { signal: signalOfAbort(signal) });
   const definition = renderWorkflowDefinition({
     maxConcurrency,
     ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }),
@@ -92,12 +127,25 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
   // Sizes of s3:// raw inputs: the store's client when the store is on S3, as the Lambda does; else one made here.
   const s3Client = (): S3Client => store instanceof S3Store && s3ClientConfig === undefined ? store.client : (ownS3Client ??= createS3Client(s3ClientConfig));
   const ingestOptions = s3ClientConfig === undefined ? {} : { s3ClientConfig };
+  let runId: string | undefined;
+  // Trials whose workers run now: awaited, and recorded as interrupted, when the execution is stopped.
+  const trialsInFlight = new Map<string, Promise<void>>();
   const runTrial = async (event: unknown): Promise<JsonValue> => {
     const parameters = event as SubmitJobParameters;
     const value = overrideOf(parameters, TRIAL_ENV_VAR);
     if (value === undefined) throw new Error(`the trial state passed no ${TRIAL_ENV_VAR} container override`);
     // The trainer's own resolution: the state carries a reference; the spec is in the store.
-    await launchTrial(await resolveTrialInput(store, parseTrialInput(value, TRIAL_ENV_VAR)));
+    const spec = await resolveTrialInput(store, parseTrialInput(value, TRIAL_ENV_VAR));
+    runId ??= spec.runId;
+    // The engine may still retry a stopped trial's state: no new worker once stopping.
+    if (aborted()) throw new InterruptedError(`trial ${spec.trialId} not started: the workflow is stopping`, { signal: signalOfAbort(signal), runId: spec.runId });
+    const trial = launchTrial(spec, signal);
+    trialsInFlight.set(spec.trialId, trial);
+    try {
+      await trial;
+    } finally {
+      if (!aborted()) trialsInFlight.delete(spec.trialId);
+    }
     return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
   };
   const handlers = {
@@ -109,7 +157,12 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
       return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
     },
     [names.readIngestResult]: async (event: unknown) => json(await readIngestResult(store, event as ReadIngestResultEvent)),
-    [names.plan]: async (event: unknown) => json(await planTrials(store, event as IngestOutput, now)),
+    [names.plan]: async (event: unknown) => {
+      const rung = await planTrials(store, event as IngestOutput, now);
+      runId = rung.runId;
+      args.onRun?.({ runId: rung.runId, trials: rung.trials.length });
+      return json(rung);
+    },
     // Both rung Maps run the same trial body.
     [names.runTrial]: runTrial,
     [names.runTrialDistributed]: runTrial,
@@ -124,17 +177,44 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
     context: { Execution: { Name: executionName } },
   });
+  const abort = (): void => execution.abort();
+  signal?.addEventListener('abort', abort, { once: true });
   const states: string[] = [];
+  const enteredAt = new Map<string, number>();
   const collect = (async () => {
     for await (const event of execution.eventLogs) {
-      if (event.type === 'StateEntered') states.push(event.state.name);
+      if (event.type !== 'StateEntered' && event.type !== 'StateExited' && event.type !== 'StateFailed' && event.type !== 'StateRetried' && event.type !== 'StateCaught') continue;
+      const name = event.state.name;
+      const where = { state: name, type: event.state.type, ...(event.index === undefined ? {} : { index: event.index }) };
+      const key = `${name}#${event.index ?? ''}`;
+      if (event.type === 'StateEntered') {
+        states.push(name);
+        enteredAt.set(key, event.timestamp);
+        const trials = (event.state.input as { trials?: unknown } | null)?.trials;
+        args.onState?.({ kind: 'entered', ...where, ...(event.state.type === 'Map' && Array.isArray(trials) ? { items: trials.length } : {}) });
+        continue;
+      }
+      const started = enteredAt.get(key);
+      const seconds = started === undefined ? {} : { seconds: (event.timestamp - started) / 1000 };
+      if (event.type === 'StateExited') args.onState?.({ kind: 'succeeded', ...where, ...seconds });
+      else if (event.type === 'StateFailed') args.onState?.({ kind: 'failed', ...where, ...seconds, error: `${event.Error}${typeof event.Cause === 'string' && event.Cause !== '' ? `: ${event.Cause}` : ''}` });
+      else args.onState?.({ kind: event.type === 'StateRetried' ? 'retried' : 'caught', ...where });
     }
   })();
   try {
     const output = (await execution.result) as unknown as NotifyOutput;
     await collect;
     return { definition, output, states };
+  } catch (error) {
+    if (!aborted()) throw error;
+    // Stopped: wait for the workers to be gone, then leave the run resumable.
+    const stopped = [...trialsInFlight.keys()];
+    await Promise.allSettled(trialsInFlight.values());
+    if (runId !== undefined) await markRunInterrupted(store, runId, stopped, now());
+    const name = signalOfAbort(signal);
+    throw new InterruptedError(`interrupted by ${name}${runId === undefined ? ' before the plan step created a run' : `: run ${runId} is marked interrupted`}`, { signal: name, runId: runId ?? null, cause: error });
   } finally {
+    signal?.removeEventListener('abort', abort);
     ownS3Client?.destroy();
   }
 }

@@ -62,13 +62,14 @@ export const demoCommand: Command = {
       trials === undefined
         ? await trainSingleAndSharedBottom(context, store, config, manifest.datasetId, backend)
         : await searchWithAsha(context, store, config, manifest, trials);
-    await writeChampionPointer(store, { modelId: outcome.championId, reason: outcome.reason });
+    // The demo's own project: a store shared with other projects keeps their champions.
+    await writeChampionPointer(store, { project: config.name, modelId: outcome.championId, reason: outcome.reason });
     const seconds = (performance.now() - started) / 1000;
     const summary = [...outcome.lines, `champion: ${outcome.championId}`, `raw logs ${shopDir}, store ${store.uri}, pipeline ${seconds.toFixed(1)}s on ${backend}`].join('\n');
     const json = { runId: outcome.runId, championId: outcome.championId, report: outcome.report, url: null as string | null, datasetId: manifest.datasetId, models: outcome.models, deltaM: outcome.deltaM, seconds, backend };
 
     if (context.flags['no-serve'] === true) return { json, text: summary };
-    const api = await serveApi(context, { port });
+    const api = await serveApi(context, { port, project: config.name });
     // A real held-out customer's point-in-time features, as a marketing tool would send them.
     const example = (await loadDataset(store, manifest.datasetId)).splits.test[0];
     const featureRow = { customer_id: example?.id ?? null, ...example?.features };
@@ -100,7 +101,17 @@ async function trainSingleAndSharedBottom(context: CommandContext, store: BlobSt
   for (const arch of ['single', 'shared-bottom'] as const) {
     const reporter = createEpochReporter(context, params.epochs, arch);
     results.push(
-      await trainAndSaveModel({ store, datasetId, name: config.name, params: { ...params, arch }, features: config.features, selection: config.selection, backend, onEpoch: reporter.onEpoch }).finally(reporter.done),
+      await trainAndSaveModel({
+        store,
+        datasetId,
+        name: config.name,
+        params: { ...params, arch },
+        features: config.features,
+        selection: config.selection,
+        ...(config.segments === undefined ? {} : { segments: config.segments }),
+        backend,
+        onEpoch: reporter.onEpoch,
+      }).finally(reporter.done),
     );
   }
   const [single, multi] = results as [TrainResult, TrainResult];

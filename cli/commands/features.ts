@@ -3,6 +3,7 @@ import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { loadModel } from '../../src/model/model-artifacts.ts';
 import type { ModelEventsInfo } from '../../src/model/model-card.ts';
+import { championProject, projectFlag } from '../champion-project.ts';
 import type { Command } from '../command.ts';
 import { buildRawFeatureTable } from '../raw-feature-table.ts';
 
@@ -18,13 +19,15 @@ export const featuresCommand: Command = {
     cutoff: { type: 'string', valueName: 'DATE', description: 'T: features use events with ts < T (auto: the day after the last event)' },
     out: { type: 'string', valueName: 'FILE', description: 'where to write the table (.csv or .jsonl)' },
     model: { type: 'string', valueName: 'ID|champion|PATH', description: 'build the columns of this events-mode model' },
+    project: projectFlag,
   },
   async run(context) {
     if (typeof context.flags.out !== 'string') throw new BadInputError('features needs --out FILE', { value: '--out' });
     let events: ModelEventsInfo | undefined;
     if (typeof context.flags.model === 'string') {
       await selectBackend(context.env.backend);
-      const model = await loadModel(await context.store(), context.flags.model);
+      const store = await context.store();
+      const model = await loadModel(store, context.flags.model, context.flags.model === 'champion' ? { project: await championProject(context, store) } : {});
       model.network.dispose();
       events = model.card.events;
       if (events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table, not on raw logs`, { value: context.flags.model });

@@ -4,7 +4,13 @@ import { parseStateMachineArn, runWorkflowRemotely } from '../../workflows/run-r
 import type { WorkflowOverrides } from '../../functions/workflow-state.ts';
 import type { TandemConfig } from '../../src/config/schema.ts';
 import type { Command, CommandContext, CommandResult, Flags } from '../command.ts';
+import { InterruptedError } from '../../src/errors/interrupted-error.ts';
+import { trialFolder } from '../../src/search/run-keys.ts';
+import type { TrialMetricsFile } from '../../src/search/trial-metrics-file.ts';
+import { readJson } from '../../src/store/json-object.ts';
+import { resumeCommand, trialWorkerLauncher } from '../local-search.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
+import { createRunProgress } from '../run-progress.ts';
 import { defaultParallelism, trialWorkerCommand } from '../trial-worker-command.ts';
 
 /** Seconds between two checks of a remote execution when `--poll` is not given. */
@@ -18,6 +24,13 @@ export const runCommand: Command = {
     'Renders the Step Functions definition that `cdk synth` deploys and executes it with aws-local-stepfunctions: each',
     'Lambda step runs the same function as on AWS, and each trial (a Batch job on AWS) runs as a `tandem trial` process',
     'reading the very TANDEM_TRIAL value the container would get. A trial that fails twice is recorded as failed.',
+    'Progress on stderr: the run id first, each state entered and succeeded or failed (with its duration), each trial\'s',
+    'result as it lands (id, architecture, validation combined score, status), and trials done / planned, elapsed time',
+    'and an estimate of the time left (one rewritten line on a terminal, plain `progress:` lines otherwise).',
+    'Ctrl-C or SIGTERM stops it: no state starts after it, running trial workers get SIGTERM (SIGKILL 3 s later), the',
+    'run is marked interrupted (its stopped trials too), and the exit status is 130 (SIGINT) or 143 (SIGTERM); `run`',
+    'has no resume of its own: the printed `search --resume RUNID` finishes the run\'s search (then `promote`), or start',
+    'again. A second Ctrl-C kills the workers and exits at once.',
     '',
     'With --remote ARN it starts the deployed state machine instead (StartExecution, with the same input: the config and',
     'the --trials/--strategy/--seed overrides) and follows it until it ends, printing on stderr each state entered, each',
@@ -44,26 +57,46 @@ export const runCommand: Command = {
     const search = searchOverrides(context.flags);
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 }) ?? config.search.parallel ?? defaultParallelism();
     const overrides: WorkflowOverrides = { parallel, ...search };
+    const stop = context.takeOverStop();
     // Loaded here so that --remote starts without TensorFlow.js and the local engine.
-    const [{ selectBackend }, { runTrialProcess }, { runWorkflowLocally }] = await Promise.all([
-      import('../../src/model/backend.ts'),
-      import('../../src/search/trial-process.ts'),
-      import('../../workflows/run-locally.ts'),
-    ]);
+    const [{ selectBackend }, { runWorkflowLocally }] = await Promise.all([import('../../src/model/backend.ts'), import('../../workflows/run-locally.ts')]);
     // The promote step scores champion and challenger in this process.
     await selectBackend(context.env.backend);
-    const worker = trialWorkerCommand(store.uri, context.env.backend);
-    const { output, states } = await runWorkflowLocally({
-      store,
-      input: { config, overrides },
-      maxConcurrency: parallel,
-      s3ClientConfig: context.env.s3ClientConfig,
-      launchTrial: (spec) => {
-        context.log(`${spec.trialId} started (to epoch ${spec.untilEpoch ?? spec.params.epochs})`);
-        return runTrialProcess(spec, worker);
-      },
-      log: context.log,
-    });
+    const launch = trialWorkerLauncher(trialWorkerCommand(store.uri, context.env.backend), stop);
+    const progress = createRunProgress(context);
+    let execution;
+    try {
+      execution = await runWorkflowLocally({
+        store,
+        input: { config, overrides },
+        maxConcurrency: parallel,
+        s3ClientConfig: context.env.s3ClientConfig,
+        signal: stop.signal,
+        onRun: progress.onRun,
+        onState: progress.onState,
+        launchTrial: async (spec, signal) => {
+          progress.trialStarted(spec.trialId, spec.params.arch, spec.untilEpoch ?? spec.params.epochs);
+          try {
+            await launch(spec, () => undefined, signal);
+          } catch (error) {
+            progress.trialFailed(spec.trialId, error instanceof Error ? error.message : String(error), signal?.aborted === true);
+            throw error;
+          }
+          const result = await readJson<TrialMetricsFile>(store, `${trialFolder(spec.runId, spec.trialId)}/metrics.json`);
+          progress.trialFinished(spec.trialId, { state: result.state, epochsDone: result.epochsDone, validationScore: result.metrics.validation.combinedScore });
+        },
+        log: context.log,
+      });
+    } catch (error) {
+      if (!(error instanceof InterruptedError) || error.runId === null) throw error;
+      throw new InterruptedError(
+        `${error.message}; \`run\` does not resume: finish its search with ${await resumeCommand(context, store, error.runId)} (then promote its winner), or run again`,
+        { signal: error.signal, runId: error.runId, cause: error },
+      );
+    } finally {
+      progress.done();
+    }
+    const { output, states } = execution;
     const json = { runId: output.runId, championId: output.championId, promoted: output.promoted, bestModelId: output.bestModelId, reason: output.reason, states };
     return { json, text: output.message };
   },

@@ -1,10 +1,11 @@
 import { searchStrategies } from '../../src/config/schema.ts';
 import { ingestDataset } from '../../src/data/ingest-dataset.ts';
+import { InterruptedError } from '../../src/errors/interrupted-error.ts';
 import { runSearch } from '../../src/search/run-search.ts';
 import type { Command } from '../command.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import { dataFlags } from '../data-flags.ts';
-import { localTrialLauncher, resolveSearchSettings, runLocalSearch } from '../local-search.ts';
+import { localTrialLauncher, resolveSearchSettings, resumeCommand, runLocalSearch } from '../local-search.ts';
 
 /** `tandem search`: the AutoML search (SPEC §6). */
 export const searchCommand: Command = {
@@ -15,6 +16,11 @@ export const searchCommand: Command = {
     'own `tandem trial` process (a crash fails that trial only; it is retried once). ASHA trains every trial for',
     'search.asha.minEpochs and promotes the best 1/η to η times more epochs, resuming from checkpoints.',
     'A stopped search continues with --resume RUNID. Then: tandem report --run RUNID; tandem promote --model <winner>.',
+    '',
+    'The run id is the first line on stderr. Ctrl-C or SIGTERM stops the search: no trial starts after it, running',
+    'workers get SIGTERM (SIGKILL 3 s later), their trials are recorded as interrupted (not failed), run.json says',
+    '`interrupted`, the resume command is printed, and the exit status is 130 (SIGINT) or 143 (SIGTERM). A second',
+    'Ctrl-C kills the workers and exits at once.',
   ].join('\n'),
   flags: {
     trials: { type: 'string', valueName: 'N', description: 'sampled trials (default: search.trials, 20)' },
@@ -25,11 +31,20 @@ export const searchCommand: Command = {
     resume: { type: 'string', valueName: 'RUNID', description: 'continue a stopped search without redoing finished trials' },
   },
   async run(context) {
+    const stop = context.takeOverStop();
     const store = await context.store();
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 });
     let result;
     if (typeof context.flags.resume === 'string') {
-      result = await runSearch({ store, launch: localTrialLauncher(store, context), log: context.log, resumeRunId: context.flags.resume, ...(parallel === undefined ? {} : { parallel }) });
+      result = await runSearch({
+        store,
+        launch: localTrialLauncher(store, context, stop),
+        log: context.log,
+        resumeRunId: context.flags.resume,
+        signal: stop.signal,
+        onRun: (run) => context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + a single baseline, ${parallel ?? run.parallel} at a time`),
+        ...(parallel === undefined ? {} : { parallel }),
+      });
     } else {
       const config = await context.requireConfig();
       const { manifest } = await ingestDataset(config, store, dataFlags(context));
@@ -40,7 +55,7 @@ export const searchCommand: Command = {
         seed: readNumericFlag(context.flags, 'seed'),
         budgetMinutes: readNumericFlag(context.flags, 'budget-minutes', { min: 0.01, integer: false }),
       });
-      result = await runLocalSearch(context, store, config, manifest, settings);
+      result = await runLocalSearch(context, store, config, manifest, settings, stop);
     }
     const { run, leaderboard } = result;
     const ranked = [...leaderboard].sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
@@ -55,6 +70,17 @@ export const searchCommand: Command = {
       ...lines,
       best?.modelId == null ? 'no trial met every floor with a saved model' : `winner ${best.trialId}: model ${best.modelId}; promote with: npm run --silent tandem -- promote --model ${best.modelId}`,
     ].join('\n');
-    return { json: { runId: run.runId, leaderboard, bestTrialId: run.bestTrialId, bestModelId: best?.modelId ?? null, status: run.status, totalEpochs: run.totalEpochs }, text };
+    const json = { runId: run.runId, leaderboard, bestTrialId: run.bestTrialId, bestModelId: best?.modelId ?? null, status: run.status, totalEpochs: run.totalEpochs };
+    if (run.status === 'interrupted') {
+      // The leaderboard so far on stdout (--json: the same document, status "interrupted"); how to go on on stderr.
+      context.announce({ json, text: text.split('\n').slice(0, -1).join('\n') });
+      const signal = typeof stop.signal.reason === 'string' ? stop.signal.reason : 'SIGINT';
+      const stopped = leaderboard.filter((row) => row.status === 'interrupted').length;
+      throw new InterruptedError(
+        `interrupted by ${signal}: run ${run.runId} is marked interrupted (${stopped} running trial${stopped === 1 ? '' : 's'} stopped, to be trained again); resume with: ${await resumeCommand(context, store, run.runId)}`,
+        { signal, runId: run.runId },
+      );
+    }
+    return { json, text };
   },
 };

@@ -1,12 +1,13 @@
 import { featuresSchema, modelSchema, selectionSchema } from '../../src/config/schema.ts';
 import { ingestDataset } from '../../src/data/ingest-dataset.ts';
+import { findDataset } from '../../src/data/ingest-table.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { trainAndSaveModel } from '../../src/train/train-and-save.ts';
 import type { Command } from '../command.ts';
 import { dataFlags } from '../data-flags.ts';
 import { formatSplitMetrics, formatTaskDiagnostics } from '../format-metrics.ts';
-import { modelFlags, resolveModelParams } from '../model-flags.ts';
+import { checkTaskWeightsFlag, modelFlags, resolveModelParams } from '../model-flags.ts';
 import { createEpochReporter } from '../progress.ts';
 
 /** `tandem train`: one candidate model, saved to the store. */
@@ -31,6 +32,11 @@ export const trainCommand: Command = {
     const store = await context.store();
     const backend = await selectBackend(context.env.backend);
     const params = resolveModelParams(config?.model ?? modelSchema.parse({}), context.flags);
+    if (typeof context.flags['task-weights'] === 'string') {
+      // The tasks trained are the dataset's with --dataset, else the config's.
+      const tasks = typeof datasetFlag === 'string' ? (await findDataset(store, datasetFlag))?.tasks : config?.tasks;
+      if (tasks !== undefined) checkTaskWeightsFlag(context.flags, tasks.map((task) => task.name));
+    }
     let datasetId: string;
     if (typeof datasetFlag === 'string') {
       datasetId = datasetFlag;
@@ -46,6 +52,7 @@ export const trainCommand: Command = {
       params,
       features: config?.features ?? featuresSchema.parse({}),
       selection: config?.selection ?? selectionSchema.parse({}),
+      ...(config?.segments === undefined ? {} : { segments: config.segments }),
       backend,
       onEpoch: reporter.onEpoch,
     }).finally(reporter.done);

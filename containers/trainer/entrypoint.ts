@@ -5,6 +5,7 @@
 // 1 failed, 2 bad spec — so Batch, and the workflow's Catch, see a failed trial as a failed job.
 import { parseArgs } from 'node:util';
 import { runCli } from '../../cli/main.ts';
+import { listenForStopSignals } from '../../cli/stop-signals.ts';
 
 const { values } = parseArgs({ args: process.argv.slice(2), options: { store: { type: 'string' } }, strict: true });
 const store = values.store ?? process.env.TANDEM_STORE;
@@ -13,11 +14,13 @@ if (store === undefined || store === '') {
   process.exit(2);
 }
 
+const stopSignals = listenForStopSignals();
 process.exitCode = await runCli(['trial', '--store', store, '--json'], {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   interactive: false,
   env: process.env,
-  // Batch stops a job with SIGTERM: end the trial there (it resumes from its checkpoint on the next try).
-  stopped: new Promise<void>((resolve) => process.once('SIGTERM', () => resolve())),
+  // Batch stops a job with SIGTERM: end the trial there, exit 143 (it resumes from its checkpoint on the next try).
+  stopped: stopSignals.stopped,
+  stopSignals,
 });

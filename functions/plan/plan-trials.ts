@@ -36,7 +36,15 @@ export function resolveWorkflowSearchSettings(config: TandemConfig, overrides: W
 export async function planTrials(store: BlobStore, input: IngestOutput, now: () => Date = () => new Date()): Promise<RungState> {
   const { config } = input;
   const settings = resolveWorkflowSearchSettings(config, input.overrides);
-  const defaults: TrialDefaults = { name: config.name, datasetId: input.datasetId, tasks: input.tasks, params: config.model, features: config.features, selection: config.selection };
+  const defaults: TrialDefaults = {
+    name: config.name,
+    datasetId: input.datasetId,
+    tasks: input.tasks,
+    params: config.model,
+    features: config.features,
+    selection: config.selection,
+    ...(config.segments === undefined ? {} : { segments: config.segments }),
+  };
   const asha = settings.strategy === 'asha';
   const run = createStoredRun(settings, defaults, now());
   const { runId, createdAt, rungs } = run;

@@ -21,7 +21,8 @@ export type WorkflowStepName = (typeof workflowStepNames)[number];
 /**
  * Store prefixes per step (least privilege): ingest writes the dataset; plan opens the run (the dataset's tasks come
  * in its event, so it reads nothing); promote-rung and select keep the run's state; promote compares the challenger
- * with the champion and moves the pointer; notify only logs. test/workflows/store-access.test.ts runs the steps and
+ * with its project's champion (`champions/`, or an older store's `models/champion.json`) and moves that pointer;
+ * notify only logs. test/workflows/store-access.test.ts runs the steps and
  * checks that each one uses exactly these prefixes.
  */
 export const workflowStoreAccess: Readonly<Record<WorkflowStepName, StoreAccess>> = {
@@ -29,7 +30,7 @@ export const workflowStoreAccess: Readonly<Record<WorkflowStepName, StoreAccess>
   plan: { read: [], write: ['runs/'] },
   'promote-rung': { read: ['runs/'], write: ['runs/'] },
   select: { read: ['runs/'], write: ['runs/'] },
-  promote: { read: ['datasets/', 'runs/', 'models/'], write: ['models/'] },
+  promote: { read: ['datasets/', 'runs/', 'models/', 'champions/'], write: ['champions/'] },
   notify: { read: [], write: [] },
 };
 

@@ -9,6 +9,11 @@ import { configSchema, isTableConfig, type TableConfig, type TandemConfig } from
 export interface LoadedConfig {
   readonly config: TandemConfig;
   readonly file: string;
+  /**
+   * The data paths as written in the file (or the overrides), by field (`data.path`, `data.customers`, …), before
+   * they were resolved against the config's folder: messages about a missing file quote them.
+   */
+  readonly writtenDataPaths: Readonly<Record<string, string>>;
 }
 
 /** Any part of a config file's JSON, for overrides: objects merge key by key, arrays and scalars replace. */
@@ -51,7 +56,7 @@ export async function loadConfig(file: string, overrides: ConfigOverrides = {}):
   const baseDir = path.dirname(absolute);
   const fromFile = resolveRawDataPath(json, baseDir);
   const merged = mergeOverrides(fromFile, resolveRawDataPath(overrides, process.cwd()));
-  return { config: parseConfig(merged, file), file: absolute };
+  return { config: parseConfig(merged, file), file: absolute, writtenDataPaths: { ...rawDataPaths(json), ...rawDataPaths(overrides) } };
 }
 
 /**
@@ -143,6 +148,13 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
 
 /** The data paths of both modes: `path` (table), `customers`, `sessions`, `orders` (events). */
 const dataPathKeys = ['path', 'customers', 'sessions', 'orders'];
+
+/** The data paths of a raw config object as written, by field: `{"data.path": "../data/telco.csv"}`. */
+function rawDataPaths(value: unknown): Record<string, string> {
+  if (!isPlainObject(value) || !isPlainObject(value.data)) return {};
+  const data = value.data;
+  return Object.fromEntries(dataPathKeys.flatMap((key) => (typeof data[key] === 'string' ? [[`data.${key}`, data[key]]] : [])));
+}
 
 /** Returns a copy of a raw config object whose relative data paths are made absolute against `baseDir`. */
 function resolveRawDataPath(value: unknown, baseDir: string): unknown {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { projectNameSchema } from './project-name.ts';
 import { adversarialArgsSchema, crossStitchArgsSchema, dtpArgsSchema, dwaArgsSchema, gradnormArgsSchema, mmoeArgsSchema, pleArgsSchema } from './model-args-schema.ts';
+import { findSegmentRuleProblems, segmentsSchema } from './segments-schema.ts';
+import { unknownTaskIssue } from './unknown-task-name.ts';
 
 /** A cell value as it appears in a config (label values, mask values). */
 const cellValue = z.union([z.string(), z.number(), z.boolean()]);
@@ -254,7 +257,7 @@ export const selectionSchema = z
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
-    name: identifier.default('tandem'),
+    name: projectNameSchema.default('tandem'),
     data: z.discriminatedUnion('kind', [tableDataSchema, eventsDataSchema]),
     tasks: z.array(taskSchema).min(1).optional().describe('Required in table mode; events mode defaults to the built-in tasks (SPEC §3).'),
     split: splitSchema.default(splitSchema.parse({})),
@@ -262,6 +265,7 @@ export const configSchema = z
     features: featuresSchema.default(featuresSchema.parse({})),
     search: searchSchema.default(searchSchema.parse({})).describe('Search defaults (SPEC §6).'),
     selection: selectionSchema.default(selectionSchema.parse({})),
+    segments: segmentsSchema.optional(),
     store: z.string().default('file://.tandem'),
   })
   .strict()
@@ -292,6 +296,24 @@ export const configSchema = z
       const problem = conditionProblem(task, config.tasks ?? []);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'conditionedOn'], message: problem });
     });
+    // A key that names no task would be ignored in silence (a typo such as "chrun").
+    if (config.tasks !== undefined || config.data.kind === 'events') {
+      const taskNames = (config.tasks ?? builtInEventTasks()).map((task) => task.name);
+      const keyed = [
+        [['selection', 'weights'], config.selection.weights],
+        [['selection', 'floors'], config.selection.floors],
+        [['model', 'taskWeights'], config.model.taskWeights],
+      ] as const;
+      for (const [path, record] of keyed) {
+        for (const name of Object.keys(record)) {
+          if (!taskNames.includes(name)) ctx.addIssue({ code: 'custom', path: [...path, name], message: unknownTaskIssue(name, taskNames) });
+        }
+      }
+    }
+    if (config.segments !== undefined) {
+      const tasks = (config.tasks ?? builtInEventTasks()).map((task) => ({ ...task, classes: task.label.classes }));
+      for (const { path, message } of findSegmentRuleProblems(config.segments, tasks)) ctx.addIssue({ code: 'custom', path: ['segments', ...path], message });
+    }
   })
   .transform(({ tasks, ...config }) => ({ ...config, tasks: tasks ?? builtInEventTasks() }));
 

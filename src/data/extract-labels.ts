@@ -2,6 +2,7 @@ import type { CellValue, TableConfig, TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { LabelledRow, RawValue, TaskLabelStats } from './labelled-row.ts';
 import { cellOf, columnCellsOf, type RawTable, type TableColumn } from './read-table.ts';
+import { numberCellKind, untrainableNumberIssue } from './trainable-number.ts';
 
 /** A table split into features, labels and ids, held column by column like the table it came from. */
 export interface LabelledTable {
@@ -36,10 +37,14 @@ const noWords = new Set(['no', 'false', '0']);
  * numbers; non-numeric cells are tolerated as missing up to `features.maxNonNumericShare`. Empty cells and rows outside
  * a task's `when` mask carry a null label.
  *
+ * Numbers training cannot use are errors, never missing values: `NaN`, `Infinity`, `inf` or an overflowing `1e400` in a
+ * regression or binary label cell or in a numeric feature column (one where most present cells are numbers), and a
+ * regression label or numeric feature beyond ±3.4e38 (the network trains in float32).
+ *
  * @throws BadInputError naming the column (and an example row as file:line with its value) for an unknown column,
  *   an unreadable label, a binary task without positives or negatives, a multiclass value outside `label.classes` or
  *   fewer than two classes labelled, too many non-numeric regression labels, a
- *   missing or duplicate id, or no feature columns left.
+ *   missing or duplicate id, no feature columns left, or a number training cannot use (as file:line:column).
  */
 export function extractLabels(table: RawTable, config: TableConfig): LabelledTable {
   const { data, tasks } = config;
@@ -69,6 +74,7 @@ export function extractLabels(table: RawTable, config: TableConfig): LabelledTab
     taskStats[task.name] = read.stats;
   }
   const features = featureColumns.map((column) => columnCellsOf(table, column));
+  featureColumns.forEach((column, c) => checkFeatureNumbers(table, column, features[c] as TableColumn));
   const lines = table.lines;
   let rows: LabelledRow[] | undefined;
   return {
@@ -167,6 +173,8 @@ function readBinaryLabels(table: RawTable, task: TaskSpec): { labels: (number | 
   let zeros = 0;
   const cells = columnCellsOf(table, column);
   const labels = mapLabelCells(table, task, cells, (value, i) => {
+    // "NaN" under label.positive would otherwise be a silent negative.
+    if (numberCellKind(value) === 'non-finite') throw untrainableLabel(table, task, i, value);
     const text = cellText(value);
     let label: number;
     if (positives) {
@@ -234,6 +242,7 @@ function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShar
   const cells = columnCellsOf(table, column);
   const labels = mapLabelCells(table, task, cells, (value, i) => {
     present++;
+    if (untrainableNumberIssue(value) !== undefined) throw untrainableLabel(table, task, i, value);
     const number = parseNumber(value);
     if (number === null) {
       bad++;
@@ -252,7 +261,74 @@ function readRegressionLabels(table: RawTable, task: TaskSpec, maxNonNumericShar
     const issue = `task "${task.name}": regression label column "${column}" has no numeric values`;
     throw new BadInputError(`${table.source}: ${issue}`, { value: column, details: [{ path: `${table.source}:${column}`, issue }] });
   }
+  const outlier = findAbsurdOutlier(labels);
+  if (outlier !== undefined) {
+    const where = `${table.source}:${table.lines[outlier.row] ?? outlier.row + 2}`;
+    const issue = `task "${task.name}": regression label column "${column}" holds ${cellText(cellOf(cells, outlier.row))}, ${outlier.spreads.toExponential(1)} times the labels' typical spread from their median (${outlier.median}); a value this far out is a unit or parsing error, not a customer: fix the cell or leave it empty`;
+    throw new BadInputError(`${where}:${column}: ${issue}`, { value: labels[outlier.row], details: [{ path: `${where}:${column}`, issue }] });
+  }
   return { labels, stats: { labelled } };
+}
+
+/**
+ * How many robust spreads (1.4826 · median absolute deviation) from the median a regression label may lie. Real
+ * heavy tails (a 1e9 order among 100-unit baskets: ~1e7 spreads) pass; a 1e32 typed into monthly charges (~1e30
+ * spreads), which would train a model whose RMSE is 1e30, does not.
+ */
+const maxLabelSpreads = 1e12;
+
+/** The first label lying more than {@link maxLabelSpreads} robust spreads from the median; none when the MAD is 0. */
+function findAbsurdOutlier(labels: readonly (number | null)[]): { row: number; spreads: number; median: number } | undefined {
+  const values = labels.filter((label): label is number => label !== null);
+  const median = medianOf(values);
+  const spread = 1.4826 * medianOf(values.map((value) => Math.abs(value - median)));
+  if (!(spread > 0)) return undefined;
+  const row = labels.findIndex((label) => label !== null && Math.abs(label - median) / spread > maxLabelSpreads);
+  return row < 0 ? undefined : { row, spreads: Math.abs((labels[row] as number) - median) / spread, median };
+}
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** The error for a label cell whose number training cannot use, as file:line:column. */
+function untrainableLabel(table: RawTable, task: TaskSpec, row: number, value: RawValue): BadInputError {
+  const where = `${table.source}:${table.lines[row] ?? row + 2}`;
+  const issue = `task "${task.name}": label column "${task.label.column}" holds ${untrainableNumberIssue(value) ?? 'a number training cannot use'}`;
+  return new BadInputError(`${where}:${task.label.column}: ${issue}`, { value, details: [{ path: `${where}:${task.label.column}`, issue }] });
+}
+
+/**
+ * A numeric feature column (most present cells are numbers, counting `NaN` and `Infinity`) may hold no number training
+ * cannot use. Text columns are left alone (a category may be called "NaN"), as are columns computed into a
+ * Float64Array (events mode), where a value that is not finite already means missing.
+ * @throws BadInputError naming the first such cell as file:line:column and how many the column has.
+ */
+function checkFeatureNumbers(table: RawTable, column: string, cells: TableColumn): void {
+  if (cells instanceof Float64Array) return;
+  let present = 0;
+  let numbers = 0;
+  let bad = 0;
+  let firstBad = -1;
+  for (let i = 0; i < cells.length; i++) {
+    const value = cells[i] ?? null;
+    if (value === null) continue;
+    present++;
+    const kind = numberCellKind(value);
+    if (kind === 'other') continue;
+    numbers++;
+    if (kind === 'finite') continue;
+    bad++;
+    if (firstBad < 0) firstBad = i;
+  }
+  if (firstBad < 0 || numbers * 2 <= present) return;
+  const value = cells[firstBad] ?? null;
+  const where = `${table.source}:${table.lines[firstBad] ?? firstBad + 2}:${column}`;
+  const more = bad > 1 ? ` (${bad - 1} more cell${bad > 2 ? 's' : ''} of the column like it)` : '';
+  const issue = `numeric column "${column}" holds ${untrainableNumberIssue(value) ?? 'a number training cannot use'}${more}`;
+  throw new BadInputError(`${where}: ${issue}`, { value, details: [{ path: where, issue }] });
 }
 
 /** A finite number from a number cell or numeric text; null for anything else (booleans, words, NaN). */

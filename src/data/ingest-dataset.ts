@@ -3,6 +3,7 @@ import { isTableConfig, type EventsConfig, type TandemConfig } from '../config/s
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { S3Store } from '../store/s3-store.ts';
+import { assertDataInputsExist } from './check-data-inputs.ts';
 import { ingestEvents } from './events/ingest-events.ts';
 import { ingestTable } from './ingest-table.ts';
 import type { DatasetManifest } from './labelled-row.ts';
@@ -29,6 +30,11 @@ export interface IngestDatasetOptions {
   readonly s3ClientConfig?: S3ClientConfig | undefined;
   /** Folder in which `s3://` inputs are staged while they are read (it needs room for them). @default os.tmpdir() */
   readonly stagingRoot?: string | undefined;
+  /**
+   * The config file's data paths as written, by field (`LoadedConfig.writtenDataPaths`), for the message about a
+   * missing file. @default {} (the message quotes the resolved path)
+   */
+  readonly writtenDataPaths?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -39,13 +45,14 @@ export interface IngestDatasetOptions {
  * which is removed afterwards, also on failure. The dataset id hashes the bytes, not the paths, so the same data
  * is the same dataset wherever it is read from; the manifest (and `quarantine.csv`) name the `s3://` URIs, and so do
  * error messages.
- * @throws BadInputError for a flag of the other mode, and whatever staging and ingestion throw (NotFoundError for a
+ * @throws BadInputError for a flag of the other mode, a missing local file or folder (naming the config field or flag
+ *   and the path as written and as resolved), and whatever staging and ingestion throw (NotFoundError for a
  *   missing object or bucket, BadInputError for bad data).
  */
 export async function ingestDataset(
   config: TandemConfig,
   store: BlobStore,
-  { dataPath, rawDir, s3ClientConfig, stagingRoot }: IngestDatasetOptions = {},
+  { dataPath, rawDir, s3ClientConfig, stagingRoot, writtenDataPaths }: IngestDatasetOptions = {},
 ): Promise<IngestDatasetResult> {
   if (isTableConfig(config) && rawDir !== undefined) {
     throw new BadInputError('--raw reads events-mode logs, but this config is table mode (use --data)', { value: '--raw' });
@@ -53,6 +60,7 @@ export async function ingestDataset(
   if (!isTableConfig(config) && dataPath !== undefined) {
     throw new BadInputError('--data reads a table, but this config is events mode (use --raw DIR)', { value: '--data' });
   }
+  assertDataInputsExist(config, { dataPath, rawDir, writtenPaths: writtenDataPaths });
   // On AWS the store's client already carries the endpoint, region and credentials from the environment.
   const client = s3ClientConfig === undefined && store instanceof S3Store ? { s3Client: store.client } : { s3ClientConfig };
   const staged = await stageRawInputs(config, { dataPath, rawDir, ...client, tempRoot: stagingRoot });

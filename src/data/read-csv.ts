@@ -1,8 +1,11 @@
 import { parse, type CsvError } from 'csv-parse/sync';
 import { BadInputError } from '../errors/bad-input-error.ts';
+import { printableText, quoteValue } from '../errors/printable-text.ts';
+import { assertTextContent } from './binary-content.ts';
 import type { RawRow } from './labelled-row.ts';
 import { decodeText, isBlank, readDataFile } from './read-data-file.ts';
 import { tableFromRows, type RawTable } from './read-table.ts';
+import { findUnclosedQuote } from './unclosed-quote.ts';
 
 interface ParsedRecord {
   record: string[];
@@ -12,10 +15,12 @@ interface ParsedRecord {
 /**
  * Parses CSV text (header row first) into a RawTable: values stay strings, blank cells become null, a UTF-8 BOM is
  * dropped and blank lines are skipped. `source` names the file in errors.
- * @throws BadInputError naming file and line for malformed CSV, a row with the wrong number of cells, duplicate or
- *   empty column names, an empty file or a file with no data rows.
+ * @throws BadInputError naming file and line for malformed CSV (a quote never closed: the line and column where it
+ *   opened), a row with the wrong number of cells, duplicate or empty column names, an empty file, a file with no data
+ *   rows, or binary content (an .xlsx or .gz renamed .csv), whose bytes are never quoted back.
  */
 export function parseCsv(content: Buffer | string, source: string): RawTable {
+  assertTextContent(content, source, 'CSV');
   const text = decodeText(content);
   if (isBlank(text)) throw new BadInputError(`${source} is empty`, { value: source, details: [{ path: source, issue: 'empty file' }] });
   let records: ParsedRecord[];
@@ -23,9 +28,7 @@ export function parseCsv(content: Buffer | string, source: string): RawTable {
     // relax_column_count: we check cell counts ourselves, to name the row's starting line.
     records = parse(text, { info: true, skip_empty_lines: true, relax_column_count: true }) as unknown as ParsedRecord[];
   } catch (error) {
-    const csvError = error as CsvError & { lines?: number };
-    const where = csvError.lines === undefined ? source : `${source}:${csvError.lines}`;
-    throw new BadInputError(`${where}: malformed CSV: ${csvError.message}`, { cause: error, value: source, details: [{ path: where, issue: csvError.message }] });
+    throw malformedCsvError(error as CsvError & { lines?: number }, text, source);
   }
   const [header, ...body] = records;
   if (header === undefined) throw new BadInputError(`${source} is empty`, { value: source });
@@ -80,6 +83,22 @@ function startLines(records: readonly ParsedRecord[]): number[] {
   });
 }
 
+/** The error for what csv-parse refused: where a never-closed quote opened (csv-parse names the file's end), else its line. */
+function malformedCsvError(csvError: CsvError & { lines?: number }, text: string, source: string): BadInputError {
+  const unclosed = csvError.code === 'CSV_QUOTE_NOT_CLOSED' ? findUnclosedQuote(text) : undefined;
+  if (unclosed !== undefined) {
+    const where = `${source}:${unclosed.line}`;
+    const field = unclosed.column === undefined ? `field ${unclosed.field}` : `field ${unclosed.field}, column ${quoteValue(unclosed.column)}`;
+    const end = csvError.lines === undefined ? '' : `; the file ends at line ${csvError.lines}`;
+    const issue = `a quoted field opened here is never closed (${field}${end})`;
+    return new BadInputError(`${where}: ${issue}`, { cause: csvError, value: source, details: [{ path: `${where}:${unclosed.column ?? unclosed.field}`, issue }] });
+  }
+  const where = csvError.lines === undefined ? source : `${source}:${csvError.lines}`;
+  // csv-parse quotes the offending cell; keep the message printable and short.
+  const issue = printableText(csvError.message, 200);
+  return new BadInputError(`${where}: malformed CSV: ${issue}`, { cause: csvError, value: source, details: [{ path: where, issue }] });
+}
+
 function checkHeader(header: string[], source: string, line: number): string[] {
   const seen = new Set<string>();
   return header.map((raw, i) => {
@@ -90,7 +109,7 @@ function checkHeader(header: string[], source: string, line: number): string[] {
       throw new BadInputError(`${where}: ${issue}`, { value: raw, details: [{ path: where, issue }] });
     }
     if (seen.has(name)) {
-      const issue = `column "${name}" appears twice in the header`;
+      const issue = `column ${quoteValue(name)} appears twice in the header`;
       throw new BadInputError(`${where}: ${issue}`, { value: name, details: [{ path: where, issue }] });
     }
     seen.add(name);

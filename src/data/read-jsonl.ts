@@ -1,4 +1,6 @@
 import { BadInputError } from '../errors/bad-input-error.ts';
+import { printableText, quoteValue } from '../errors/printable-text.ts';
+import { assertTextContent } from './binary-content.ts';
 import type { RawRow, RawValue } from './labelled-row.ts';
 import { decodeText, isBlank, readDataFile } from './read-data-file.ts';
 import { tableFromRows, type RawTable } from './read-table.ts';
@@ -7,9 +9,10 @@ import { tableFromRows, type RawTable } from './read-table.ts';
  * Parses JSON Lines (one flat JSON object per line) into a RawTable. Blank lines are skipped; columns are the union
  * of keys in order of first appearance, and a key a row lacks is null there, as are blank strings.
  * @throws BadInputError naming file and line for invalid JSON, a line that is not an object, a nested object or
- *   array (naming the key), an empty file or a file with no rows.
+ *   array (naming the key), an empty file, a file with no rows, or binary content (never quoted back).
  */
 export function parseJsonl(content: Buffer | string, source: string): RawTable {
+  assertTextContent(content, source, 'JSON Lines');
   const text = decodeText(content);
   const columns: string[] = [];
   const known = new Set<string>();
@@ -23,7 +26,8 @@ export function parseJsonl(content: Buffer | string, source: string): RawTable {
     try {
       value = JSON.parse(lineText);
     } catch (error) {
-      const issue = `invalid JSON: ${error instanceof Error ? error.message : String(error)}`;
+      // V8 quotes the line back; keep that printable and short.
+      const issue = `invalid JSON: ${printableText(error instanceof Error ? error.message : String(error), 200)}`;
       throw new BadInputError(`${where}: ${issue}`, { cause: error, value: lineText, details: [{ path: where, issue }] });
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -33,7 +37,7 @@ export function parseJsonl(content: Buffer | string, source: string): RawTable {
     const row: Record<string, RawValue> = {};
     for (const [key, cell] of Object.entries(value as Record<string, unknown>)) {
       if (typeof cell === 'object' && cell !== null) {
-        const issue = `key "${key}" holds a nested ${Array.isArray(cell) ? 'array' : 'object'}; table mode takes flat rows of strings, numbers and booleans`;
+        const issue = `key ${quoteValue(key)} holds a nested ${Array.isArray(cell) ? 'array' : 'object'}; table mode takes flat rows of strings, numbers and booleans`;
         throw new BadInputError(`${where}: ${issue}`, { value: cell, details: [{ path: `${where}:${key}`, issue }] });
       }
       row[key] = typeof cell === 'string' && isBlank(cell) ? null : (cell as RawValue);

@@ -11,8 +11,8 @@ export interface TandemErrorOptions {
  */
 export class TandemError extends Error {
   readonly value: unknown;
-  /** Exit status the CLI uses for this error: 2 for bad usage or input, 1 for failures while running. */
-  readonly exitCode: 1 | 2 = 1;
+  /** Exit status the CLI uses for this error: 2 for bad usage or input, 1 for failures while running (130/143: stopped by a signal). */
+  readonly exitCode: number = 1;
 
   constructor(message: string, options: TandemErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

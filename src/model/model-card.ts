@@ -1,4 +1,5 @@
 import type { ModelConfig } from '../config/schema.ts';
+import type { SegmentsConfig } from '../config/segments-schema.ts';
 import type { ColumnKind } from '../features/column-kind.ts';
 import type { Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
@@ -35,6 +36,11 @@ export interface ModelCard {
     readonly samplesPerSecond: number;
   };
   readonly metrics: ModelMetrics;
+  /**
+   * The config's segment rules at train time; `score` and the API both segment with them. Absent: the default
+   * segment (tasks with a positive decision joined by `+`).
+   */
+  readonly segments?: SegmentsConfig;
   /**
    * Events mode: how the training rows were built from raw logs, so `score --raw` and `features` build the same
    * columns (the categories with their own columns, in order).

@@ -1,6 +1,7 @@
 import type { TaskSpec } from '../config/schema.ts';
 import type { DatasetManifest } from '../data/labelled-row.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
+import type { StabilityBaseline } from '../model/stability-baseline.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { LeaderboardRow, RunRecord } from '../search/run-record.ts';
 import { trialFolder } from '../search/run-keys.ts';
@@ -33,9 +34,11 @@ export interface RunReportData {
   readonly datasetRows: DatasetManifest['rows'] | null;
   /** The TensorFlow.js backends the trials ran on. */
   readonly backends: readonly string[];
+  /** The winner's model's `stability.json` (training-population distributions), when it has one. */
+  readonly winnerStability?: StabilityBaseline;
 }
 
-const plainRunId = /^[A-Za-z0-9][\w.-]*$/;
+const plainRunId = /^[A-Za-z0-9_][\w.-]*$/;
 
 /** The store folder of a run (SPEC §8). */
 export function runFolder(runId: string): string {
@@ -81,10 +84,14 @@ export async function loadRunReportData(store: BlobStore, runId: string): Promis
   const baseline =
     (run.baselineTrialId === null || run.baselineTrialId === undefined ? undefined : byId.get(run.baselineTrialId)) ??
     leaderboard.find((row) => row.baseline);
+  const winnerModelId = winner?.modelId;
+  const winnerStability =
+    typeof winnerModelId === 'string' && plainRunId.test(winnerModelId) ? await readJsonIfExists<StabilityBaseline>(store, `models/${winnerModelId}/stability.json`) : undefined;
   return {
     run,
     leaderboard,
     trialMetrics,
+    ...(winnerStability === undefined ? {} : { winnerStability }),
     tasks: manifest?.tasks?.map((task) => ({ name: task.name, type: task.type, auxiliary: task.auxiliary === true })) ?? inferTasks(leaderboard, trialMetrics),
     winner,
     baseline,

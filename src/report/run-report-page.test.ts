@@ -74,6 +74,9 @@ describe('run report page', () => {
     const diff = (winner.metrics?.test.tasks.spend?.auc as number) - (base.metrics?.test.tasks.spend?.auc as number);
     assert.match(section, new RegExp(`${diff > 0 ? '\\+' : '−'}${Math.abs(diff).toFixed(4)}`), 'the spend auc difference');
     assert.match(section, /Δm vs single/);
+    // The winner's model carries stability.json: one training-vs-test score PSI per task.
+    const stability = section.slice(section.indexOf('data-table="score-stability"'));
+    for (const task of ['churn', 'security_xsell', 'spend']) assert.match(stability, new RegExp(`<tr><td>${task}</td><td class="num">\\d+\\.\\d{4}</td>`));
   });
 
   it('draws every chart: curves per task, learning curves, rungs, task weights, Pareto front, importance', () => {

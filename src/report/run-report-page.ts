@@ -10,6 +10,7 @@ import { computeParameterImportance } from './parameter-importance.ts';
 import { renderParameterImportanceChart } from './parameter-importance-chart.ts';
 import { renderParetoSection } from './pareto-front-chart.ts';
 import { loadRunReportData, type RunReportData } from './run-report-data.ts';
+import { renderScoreStabilityTable } from './score-stability-table.ts';
 import { assignTrialColors } from './series-palette.ts';
 import { renderTaskComparisonTable } from './task-comparison-table.ts';
 import { renderTaskDiagnosticsSection } from './task-diagnostics-section.ts';
@@ -84,7 +85,7 @@ export function renderRunReportPage(data: RunReportData, { now = () => new Date(
 
 function renderSummary(data: RunReportData, generatedAt: Date): string {
   const { run, leaderboard, winner, baseline } = data;
-  const counts = ['completed', 'pruned', 'failed', 'running', 'queued']
+  const counts = ['completed', 'pruned', 'failed', 'interrupted', 'running', 'queued']
     .map((status) => [status, leaderboard.filter((row) => row.status === status).length] as const)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${status}`)
@@ -128,7 +129,7 @@ function renderWinnerVsSingle(data: RunReportData): string {
     { label: `${winner.trialId} (winner)`, metrics: metricsOf(winner.trialId, winner.metrics) },
     baseline === undefined ? undefined : { label: `${baseline.trialId} (single)`, metrics: metricsOf(baseline.trialId, baseline.metrics) },
   );
-  return `<p class="explain">Metrics on the test split (thresholds chosen on validation). For auc, pr-auc and f1 higher is better, for rmse lower; Δm is the mean relative improvement over the single baseline.</p>${note}${table}`;
+  return `<p class="explain">Metrics on the test split (thresholds chosen on validation). For auc, pr-auc and f1 higher is better, for rmse lower; Δm is the mean relative improvement over the single baseline.</p>${note}${table}<h3>Score stability</h3>${renderScoreStabilityTable(data.winnerStability)}`;
 }
 
 function renderCurves(data: RunReportData, colors: ReadonlyMap<string, string>): string {
@@ -198,7 +199,7 @@ tr.winner td{background:#f1f6ee}tr.error-row td{color:var(--bad);font-size:12px;
 tr.summary th,tr.summary td{background:#f8f9fb}
 .better{color:var(--good)}.worse{color:var(--bad)}
 .tag{font-size:11px;padding:1px 6px;border-radius:9px;background:#e8eef7;white-space:nowrap}.tag.winner{background:#e3f1dc}
-.status{font-size:12px;padding:1px 6px;border-radius:9px;background:#eef0f3}.status.completed{background:#e3f1dc}.status.pruned{background:#fdf1dc}.status.failed{background:#fbe3e3}
+.status{font-size:12px;padding:1px 6px;border-radius:9px;background:#eef0f3}.status.completed{background:#e3f1dc}.status.pruned{background:#fdf1dc}.status.failed{background:#fbe3e3}.status.interrupted{background:#e6eefb}
 .charts{display:flex;flex-wrap:wrap;gap:14px;align-items:flex-start}
 svg.chart{display:block;max-width:100%;height:auto;background:#fff;margin:6px 0}
 svg.chart text{font-size:11px;fill:#3d4756}svg.chart .chart-title{font-size:13px;font-weight:600;fill:var(--fg)}

@@ -3,8 +3,11 @@ import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { TaskDiagnostics, TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
 import type { ParetoPoint } from './pareto-front.ts';
 
-/** Leaderboard status of a trial (SPEC §5). */
-export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed';
+/**
+ * Leaderboard status of a trial (SPEC §5). `interrupted`: its worker was stopped mid-way because the search was
+ * (SIGINT/SIGTERM); not a failure, and `--resume` trains it again from its checkpoint.
+ */
+export type TrialStatus = 'queued' | 'running' | 'completed' | 'pruned' | 'failed' | 'interrupted';
 
 /** One row of `runs/<runId>/leaderboard.json` (SPEC §1 `search --json`). */
 export interface LeaderboardRow {
@@ -41,7 +44,8 @@ export interface RunRecord {
   readonly datasetId: string;
   readonly createdAt: string;
   readonly updatedAt: string;
-  readonly status: 'running' | 'completed' | 'stopped';
+  /** `stopped`: by its time budget; `interrupted`: by SIGINT/SIGTERM, resumable with `search --resume`. */
+  readonly status: 'running' | 'completed' | 'stopped' | 'interrupted';
   readonly strategy: 'random' | 'tpe' | 'asha';
   readonly trials: number;
   readonly parallel: number;

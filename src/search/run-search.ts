@@ -16,8 +16,11 @@ import { createStoredRun, type SearchSettings, type StoredRun, type TrialDefault
 import type { TrialMetricsFile } from './trial-metrics-file.ts';
 import { trialSpecOf, type TrialSpec } from './trial-spec.ts';
 
-/** Starts a trial somewhere (a child process locally, a Batch job on AWS) and resolves when it is done. */
-export type TrialLauncher = (spec: TrialSpec, onStart: (pid: number) => void) => Promise<void>;
+/**
+ * Starts a trial somewhere (a child process locally, a Batch job on AWS) and resolves when it is done. When `signal`
+ * aborts, it stops the trial promptly and rejects.
+ */
+export type TrialLauncher = (spec: TrialSpec, onStart: (pid: number) => void, signal?: AbortSignal) => Promise<void>;
 
 /** Arguments of {@link runSearch}. */
 export interface RunSearchArgs {
@@ -31,6 +34,13 @@ export interface RunSearchArgs {
   readonly launch: TrialLauncher;
   readonly log?: (line: string) => void;
   readonly onLaunch?: (trialId: string, pid: number) => void;
+  /** Called once the run exists in the store (its id known), before any trial starts. */
+  readonly onRun?: (run: StoredRun) => void;
+  /**
+   * Stops the search: no trial starts after it aborts, running ones are stopped through `launch` and recorded as
+   * `interrupted` (not failed; `resumeRunId` trains them again), and the run is left `interrupted`.
+   */
+  readonly signal?: AbortSignal;
   readonly now?: () => Date;
 }
 
@@ -55,10 +65,11 @@ const maxAttempts = 2;
  * (successive halving over epochs, trials resumed from their checkpoints when promoted), run `parallel` at a time
  * through `launch`. A trial that crashes is retried once, then recorded as failed; the search goes on. Every event
  * rewrites leaderboard.json, run.json and trial-log.json, so a killed search can be resumed with `resumeRunId`
- * without retraining the trials that had finished. With `budgetMinutes`, no trial starts after the budget.
+ * without retraining the trials that had finished. With `budgetMinutes`, no trial starts after the budget. When
+ * `signal` aborts, the search stops its trials and returns the run as `interrupted` (no winner chosen).
  */
 export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
-  const { store, launch, log = () => undefined, now = () => new Date() } = args;
+  const { store, launch, log = () => undefined, now = () => new Date(), signal } = args;
   const startedAt = now().getTime();
   const loaded = await loadOrCreateRun(args, now);
   let run: StoredRun = loaded.run;
@@ -79,13 +90,19 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
     [...rows.values()].flatMap((row) => (row.job === null ? [] : [[row.trialId, lastJobAttempts(events, row.job)] as const])),
   );
 
-  const persist = async (status: StoredRun['status']): Promise<void> => {
-    run = { ...run, status, updatedAt: now().toISOString(), totalEpochs: [...rows.values()].reduce((sum, row) => sum + row.epochs, 0) };
-    const leaderboard = [...rows.values()].map(publicRow);
-    await writeJson(store, runKey(run.runId, 'leaderboard.json'), leaderboard);
-    await writeJson(store, runKey(run.runId, 'trial-log.json'), events);
-    await writeJson(store, runKey(run.runId, 'run.json'), run);
+  // Writes go one after another, so the last status written is the last one asked for.
+  let writing = Promise.resolve();
+  const persist = (status: StoredRun['status']): Promise<void> => {
+    writing = writing.then(async () => {
+      run = { ...run, status, updatedAt: now().toISOString(), totalEpochs: [...rows.values()].reduce((sum, row) => sum + row.epochs, 0) };
+      const leaderboard = [...rows.values()].map(publicRow);
+      await writeJson(store, runKey(run.runId, 'leaderboard.json'), leaderboard);
+      await writeJson(store, runKey(run.runId, 'trial-log.json'), events);
+      await writeJson(store, runKey(run.runId, 'run.json'), run);
+    });
+    return writing;
   };
+  const stopping = (): boolean => signal?.aborted === true;
   const record = (job: Job, event: TrialLogEvent['event'], attempt: number, error?: string): void => {
     events.push({ at: now().toISOString(), trialId: job.trialId, event, attempt, rung: job.rung, untilEpoch: job.untilEpoch, ...(error === undefined ? {} : { error }) });
   };
@@ -149,7 +166,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
     record(job, 'launched', attempt);
     const spec: TrialSpec = trialSpecOf(run, row, job.untilEpoch);
     log(`${job.trialId} started (rung ${job.rung}, to epoch ${job.untilEpoch}, attempt ${attempt})`);
-    const done = launch(spec, (pid) => args.onLaunch?.(job.trialId, pid))
+    const done = launch(spec, (pid) => args.onLaunch?.(job.trialId, pid), signal)
       .then(async () => {
         const result = await readJson<TrialMetricsFile>(store, `${trialFolder(run.runId, job.trialId)}/metrics.json`);
         row.metrics = result.metrics;
@@ -171,6 +188,14 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
+        if (stopping()) {
+          // Stopped with the search: not the trial's fault. The job stays pending, for --resume.
+          record(job, 'interrupted', attempt);
+          jobAttempts.set(job.trialId, attempt - 1);
+          row.status = 'interrupted';
+          log(`${job.trialId} interrupted`);
+          return;
+        }
         record(job, 'failed', attempt, message);
         if (attempt < maxAttempts) {
           log(`${job.trialId} failed (${message}); retrying once`);
@@ -184,21 +209,27 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
           row.job = null;
         }
       })
-      .finally(() => running.delete(job.trialId))
-      .then(() => persist('running'));
+      .then(() => persist(stopping() ? 'interrupted' : 'running'))
+      .finally(() => running.delete(job.trialId));
     running.set(job.trialId, done);
   };
 
   await persist('running');
+  args.onRun?.(run);
   for (;;) {
-    while (running.size < parallel) {
+    while (running.size < parallel && !stopping()) {
       const job = nextJob();
       if (job === undefined) break;
       startJob(job);
     }
     if (running.size === 0) break;
-    await persist('running');
-    await Promise.race(running.values());
+    await persist(stopping() ? 'interrupted' : 'running');
+    // Jobs may have ended while that was written (a race of none would never settle).
+    if (running.size > 0) await Promise.race(running.values());
+  }
+  if (stopping()) {
+    await persist('interrupted');
+    return { run, leaderboard: [...rows.values()].map(publicRow) };
   }
 
   const outcome = applySearchOutcome([...rows.values()], defaults, now().getTime() >= deadline);
@@ -239,9 +270,10 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
     const events = (await readJsonIfExists<TrialLogEvent[]>(args.store, runKey(run.runId, 'trial-log.json'))) ?? [];
     const rows = leaderboard.map((row): Row => {
       const finished = row.status === 'completed' || row.status === 'failed' || row.status === 'pruned';
-      // A trial whose last event is a launch (or a first failure) was cut off: run that job again, from its checkpoint.
+      // A trial whose last event is a launch, an interruption (or a first failure) was cut off: run that job again,
+      // from its checkpoint.
       const last = [...events].reverse().find((event) => event.trialId === row.trialId);
-      const interrupted = !finished && last !== undefined && (last.event === 'launched' || (last.event === 'failed' && last.attempt < maxAttempts));
+      const interrupted = !finished && last !== undefined && (last.event === 'launched' || last.event === 'interrupted' || (last.event === 'failed' && last.attempt < maxAttempts));
       const job = interrupted ? { trialId: row.trialId, rung: last.rung, untilEpoch: last.untilEpoch } : null;
       return { ...row, status: finished ? row.status : 'running', job, finished };
     });

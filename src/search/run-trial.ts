@@ -48,7 +48,15 @@ export async function runTrial(
     if (completed) await deleteTrainingCheckpoint(store, `${folder}/checkpoint`);
     const modelId = completed ? `${spec.runId}-${spec.trialId}` : null;
     if (modelId !== null) {
-      await saveCandidateAsModel(store, candidate, { modelId, name: spec.name, manifest, params: spec.params, backend, createdAt: now() });
+      await saveCandidateAsModel(store, candidate, {
+        modelId,
+        name: spec.name,
+        manifest,
+        params: spec.params,
+        backend,
+        createdAt: now(),
+        ...(spec.segments === undefined ? {} : { segments: spec.segments }),
+      });
     }
     const result: TrialMetricsFile = {
       trialId: spec.trialId,

@@ -25,7 +25,7 @@ export function applySearchOutcome(rows: readonly LeaderboardRow[], defaults: Tr
   const taskTypes = Object.fromEntries(defaults.tasks.filter((task) => !task.auxiliary).map((task) => [task.name, task.type]));
   const updated = new Map<string, { status: TrialStatus; metrics: ModelMetrics | null }>();
   for (const row of rows) {
-    const status: TrialStatus = row.status === 'running' || row.status === 'queued' ? 'pruned' : row.status;
+    const status: TrialStatus = row.status === 'running' || row.status === 'queued' || row.status === 'interrupted' ? 'pruned' : row.status;
     const metrics =
       row.metrics === null || baseline?.metrics == null
         ? row.metrics

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
+import type { SegmentsConfig } from '../config/segments-schema.ts';
 import { computeRungs, type AshaSettings } from './asha.ts';
 import type { RunRecord } from './run-record.ts';
 import type { SearchSpace } from './search-space.ts';
@@ -24,6 +25,8 @@ export interface TrialDefaults {
   readonly params: ModelConfig;
   readonly features: FeaturesConfig;
   readonly selection: SelectionConfig;
+  /** The config's segment rules, stored in every trial model's card (absent in runs from before them). */
+  readonly segments?: SegmentsConfig;
 }
 
 /**
@@ -35,11 +38,14 @@ export interface StoredRun extends RunRecord {
   readonly defaults: TrialDefaults;
 }
 
-/** One line of `runs/<runId>/trial-log.json`: what happened to a trial, when. */
+/**
+ * One line of `runs/<runId>/trial-log.json`: what happened to a trial, when. `interrupted`: its worker was stopped
+ * because the search was (not the trial's failure: it does not count towards the retry limit and resumes).
+ */
 export interface TrialLogEvent {
   readonly at: string;
   readonly trialId: string;
-  readonly event: 'launched' | 'finished' | 'failed';
+  readonly event: 'launched' | 'finished' | 'failed' | 'interrupted';
   readonly attempt: number;
   readonly rung: number;
   readonly untilEpoch: number;

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { featuresSchema, modelSchema, selectionSchema } from '../config/schema.ts';
+import { segmentsSchema } from '../config/segments-schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { TrialSpec } from './trial-spec.ts';
 
-const plainId = z.string().regex(/^[A-Za-z0-9][\w.-]*$/, 'letters, digits, _ . - only');
+const plainId = z.string().regex(/^[A-Za-z0-9_][\w.-]*$/, 'letters, digits, _ . - only');
 
 /** Validates a trial spec as it arrives from a worker's argument or a Batch container override. */
 export const trialSpecSchema = z
@@ -15,6 +16,7 @@ export const trialSpecSchema = z
     params: modelSchema,
     features: featuresSchema,
     selection: selectionSchema,
+    segments: segmentsSchema.optional(),
     untilEpoch: z.number().int().positive().optional(),
   })
   .strict();

@@ -1,4 +1,5 @@
 import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
+import type { SegmentsConfig } from '../config/segments-schema.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import type { StoredRun } from './stored-run.ts';
 
@@ -15,6 +16,8 @@ export interface TrialSpec {
   readonly params: ModelConfig;
   readonly features: FeaturesConfig;
   readonly selection: SelectionConfig;
+  /** The config's segment rules, stored in the model's card. */
+  readonly segments?: SegmentsConfig;
   /** Train up to this epoch (an ASHA rung), resuming from the trial's checkpoint. @default params.epochs */
   readonly untilEpoch?: number;
 }
@@ -22,5 +25,15 @@ export interface TrialSpec {
 /** The spec of a run's leaderboard row trained up to `untilEpoch`: the row's parameters, the run's defaults. */
 export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: number): TrialSpec {
   const { defaults } = run;
-  return { runId: run.runId, trialId: row.trialId, datasetId: defaults.datasetId, name: defaults.name, params: row.config, features: defaults.features, selection: defaults.selection, untilEpoch };
+  return {
+    runId: run.runId,
+    trialId: row.trialId,
+    datasetId: defaults.datasetId,
+    name: defaults.name,
+    params: row.config,
+    features: defaults.features,
+    selection: defaults.selection,
+    ...(defaults.segments === undefined ? {} : { segments: defaults.segments }),
+    untilEpoch,
+  };
 }

@@ -104,7 +104,7 @@ describe('HTTP API', () => {
     const body = await expectError(await app.request('/v1/predict', json({ customers: rows })), 400, 'invalid_rows');
     assert.deepEqual(
       body.error.details.map((d) => d.path),
-      ['customers[1].tenure', 'customers[2].plan', 'customers[3]', 'customers[4].customer_id'],
+      ['customers[1].tenure', 'customers[2].plan', 'customers[3]', 'customers[4].customer_id', 'customers[4]'],
     );
     assert.match(body.error.details[0]!.issue, /number.*"abc"/);
     assert.match(body.error.message, /customers\[1\]\.tenure/);
@@ -151,10 +151,87 @@ describe('HTTP API', () => {
     assert.ok(document.components.securitySchemes, 'the document declares the api key');
   });
 
-  it('answers 404 in the error format for unknown routes (and wrong methods)', async () => {
+  it('answers 404 in the error format for unknown routes', async () => {
     const body = await expectError(await app.request('/v2/predict', json({ customers })), 404, 'not_found');
     assert.match(body.error.message, /\/v2\/predict/);
-    await expectError(await app.request('/v1/predict'), 404, 'not_found');
+    await expectError(await app.request('/v1/predicts'), 404, 'not_found');
+    await expectError(await app.request('/nope', { method: 'DELETE' }), 404, 'not_found');
+  });
+
+  it('answers 405 with an Allow header for a wrong method on a known path', async () => {
+    const cases: [string, string, string][] = [
+      ['GET', '/v1/predict', 'POST'],
+      ['PUT', '/v1/predict', 'POST'],
+      ['GET', '/v1/explain', 'POST'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['DELETE', '/v1/model', 'GET, HEAD'],
+      ['POST', '/openapi.json', 'GET, HEAD'],
+      ['PATCH', '/docs', 'GET, HEAD'],
+      ['POST', '/', 'GET, HEAD'],
+    ];
+    for (const [method, route, allow] of cases) {
+      const response = await app.request(route, { method });
+      const body = await expectError(response, 405, 'method_not_allowed');
+      assert.equal(response.headers.get('allow'), allow, `${method} ${route}`);
+      assert.match(body.error.message, new RegExp(`${method} is not allowed`));
+    }
+    // Over real HTTP too, and HEAD on a GET route still works.
+    const overHttp = await fetch(`${server.url}/v1/predict`);
+    assert.equal(overHttp.status, 405);
+    assert.equal(overHttp.headers.get('allow'), 'POST');
+    await overHttp.body?.cancel();
+    assert.equal((await fetch(`${server.url}/healthz`, { method: 'HEAD' })).status, 200);
+    // With keys set, a wrong method still needs the key first (the route's existence is not told to strangers).
+    const secured = createApp({ models, apiKeys: ['k'] });
+    await expectError(await secured.request('/v1/predict'), 401, 'unauthorized');
+    await expectError(await secured.request('/v1/predict', { headers: { 'x-api-key': 'k' } }), 405, 'method_not_allowed');
+    await expectError(await secured.request('/healthz', { method: 'POST' }), 405, 'method_not_allowed');
+  });
+
+  it('refuses api keys that are all empty rather than serving without authentication', () => {
+    assert.throws(() => createApp({ models, apiKeys: [''] }), /apiKeys holds no key/);
+    assert.throws(() => createApp({ models, apiKeys: [' ', ''] }), /apiKeys holds no key/);
+  });
+
+  it('answers 400 with the row path for a row with no known feature column, {} included', async () => {
+    const rows = [{ tenure: 4 }, {}, { customer_id: 'only-an-id' }, { Tenure_: 5, plna: 'pro' }, { tenure: null }];
+    for (const route of ['/v1/predict', '/v1/explain']) {
+      const body = await expectError(await app.request(route, json({ customers: rows })), 400, 'invalid_rows');
+      assert.deepEqual(body.error.details.map((d) => d.path), ['customers[1]', 'customers[2]', 'customers[3]']);
+      assert.match(body.error.details[0]!.issue, /no known feature column.*tenure/);
+    }
+    const single = await expectError(await app.request('/v1/predict', json({ customers: [{}] })), 400, 'invalid_rows');
+    assert.deepEqual(single.error.details.map((d) => d.path), ['customers[0]']);
+  });
+
+  it('lists unknown fields as warnings, with the name most likely meant, and still scores the row', async () => {
+    const rows = [
+      { customer_id: 'W1', tenure: 4, Plna: 'pro', internet_: 'DSL', churned: 'Yes' },
+      { customer_id: 'W2', plan: 'basic', customerid: 'x', zzzzzz: 1 },
+      { customer_id: 'W3', tenure: 9 },
+    ];
+    for (const route of ['/v1/predict', '/v1/explain']) {
+      const response = await app.request(route, json({ customers: rows }));
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { warnings: { path: string; issue: string }[] };
+      const parsed = (route === '/v1/predict' ? predictResponseSchema : explainResponseSchema).parse(body);
+      assert.deepEqual(parsed.warnings, [
+        { path: 'customers[0].Plna', issue: 'unknown field, ignored; did you mean plan?' },
+        { path: 'customers[0].internet_', issue: 'unknown field, ignored; did you mean internet?' },
+        { path: 'customers[0].churned', issue: 'unknown field, ignored' },
+        { path: 'customers[1].customerid', issue: 'unknown field, ignored; did you mean customer_id?' },
+        { path: 'customers[1].zzzzzz', issue: 'unknown field, ignored' },
+      ]);
+    }
+    const clean = predictResponseSchema.parse(await (await app.request('/v1/predict', json({ customers }))).json());
+    assert.deepEqual(clean.warnings, []);
+  });
+
+  it('lists at most 100 warnings, then counts the rest', async () => {
+    const rows = Array.from({ length: 60 }, () => ({ tenure: 3, extra_a: 1, extra_b: 2 }));
+    const body = predictResponseSchema.parse(await (await app.request('/v1/predict', json({ customers: rows }))).json());
+    assert.equal(body.warnings.length, 101);
+    assert.deepEqual(body.warnings.at(-1), { path: 'customers', issue: '20 more unknown fields, not listed' });
   });
 
   it('answers 413 for more than maxRows customers', async () => {
@@ -186,14 +263,21 @@ describe('HTTP API', () => {
     await expectError(await small.request('/v1/predict', json({ customers })), 413, 'payload_too_large');
   });
 
-  it('answers 503 on scoring routes while no model is loaded, and /healthz stays 200', async () => {
+  it('answers 503 on scoring routes and /healthz while no model is loaded', async () => {
     const empty = createApp({ models: createFixedModelSource(undefined) });
     await expectError(await empty.request('/v1/predict', json({ customers })), 503, 'model_unavailable');
     await expectError(await empty.request('/v1/explain', json({ customers })), 503, 'model_unavailable');
+    // No model: 503 before the body is even read, whatever it holds.
+    await expectError(await empty.request('/v1/predict', { method: 'POST', body: 'not json' }), 503, 'model_unavailable');
     await expectError(await empty.request('/v1/model'), 503, 'model_unavailable');
-    const health = await empty.request('/healthz');
-    assert.equal(health.status, 200);
-    assert.deepEqual(healthSchema.parse(await health.json()), { status: 'ok', modelId: null });
+    await expectError(await empty.request('/healthz'), 503, 'model_unavailable');
+    assert.equal((await empty.request('/healthz', { method: 'HEAD' })).status, 503);
+    // And again once a served model is closed (no longer loaded).
+    const closing = createFixedModelSource(await loadModel(new FileStore(folder), model.modelId));
+    const closingApp = createApp({ models: closing });
+    assert.equal((await closingApp.request('/healthz')).status, 200);
+    await closing.close?.();
+    await expectError(await closingApp.request('/healthz'), 503, 'model_unavailable');
     assert.equal((await empty.request('/openapi.json')).status, 200);
     assert.equal((await empty.request('/docs')).status, 200);
   });
@@ -201,7 +285,7 @@ describe('HTTP API', () => {
   it('serves the model card and the health of the loaded model', async () => {
     const card = await (await fetch(`${server.url}/v1/model`)).json();
     assert.deepEqual(card, JSON.parse(JSON.stringify(model.card)));
-    assert.deepEqual(await (await fetch(`${server.url}/healthz`)).json(), { status: 'ok', modelId: model.modelId });
+    assert.deepEqual(healthSchema.parse(await (await fetch(`${server.url}/healthz`)).json()), { status: 'ok', modelId: model.modelId });
   });
 
   it('publishes an OpenAPI 3.1 document of the routes with the model features', async () => {
@@ -216,7 +300,9 @@ describe('HTTP API', () => {
     for (const route of ['/v1/predict', '/v1/explain', '/v1/model', '/healthz', '/openapi.json', '/docs']) assert.ok(document.paths[route], route);
     const predict = document.paths['/v1/predict']!.post!;
     assert.ok(predict.requestBody);
-    for (const status of ['200', '400', '413', '503']) assert.ok(predict.responses[status], status);
+    for (const status of ['200', '400', '405', '413', '503']) assert.ok(predict.responses[status], status);
+    assert.ok(document.paths['/healthz']!.get!.responses['503'], 'healthz documents its 503');
+    assert.ok(document.components.schemas.PredictResponse!.properties!.warnings, 'responses carry warnings');
     assert.deepEqual(Object.keys(document.components.schemas.Customer!.properties!).sort(), ['customer_id', 'internet', 'plan', 'tenure']);
     assert.ok(document.components.schemas.PredictResponse);
     const refs = [...JSON.stringify(document).matchAll(/"#\/components\/schemas\/(\w+)"/g)].map((match) => match[1]!);

@@ -1,13 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { RawRow } from '../data/labelled-row.ts';
-import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
+import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
-import { validateRows } from '../features/preprocessor.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
+import { bodyLimitForModel } from './body-limit.ts';
+import { checkCustomerRows, type CheckedRows } from './check-customer-rows.ts';
 import { renderDocsPage } from './docs-page.ts';
 import { explainRows } from './explain-rows.ts';
 import { HttpError, type HttpErrorBody } from './http-error.ts';
@@ -20,8 +19,8 @@ export interface AppOptions {
   /** Where the served model comes from (a fixed model, or the champion followed in the store). */
   readonly models: ModelSource;
   /**
-   * Accepted `x-api-key` values; when non-empty every route but `/healthz` requires one (401 otherwise). Empty
-   * strings are ignored.
+   * Accepted `x-api-key` values; when given, every route but `/healthz` requires one (401 otherwise). A list that
+   * holds only empty strings is refused (it would silently turn authentication off).
    * @default [] (no key needed)
    */
   readonly apiKeys?: readonly string[];
@@ -32,7 +31,7 @@ export interface AppOptions {
   readonly maxRows?: number;
   /**
    * Largest request body in bytes (413 above), checked on Content-Length and on the bytes actually read.
-   * @default 1 MiB
+   * @default derived from the served model: room for `maxRows` rows of its width, 1 to 32 MiB (see bodyLimitForModel)
    */
   readonly maxBodyBytes?: number;
   /**
@@ -42,21 +41,34 @@ export interface AppOptions {
   readonly log?: (message: string) => void;
 }
 
+/** The methods each route answers; any other method on these paths is a 405 with an `Allow` header. */
+const ROUTE_METHODS: Readonly<Record<string, string>> = {
+  '/v1/predict': 'POST',
+  '/v1/explain': 'POST',
+  '/v1/model': 'GET, HEAD',
+  '/healthz': 'GET, HEAD',
+  '/openapi.json': 'GET, HEAD',
+  '/docs': 'GET, HEAD',
+  '/': 'GET, HEAD',
+};
+
 /**
  * Builds the HTTP API (SPEC §7) as one Hono app: `tandem serve` runs it with `@hono/node-server` and the Lambda
  * handler wraps it with `hono/aws-lambda`. Routes: `POST /v1/predict`, `POST /v1/explain`, `GET /v1/model`,
  * `GET /healthz`, `GET /openapi.json`, `GET /docs`. Every error is `{"error":{code, message, details}}`.
  * Each request borrows one model from `models` for its whole life, so a champion swap never fails it.
+ *
+ * @throws BadInputError when `apiKeys` is non-empty but holds no non-empty key.
  */
-export function createApp({
-  models,
-  apiKeys = [],
-  maxRows = 1000,
-  maxBodyBytes = 1 << 20,
-  log = (message: string) => console.error(message),
-}: AppOptions): Hono {
-  const keyDigests = apiKeys.filter((key) => key !== '').map(sha256);
+export function createApp({ models, apiKeys = [], maxRows = 1000, maxBodyBytes, log = (message: string) => console.error(message) }: AppOptions): Hono {
+  const keyDigests = apiKeys.filter((key) => key.trim() !== '').map(sha256);
+  if (apiKeys.length > 0 && keyDigests.length === 0) {
+    throw new BadInputError(`apiKeys holds no key (${JSON.stringify(apiKeys)}): pass real keys, or none to serve without authentication`, {
+      value: apiKeys,
+    });
+  }
   const apiKeyRequired = keyDigests.length > 0;
+  const bodyLimitOf = (model: LoadedModel | undefined): number => maxBodyBytes ?? bodyLimitForModel(model, maxRows);
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -67,7 +79,12 @@ export function createApp({
   });
   app.notFound((c) => c.json(new HttpError(404, 'not_found', `no route ${c.req.method} ${c.req.path}; see GET /docs`).toBody(), 404));
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', modelId: models.current()?.modelId ?? null }));
+  // Readiness and liveness in one: a server without a model cannot answer a prediction, so it is not healthy.
+  app.get('/healthz', (c) => {
+    const model = models.current();
+    if (model === undefined) throw noModel();
+    return c.json({ status: 'ok', modelId: model.modelId });
+  });
 
   app.use('*', async (c, next) => {
     if (!apiKeyRequired || c.req.path === '/healthz') return next();
@@ -78,32 +95,20 @@ export function createApp({
     return next();
   });
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: () => {
-        // The rest of the body is never read: tell the client not to reuse this connection for its next request.
-        throw bodyTooLarge(maxBodyBytes, { connection: 'close' });
-      },
+  // The model is borrowed before the body is read: its width sets the body limit, and without one the answer is 503.
+  app.post('/v1/predict', (c) =>
+    withModel(models, async (model) => {
+      const { rows, warnings } = await readRows(c, model, { maxRows, maxBodyBytes: bodyLimitOf(model) });
+      return c.json({ modelId: model.modelId, predictions: await scoreRows(model, rows), warnings });
     }),
   );
 
-  app.post('/v1/predict', async (c) => {
-    const customers = await readCustomers(c, { maxRows, maxBodyBytes });
-    return withModel(models, async (model) => {
-      const rows = checkRows(model, customers);
-      return c.json({ modelId: model.modelId, predictions: await scoreRows(model, rows) });
-    });
-  });
-
-  app.post('/v1/explain', async (c) => {
-    const customers = await readCustomers(c, { maxRows, maxBodyBytes });
-    return withModel(models, async (model) => {
-      const rows = checkRows(model, customers);
-      return c.json({ modelId: model.modelId, explanations: await explainRows(model, rows) });
-    });
-  });
+  app.post('/v1/explain', (c) =>
+    withModel(models, async (model) => {
+      const { rows, warnings } = await readRows(c, model, { maxRows, maxBodyBytes: bodyLimitOf(model) });
+      return c.json({ modelId: model.modelId, explanations: await explainRows(model, rows), warnings });
+    }),
+  );
 
   app.get('/v1/model', (c) => withModel(models, (model) => c.json(model.card)));
 
@@ -111,7 +116,10 @@ export function createApp({
   app.get('/openapi.json', (c) => {
     const model = models.current();
     if (cachedDocument === undefined || cachedDocument.modelId !== model?.modelId) {
-      cachedDocument = { modelId: model?.modelId, document: buildOpenApiDocument({ ...(model === undefined ? {} : { model }), maxRows, maxBodyBytes, apiKeyRequired }) };
+      cachedDocument = {
+        modelId: model?.modelId,
+        document: buildOpenApiDocument({ ...(model === undefined ? {} : { model }), maxRows, maxBodyBytes: bodyLimitOf(model), apiKeyRequired }),
+      };
     }
     return c.json(cachedDocument.document);
   });
@@ -119,10 +127,20 @@ export function createApp({
   app.get('/docs', (c) => {
     const model = models.current();
     const baseUrl = new URL(c.req.url).origin;
-    return c.html(renderDocsPage({ baseUrl, ...(model === undefined ? {} : { model }), apiKeyRequired, maxRows, maxBodyBytes }));
+    return c.html(renderDocsPage({ baseUrl, ...(model === undefined ? {} : { model }), apiKeyRequired, maxRows, maxBodyBytes: bodyLimitOf(model) }));
   });
 
   app.get('/', (c) => c.redirect('/docs'));
+
+  // Registered last, so they answer only what the routes above did not: a known path with another method.
+  for (const [path, allow] of Object.entries(ROUTE_METHODS)) {
+    app.all(path, (c) => {
+      throw new HttpError(405, 'method_not_allowed', `${c.req.method} is not allowed on ${path}; use ${allow}`, {
+        details: [{ path: 'method', issue: `${c.req.method} not in ${allow}` }],
+        headers: { allow },
+      });
+    });
+  }
 
   return app;
 }
@@ -139,20 +157,56 @@ function toErrorResponse(error: unknown): { status: ContentfulStatusCode; body: 
   return { status: 500, body: { error: { code: 'internal', message: 'internal server error', details: [] } } };
 }
 
-function bodyTooLarge(maxBodyBytes: number, headers: Record<string, string> = {}): HttpError {
-  return new HttpError(413, 'payload_too_large', `request body is larger than ${maxBodyBytes} bytes`, {
+function noModel(): HttpError {
+  return new HttpError(503, 'model_unavailable', 'no model is loaded yet: train and promote a champion, then retry');
+}
+
+function bodyTooLarge(maxBodyBytes: number): HttpError {
+  // The rest of the body is never read: tell the client not to reuse this connection for its next request.
+  return new HttpError(413, 'payload_too_large', `request body is larger than ${maxBodyBytes} bytes, the limit for this model`, {
     details: [{ path: 'body', issue: `over ${maxBodyBytes} bytes` }],
-    headers,
+    headers: { connection: 'close' },
   });
 }
 
 /**
- * Reads `{"customers":[...]}`: 413 over `maxBodyBytes` (bodyLimit checked Content-Length or the stream; this counts
- * what was actually read) or over `maxRows` rows, 400 for anything else that is not 1.. rows.
+ * Reads the body, at most `maxBodyBytes` of it: 413 at once when Content-Length says more, else counted while it
+ * streams in (a chunked body, or a Content-Length that understates it), so an oversized body is never buffered whole.
  */
-async function readCustomers(c: Context, { maxRows, maxBodyBytes }: { maxRows: number; maxBodyBytes: number }): Promise<unknown[]> {
-  const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+async function readBodyBytes(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length'));
+  if (Number.isFinite(declared) && declared > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+  const stream = c.req.raw.body;
+  if (stream === null) return new Uint8Array(0);
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > maxBodyBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw bodyTooLarge(maxBodyBytes);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
+ * Reads `{"customers":[...]}` and checks its rows against `model`: 413 over `maxBodyBytes` or over `maxRows` rows,
+ * 400 for anything that is not 1.. valid rows (every issue located by its path), unknown fields as warnings.
+ */
+async function readRows(c: Context, model: LoadedModel, { maxRows, maxBodyBytes }: { maxRows: number; maxBodyBytes: number }): Promise<CheckedRows> {
+  const bytes = await readBodyBytes(c, maxBodyBytes);
   const example = 'send {"customers":[{...feature columns...}]}';
   if (bytes.byteLength === 0) throw invalidRequest('invalid_json', `request body is empty; ${example}`, 'body', 'empty');
   let body: unknown;
@@ -176,40 +230,23 @@ async function readCustomers(c: Context, { maxRows, maxBodyBytes }: { maxRows: n
       details: [{ path: 'customers', issue: `${customers.length} rows, at most ${maxRows}` }],
     });
   }
-  return customers;
+  const { issues, rows, warnings } = checkCustomerRows(model, customers);
+  if (issues.length > 0) {
+    const shown = issues.slice(0, 3).map((i) => `${i.path} ${i.issue}`);
+    const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
+    throw new HttpError(400, 'invalid_rows', `invalid customer rows: ${shown.join('; ')}${more}`, { details: issues });
+  }
+  return { rows, warnings };
 }
 
 function invalidRequest(code: string, message: string, path: string, issue: string): HttpError {
   return new HttpError(400, code, message, { details: [{ path, issue }] });
 }
 
-/** Checks rows against the model's feature schema and id column; 400 listing every issue's path. */
-function checkRows(model: LoadedModel, customers: readonly unknown[]): RawRow[] {
-  const issues: InputIssue[] = validateRows(model.preprocessor, customers);
-  const idColumn = model.card.idColumn;
-  if (idColumn !== null) {
-    customers.forEach((row, index) => {
-      if (typeof row !== 'object' || row === null || Array.isArray(row)) return;
-      const id = (row as Record<string, unknown>)[idColumn];
-      if (id !== undefined && id !== null && typeof id !== 'string' && typeof id !== 'number') {
-        issues.push({ path: `customers[${index}].${idColumn}`, issue: `must be a string or number, got ${JSON.stringify(id)}` });
-      }
-    });
-  }
-  if (issues.length > 0) {
-    const shown = issues.slice(0, 3).map((i) => `${i.path} ${i.issue}`);
-    const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : '';
-    throw new HttpError(400, 'invalid_rows', `invalid customer rows: ${shown.join('; ')}${more}`, { details: issues });
-  }
-  return customers as RawRow[];
-}
-
 /** Runs `handle` with one borrowed model (503 when none is loaded) and gives it back however `handle` ends. */
 async function withModel<T>(models: ModelSource, handle: (model: LoadedModel) => T | Promise<T>): Promise<T> {
   const lease: ModelLease | undefined = acquireModel(models);
-  if (lease === undefined) {
-    throw new HttpError(503, 'model_unavailable', 'no model is loaded yet: train and promote a champion, then retry');
-  }
+  if (lease === undefined) throw noModel();
   try {
     return await handle(lease.model);
   } finally {

@@ -51,14 +51,14 @@ describe('createChampionModelSource', () => {
 
   it('answers 503 before any champion, then serves the first one promoted', async () => {
     const emptyStore = new FileStore(path.join(folder, 'empty'));
-    const source = await createChampionModelSource(emptyStore, { pollMs: 20, log: () => undefined });
+    const source = await createChampionModelSource(emptyStore, { project: 'fixture', pollMs: 20, log: () => undefined });
     try {
       const app = createApp({ models: source });
       assert.equal((await app.request('/v1/predict', post)).status, 503);
-      assert.deepEqual(await (await app.request('/healthz')).json(), { status: 'ok', modelId: null });
+      assert.equal((await app.request('/healthz')).status, 503);
       // Promote in the first store and point the empty one at a copy of the model.
       for (const key of await store.list(`models/${first}/`)) await emptyStore.put(key, await store.get(key));
-      await writeChampionPointer(emptyStore, { modelId: first, reason: 'first champion' });
+      await writeChampionPointer(emptyStore, { project: 'fixture', modelId: first, reason: 'first champion' });
       await waitFor(() => source.current()?.modelId === first, 'the first champion');
       const response = await app.request('/v1/predict', post);
       assert.equal(response.status, 200);
@@ -69,9 +69,9 @@ describe('createChampionModelSource', () => {
   });
 
   it('picks up a new champion under load without a restart and without failing a request', async () => {
-    await writeChampionPointer(store, { modelId: first, reason: 'start' });
+    await writeChampionPointer(store, { project: 'fixture', modelId: first, reason: 'start' });
     const logged: string[] = [];
-    const source = await createChampionModelSource(store, { pollMs: 25, log: (line) => logged.push(line) });
+    const source = await createChampionModelSource(store, { project: 'fixture', pollMs: 25, log: (line) => logged.push(line) });
     const server = await startServer(createApp({ models: source }), { port: 0 });
     const old = source.current()!;
     assert.equal(old.modelId, first);
@@ -92,7 +92,7 @@ describe('createChampionModelSource', () => {
     const workers = ['/v1/predict', '/v1/predict', '/v1/explain', '/v1/explain'].map(worker);
     try {
       await waitFor(() => (seen.get(first) ?? 0) >= 20, 'requests on the first model');
-      await writeChampionPointer(store, { modelId: second, reason: 'better' });
+      await writeChampionPointer(store, { project: 'fixture', modelId: second, reason: 'better' });
       await waitFor(() => (seen.get(second) ?? 0) >= 40 || failures.length > 0, 'requests on the new champion');
     } finally {
       stop = true;
@@ -102,7 +102,7 @@ describe('createChampionModelSource', () => {
     assert.deepEqual(failures, []);
     assert.equal(source.current()?.modelId, second);
     assert.ok(isDisposed(old), 'the replaced network is disposed once its requests finished');
-    assert.ok(logged.some((line) => line.includes(`serving champion ${second} (replaces ${first})`)), logged.join('\n'));
+    assert.ok(logged.some((line) => line.includes(`serving champion ${second} of project fixture (replaces ${first})`)), logged.join('\n'));
     const numTensors = tf.memory().numTensors;
     await source.close();
     assert.ok(tf.memory().numTensors < numTensors, 'close disposes the served network');
@@ -110,9 +110,9 @@ describe('createChampionModelSource', () => {
   });
 
   it('keeps serving the old champion when the new one cannot be loaded, logs it once, and retries', async () => {
-    await writeChampionPointer(store, { modelId: first, reason: 'start' });
+    await writeChampionPointer(store, { project: 'fixture', modelId: first, reason: 'start' });
     const logged: string[] = [];
-    const source = await createChampionModelSource(store, { pollMs: 0, log: (line) => logged.push(line) });
+    const source = await createChampionModelSource(store, { project: 'fixture', pollMs: 0, log: (line) => logged.push(line) });
     try {
       const broken = 'broken-model';
       for (const key of await store.list(`models/${second}/`)) {
@@ -122,7 +122,7 @@ describe('createChampionModelSource', () => {
         if (name === 'card.json') content = JSON.stringify({ ...(JSON.parse(content.toString('utf8')) as object), modelId: broken });
         await store.put(`models/${broken}/${name}`, content);
       }
-      await writeChampionPointer(store, { modelId: broken, reason: 'broken' });
+      await writeChampionPointer(store, { project: 'fixture', modelId: broken, reason: 'broken' });
       logged.length = 0;
       for (let i = 0; i < 3; i++) await source.refresh();
       assert.equal(source.current()?.modelId, first);
@@ -136,6 +136,48 @@ describe('createChampionModelSource', () => {
       assert.equal(source.current()?.modelId, broken);
     } finally {
       await source.close();
+    }
+  });
+  it('follows only its own project: another project promoted in the same store is never served', async () => {
+    // A model of project "other": a copy of the second model under another id and name.
+    for (const key of await store.list(`models/${second}/`)) {
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      let content: Buffer | string = await store.get(key);
+      if (name === 'card.json') content = JSON.stringify({ ...(JSON.parse(content.toString('utf8')) as object), modelId: 'other-model', name: 'other' });
+      await store.put(`models/other-model/${name}`, content);
+    }
+    await writeChampionPointer(store, { project: 'fixture', modelId: first, reason: 'start' });
+    const logged: string[] = [];
+    const fixture = await createChampionModelSource(store, { project: 'fixture', pollMs: 0, log: (line) => logged.push(line) });
+    const other = await createChampionModelSource(store, { project: 'other', pollMs: 0, log: (line) => logged.push(line) });
+    try {
+      assert.equal(other.current(), undefined, 'no champion of "other" yet: its API answers 503');
+      await writeChampionPointer(store, { project: 'other', modelId: 'other-model', reason: 'first of other' });
+      await fixture.refresh();
+      await other.refresh();
+      assert.equal(fixture.current()?.modelId, first, 'the fixture API did not swap');
+      assert.equal(other.current()?.modelId, 'other-model');
+      const response = await createApp({ models: fixture }).request('/v1/predict', post);
+      assert.equal(((await response.json()) as { modelId: string }).modelId, first);
+      assert.ok(!logged.some((line) => line.includes(`other-model (replaces ${first})`)), logged.join('\n'));
+    } finally {
+      await fixture.close();
+      await other.close();
+    }
+  });
+
+  it('serves a store of the older layout (only models/champion.json) as the champion of its model\'s project', async () => {
+    const oldStore = new FileStore(path.join(folder, 'old-layout'));
+    for (const key of await store.list(`models/${first}/`)) await oldStore.put(key, await store.get(key));
+    await oldStore.put('models/champion.json', JSON.stringify({ modelId: first, previousId: null, promotedAt: '2025-01-01T00:00:00.000Z', reason: 'old layout' }));
+    const fixture = await createChampionModelSource(oldStore, { project: 'fixture', pollMs: 0, log: () => undefined });
+    const other = await createChampionModelSource(oldStore, { project: 'other', pollMs: 0, log: () => undefined });
+    try {
+      assert.equal(fixture.current()?.modelId, first);
+      assert.equal(other.current(), undefined);
+    } finally {
+      await fixture.close();
+      await other.close();
     }
   });
 });

@@ -1,14 +1,16 @@
 import type { LoadedModel } from '../model/model-artifacts.ts';
 import { loadModelFolder, modelFolder } from '../model/model-artifacts.ts';
-import { readChampion } from '../registry/champion.ts';
+import { assertProjectName, readChampion } from '../registry/champion.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { LeasedModel, type ModelLease, type ModelSource } from './model-source.ts';
 
 /** Options of {@link createChampionModelSource}. */
 export interface ChampionModelSourceOptions {
+  /** The project (a config's `name`) whose champion is served; other projects' promotions are never picked up. */
+  readonly project: string;
   /**
-   * How often `models/champion.json` is read for a new champion; 0 turns polling off (call `refresh()` instead,
-   * e.g. once per Lambda invocation).
+   * How often the project's pointer `champions/<name>.json` is read for a new champion; 0 turns polling off (call
+   * `refresh()` instead, e.g. once per Lambda invocation).
    * @default 5000
    */
   readonly pollMs?: number;
@@ -19,7 +21,7 @@ export interface ChampionModelSourceOptions {
   readonly log?: (message: string) => void;
 }
 
-/** A model source that follows the store's champion pointer. */
+/** A model source that follows one project's champion pointer. */
 export interface ChampionModelSource extends ModelSource {
   acquire(): ModelLease | undefined;
   /** Reads the pointer now and, when it names another model, loads that model and swaps it in. */
@@ -28,7 +30,8 @@ export interface ChampionModelSource extends ModelSource {
 }
 
 /**
- * Serves the champion of `store` and follows `models/champion.json` without a restart (SPEC §7). The champion is
+ * Serves the champion of `project` in `store` and follows its pointer `champions/<name>.json` (an older store's
+ * `models/champion.json` while it names a model of this project) without a restart (SPEC §7). The champion is
  * loaded at start (none yet: `current()` is undefined and the API answers 503 until one is promoted). Every
  * `pollMs` the pointer is read; a new champion is loaded completely before it replaces the old one, requests in
  * flight keep the model they started with, and the old network is disposed when the last of them finishes. When
@@ -37,8 +40,10 @@ export interface ChampionModelSource extends ModelSource {
  */
 export async function createChampionModelSource(
   store: BlobStore,
-  { pollMs = 5000, log = (message: string) => console.error(message) }: ChampionModelSourceOptions = {},
+  { project, pollMs = 5000, log = (message: string) => console.error(message) }: ChampionModelSourceOptions,
 ): Promise<ChampionModelSource> {
+  // A name that cannot be a key fails here, not at every poll.
+  assertProjectName(project);
   let served: LeasedModel | undefined;
   let closed = false;
   let running: Promise<void> | undefined;
@@ -54,9 +59,9 @@ export async function createChampionModelSource(
   const check = async (): Promise<void> => {
     let modelId: string | undefined;
     try {
-      modelId = (await readChampion(store))?.modelId;
+      modelId = (await readChampion(store, project))?.modelId;
     } catch (error) {
-      reportFailure(`champion pointer in ${store.uri} unreadable, still serving ${served?.model.modelId ?? 'no model'}: ${describe(error)}`);
+      reportFailure(`champion pointer of project ${project} in ${store.uri} unreadable, still serving ${served?.model.modelId ?? 'no model'}: ${describe(error)}`);
       return;
     }
     // No pointer (never promoted, or deleted by hand): keep whatever is served.
@@ -65,7 +70,7 @@ export async function createChampionModelSource(
     try {
       model = await loadModelFolder(store, modelFolder(modelId));
     } catch (error) {
-      reportFailure(`cannot load champion ${modelId} from ${store.uri}, still serving ${served?.model.modelId ?? 'no model'}: ${describe(error)}`);
+      reportFailure(`cannot load champion ${modelId} of project ${project} from ${store.uri}, still serving ${served?.model.modelId ?? 'no model'}: ${describe(error)}`);
       return;
     }
     if (closed) {
@@ -76,7 +81,7 @@ export async function createChampionModelSource(
     served = new LeasedModel(model);
     previous?.retire();
     lastFailure = undefined;
-    log(`serving champion ${model.modelId}${previous === undefined ? '' : ` (replaces ${previous.model.modelId})`}`);
+    log(`serving champion ${model.modelId} of project ${project}${previous === undefined ? '' : ` (replaces ${previous.model.modelId})`}`);
   };
 
   const refresh = (): Promise<void> => {

@@ -30,7 +30,7 @@ export function renderDocsPage({ baseUrl, model, apiKeyRequired, maxRows, maxBod
     { method: 'POST', path: '/v1/predict', summary: `Scores 1 to ${maxRows} customers: per task a score, decision and decile, plus a segment.`, body },
     { method: 'POST', path: '/v1/explain', summary: 'Per customer and task, the 5 features that moved the score most (occlusion).', body },
     { method: 'GET', path: '/v1/model', summary: 'The model card: tasks, metrics, feature schema, dataset, training config.' },
-    { method: 'GET', path: '/healthz', summary: 'Liveness and the served model id (null while none is loaded).', open: true },
+    { method: 'GET', path: '/healthz', summary: 'Health: 200 with the served model id while a model is loaded, 503 while none is.', open: true },
     { method: 'GET', path: '/openapi.json', summary: 'The OpenAPI 3.1 document with request and response schemas.' },
     { method: 'GET', path: '/docs', summary: 'This page.' },
   ];
@@ -52,7 +52,7 @@ ${model.card.features
   .map((f) => `<tr><td>${escapeHtml(f.name)}</td><td>${f.kind}</td><td>${escapeHtml((f.categories ?? []).join(', '))}</td></tr>`)
   .join('\n')}
 </tbody></table>
-<p>Missing or null values are imputed; unknown categories share one bucket; other keys are ignored${
+<p>Missing or null values are imputed, but each row needs at least one of these columns; unknown categories share one bucket; other keys are ignored and listed in the response's <code>warnings</code> (with the likely intended name)${
           model.card.idColumn === null ? '' : `; <code>${escapeHtml(model.card.idColumn)}</code> is echoed as <code>id</code>`
         }.</p>`;
   return `<!doctype html>
@@ -78,7 +78,7 @@ ${sections.join('\n')}
 <h2>Errors</h2>
 <p>Every error is JSON with a stable code and, for bad input, the path of each field at fault:</p>
 <pre>${escapeHtml('{"error":{"code":"invalid_rows","message":"…","details":[{"path":"customers[1].tenure","issue":"must be a number, got \\"abc\\""}]}}')}</pre>
-<p>400 bad JSON or rows, ${apiKeyRequired ? '401 missing or wrong key, ' : ''}404 unknown route, 413 body over ${maxBodyBytes} bytes or over ${maxRows} customers, 503 no model loaded.</p>
+<p>400 bad JSON or rows (a row with no known feature column too), ${apiKeyRequired ? '401 missing or wrong key, ' : ''}404 unknown route, 405 wrong method (see the <code>Allow</code> header), 413 body over ${maxBodyBytes} bytes (room for ${maxRows} rows of this model's width) or over ${maxRows} customers, 503 no model loaded (<code>/healthz</code> too).</p>
 <h2>Features</h2>
 ${features}
 </body>

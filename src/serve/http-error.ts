@@ -2,7 +2,7 @@ import type { InputIssue } from '../errors/bad-input-error.ts';
 import { TandemError } from '../errors/tandem-error.ts';
 
 /** HTTP statuses the API answers with on purpose. */
-export type HttpErrorStatus = 400 | 401 | 404 | 413 | 500 | 503;
+export type HttpErrorStatus = 400 | 401 | 404 | 405 | 413 | 500 | 503;
 
 /** The JSON body of every error response (SPEC §7). */
 export interface HttpErrorBody {

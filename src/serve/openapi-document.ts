@@ -3,13 +3,27 @@ import type { RawRow } from '../data/labelled-row.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
 import type { FeatureField } from '../model/model-card.ts';
 
+/** One located problem: `{path, issue}`. */
+export const issueSchema = z.object({ path: z.string().describe('Where: body, customers, customers[1].tenure'), issue: z.string() });
+
+/** Unknown fields in the request rows: ignored, and listed so that a mistyped name does not go unnoticed. */
+export const warningsSchema = z
+  .array(issueSchema)
+  .describe(
+    'Unknown fields in the rows, ignored: e.g. {"path":"customers[0].Chrun","issue":"unknown field, ignored; did you mean churn?"}. At most 100, then one entry counting the rest. Empty when every field is known.',
+  );
+
 /** `{"error":{code, message, details}}`, the body of every error response. */
 export const errorBodySchema = z
   .object({
     error: z.object({
-      code: z.string().describe('Stable code: invalid_json, invalid_request, invalid_rows, unauthorized, not_found, payload_too_large, model_unavailable, internal.'),
+      code: z
+        .string()
+        .describe(
+          'Stable code: invalid_json, invalid_request, invalid_rows, unauthorized, not_found, method_not_allowed, payload_too_large, model_unavailable, internal.',
+        ),
       message: z.string(),
-      details: z.array(z.object({ path: z.string().describe('Where: body, customers, customers[1].tenure'), issue: z.string() })),
+      details: z.array(issueSchema),
     }),
   })
   .describe('Error response.');
@@ -32,11 +46,15 @@ export const predictionSchema = z.object({
     .record(z.string(), z.record(z.string(), z.number()))
     .optional()
     .describe('Only when the model has a multiclass task: per multiclass task, the probability of every class (they sum to 1).'),
-  segment: z.string().describe('Tasks with a positive decision and, per multiclass task, task=class, joined by +; or none.'),
+  segment: z
+    .string()
+    .describe(
+      "The name of the first of the model card's segment rules that matches (else the rules' default); without rules, the tasks with a positive decision and, per multiclass task, task=class, joined by +, or none.",
+    ),
 });
 
 /** `POST /v1/predict` response. */
-export const predictResponseSchema = z.object({ modelId: z.string(), predictions: z.array(predictionSchema) });
+export const predictResponseSchema = z.object({ modelId: z.string(), predictions: z.array(predictionSchema), warnings: warningsSchema });
 
 /** One reason code. */
 export const featureAttributionSchema = z.object({
@@ -54,10 +72,11 @@ export const explainResponseSchema = z.object({
       tasks: z.record(z.string(), z.array(featureAttributionSchema)).describe('Per task: the top 5 features by |contribution|.'),
     }),
   ),
+  warnings: warningsSchema,
 });
 
-/** `GET /healthz` response. */
-export const healthSchema = z.object({ status: z.literal('ok'), modelId: z.string().nullable().describe('null while no model is loaded.') });
+/** `GET /healthz` response (200 only while a model is loaded; 503 otherwise). */
+export const healthSchema = z.object({ status: z.literal('ok'), modelId: z.string().describe('The served model.') });
 
 /** `GET /v1/model` response: the model card (documented fields; the card may carry more). */
 export const modelCardSchema = z.looseObject({
@@ -79,6 +98,13 @@ export const modelCardSchema = z.looseObject({
   features: z.array(z.looseObject({ name: z.string(), kind: z.enum(['numeric', 'boolean', 'categorical']), categories: z.array(z.string()).optional() })),
   training: z.looseObject({}),
   metrics: z.looseObject({ validation: z.looseObject({}), test: z.looseObject({}) }),
+  segments: z
+    .looseObject({
+      rules: z.array(z.looseObject({ name: z.string(), when: z.array(z.looseObject({ task: z.string() })) })),
+      default: z.string(),
+    })
+    .optional()
+    .describe('The segment rules the model was trained with (the config\'s `segments`): the first rule whose conditions all hold names the segment. Absent: the default `+`-joined segment.'),
 });
 
 const anyScalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -95,15 +121,19 @@ function featureValueSchema(field: FeatureField): z.ZodType {
 }
 
 /**
- * The schema of one request row: the model's feature columns (all optional, missing values are imputed) and its id
- * column; other keys are ignored. Without a model, any object of scalars.
+ * The schema of one request row: the model's feature columns (each optional, missing values are imputed, but a row
+ * needs at least one) and its id column; other keys are ignored and warned about. Without a model, any object.
  */
 export function customerSchema(model?: LoadedModel): z.ZodType {
   if (model === undefined) return z.record(z.string(), z.unknown()).describe('Feature columns of the served model (see GET /v1/model).');
   const shape: Record<string, z.ZodType> = {};
   if (model.card.idColumn !== null) shape[model.card.idColumn] = z.union([z.string(), z.number()]).optional().describe('Customer id, echoed as "id".');
   for (const field of model.card.features) shape[field.name] = featureValueSchema(field).optional();
-  return z.looseObject(shape).describe(`One customer's feature columns for model ${model.modelId}; other keys are ignored.`);
+  return z
+    .looseObject(shape)
+    .describe(
+      `One customer's feature columns for model ${model.modelId}: at least one of them (else 400); missing ones are imputed; other keys are ignored and listed in the response's warnings.`,
+    );
 }
 
 /** A plausible request row for a model: medians, the most frequent category, the commoner yes/no answer. */
@@ -171,6 +201,7 @@ export function buildOpenApiDocument({ model, maxRows, maxBodyBytes, apiKeyRequi
   const error = (description: string): Record<string, unknown> => ({ description, ...jsonContent('Error') });
   const commonErrors = {
     ...(apiKeyRequired ? { 401: error('Missing or wrong x-api-key.') } : {}),
+    405: error('Wrong method for this path; the Allow header lists the right ones.'),
     503: error('No model is loaded yet (no champion promoted).'),
     500: error('Unexpected failure (logged by the server).'),
   };
@@ -180,8 +211,10 @@ export function buildOpenApiDocument({ model, maxRows, maxBodyBytes, apiKeyRequi
     content: { 'application/json': { schema: ref('CustomersRequest'), ...(example === undefined ? {} : { example }) } },
   };
   const scoringErrors = {
-    400: error('Invalid JSON, missing or empty customers, or invalid rows; details name each field, e.g. customers[1].tenure.'),
-    413: error(`Body over ${maxBodyBytes} bytes or more than ${maxRows} customers.`),
+    400: error(
+      'Invalid JSON, missing or empty customers, or invalid rows (a wrong value, or a row with no known feature column); details name each, e.g. customers[1].tenure or customers[3].',
+    ),
+    413: error(`Body over ${maxBodyBytes} bytes (room for ${maxRows} rows of this model's width) or more than ${maxRows} customers.`),
     ...commonErrors,
   };
 
@@ -222,9 +255,13 @@ export function buildOpenApiDocument({ model, maxRows, maxBodyBytes, apiKeyRequi
       '/healthz': {
         get: {
           operationId: 'health',
-          summary: 'Liveness; 200 even while no model is loaded. Never needs an API key.',
+          summary: 'Health: 200 while a model is loaded and served, 503 while none is (not ready to score). Never needs an API key.',
           security: [],
-          responses: { 200: { description: 'The server is up.', ...jsonContent('Health') } },
+          responses: {
+            200: { description: 'The server is up and serves a model.', ...jsonContent('Health') },
+            405: error('Wrong method; the Allow header lists the right ones.'),
+            503: error('No model is loaded yet (no champion promoted).'),
+          },
         },
       },
       '/openapi.json': {

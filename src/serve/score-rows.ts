@@ -60,7 +60,7 @@ export async function scoreRows(model: LoadedModel, rows: readonly RawRow[], fal
     }
     const idValue = idColumn === null ? undefined : row[idColumn];
     const id = idValue !== undefined && idValue !== null && idValue !== '' ? String(idValue) : (fallbackIds?.[i] ?? String(i + 1));
-    const segment = assignSegment(decisions, served, classes);
+    const segment = assignSegment({ scores, decisions, deciles, classes }, served, model.card.segments);
     return multiclass ? { id, scores, decisions, deciles, classes, probabilities, segment } : { id, scores, decisions, deciles, segment };
   });
 }

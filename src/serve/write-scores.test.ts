@@ -37,8 +37,10 @@ void describe('score output with a multiclass task', () => {
       { name: 'plan', type: 'multiclass', auxiliary: false, threshold: 0, classes: ['basic', 'pro'], decileEdges: [] },
       { name: 'churn', type: 'binary', auxiliary: false, threshold: 0.5, decileEdges: [] },
     ] as const;
-    assert.equal(assignSegment({ plan: true, churn: true }, rules, { plan: 'basic' }), 'plan=basic+churn');
-    assert.equal(assignSegment({ plan: true, churn: false }, rules, { plan: 'pro' }), 'plan=pro');
-    assert.equal(assignSegment({ churn: false }, rules.slice(1)), 'none');
+    const scores = { plan: 0.6, churn: 0.5 };
+    const deciles = { plan: 5, churn: 5 };
+    assert.equal(assignSegment({ scores, deciles, decisions: { plan: true, churn: true }, classes: { plan: 'basic' } }, rules), 'plan=basic+churn');
+    assert.equal(assignSegment({ scores, deciles, decisions: { plan: true, churn: false }, classes: { plan: 'pro' } }, rules), 'plan=pro');
+    assert.equal(assignSegment({ scores, deciles, decisions: { churn: false } }, rules.slice(1)), 'none');
   });
 });

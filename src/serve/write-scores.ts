@@ -2,6 +2,7 @@ import path from 'node:path';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { writeFileAtomically } from '../store/write-file-atomically.ts';
 import type { CustomerPrediction } from './score-rows.ts';
+import { writeParquetScores } from './write-parquet-scores.ts';
 
 /** A served task as the score output lays it out: multiclass tasks name their classes. */
 export interface ScoredTask {
@@ -44,11 +45,12 @@ function csvCell(value: string | number | boolean): string {
 }
 
 /**
- * Writes predictions as CSV or JSONL (by extension), through a temporary file renamed into place, so a reader
- * never sees half an output file. Numbers keep full precision.
+ * Writes predictions as CSV, JSONL or Parquet (by extension), through a temporary file renamed into place, so a
+ * reader never sees half an output file. Numbers keep full precision (Parquet: DOUBLE, see `writeParquetScores`).
  */
 export async function writeScores(file: string, predictions: readonly CustomerPrediction[], tasks: readonly ScoredTask[]): Promise<void> {
   const extension = path.extname(file).toLowerCase();
+  if (extension === '.parquet') return writeParquetScores(file, predictions, tasks);
   const columns = scoreColumns(tasks);
   let body: string;
   if (extension === '.csv') {
@@ -60,7 +62,7 @@ export async function writeScores(file: string, predictions: readonly CustomerPr
   } else if (extension === '.jsonl' || extension === '.ndjson') {
     body = predictions.map((p) => JSON.stringify(flattenPrediction(p, tasks))).join('\n') + (predictions.length > 0 ? '\n' : '');
   } else {
-    throw new BadInputError(`--out ${file}: write .csv or .jsonl (parquet output is not supported yet)`, { value: file });
+    throw new BadInputError(`--out ${file}: write .csv, .jsonl or .parquet (the extension picks the format)`, { value: file });
   }
   await writeFileAtomically(file, body);
 }

@@ -1,6 +1,8 @@
 import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
+import { findSegmentRuleProblems, type SegmentsConfig } from '../config/segments-schema.ts';
 import type { DatasetManifest } from '../data/labelled-row.ts';
 import { loadDataset } from '../data/load-dataset.ts';
+import { BadInputError } from '../errors/bad-input-error.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
 import { createModelId, saveModel } from '../model/model-artifacts.ts';
@@ -19,6 +21,8 @@ export interface TrainAndSaveArgs {
   readonly params: ModelConfig;
   readonly features: FeaturesConfig;
   readonly selection: SelectionConfig;
+  /** The config's segment rules, stored in the card. @default none (the default `+`-joined segment) */
+  readonly segments?: SegmentsConfig;
   /** The backend in use (from `selectBackend`), recorded in the card. */
   readonly backend: BackendName;
   readonly modelId?: string;
@@ -49,6 +53,8 @@ export interface TrainResult {
 export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainResult> {
   const now = args.now ?? (() => new Date());
   const { manifest, splits } = await loadDataset(args.store, args.datasetId);
+  // Checked before training, so a rule naming a task the dataset lacks fails in seconds, not after the epochs.
+  if (args.segments !== undefined) checkSegmentRules(args.segments, manifest.tasks.map((task) => ({ ...task, classes: task.label.classes })));
   const candidate = await trainCandidate({
     splits,
     featureColumns: manifest.featureColumns,
@@ -62,7 +68,15 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
   try {
     const name = args.name ?? manifest.name;
     const modelId = args.modelId ?? createModelId(name, now());
-    const modelUri = await saveCandidateAsModel(args.store, candidate, { modelId, name, manifest, params: args.params, backend: args.backend, createdAt: now() });
+    const modelUri = await saveCandidateAsModel(args.store, candidate, {
+      modelId,
+      name,
+      manifest,
+      params: args.params,
+      backend: args.backend,
+      createdAt: now(),
+      ...(args.segments === undefined ? {} : { segments: args.segments }),
+    });
     const { training } = candidate;
     return {
       modelId,
@@ -89,11 +103,22 @@ export interface SaveCandidateOptions {
   readonly params: ModelConfig;
   readonly backend: BackendName;
   readonly createdAt: Date;
+  /** Segment rules to store in the card (checked against the candidate's tasks). */
+  readonly segments?: SegmentsConfig;
+}
+
+/** Throws a BadInputError naming every problem of segment rules for these tasks. */
+function checkSegmentRules(segments: SegmentsConfig, tasks: Parameters<typeof findSegmentRuleProblems>[1]): void {
+  const problems = findSegmentRuleProblems(segments, tasks);
+  if (problems.length === 0) return;
+  const details = problems.map(({ path, message }) => ({ path: ['segments', ...path].join('.'), issue: message }));
+  throw new BadInputError(`invalid segment rules: ${details.map((d) => `${d.path}: ${d.issue}`).join('; ')}`, { details, value: segments });
 }
 
 /** Saves a trained candidate as `models/<modelId>/` (card last) and returns the model's URI. */
 export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandidate, options: SaveCandidateOptions): Promise<string> {
   const { training } = candidate;
+  if (options.segments !== undefined) checkSegmentRules(options.segments, candidate.scoring);
   const card: ModelCard = {
     modelId: options.modelId,
     name: options.name,
@@ -112,6 +137,7 @@ export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandida
       samplesPerSecond: training.samplesPerSecond,
     },
     metrics: candidate.metrics,
+    ...(options.segments === undefined ? {} : { segments: options.segments }),
     ...(options.manifest.events === undefined
       ? {}
       : {
@@ -128,6 +154,7 @@ export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandida
     card,
     network: candidate.network.serving,
     preprocessor: candidate.preprocessor,
+    stability: candidate.stability,
     metrics: { ...candidate.metrics, history: training.history, ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation) },
   });
 }

@@ -15,6 +15,8 @@ import { resolveTrainTasks, type TrainTask } from './train-task.ts';
 import type { EpochRecord, TrainingState } from './training-state.ts';
 import type { TaskMetrics } from '../metrics/task-metrics.ts';
 import { computeLabelCorrelations } from './task-diagnostics.ts';
+import type { StabilityBaseline } from '../model/stability-baseline.ts';
+import { buildStabilityBaseline, type TaskSplitScores } from './training-stability.ts';
 
 /** How the served model turns a task's output into a decision and a decile. */
 export interface TaskScoringRule {
@@ -72,6 +74,8 @@ export interface TrainedCandidate {
   readonly training: Omit<TrainNetworkResult, 'history'> & { readonly history: readonly EpochRecord[]; readonly seconds: number };
   /** Pearson correlation of the task labels on the training split, per pair `"a|b"` (multiclass tasks left out). */
   readonly labelCorrelation: Readonly<Record<string, number>>;
+  /** The training population's feature and score distributions, binned, for population stability (PSI). */
+  readonly stability: StabilityBaseline;
 }
 
 /**
@@ -114,17 +118,25 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       validation: evaluatePredictions(validationPredictions, validation, tasks, thresholds, selection.weights),
       test: evaluatePredictions(testPredictions, test, tasks, thresholds, selection.weights),
     };
-    const scoring = tasks.map((task) => ({
-      name: task.name,
-      type: task.type,
-      auxiliary: task.auxiliary,
-      threshold: thresholds[task.name] ?? (task.type === 'binary' ? 0.5 : (task.positiveAbove ?? 0)),
-      ...(task.positiveAbove === undefined ? {} : { positiveAbove: task.positiveAbove }),
-      ...(task.classes === undefined ? {} : { classes: task.classes }),
-      decileEdges: computeDecileEdges(
-        concat(scoreColumn(validationPredictions[task.name] as Float32Array, task.units), scoreColumn(testPredictions[task.name] as Float32Array, task.units)),
-      ),
-    }));
+    const trainPredictions = await predict(train);
+    const splitScores: Record<string, TaskSplitScores> = {};
+    const scoring = tasks.map((task) => {
+      const validationScores = scoreColumn(validationPredictions[task.name] as Float32Array, task.units);
+      const testScores = scoreColumn(testPredictions[task.name] as Float32Array, task.units);
+      const decileEdges = computeDecileEdges(concat(validationScores, testScores));
+      if (!task.auxiliary) {
+        splitScores[task.name] = { edges: decileEdges, train: scoreColumn(trainPredictions[task.name] as Float32Array, task.units), validation: validationScores, test: testScores };
+      }
+      return {
+        name: task.name,
+        type: task.type,
+        auxiliary: task.auxiliary,
+        threshold: thresholds[task.name] ?? (task.type === 'binary' ? 0.5 : (task.positiveAbove ?? 0)),
+        ...(task.positiveAbove === undefined ? {} : { positiveAbove: task.positiveAbove }),
+        ...(task.classes === undefined ? {} : { classes: task.classes }),
+        decileEdges,
+      };
+    });
     const testCurves = Object.fromEntries(
       tasks.map((task) => {
         // Multiclass: no single ROC/PR curve (its auc is a macro average over classes).
@@ -145,6 +157,7 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       training: { ...result, seconds: (performance.now() - started) / 1000 },
       // A class index has no order, so a multiclass label has no Pearson correlation with anything.
       labelCorrelation: computeLabelCorrelations(tasks.filter((task) => task.type !== 'multiclass').map((task) => task.name), train.labels),
+      stability: buildStabilityBaseline(preprocessor, splits.train.map((row) => row.features), splitScores),
     };
   } catch (error) {
     network.training.dispose();
@@ -166,7 +179,9 @@ function computeTargetScales(tasks: readonly TrainTask[], train: EncodedSplit): 
     const { labels } = selectLabelled(train.labels[task.name] as Float32Array, train.labels[task.name] as Float32Array);
     const mean = labels.reduce((s, v) => s + v, 0) / Math.max(labels.length, 1);
     const variance = labels.reduce((s, v) => s + (v - mean) ** 2, 0) / Math.max(labels.length, 1);
-    scales[task.name] = { mean, std: Math.sqrt(variance) || 1, nonNegative: labels.every((v) => v >= 0) };
+    // A constant target (std 0) or one without training labels trains against its mean with unit scale.
+    const std = Math.sqrt(variance);
+    scales[task.name] = { mean, std: Number.isFinite(std) && std > 0 ? std : 1, nonNegative: labels.every((v) => v >= 0) };
   }
   return scales;
 }

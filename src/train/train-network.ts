@@ -130,6 +130,9 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
       };
       history.push(record);
       onEpoch?.(record);
+      // A turn of the event loop per epoch: the backends' data() resolve as microtasks, so without it a worker would
+      // not see SIGTERM (or notice its search is gone) until the whole trial had trained.
+      await new Promise((resolve) => setImmediate(resolve));
 
       const value = score.combinedScore;
       if (best === undefined || (value !== null && (best.score === null || value > best.score + 1e-5))) {

@@ -19,7 +19,7 @@ describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
   before(async () => {
     outdir = await mkdtemp(path.join(tmpdir(), 'tandem-api-bundle-'));
     const app = new App({ outdir });
-    new ApiStack(app, 'BundleApi', { storeBucket: { arnExportName: 'test-arn', nameExportName: 'test-name' } });
+    new ApiStack(app, 'BundleApi', { storeBucket: { arnExportName: 'test-arn', nameExportName: 'test-name' }, project: 'fixture' });
     app.synth();
     const assets = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
     const withHandler = [];
@@ -48,12 +48,22 @@ describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
         requestContext: { http: { method: 'GET', path: '/nope', sourceIp: '127.0.0.1' } } };
       const response = await handler(event, {});
       process.stdout.write(JSON.stringify({ statusCode: response.statusCode, body: response.body }));`;
-    const env = { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm' };
+    const env = { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm', TANDEM_PROJECT: 'fixture' };
     const result = await runNodeScript(script, env);
     await rm(store, { recursive: true, force: true });
     assert.equal(result.code, 0, result.stderr);
     const response = JSON.parse(result.stdout) as { statusCode: number; body: string };
     assert.equal(response.statusCode, 404);
     assert.match(response.body, /no route GET \/nope/);
+  });
+  it('fails its cold start naming TANDEM_PROJECT when it is not told whose champion to serve', async () => {
+    const store = await mkdtemp(path.join(tmpdir(), 'tandem-api-store-'));
+    const script = `await import(${JSON.stringify(pathToFileURL(path.join(bundle, 'index.mjs')).href)});`;
+    const env = { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm', TANDEM_PROJECT: '' };
+    const result = await runNodeScript(script, env);
+    await rm(store, { recursive: true, force: true });
+    assert.notEqual(result.code, 0);
+    assert.match(result.stderr, /MissingEnvironmentError|needs the environment variable TANDEM_PROJECT/);
+    assert.match(result.stderr, /TANDEM_PROJECT/);
   });
 });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { readScheduledConfig } from '../../infra/scheduled-config.ts';
+import { defaultContext } from '../../infra/tandem-context.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 
 function synthApi(): Template {
@@ -12,7 +14,7 @@ function synthApi(): Template {
 interface Statement { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown }
 
 describe('ApiStack', () => {
-  it('runs the API handler on Node 22 on arm64 with the models bucket as its store', () => {
+  it('runs the API handler on Node 22 on arm64 with the models bucket as its store and the scheduled project as its project', () => {
     const template = synthApi();
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
@@ -22,6 +24,8 @@ describe('ApiStack', () => {
         Variables: Match.objectLike({
           TANDEM_STORE: { 'Fn::Join': ['', ['s3://', { 'Fn::ImportValue': 'Tandem-data-StoreBucketName' }, '/']] },
           TANDEM_BACKEND: 'wasm',
+          // The champion it serves: the project the scheduled runs retrain (the schedule config's name).
+          TANDEM_PROJECT: readScheduledConfig(defaultContext.scheduleConfigFile).name,
         }),
       },
     });
@@ -34,7 +38,7 @@ describe('ApiStack', () => {
     assert.equal(Object.keys(template.findResources('AWS::Lambda::Permission', { Properties: { Principal: '*' } })).length, 0);
   });
 
-  it('may only get objects under models/ and list that prefix of the models bucket', () => {
+  it('may only get objects under champions/ and models/ and list those prefixes of the models bucket', () => {
     const template = synthApi();
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
@@ -45,10 +49,13 @@ describe('ApiStack', () => {
       assert.match(JSON.stringify(statement.Resource), /\{"Fn::ImportValue":"Tandem-data-StoreBucketArn"\}/);
     }
     const get = s3Statements.find((statement) => statement.Action === 's3:GetObject');
-    assert.match(JSON.stringify(get?.Resource), /\/models\/\*"\]\]\}$/);
+    const getResources = [get?.Resource].flat().map((resource) => JSON.stringify(resource));
+    assert.equal(getResources.length, 2);
+    assert.match(getResources[0] ?? '', /\/champions\/\*"\]\]\}$/);
+    assert.match(getResources[1] ?? '', /\/models\/\*"\]\]\}$/);
     const list = s3Statements.find((statement) => statement.Action === 's3:ListBucket');
-    assert.deepEqual(list?.Condition, { StringLike: { 's3:prefix': ['models/*'] } });
+    assert.deepEqual(list?.Condition, { StringLike: { 's3:prefix': ['champions/*', 'models/*'] } });
     const otherActions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => !action.startsWith('s3:'));
-    assert.deepEqual(otherActions, [], 'no other permissions than reading models/');
+    assert.deepEqual(otherActions, [], 'no other permissions than reading champions/ and models/');
   });
 });

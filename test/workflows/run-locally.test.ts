@@ -48,7 +48,7 @@ describe('tandem run: the workflow definition executed locally', () => {
     const result = JSON.parse(stdout) as { runId: string; championId: string | null; promoted: boolean; states: string[] };
     assert.equal(result.promoted, true);
     assert.ok(result.championId !== null);
-    const pointer = JSON.parse(await readFile(path.join(storeDir, 'models', 'champion.json'), 'utf8')) as { modelId: string };
+    const pointer = JSON.parse(await readFile(path.join(storeDir, 'champions', 'fixture.json'), 'utf8')) as { modelId: string };
     assert.equal(pointer.modelId, result.championId);
     // Two rungs: the Map runs twice, the Choice loops back once.
     assert.equal(result.states.filter((state) => state === names.rungTrials).length, 2);

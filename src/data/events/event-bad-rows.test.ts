@@ -153,4 +153,20 @@ describe('events mode bad input', () => {
     );
     assert.deepEqual(built.table.lines, [1, 3]);
   });
+
+  it('quarantines an order whose amount is not a finite number (Infinity, -Infinity, inf, 1e400) as a bad row, and keeps 1e9', async () => {
+    const raw = path.join(dir, 'non-finite');
+    await mkdir(raw, { recursive: true });
+    await writeFile(path.join(raw, 'customers.csv'), 'customer_id,signup_date\nc1,2024-01-01\nc2,2024-01-02\n');
+    await writeFile(path.join(raw, 'sessions.csv'), 'customer_id,ts\nc1,2024-02-01\n');
+    const amounts = ['Infinity', '-Infinity', 'inf', '1e400', '1e9'];
+    await writeFile(path.join(raw, 'orders.csv'), ['order_id,customer_id,ts,amount,category', ...amounts.map((amount, i) => `o${i},c${(i % 2) + 1},2024-03-0${i + 1},${amount},books`)].join('\n'));
+    const files = { customers: path.join(raw, 'customers.csv'), sessions: path.join(raw, 'sessions.csv'), orders: path.join(raw, 'orders.csv') };
+    const built = await buildEventTable(files, { cutoff: '2024-06-01', maxBadRowShare: 0.9 });
+    assert.deepEqual(
+      built.quarantine.map((row) => `${path.basename(row.file)}:${row.line} ${row.reason.replace(/ ".*"$/, '')}`),
+      ['orders.csv:2 bad amount', 'orders.csv:3 bad amount', 'orders.csv:4 bad amount', 'orders.csv:5 bad amount'],
+    );
+    assert.equal(built.stats.orders, 1);
+  });
 });
