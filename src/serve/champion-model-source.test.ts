@@ -4,30 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import type { LoadedModel } from '../model/model-artifacts.ts';
 import { writeChampionPointer } from '../registry/champion.ts';
 import { FileStore } from '../store/file-store.ts';
 import { trainTinyModel } from '../../test/helpers/train-tiny-model.ts';
 import { createApp } from './app.ts';
 import { createChampionModelSource } from './champion-model-source.ts';
 import { startServer } from './start-server.ts';
+import { isDisposed, waitFor } from '../../test/helpers/model-lifecycle.ts';
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
-function isDisposed(model: LoadedModel): boolean {
-  try {
-    model.network.weights[0]!.read();
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 const body = JSON.stringify({ customers: [{ customer_id: 'Z1', plan: 'pro', internet: 'DSL', tenure: 12 }, { tenure: 40 }] });
 const post = { method: 'POST', headers: { 'content-type': 'application/json' }, body };

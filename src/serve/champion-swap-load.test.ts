@@ -11,6 +11,7 @@ import { tinyConfigFile, trainTinyModel } from '../../test/helpers/train-tiny-mo
 import { createApp } from './app.ts';
 import { createChampionModelSource } from './champion-model-source.ts';
 import { startServer } from './start-server.ts';
+import { isDisposed, waitFor } from '../../test/helpers/model-lifecycle.ts';
 
 const CONCURRENCY = 8;
 /** Requests each model must answer before the next promotion (and after the last), so each swap happens under load. */
@@ -19,22 +20,7 @@ const REQUESTS_PER_MODEL = 40;
 const MIN_LOAD_MS = 3000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
-function isDisposed(model: LoadedModel): boolean {
-  try {
-    model.network.weights[0]!.read();
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe('serving under load while the champion is promoted twice', () => {
   let folder: string;

@@ -3,19 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { loadModel, type LoadedModel } from '../model/model-artifacts.ts';
+import { loadModel } from '../model/model-artifacts.ts';
 import { FileStore } from '../store/file-store.ts';
 import { trainTinyModel } from '../../test/helpers/train-tiny-model.ts';
 import { acquireModel, createFixedModelSource, LeasedModel } from './model-source.ts';
+import { isDisposed } from '../../test/helpers/model-lifecycle.ts';
 
-function isDisposed(model: LoadedModel): boolean {
-  try {
-    model.network.weights[0]!.read();
-    return false;
-  } catch {
-    return true;
-  }
-}
 
 describe('model sources', () => {
   let folder: string;

@@ -14,22 +14,8 @@ import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
 import { runWorkflowLocally } from '../../workflows/run-locally.ts';
 import { workflowStateNames as names } from '../../workflows/tandem-workflow.ts';
 import { runCliInProcess } from '../helpers/run-cli-in-process.ts';
-import { tinyDataFile } from '../helpers/train-tiny-model.ts';
+import { tinyWorkflowConfig } from '../helpers/tiny-workflow-config.ts';
 
-/** The fixture table with tiny networks and a two-rung ASHA (1 → 2 epochs), so a whole run takes seconds. */
-function tinyWorkflowConfig(): unknown {
-  return {
-    name: 'fixture',
-    data: { path: tinyDataFile, id: 'customer_id', exclude: ['note'] },
-    tasks: [
-      { name: 'churn', type: 'binary', label: { column: 'churned', positive: ['Yes'] } },
-      { name: 'spend', type: 'regression', label: { column: 'monthly' } },
-    ],
-    split: { test: 0.2, validation: 0.2, seed: 7 },
-    model: { epochs: 2, sharedUnits: [8], towerUnits: [4], batchSize: 16, patience: 3 },
-    search: { strategy: 'asha', asha: { eta: 2, minEpochs: 1, maxEpochs: 2 } },
-  };
-}
 
 describe('tandem run: the workflow definition executed locally', () => {
   let dir: string;

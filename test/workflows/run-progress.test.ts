@@ -11,20 +11,8 @@ import type { StoredRun, TrialLogEvent } from '../../src/search/stored-run.ts';
 import { FileStore } from '../../src/store/file-store.ts';
 import { runWorkflowLocally } from '../../workflows/run-locally.ts';
 import { runCliInProcess } from '../helpers/run-cli-in-process.ts';
-import { tinyDataFile } from '../helpers/train-tiny-model.ts';
+import { tinyWorkflowConfig } from '../helpers/tiny-workflow-config.ts';
 
-/** The fixture table with tiny networks and a two-rung ASHA (1 → 2 epochs). */
-const tinyWorkflowConfig = {
-  name: 'fixture',
-  data: { path: tinyDataFile, id: 'customer_id', exclude: ['note'] },
-  tasks: [
-    { name: 'churn', type: 'binary', label: { column: 'churned', positive: ['Yes'] } },
-    { name: 'spend', type: 'regression', label: { column: 'monthly' } },
-  ],
-  split: { test: 0.2, validation: 0.2, seed: 7 },
-  model: { epochs: 2, sharedUnits: [8], towerUnits: [4], batchSize: 16, patience: 3 },
-  search: { strategy: 'asha', asha: { eta: 2, minEpochs: 1, maxEpochs: 2 } },
-};
 
 describe('tandem run: progress and interrupts', () => {
   let dir: string;
@@ -32,7 +20,7 @@ describe('tandem run: progress and interrupts', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-run-progress-'));
     configFile = path.join(dir, 'tandem.config.json');
-    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig));
+    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig()));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,16 @@
+import { tinyDataFile } from './train-tiny-model.ts';
+
+/** The fixture table with tiny networks and a two-rung ASHA (1 → 2 epochs), so a whole `tandem run` takes seconds. */
+export function tinyWorkflowConfig(): unknown {
+  return {
+    name: 'fixture',
+    data: { path: tinyDataFile, id: 'customer_id', exclude: ['note'] },
+    tasks: [
+      { name: 'churn', type: 'binary', label: { column: 'churned', positive: ['Yes'] } },
+      { name: 'spend', type: 'regression', label: { column: 'monthly' } },
+    ],
+    split: { test: 0.2, validation: 0.2, seed: 7 },
+    model: { epochs: 2, sharedUnits: [8], towerUnits: [4], batchSize: 16, patience: 3 },
+    search: { strategy: 'asha', asha: { eta: 2, minEpochs: 1, maxEpochs: 2 } },
+  };
+}
