@@ -1,12 +1,17 @@
 /**
  * API latency benchmark: serves the real app (a tiny model trained into a temp store, or `--model PATH|ID`) plus a
- * bare JSON route in the same server, and measures both with autocannon at concurrency 1 and 32. The load
- * generator runs in a child process so it does not share the server's event loop. Prints one JSON line:
- * `{bench:"api-latency", backend, model, durationSeconds, results:[{route, concurrency, requestsPerSecond, p50Ms, p99Ms, meanMs, errors}]}`.
+ * bare JSON route in the same server, and measures both with autocannon at concurrency 1 and 32. Then it measures
+ * `GET /healthz` (concurrency 1) while a 1000-row `POST /v1/explain` is sent every second, to show whether a large
+ * explanation holds up everything else. The load generator runs in a child process so it does not share the
+ * server's event loop. Prints one JSON line:
+ * `{bench:"api-latency", backend, model, durationSeconds, results:[{route, concurrency, requestsPerSecond, p50Ms, p99Ms, meanMs, errors}],
+ *   healthzDuringExplain:{explainRows, explainsSent, explainMeanMs, requestsPerSecond, p50Ms, p99Ms, maxMs, errors}}`.
  * autocannon records latencies in whole milliseconds (a sub-millisecond p50 reads 0), so `meanMs` is derived from the
  * closed-loop throughput instead (Little's law: concurrency / requests per second), which keeps the fraction.
  *
  *   npm run bench:api -- [--duration 10] [--model PATH|ID] [--store URI]
+ *
+ * `/v1/predict` is served with the app's default micro-batching window (`batchWindowMs`, 1 ms).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,7 +31,7 @@ import { trainTinyModel } from '../test/helpers/train-tiny-model.ts';
 
 interface AutocannonSummary {
   requests: { average: number };
-  latency: { p50: number; p99: number };
+  latency: { p50: number; p99: number; max: number };
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -55,8 +60,9 @@ const server = await startServer(app, { port: 0 });
 const body = JSON.stringify({ customers: [exampleCustomer(model)] });
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
 
-function runAutocannon(url: string, connections: number): Promise<AutocannonSummary> {
-  const args = [autocannonBin, '-j', '-c', String(connections), '-d', String(durationSeconds), '-m', 'POST', '-H', 'content-type=application/json', '-b', body, url];
+function runAutocannon(url: string, connections: number, method: 'GET' | 'POST' = 'POST'): Promise<AutocannonSummary> {
+  const request = method === 'POST' ? ['-m', 'POST', '-H', 'content-type=application/json', '-b', body] : [];
+  const args = [autocannonBin, '-j', '-c', String(connections), '-d', String(durationSeconds), ...request, url];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -70,6 +76,42 @@ function runAutocannon(url: string, connections: number): Promise<AutocannonSumm
       else resolve(JSON.parse(line) as AutocannonSummary);
     });
   });
+}
+
+/** `GET /healthz` latency (autocannon, concurrency 1) while a `rows`-row explanation is sent every second. */
+async function measureHealthzDuringExplain(rows: number) {
+  const explainBody = JSON.stringify({ customers: Array.from({ length: rows }, () => exampleCustomer(model)) });
+  const explainMs: number[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const sendExplain = (): void => {
+    const started = performance.now();
+    const done = fetch(`${server.url}/v1/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: explainBody })
+      .then(async (response) => {
+        await response.arrayBuffer();
+        if (response.status !== 200) throw new Error(`/v1/explain answered ${response.status}`);
+        explainMs.push(performance.now() - started);
+      })
+      .finally(() => inFlight.delete(done));
+    inFlight.add(done);
+  };
+  sendExplain();
+  const timer = setInterval(sendExplain, 1000);
+  try {
+    const summary = await runAutocannon(`${server.url}/healthz`, 1, 'GET');
+    return {
+      explainRows: rows,
+      explainsSent: explainMs.length + inFlight.size,
+      explainMeanMs: explainMs.length === 0 ? null : Math.round(explainMs.reduce((a, b) => a + b, 0) / explainMs.length),
+      requestsPerSecond: Math.round(summary.requests.average),
+      p50Ms: summary.latency.p50,
+      p99Ms: summary.latency.p99,
+      maxMs: summary.latency.max,
+      errors: summary.errors + summary.timeouts + summary.non2xx,
+    };
+  } finally {
+    clearInterval(timer);
+    await Promise.all(inFlight);
+  }
 }
 
 try {
@@ -95,7 +137,10 @@ try {
       });
     }
   }
-  console.log(JSON.stringify({ bench: 'api-latency', backend, model: model.modelId, rowsPerRequest: 1, durationSeconds, cpus: os.cpus().length, results }));
+  const healthzDuringExplain = await measureHealthzDuringExplain(1000);
+  console.log(
+    JSON.stringify({ bench: 'api-latency', backend, model: model.modelId, rowsPerRequest: 1, durationSeconds, cpus: os.cpus().length, results, healthzDuringExplain }),
+  );
 } finally {
   await server.close();
   await models.close?.();

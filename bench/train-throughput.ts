@@ -1,21 +1,32 @@
 /**
- * Training throughput per TensorFlow.js backend: a shared-bottom model on a synthetic numeric matrix (default 100k
- * rows × 64 features, 3 binary tasks + 1 regression), trained through `trainCandidate`, the real training path.
- * Each backend runs in a child process of its own (a process holds one backend). Prints one JSON line per backend
- * that starts; backends that do not start are named on stderr.
+ * Training throughput per TensorFlow.js backend: a shared-bottom (or MMoE) model on a synthetic numeric matrix
+ * (default 100k rows × 64 features, 3 binary tasks + 1 regression), trained through `trainCandidate`, the real
+ * training path. Each backend runs in a child process of its own (a process holds one backend). Prints one JSON line
+ * per backend and architecture that starts; backends that do not start are named on stderr.
  *
  *   npm run bench:train -- [--rows 100000] [--features 64] [--epochs N] [--batch-size 256] [--backends wasm,cpu,tensorflow]
+ *                          [--arch shared-bottom,mmoe] [--reference torch] [--profile]
  *
  * Without --epochs, cpu trains 1 epoch (it is about 10× slower) and the others 2.
+ * `--reference torch` also trains the same network in PyTorch (bench/torch_reference.py, one CPU thread) on the same
+ * rows, for shared-bottom and mmoe, and prints a `torch-reference` line and a `train-reference` line (Tandem's epoch
+ * seconds, PyTorch's, and their ratio) per architecture; it runs only where `python3 -c "import torch"` works
+ * (`--python` names another interpreter) and says so on stderr otherwise.
+ * `--profile` adds `profile` to each line: where one training step's time goes (bench/train-step-profile.ts).
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { featuresSchema, modelSchema, selectionSchema, taskSchema, type TaskSpec } from '../src/config/schema.ts';
+import { architectures, featuresSchema, modelSchema, selectionSchema, taskSchema, type TaskSpec } from '../src/config/schema.ts';
 import type { LabelledRow, RawRow } from '../src/data/labelled-row.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { createSeededRandom } from '../src/random/seeded-random.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
+import type { TrainTask } from '../src/train/train-task.ts';
+import { profileTrainingStep } from './train-step-profile.ts';
 
 /** Exit code of a child whose backend could not be started (not a failure of the bench). */
 const backendUnavailable = 3;
@@ -29,6 +40,11 @@ const { values } = parseArgs({
     child: { type: 'string' },
     seed: { type: 'string', default: '1' },
     'batch-size': { type: 'string', default: String(modelSchema.parse({}).batchSize) },
+    arch: { type: 'string', default: 'shared-bottom' },
+    reference: { type: 'string' },
+    python: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    'data-out': { type: 'string' },
   },
   strict: true,
 });
@@ -37,31 +53,113 @@ const rows = positiveInteger('rows', values.rows);
 const features = positiveInteger('features', values.features);
 const seed = Number(values.seed);
 const batchSize = positiveInteger('batch-size', values['batch-size'] ?? '256');
+const archs = (values.arch ?? 'shared-bottom').split(',').map((name) => name.trim()).filter(Boolean);
+for (const arch of archs) {
+  if (!(architectures as readonly string[]).includes(arch)) {
+    process.stderr.write(`train-throughput: --arch must name architectures (${architectures.join(', ')}), got "${arch}"\n`);
+    process.exit(2);
+  }
+}
+if (values.reference !== undefined && values.reference !== 'torch') {
+  process.stderr.write(`train-throughput: --reference knows only "torch", got "${values.reference}"\n`);
+  process.exit(2);
+}
+/** Architectures bench/torch_reference.py builds. */
+const torchArchs = ['shared-bottom', 'mmoe'];
+/** Task order and types of the synthetic data (b binary, r regression), as torch_reference.py reads its file. */
+const taskKinds = 'bbbr';
 
 if (values.child === undefined) await runParent();
 else await runChild(values.child);
 
-/** Runs one child per backend, one after the other, and forwards each child's JSON line. */
+/**
+ * Per architecture, runs one child per backend, one after the other, and forwards each child's JSON line; with
+ * `--reference torch`, then trains the same network in PyTorch on the same rows and prints the comparison.
+ */
 async function runParent(): Promise<void> {
   const script = fileURLToPath(import.meta.url);
+  const common = ['--rows', String(rows), '--features', String(features), '--seed', String(seed), '--batch-size', String(batchSize)];
+  const python = values.reference === 'torch' ? await findTorchPython() : undefined;
+  let dataFile: string | undefined;
   let failed = false;
-  for (const backend of (values.backends ?? '').split(',').map((name) => name.trim()).filter(Boolean)) {
-    const epochs = values.epochs ?? (backend === 'cpu' ? '1' : '2');
-    const args = [...process.execArgv, script, '--child', backend, '--rows', String(rows), '--features', String(features), '--epochs', epochs, '--seed', String(seed), '--batch-size', String(batchSize)];
-    const { code, stdout } = await runChildProcess(args);
-    if (code === 0) process.stdout.write(stdout);
-    else if (code === backendUnavailable) process.stderr.write(`train-throughput: skipped ${backend}: ${stdout.trim()}\n`);
-    else {
-      process.stderr.write(`train-throughput: ${backend} failed with exit code ${String(code)}\n`);
-      failed = true;
+  try {
+    if (python !== undefined) {
+      dataFile = join(await mkdtemp(join(tmpdir(), 'tandem-bench-train-')), 'train.f32');
+      const { code } = await runChildProcess([...process.execArgv, script, '--child', 'data', '--data-out', dataFile, ...common]);
+      if (code !== 0) throw new Error(`writing the training rows for the torch reference failed (exit code ${String(code)})`);
     }
+    for (const arch of archs) {
+      let tandem: { backend: string; epochSeconds: number; epochs: number } | undefined;
+      for (const backend of (values.backends ?? '').split(',').map((name) => name.trim()).filter(Boolean)) {
+        const epochs = values.epochs ?? (backend === 'cpu' ? '1' : '2');
+        const args = [...process.execArgv, script, '--child', backend, '--arch', arch, '--epochs', epochs, ...common, ...(values.profile === true ? ['--profile'] : [])];
+        const { code, stdout } = await runChildProcess(args);
+        if (code === 0) {
+          process.stdout.write(stdout);
+          const line = JSON.parse(stdout) as { backend: string; epochSeconds: number; epochs: number };
+          // The comparison takes wasm where it ran, else the first backend that did.
+          if (tandem === undefined || line.backend === 'wasm') tandem = line;
+        } else if (code === backendUnavailable) process.stderr.write(`train-throughput: skipped ${backend}: ${stdout.trim()}\n`);
+        else {
+          process.stderr.write(`train-throughput: ${backend} failed with exit code ${String(code)}\n`);
+          failed = true;
+        }
+      }
+      if (python === undefined || dataFile === undefined) continue;
+      if (!torchArchs.includes(arch)) {
+        process.stderr.write(`train-throughput: no torch reference for ${arch} (only ${torchArchs.join(', ')})\n`);
+        continue;
+      }
+      const epochs = values.epochs ?? String(tandem?.epochs ?? 2);
+      const reference = fileURLToPath(new URL('torch_reference.py', import.meta.url));
+      const torchArgs = [reference, '--data', dataFile, '--rows', String(rows), '--features', String(features), '--tasks', taskKinds, '--arch', arch, '--epochs', epochs, '--batch-size', String(batchSize), '--seed', String(seed)];
+      const { code, stdout } = await runChildProcess(torchArgs, python);
+      if (code !== 0) {
+        process.stderr.write(`train-throughput: the torch reference failed with exit code ${String(code)}\n`);
+        failed = true;
+        continue;
+      }
+      process.stdout.write(stdout);
+      const torch = JSON.parse(stdout) as { torch: string; threads: number; epochSeconds: number };
+      console.log(
+        JSON.stringify({
+          bench: 'train-reference',
+          arch,
+          rows,
+          features,
+          batchSize,
+          tandemBackend: tandem?.backend ?? null,
+          tandemEpochSeconds: tandem?.epochSeconds ?? null,
+          torch: torch.torch,
+          torchThreads: torch.threads,
+          torchEpochSeconds: torch.epochSeconds,
+          // How many times longer Tandem's epoch takes than PyTorch's.
+          ratio: tandem === undefined ? null : round(tandem.epochSeconds / torch.epochSeconds, 2),
+        }),
+      );
+    }
+  } finally {
+    if (dataFile !== undefined) await rm(join(dataFile, '..'), { recursive: true, force: true });
   }
   if (failed) process.exitCode = 1;
 }
 
-function runChildProcess(args: string[]): Promise<{ code: number | null; stdout: string }> {
+/** The interpreter that can `import torch` (`--python`, else python3, else Debian's /usr/bin/python3), or undefined. */
+async function findTorchPython(): Promise<string | undefined> {
+  const candidates = values.python === undefined ? ['python3', '/usr/bin/python3'] : [values.python];
+  for (const candidate of candidates) {
+    const { code } = await runChildProcess(['-c', 'import torch'], candidate, 'ignore').catch(() => ({ code: -1 }));
+    if (code === 0) return candidate;
+  }
+  process.stderr.write(
+    `train-throughput: skipped the torch reference: ${candidates.join(' or ')} cannot import torch (Debian: apt-get install -y python3-torch; or --python PATH)\n`,
+  );
+  return undefined;
+}
+
+function runChildProcess(args: string[], command = process.execPath, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', stderr] });
     let stdout = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (stdout += chunk));
@@ -72,6 +170,8 @@ function runChildProcess(args: string[]): Promise<{ code: number | null; stdout:
 
 /** One backend: generate the data, train, print the JSON line. */
 async function runChild(backendName: string): Promise<void> {
+  if (backendName === 'data') return writeTrainingRows(values['data-out'] ?? '');
+  const arch = archs[0] as string;
   let backend: string;
   try {
     backend = await selectBackend(backendName);
@@ -90,15 +190,16 @@ async function runChild(backendName: string): Promise<void> {
     splits,
     featureColumns: data.featureColumns,
     tasks: data.tasks,
-    params: modelSchema.parse({ arch: 'shared-bottom', epochs, seed, batchSize }),
+    params: modelSchema.parse({ arch, epochs, seed, batchSize }),
     features: featuresSchema.parse({}),
     selection: selectionSchema.parse({}),
-    onEpoch: (record) => process.stderr.write(`train-throughput: ${backend} epoch ${record.epoch} ${record.seconds.toFixed(2)} s\n`),
+    onEpoch: (record) => process.stderr.write(`train-throughput: ${backend} ${arch} epoch ${record.epoch} ${record.seconds.toFixed(2)} s\n`),
   });
   candidate.network.training.dispose();
   candidate.network.serving.dispose();
   const { samplesPerSecond, history, seconds } = candidate.training;
   const epochWallSeconds = history.reduce((s, record) => s + record.seconds, 0) / Math.max(history.length, 1);
+  const profile = values.profile === true ? await profileTrainingStep({ arch, train: encodeRows(splits.train, data.featureColumns, data.tasks), tasks: trainTasks(data.tasks), batchSize, seed }) : undefined;
   const testAuc = Object.fromEntries(Object.entries(candidate.metrics.test.tasks).map(([task, metrics]) => [task, round(metrics.auc ?? Number.NaN, 4)]));
   console.log(
     JSON.stringify({
@@ -121,8 +222,32 @@ async function runChild(backendName: string): Promise<void> {
       overheadSeconds: round(seconds - history.reduce((s, record) => s + record.seconds, 0), 3),
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       testAuc,
+      arch,
+      ...(profile === undefined ? {} : { profile }),
     }),
   );
+}
+
+/** `--child data`: the training rows, as torch_reference.py reads them (Float32 LE: features, then labels). */
+async function writeTrainingRows(path: string): Promise<void> {
+  const data = generateRows(rows + 2 * Math.max(1000, Math.round(rows / 20)), features, seed);
+  const encoded = encodeRows(data.rows.slice(0, rows), data.featureColumns, data.tasks);
+  const labels = new Float32Array(rows * data.tasks.length);
+  data.tasks.forEach((task, k) => (encoded.labels[task.name] as Float32Array).forEach((value, r) => (labels[r * data.tasks.length + k] = value)));
+  await writeFile(path, Buffer.concat([Buffer.from(encoded.x.buffer, encoded.x.byteOffset, encoded.x.byteLength), Buffer.from(labels.buffer)]));
+}
+
+/** The rows as a plain matrix (raw features: they are standard normal already) and labels, NaN where missing. */
+function encodeRows(labelled: readonly LabelledRow[], featureColumns: readonly string[], tasks: readonly TaskSpec[]) {
+  const x = new Float32Array(labelled.length * featureColumns.length);
+  labelled.forEach((row, r) => featureColumns.forEach((column, j) => (x[r * featureColumns.length + j] = Number(row.features[column]))));
+  const labels = Object.fromEntries(tasks.map((task) => [task.name, Float32Array.from(labelled, (row) => row.labels[task.name] ?? Number.NaN)]));
+  return { rows: labelled.length, width: featureColumns.length, x, labels, ids: labelled.map((row) => row.id) };
+}
+
+/** The synthetic tasks as training sees them: bce for binary, mse for regression, weight 1. */
+function trainTasks(tasks: readonly TaskSpec[]): TrainTask[] {
+  return tasks.map((task) => ({ name: task.name, type: task.type, units: 1, loss: task.type === 'regression' ? 'mse' : 'bce', weight: 1, auxiliary: false }));
 }
 
 /**

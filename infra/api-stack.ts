@@ -35,6 +35,8 @@ export class ApiStack extends Stack {
       environment: { TANDEM_STORE: `s3://${storeBucket.bucketName}/`, TANDEM_BACKEND: 'wasm', TANDEM_PROJECT: props.project },
       memorySize: 2048,
       withWasmBackend: true,
+      // The SDK is on the cold start's path (the champion pointer and model are read at import): bundled, it loads faster.
+      bundleAwsSdk: true,
     });
     // Read-only on champions/ (the pointer; an older store's pointer is models/champion.json) and models/: GetObject
     // on their keys, ListBucket limited to the prefixes (so a missing pointer reads as missing, not as denied).

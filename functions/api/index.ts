@@ -13,7 +13,8 @@ if (project === undefined) throw new MissingEnvironmentError('TANDEM_PROJECT');
 await selectBackend(context.env.backend ?? 'wasm');
 // A frozen Lambda runs no timers: the pointer is read on each invocation instead of polled.
 const models = await createChampionModelSource(context.store, { project, pollMs: 0, log: (message) => context.logger.warn(message) });
-const serve = handle(createApp({ models, apiKeys: context.env.apiKeys, log: (message) => context.logger.error(message) }));
+// One request per instance at a time: micro-batching would only add its window to every request.
+const serve = handle(createApp({ models, apiKeys: context.env.apiKeys, log: (message) => context.logger.error(message), batchWindowMs: 0 }));
 
 /** Lambda: the HTTP API (SPEC §7) behind a function URL or HTTP API, serving the champion of `TANDEM_PROJECT`. */
 export const handler: typeof serve = async (event, lambdaContext) => {

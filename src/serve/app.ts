@@ -12,7 +12,7 @@ import { explainRows } from './explain-rows.ts';
 import { HttpError, type HttpErrorBody } from './http-error.ts';
 import { acquireModel, type ModelLease, type ModelSource } from './model-source.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
-import { scoreRows } from './score-rows.ts';
+import { createPredictionBatcher } from './prediction-batcher.ts';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -39,6 +39,13 @@ export interface AppOptions {
    * @default a line with the stack on stderr
    */
   readonly log?: (message: string) => void;
+  /**
+   * Micro-batching of `/v1/predict`: requests on the same model that arrive within this many milliseconds of the
+   * first share one forward pass (each still gets exactly its own scores); 0 turns it off, which suits a Lambda
+   * (one request per instance at a time).
+   * @default 1
+   */
+  readonly batchWindowMs?: number;
 }
 
 /** The methods each route answers; any other method on these paths is a 405 with an `Allow` header. */
@@ -56,11 +63,19 @@ const ROUTE_METHODS: Readonly<Record<string, string>> = {
  * Builds the HTTP API (SPEC §7) as one Hono app: `tandem serve` runs it with `@hono/node-server` and the Lambda
  * handler wraps it with `hono/aws-lambda`. Routes: `POST /v1/predict`, `POST /v1/explain`, `GET /v1/model`,
  * `GET /healthz`, `GET /openapi.json`, `GET /docs`. Every error is `{"error":{code, message, details}}`.
- * Each request borrows one model from `models` for its whole life, so a champion swap never fails it.
+ * Each request borrows one model from `models` for its whole life, so a champion swap never fails it. Concurrent
+ * predictions share forward passes (`batchWindowMs`); explanations yield to the event loop between chunks.
  *
- * @throws BadInputError when `apiKeys` is non-empty but holds no non-empty key.
+ * @throws BadInputError when `apiKeys` is non-empty but holds no non-empty key, or `batchWindowMs` is negative.
  */
-export function createApp({ models, apiKeys = [], maxRows = 1000, maxBodyBytes, log = (message: string) => console.error(message) }: AppOptions): Hono {
+export function createApp({
+  models,
+  apiKeys = [],
+  maxRows = 1000,
+  maxBodyBytes,
+  log = (message: string) => console.error(message),
+  batchWindowMs = 1,
+}: AppOptions): Hono {
   const keyDigests = apiKeys.filter((key) => key.trim() !== '').map(sha256);
   if (apiKeys.length > 0 && keyDigests.length === 0) {
     throw new BadInputError(`apiKeys holds no key (${JSON.stringify(apiKeys)}): pass real keys, or none to serve without authentication`, {
@@ -69,6 +84,7 @@ export function createApp({ models, apiKeys = [], maxRows = 1000, maxBodyBytes, 
   }
   const apiKeyRequired = keyDigests.length > 0;
   const bodyLimitOf = (model: LoadedModel | undefined): number => maxBodyBytes ?? bodyLimitForModel(model, maxRows);
+  const predictions = createPredictionBatcher({ windowMs: batchWindowMs, maxBatchRows: maxRows });
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -99,7 +115,7 @@ export function createApp({ models, apiKeys = [], maxRows = 1000, maxBodyBytes, 
   app.post('/v1/predict', (c) =>
     withModel(models, async (model) => {
       const { rows, warnings } = await readRows(c, model, { maxRows, maxBodyBytes: bodyLimitOf(model) });
-      return c.json({ modelId: model.modelId, predictions: await scoreRows(model, rows), warnings });
+      return c.json({ modelId: model.modelId, predictions: await predictions.score(model, rows), warnings });
     }),
   );
 

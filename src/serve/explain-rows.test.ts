@@ -59,6 +59,13 @@ describe('explainRows', () => {
     for (const attributions of Object.values(topOne!.tasks)) assert.equal(attributions.length, 1);
   });
 
+  it('gives the same explanations, ids by position included, whatever the chunk size', async () => {
+    const unnamed = rows.map(({ customer_id: _id, ...rest }) => rest);
+    const whole = await explainRows(model, unnamed, { chunkScoredRows: 1e9 });
+    assert.deepEqual(whole.map((e) => e.id), ['1', '2', '3']);
+    assert.deepEqual(await explainRows(model, unnamed, { chunkScoredRows: 1 }), whole, 'one row per chunk');
+  });
+
   it('leaves no tensors behind', async () => {
     await explainRows(model, rows);
     const before = tf.memory().numTensors;

@@ -27,22 +27,49 @@ export interface ExplainRowsOptions {
    * @default 5
    */
   readonly top?: number;
+  /**
+   * Scored rows (originals plus occluded copies) per chunk: between chunks the explanation yields to the event loop
+   * (`setImmediate`), so a large request does not hold up `/healthz` or predictions for its whole duration.
+   * @default 1024
+   */
+  readonly chunkScoredRows?: number;
 }
 
 /**
  * Reason codes by occlusion: for every feature column of the model, the row is scored again with that value
  * removed (so the preprocessor imputes it: the training median, the training share of yes, or the
- * out-of-vocabulary bucket), and the attribution is the change that removing it undoes. The original and every
- * occluded row go through one `scoreRows` call, so the cost is one batched forward pass of
- * `rows × (features + 1)` rows. A feature the row leaves missing contributes exactly 0.
+ * out-of-vocabulary bucket), and the attribution is the change that removing it undoes. Rows are explained in
+ * chunks of about `chunkScoredRows / (features + 1)` rows; each chunk's originals and occluded copies go through one
+ * `scoreRows` call (one batched forward pass), and the event loop gets a turn between chunks. A feature the row
+ * leaves missing contributes exactly 0.
  */
-export async function explainRows(model: LoadedModel, rows: readonly RawRow[], { top = 5 }: ExplainRowsOptions = {}): Promise<CustomerExplanation[]> {
+export async function explainRows(
+  model: LoadedModel,
+  rows: readonly RawRow[],
+  { top = 5, chunkScoredRows = 1024 }: ExplainRowsOptions = {},
+): Promise<CustomerExplanation[]> {
   const features = model.preprocessor.columns.map((column) => column.name);
+  const rowsPerChunk = Math.max(1, Math.floor(chunkScoredRows / (features.length + 1)));
+  const explanations: CustomerExplanation[] = [];
+  for (let start = 0; start < rows.length; start += rowsPerChunk) {
+    if (start > 0) await yieldToEventLoop();
+    explanations.push(...(await explainChunk(model, rows.slice(start, start + rowsPerChunk), start, features, top)));
+  }
+  return explanations;
+}
+
+/** Lets pending I/O callbacks (other requests) run before the next chunk. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Explains `rows`, the rows at `offset..` of the request (their fallback ids are their positions in the request). */
+async function explainChunk(model: LoadedModel, rows: readonly RawRow[], offset: number, features: readonly string[], top: number): Promise<CustomerExplanation[]> {
   const batch: RawRow[] = [...rows];
   for (const row of rows) {
     for (const feature of features) batch.push({ ...row, [feature]: null });
   }
-  const predictions = await scoreRows(model, batch);
+  const predictions = await scoreRows(model, batch, rows.map((_, r) => String(offset + r + 1)));
   const tasks = model.card.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
   return rows.map((row, r) => {
     const original = predictions[r];

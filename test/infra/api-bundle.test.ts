@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { App } from 'aws-cdk-lib';
-import { ApiStack } from '../../infra/api-stack.ts';
-import { folderBytes, provideLambdaRuntimeSdk } from '../helpers/lambda-bundle.ts';
+import { folderBytes, provideLambdaRuntimeSdk, synthApiBundle } from '../helpers/lambda-bundle.ts';
 import { runNodeScript } from '../helpers/run-process.ts';
 
 /** Lambda's limit on a function's unzipped package (code and layers). */
@@ -18,14 +16,7 @@ describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
 
   before(async () => {
     outdir = await mkdtemp(path.join(tmpdir(), 'tandem-api-bundle-'));
-    const app = new App({ outdir });
-    new ApiStack(app, 'BundleApi', { storeBucket: { arnExportName: 'test-arn', nameExportName: 'test-name' }, project: 'fixture' });
-    app.synth();
-    const assets = (await readdir(outdir)).filter((name) => name.startsWith('asset.'));
-    const withHandler = [];
-    for (const name of assets) if ((await readdir(path.join(outdir, name))).includes('index.mjs')) withHandler.push(name);
-    assert.equal(withHandler.length, 1, `one bundled function expected, found ${withHandler.join(', ')}`);
-    bundle = path.join(outdir, withHandler[0] as string);
+    ({ folder: bundle } = await synthApiBundle(outdir));
     // The Lambda runtime provides the AWS SDK v3 the bundle leaves external; give the test's process the same.
     await provideLambdaRuntimeSdk(outdir);
   });

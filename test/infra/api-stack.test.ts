@@ -6,8 +6,8 @@ import { readScheduledConfig } from '../../infra/scheduled-config.ts';
 import { defaultContext } from '../../infra/tandem-context.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 
-function synthApi(): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+function synthApi(context: Record<string, unknown> = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
   return Template.fromStack(buildTandemStacks(app).api);
 }
 
@@ -29,6 +29,16 @@ describe('ApiStack', () => {
         }),
       },
     });
+  });
+
+  it('starts without source maps enabled unless the enableSourceMaps context key asks for them', () => {
+    const variablesOf = (template: Template): Record<string, unknown> =>
+      (Object.values(template.findResources('AWS::Lambda::Function'))[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } })
+        .Properties.Environment.Variables;
+    // Node reading the 17 MB source map doubled the cold start; the map still ships for decoding traces by hand.
+    assert.equal(variablesOf(synthApi()).NODE_OPTIONS, undefined);
+    assert.equal(variablesOf(synthApi({ enableSourceMaps: 'true' })).NODE_OPTIONS, '--enable-source-maps');
+    assert.throws(() => synthApi({ enableSourceMaps: 'yes' }), /cdk context "enableSourceMaps": unexpected value "yes"/);
   });
 
   it('is reachable only through an IAM-authenticated function URL', () => {
