@@ -26,6 +26,7 @@ import type { SplitMetrics } from '../src/metrics/evaluation.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
+import { roundOrNull as round } from './round.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -121,10 +122,4 @@ function selectedCombos(): [ModelConfig['arch'], ModelConfig['weighting']][] {
   if (values.only === undefined) return all;
   const wanted = new Set(values.only.split(','));
   return all.filter(([arch, weighting]) => arch === 'single' && weighting === 'fixed' ? true : wanted.has(`${arch}×${weighting}`));
-}
-
-function round(value: number | null | undefined, digits = 4): number | null {
-  if (value === null || value === undefined || !Number.isFinite(value)) return null;
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }

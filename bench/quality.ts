@@ -18,6 +18,7 @@ import { readTable } from '../src/data/read-table.ts';
 import { splitDataset, splitRows } from '../src/data/split-dataset.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
+import { roundOrNull as round } from './round.ts';
 
 const { values, positionals } = parseArgs({
   options: {
@@ -115,12 +116,6 @@ function meanAndStd(values: readonly (number | null)[]): { mean: number | null; 
   if (present.length < 2) return { mean: round(mean), std: null };
   const variance = present.reduce((s, v) => s + (v - mean) ** 2, 0) / (present.length - 1);
   return { mean: round(mean), std: round(Math.sqrt(variance)) };
-}
-
-function round(value: number | null, digits = 4): number | null {
-  if (value === null || !Number.isFinite(value)) return null;
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }
 
 function usage(message: string): never {

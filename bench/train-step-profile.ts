@@ -23,6 +23,7 @@ import type { EncodedSplit } from '../src/train/encoded-split.ts';
 import { batchTensors, copyBatch } from '../src/train/training-batch.ts';
 import { createTrainingStep } from '../src/train/training-step.ts';
 import type { TrainTask } from '../src/train/train-task.ts';
+import { round } from './round.ts';
 
 /** What {@link profileTrainingStep} reports. */
 export interface StepProfile {
@@ -173,9 +174,4 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
     network.training.dispose();
     network.serving.dispose();
   }
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }

@@ -26,6 +26,7 @@ import { selectBackend } from '../src/model/backend.ts';
 import { createSeededRandom } from '../src/random/seeded-random.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
 import type { TrainTask } from '../src/train/train-task.ts';
+import { round } from './round.ts';
 import { profileTrainingStep } from './train-step-profile.ts';
 
 /** Exit code of a child whose backend could not be started (not a failure of the bench). */
@@ -290,9 +291,4 @@ function positiveInteger(flag: string, text: string): number {
     process.exit(2);
   }
   return value;
-}
-
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
 }

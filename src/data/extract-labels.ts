@@ -1,5 +1,6 @@
 import type { CellValue, TableConfig, TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
+import { medianOf } from '../metrics/decile.ts';
 import type { LabelledRow, RawValue, TaskLabelStats } from './labelled-row.ts';
 import { cellOf, columnCellsOf, type RawTable, type TableColumn } from './read-table.ts';
 import { numberCellKind, untrainableNumberIssue } from './trainable-number.ts';
@@ -279,18 +280,12 @@ const maxLabelSpreads = 1e12;
 
 /** The first label lying more than {@link maxLabelSpreads} robust spreads from the median; none when the MAD is 0. */
 function findAbsurdOutlier(labels: readonly (number | null)[]): { row: number; spreads: number; median: number } | undefined {
-  const values = labels.filter((label): label is number => label !== null);
+  const values = Float64Array.from(labels.filter((label): label is number => label !== null));
   const median = medianOf(values);
   const spread = 1.4826 * medianOf(values.map((value) => Math.abs(value - median)));
   if (!(spread > 0)) return undefined;
   const row = labels.findIndex((label) => label !== null && Math.abs(label - median) / spread > maxLabelSpreads);
   return row < 0 ? undefined : { row, spreads: Math.abs((labels[row] as number) - median) / spread, median };
-}
-
-function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The error for a label cell whose number training cannot use, as file:line:column. */

@@ -1,6 +1,5 @@
 import type { RawRow } from '../data/labelled-row.ts';
-import { computeDecileEdges } from '../metrics/decile.ts';
-import { binOfValue } from '../metrics/population-stability.ts';
+import { binOfValue, computeDecileEdges } from '../metrics/decile.ts';
 import { isMissing, parseBooleanWord, parseNumber } from './column-kind.ts';
 import type { PreprocessedColumn, Preprocessor } from './preprocessor.ts';
 

@@ -2,6 +2,7 @@ import type { FeaturesConfig } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import type { InputIssue } from '../errors/bad-input-error.ts';
 import type { RawRow, RawValue } from '../data/labelled-row.ts';
+import { medianOf } from '../metrics/decile.ts';
 import { isMissing, parseBooleanWord, parseNumber, type ColumnKind } from './column-kind.ts';
 
 /** A numeric column: optional log1p for skewed non-negative data, median imputation, standard scaling. */
@@ -244,15 +245,6 @@ function writeRow(preprocessor: Preprocessor, row: RawRow, out: Float32Array, of
       }
     }
   }
-}
-
-/** Median with linear interpolation; sorts `values` in place (a typed-array sort, no comparator). */
-function medianOf(values: Float64Array): number {
-  values.sort();
-  const position = (values.length - 1) / 2;
-  const low = values[Math.floor(position)] as number;
-  const high = values[Math.ceil(position)] as number;
-  return low + (high - low) * (position - Math.floor(position));
 }
 
 function skewness(values: Float64Array): number {

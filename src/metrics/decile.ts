@@ -38,13 +38,29 @@ export function assignDecile(score: number, edges: readonly number[]): number {
     throw new TandemError(`decile: expected ${DECILE_EDGE_COUNT} edges, got ${edges.length}`, { value: edges });
   }
   if (Number.isNaN(score)) throw new TandemError('decile: score is NaN', { value: score });
-  // Count the edges at or below the score (edges are ascending): a binary search for the first edge above it.
+  return binOfValue(score, edges) + 1;
+}
+
+/**
+ * The bin of `value` among ascending cut points: the number of edges at or below it (0..edges.length), so a value
+ * equal to an edge goes to the bin above it, as deciles do. A binary search, O(log edges).
+ */
+export function binOfValue(value: number, edges: readonly number[]): number {
   let low = 0;
   let high = edges.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if ((edges[middle] as number) <= score) low = middle + 1;
+    if ((edges[middle] as number) <= value) low = middle + 1;
     else high = middle;
   }
-  return low + 1;
+  return low;
+}
+
+/** Median with linear interpolation (NaN when empty); sorts `values` in place (a typed-array sort, no comparator). */
+export function medianOf(values: Float64Array): number {
+  values.sort();
+  const position = (values.length - 1) / 2;
+  const low = values[Math.floor(position)] as number;
+  const high = values[Math.ceil(position)] as number;
+  return low + (high - low) * (position - Math.floor(position));
 }

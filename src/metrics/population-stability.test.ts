@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { binOfValue, computePsi, psiEpsilon } from './population-stability.ts';
+import { binOfValue } from './decile.ts';
+import { computePsi, psiEpsilon } from './population-stability.ts';
 
 void describe('computePsi', () => {
   void it('matches a hand computation, an empty expected bin taking the share ε = 1e-4', () => {

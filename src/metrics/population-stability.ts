@@ -22,18 +22,3 @@ export function computePsi(expected: readonly number[], actual: readonly number[
   }
   return psi;
 }
-
-/**
- * The bin of `value` among ascending cut points: the number of edges at or below it (0..edges.length), so a value
- * equal to an edge goes to the bin above it, as deciles do.
- */
-export function binOfValue(value: number, edges: readonly number[]): number {
-  let low = 0;
-  let high = edges.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((edges[middle] as number) <= value) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}

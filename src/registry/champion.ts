@@ -227,8 +227,9 @@ async function assertModelExists(store: BlobStore, modelId: string): Promise<voi
  * (BadInputError naming both projects otherwise): a project's champion is always one of its own models.
  */
 export async function assertModelOfProject(store: BlobStore, modelId: string, project: string): Promise<void> {
-  await assertModelExists(store, modelId);
-  const name = await readCardName(store, modelId);
+  // One read of the card: readModelCard is the existence check (NotFoundError) and gives the name.
+  const card: { name?: unknown } = await readModelCard(store, modelId);
+  const name = typeof card.name === 'string' ? card.name : undefined;
   if (name !== project) {
     throw new BadInputError(`model ${modelId} belongs to project ${name ?? '(unnamed)'} (its card's name), not to ${project}: promote it as a champion of ${name ?? 'its own project'}`, {
       value: modelId,

@@ -1,3 +1,7 @@
+import { computePearson } from '../metrics/pearson-correlation.ts';
+
+export { computePearson };
+
 /**
  * Ranks 1..n of `values` in ascending order, tied values sharing the mean of the ranks they span (the "fractional"
  * ranking Spearman's ρ needs). O(n log n).
@@ -14,33 +18,6 @@ export function rankWithTies(values: readonly number[]): number[] {
     start = end + 1;
   }
   return ranks;
-}
-
-/** Pearson's correlation of two equally long samples; null when either is constant or there are fewer than 2 pairs. */
-export function computePearson(xs: readonly number[], ys: readonly number[]): number | null {
-  const n = Math.min(xs.length, ys.length);
-  if (n < 2) return null;
-  let meanX = 0;
-  let meanY = 0;
-  for (let i = 0; i < n; i++) {
-    meanX += xs[i] as number;
-    meanY += ys[i] as number;
-  }
-  meanX /= n;
-  meanY /= n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = (xs[i] as number) - meanX;
-    const dy = (ys[i] as number) - meanY;
-    sxy += dx * dy;
-    sxx += dx * dx;
-    syy += dy * dy;
-  }
-  if (sxx === 0 || syy === 0) return null;
-  // Clamped: rounding can push a perfect correlation a hair past ±1.
-  return Math.max(-1, Math.min(1, sxy / Math.sqrt(sxx * syy)));
 }
 
 /**

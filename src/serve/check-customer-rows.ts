@@ -92,7 +92,7 @@ function describeValue(value: unknown): string {
  * optimal-string-alignment distance (a swap of two neighbours is one edit: Chrun → churn) when it is at most a third
  * of the name's length (at least 1, at most 2). Undefined when nothing is that close.
  */
-export function closestName(name: string, known: readonly string[]): string | undefined {
+function closestName(name: string, known: readonly string[]): string | undefined {
   if (name.length > MAX_SUGGESTED_NAME_LENGTH) return undefined;
   const normal = (text: string): string => text.toLowerCase().replace(/[\s_-]+/g, '');
   const wanted = normal(name);

@@ -87,7 +87,12 @@ describe('createPredictionBatcher', () => {
 
   it('does not hold a lone request on an idle server for the window', async () => {
     const batcher = createPredictionBatcher({ windowMs: 60_000 });
-    assert.deepEqual(await batcher.score(model, requests[0]!), await scoreRows(model, requests[0]!));
+    // Held for the 60 s window, the request would lose this race against a 10 s timer (and the test would fail).
+    let timer: NodeJS.Timeout | undefined;
+    const held = new Promise<'held'>((resolve) => (timer = setTimeout(() => resolve('held'), 10_000)));
+    const scored = await Promise.race([batcher.score(model, requests[0]!), held]).finally(() => clearTimeout(timer));
+    assert.notEqual(scored, 'held', 'a lone request waited for the batching window');
+    assert.deepEqual(scored, await scoreRows(model, requests[0]!));
   });
 
   it('scores without batching when the window is 0, and refuses a negative window', async () => {

@@ -2,28 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { openDuckDbSession, sqlIdentifier, sqlString } from '../data/events/duckdb-session.ts';
+import { flattenPrediction, scoreColumnTypes, type ScoredTask } from './score-columns.ts';
 import type { CustomerPrediction } from './score-rows.ts';
-import { flattenPrediction, scoreColumns, type ScoredTask } from './write-scores.ts';
-
-/** The SQL type of one score column. */
-export type ScoreColumnType = 'VARCHAR' | 'DOUBLE' | 'BOOLEAN' | 'INTEGER';
-
-/**
- * The Parquet type of each {@link scoreColumns} column: `id` and `segment` text, scores and class probabilities
- * DOUBLE, deciles INTEGER, decisions BOOLEAN (a multiclass task's decision, its predicted class, text).
- */
-export function scoreColumnTypes(tasks: readonly ScoredTask[]): [string, ScoreColumnType][] {
-  return [
-    ['id', 'VARCHAR'],
-    ...tasks.flatMap((task): [string, ScoreColumnType][] => [
-      [task.name, 'DOUBLE'],
-      [`${task.name}_decision`, task.classes === undefined ? 'BOOLEAN' : 'VARCHAR'],
-      [`${task.name}_decile`, 'INTEGER'],
-      ...(task.classes ?? []).map((name): [string, ScoreColumnType] => [`${task.name}_p_${name}`, 'DOUBLE']),
-    ]),
-    ['segment', 'VARCHAR'],
-  ];
-}
 
 /**
  * Writes predictions as one Parquet file through DuckDB (an appender into an in-memory table, then `COPY … TO`),
@@ -32,8 +12,6 @@ export function scoreColumnTypes(tasks: readonly ScoredTask[]): [string, ScoreCo
  */
 export async function writeParquetScores(file: string, predictions: readonly CustomerPrediction[], tasks: readonly ScoredTask[]): Promise<void> {
   const columns = scoreColumnTypes(tasks);
-  // Same names as the CSV header, so a mismatch between the two layouts is a bug caught here.
-  if (columns.map(([name]) => name).join('\u0000') !== scoreColumns(tasks).join('\u0000')) throw new Error('parquet score columns differ from scoreColumns');
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const session = await openDuckDbSession({ threads: 1, memoryLimit: '256MB' });

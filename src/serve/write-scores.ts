@@ -1,43 +1,11 @@
 import path from 'node:path';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { writeFileAtomically } from '../store/write-file-atomically.ts';
+import { flattenPrediction, scoreColumns, type ScoredTask } from './score-columns.ts';
 import type { CustomerPrediction } from './score-rows.ts';
 import { writeParquetScores } from './write-parquet-scores.ts';
 
-/** A served task as the score output lays it out: multiclass tasks name their classes. */
-export interface ScoredTask {
-  readonly name: string;
-  /** Multiclass: the class names, one `<task>_p_<class>` column each. */
-  readonly classes?: readonly string[];
-}
-
-/**
- * The output columns of `score` (SPEC §1): id, per task the score, decision and decile (a multiclass task then one
- * `<task>_p_<class>` probability column per class), then the segment.
- */
-export function scoreColumns(tasks: readonly ScoredTask[]): string[] {
-  return [
-    'id',
-    ...tasks.flatMap((task) => [task.name, `${task.name}_decision`, `${task.name}_decile`, ...(task.classes ?? []).map((name) => `${task.name}_p_${name}`)]),
-    'segment',
-  ];
-}
-
-/**
- * One prediction as a flat record in {@link scoreColumns} order. A multiclass task's `<task>` is the predicted class's
- * probability and `<task>_decision` the predicted class.
- */
-export function flattenPrediction(prediction: CustomerPrediction, tasks: readonly ScoredTask[]): Record<string, string | number | boolean> {
-  const record: Record<string, string | number | boolean> = { id: prediction.id };
-  for (const { name, classes } of tasks) {
-    record[name] = prediction.scores[name] as number;
-    record[`${name}_decision`] = prediction.classes?.[name] ?? (prediction.decisions[name] as boolean);
-    record[`${name}_decile`] = prediction.deciles[name] as number;
-    for (const label of classes ?? []) record[`${name}_p_${label}`] = prediction.probabilities?.[name]?.[label] as number;
-  }
-  record.segment = prediction.segment;
-  return record;
-}
+export { flattenPrediction, scoreColumns, type ScoredTask } from './score-columns.ts';
 
 function csvCell(value: string | number | boolean): string {
   const text = String(value);

@@ -27,17 +27,21 @@ export function encodeSplit(rows: readonly LabelledRow[], preprocessor: Preproce
   };
 }
 
-/** The labelled entries of a task: `{predictions, labels}` restricted to rows with a label. */
-export function selectLabelled(predictions: Float32Array, labels: Float32Array): { predictions: Float32Array; labels: Float32Array } {
+/**
+ * The labelled entries of a task: `{predictions, labels}` restricted to rows with a label. `width` is the number of
+ * predictions per row (row-major `[rows, width]`, e.g. a multiclass task's class probabilities).
+ */
+export function selectLabelled(predictions: Float32Array, labels: Float32Array, width = 1): { predictions: Float32Array; labels: Float32Array } {
   let count = 0;
   for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i] as number)) count++;
-  const outPredictions = new Float32Array(count);
+  const outPredictions = new Float32Array(count * width);
   const outLabels = new Float32Array(count);
   let at = 0;
   for (let i = 0; i < labels.length; i++) {
     const label = labels[i] as number;
     if (Number.isNaN(label)) continue;
-    outPredictions[at] = predictions[i] as number;
+    if (width === 1) outPredictions[at] = predictions[i] as number;
+    else outPredictions.set(predictions.subarray(i * width, (i + 1) * width), at * width);
     outLabels[at++] = label;
   }
   return { predictions: outPredictions, labels: outLabels };

@@ -41,7 +41,7 @@ export function evaluatePredictions(
   for (const task of tasks) {
     if (task.type === 'multiclass') {
       const classes = task.classes ?? [];
-      const labelled = selectLabelledRows(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array, classes.length);
+      const labelled = selectLabelled(predictions[task.name] as Float32Array, split.labels[task.name] as Float32Array, classes.length);
       metrics[task.name] = evaluateMulticlassTask(labelled.predictions, labelled.labels, classes);
       continue;
     }
@@ -53,20 +53,4 @@ export function evaluatePredictions(
   }
   const selected = Object.fromEntries(tasks.filter((task) => !task.auxiliary).map((task) => [task.name, metrics[task.name] as TaskMetrics]));
   return { tasks: metrics, combinedScore: computeCombinedScore(selected, selectionWeights), deltaM: null };
-}
-
-/** The labelled rows of a multiclass task: predictions row-major `[rows, C]` → `[labelled, C]`, labels `[labelled]`. */
-function selectLabelledRows(predictions: Float32Array, labels: Float32Array, classCount: number): { predictions: Float32Array; labels: Float32Array } {
-  let count = 0;
-  for (let i = 0; i < labels.length; i++) if (!Number.isNaN(labels[i] as number)) count++;
-  const outPredictions = new Float32Array(count * classCount);
-  const outLabels = new Float32Array(count);
-  let at = 0;
-  for (let i = 0; i < labels.length; i++) {
-    const label = labels[i] as number;
-    if (Number.isNaN(label)) continue;
-    outPredictions.set(predictions.subarray(i * classCount, (i + 1) * classCount), at * classCount);
-    outLabels[at++] = label;
-  }
-  return { predictions: outPredictions, labels: outLabels };
 }

@@ -1,3 +1,5 @@
+import { computePearson } from '../metrics/pearson-correlation.ts';
+
 /** The key of a pair of tasks in diagnostics: `"a|b"` in task order. */
 export function taskPairKey(a: string, b: string): string {
   return `${a}|${b}`;
@@ -34,33 +36,16 @@ export function computeLabelCorrelations(names: readonly string[], labels: Reado
   return pairs;
 }
 
+/** Pearson's r over the rows where both labels are present (`NaN` = unlabelled). */
 function pearson(x: Float32Array, y: Float32Array): number | null {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
+  const xs: number[] = [];
+  const ys: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    const a = x[i] as number;
-    const b = y[i] as number;
-    if (Number.isNaN(a) || Number.isNaN(b)) continue;
-    n++;
-    sx += a;
-    sy += b;
+    if (Number.isNaN(x[i] as number) || Number.isNaN(y[i] as number)) continue;
+    xs.push(x[i] as number);
+    ys.push(y[i] as number);
   }
-  if (n < 2) return null;
-  const mx = sx / n;
-  const my = sy / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < x.length; i++) {
-    const a = x[i] as number;
-    const b = y[i] as number;
-    if (Number.isNaN(a) || Number.isNaN(b)) continue;
-    sxy += (a - mx) * (b - my);
-    sxx += (a - mx) ** 2;
-    syy += (b - my) ** 2;
-  }
-  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
+  return computePearson(xs, ys);
 }
 
 function dot(a: Float32Array, b: Float32Array): number {

@@ -1,4 +1,5 @@
 import type { TaskSpec } from '../config/schema.ts';
+import { medianOf } from '../metrics/decile.ts';
 import type { TaskLossName } from '../model/task-loss.ts';
 
 /** A task as training sees it: config plus the resolved loss, loss weight λ and decision cut for regression. */
@@ -42,8 +43,6 @@ export function resolveTrainTasks(
 }
 
 function medianOfLabelled(labels: Float32Array | undefined): number {
-  const values = Array.from(labels ?? [], Number).filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (values.length === 0) return 0;
-  const mid = Math.floor(values.length / 2);
-  return values.length % 2 === 1 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+  const values = Float64Array.from(labels ?? []).filter((v) => !Number.isNaN(v));
+  return values.length === 0 ? 0 : medianOf(values);
 }

@@ -36,8 +36,14 @@ export function copyBatch(split: EncodedSplit, rows: readonly number[], tasks: r
   return { rows: rows.length, width: split.width, x, targets };
 }
 
-/** The batch as tensors: input `[rows, width]` and the targets per task (call inside a tidy). */
-export function batchTensors(batch: TrainingBatch): { input: tf.Tensor2D; targets: BatchTargets } {
+/** A batch as tensors: input `[rows, width]` and the targets per task. */
+export interface BatchTensors {
+  readonly input: tf.Tensor2D;
+  readonly targets: BatchTargets;
+}
+
+/** The batch as tensors (call inside a tidy, or dispose them). */
+export function batchTensors(batch: TrainingBatch): BatchTensors {
   const labels: Record<string, tf.Tensor1D> = {};
   const masks: Record<string, tf.Tensor1D> = {};
   for (const [name, target] of Object.entries(batch.targets)) {

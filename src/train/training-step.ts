@@ -4,7 +4,7 @@ import type { MultiTaskNetwork } from '../model/build-network.ts';
 import { SeededDropout } from '../model/seeded-dropout.ts';
 import { computeMaskedTaskLoss } from '../model/task-loss.ts';
 import type { LossWeighting, NamedGradients } from '../model/weightings/loss-weighting.ts';
-import { batchTensors, type TrainingBatch } from './training-batch.ts';
+import { batchTensors, type BatchTensors, type TrainingBatch } from './training-batch.ts';
 import type { TrainTask } from './train-task.ts';
 
 /** Arguments of {@link createTrainingStep}. */
@@ -48,8 +48,7 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
   const shared = new Set(network.sharedVariables.map((variable) => variable.name));
 
   /** Per trained task its unweighted loss, and the L2 + architecture terms (call inside a tidy or gradient scope). */
-  const forward = (batch: TrainingBatch): { losses: tf.Scalar[]; regularisation: tf.Scalar } => {
-    const { input, targets } = batchTensors(batch);
+  const forward = ({ input, targets }: BatchTensors): { losses: tf.Scalar[]; regularisation: tf.Scalar } => {
     const applied = network.training.apply(input, { training: true });
     const outputs = Array.isArray(applied) ? applied : [applied];
     const losses = trained.map(({ task, output }) => {
@@ -77,7 +76,7 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
   const runFused = (batch: TrainingBatch): tf.Tensor1D => {
     let taskLosses: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const { losses, regularisation } = forward(batch);
+      const { losses, regularisation } = forward(batchTensors(batch));
       taskLosses = tf.keep(tf.stack(losses) as tf.Tensor1D);
       return weighting.combineLosses(losses).add(regularisation);
     }, variables);
@@ -90,15 +89,17 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
 
   const runPerTask = (batch: TrainingBatch, combine: NonNullable<LossWeighting['combineGradients']>): tf.Tensor1D =>
     withRepeatedMasks(() => {
+      // Built once for the K + 1 passes over the same batch.
+      const tensors = batchTensors(batch);
       const taskGradients: NamedGradients[] = [];
       const lossValues: tf.Scalar[] = [];
       try {
         trained.forEach((_, k) => {
-          const { value, grads } = tf.variableGrads(() => forward(batch).losses[k] as tf.Scalar, networkVariables);
+          const { value, grads } = tf.variableGrads(() => forward(tensors).losses[k] as tf.Scalar, networkVariables);
           lossValues.push(value);
           taskGradients.push(completeGradients(grads, networkVariables));
         });
-        const rest = tf.variableGrads(() => forward(batch).regularisation, networkVariables);
+        const rest = tf.variableGrads(() => forward(tensors).regularisation, networkVariables);
         const restGradients = completeGradients(rest.grads, networkVariables);
         const losses = lossValues.map((value) => value.dataSync()[0] as number);
         const applied = tf.tidy(() => {
@@ -111,7 +112,7 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
         rest.value.dispose();
         return result;
       } finally {
-        tf.dispose([lossValues, taskGradients.map((grads) => Object.values(grads))]);
+        tf.dispose([lossValues, taskGradients.map((grads) => Object.values(grads)), batchTensorList(tensors)]);
       }
     });
 
@@ -120,13 +121,16 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
     async sharedGradients(batch) {
       if (network.sharedVariables.length === 0) return [];
       const flat = withRepeatedMasks(() =>
-        trained.map((_, k) =>
-          tf.tidy(() => {
-            const { value, grads } = tf.variableGrads(() => forward(batch).losses[k] as tf.Scalar, [...network.sharedVariables]);
-            value.dispose();
-            return tf.concat(network.sharedVariables.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1])));
-          }),
-        ),
+        tf.tidy(() => {
+          const tensors = batchTensors(batch);
+          return trained.map((_, k) =>
+            tf.tidy(() => {
+              const { value, grads } = tf.variableGrads(() => forward(tensors).losses[k] as tf.Scalar, [...network.sharedVariables]);
+              value.dispose();
+              return tf.concat(network.sharedVariables.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1])));
+            }),
+          );
+        }),
       );
       try {
         return await Promise.all(flat.map(async (tensor) => Float32Array.from(await tensor.data())));
@@ -142,4 +146,9 @@ function completeGradients(grads: NamedGradients, variables: readonly tf.Variabl
   const complete: NamedGradients = {};
   for (const variable of variables) complete[variable.name] = grads[variable.name] ?? tf.zerosLike(variable);
   return complete;
+}
+
+/** Every tensor of a batch, to dispose. */
+function batchTensorList({ input, targets }: BatchTensors): tf.Tensor[] {
+  return [input, ...Object.values(targets.labels), ...Object.values(targets.masks)];
 }

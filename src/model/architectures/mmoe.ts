@@ -1,6 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
 import { applyDenseStack, applyTowers, type ArchitectureBuilder } from '../architecture.ts';
-import { MixtureOfExperts } from '../layers/mixture-of-experts.ts';
+import { applyExpertGate } from '../layers/mixture-of-experts.ts';
 
 /**
  * Multi-gate mixture of experts (Ma et al. 2018): `mmoe.experts` expert MLPs (the widths of sharedUnits) read the
@@ -10,10 +9,6 @@ import { MixtureOfExperts } from '../layers/mixture-of-experts.ts';
 export const buildMmoe: ArchitectureBuilder = (context) => {
   const count = context.params.mmoe.experts;
   const experts = Array.from({ length: count }, (_, e) => applyDenseStack(context, context.input, context.params.sharedUnits, `expert${e}`));
-  const outputs = applyTowers(context, (task) => {
-    const gate = context.dense(`${task.name}_gate`, count, 'softmax').apply(context.input) as tf.SymbolicTensor;
-    const mixture = context.layer(`${task.name}_mixture`, () => new MixtureOfExperts({ name: `${task.name}_mixture`, experts: count }));
-    return mixture.apply([gate, ...experts]) as tf.SymbolicTensor;
-  });
+  const outputs = applyTowers(context, (task) => applyExpertGate(context, context.input, experts, task.name));
   return { outputs, shared: experts };
 };

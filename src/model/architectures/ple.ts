@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import { applyDenseStack, applyTowers, type ArchitectureBuilder, type ArchitectureContext } from '../architecture.ts';
-import { MixtureOfExperts } from '../layers/mixture-of-experts.ts';
+import { applyDenseStack, applyTowers, type ArchitectureBuilder } from '../architecture.ts';
+import { applyExpertGate } from '../layers/mixture-of-experts.ts';
 
 /**
  * Progressive Layered Extraction (Tang et al. 2020): `ple.levels` stacked CGC levels. At each level every task has
@@ -29,18 +29,11 @@ export const buildPle: ArchitectureBuilder = (context) => {
     const next = new Map(
       context.tasks.map((task) => [
         task.name,
-        applyGate(context, taskInputs.get(task.name) as tf.SymbolicTensor, [...(own.get(task.name) as tf.SymbolicTensor[]), ...shared], `${task.name}_ple${level}`),
+        applyExpertGate(context, taskInputs.get(task.name) as tf.SymbolicTensor, [...(own.get(task.name) as tf.SymbolicTensor[]), ...shared], `${task.name}_ple${level}`),
       ]),
     );
-    if (level < levels - 1) sharedInput = applyGate(context, sharedInput, [...[...own.values()].flat(), ...shared], `ple${level}_shared`);
+    if (level < levels - 1) sharedInput = applyExpertGate(context, sharedInput, [...[...own.values()].flat(), ...shared], `ple${level}_shared`);
     taskInputs = next;
   }
   return { outputs: applyTowers(context, (task) => taskInputs.get(task.name) as tf.SymbolicTensor), shared: sharedOutputs };
 };
-
-/** A softmax gate on `gateInput` `[batch, width]` weighing `experts` (each `[batch, units]`); returns `[batch, units]`. */
-function applyGate(context: ArchitectureContext, gateInput: tf.SymbolicTensor, experts: readonly tf.SymbolicTensor[], prefix: string): tf.SymbolicTensor {
-  const gate = context.dense(`${prefix}_gate`, experts.length, 'softmax').apply(gateInput) as tf.SymbolicTensor;
-  const mixture = context.layer(`${prefix}_mixture`, () => new MixtureOfExperts({ name: `${prefix}_mixture`, experts: experts.length }));
-  return mixture.apply([gate, ...experts]) as tf.SymbolicTensor;
-}

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../../errors/tandem-error.ts';
+import type { ArchitectureContext } from '../architecture.ts';
 import type { BaseLayerArgs, LayerShape } from './layer-io.ts';
 
 /** Arguments of {@link MixtureOfExperts}. */
@@ -56,3 +57,13 @@ export class MixtureOfExperts extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(MixtureOfExperts);
+
+/**
+ * A softmax gate `${prefix}_gate` on `gateInput` `[batch, width]` weighing `experts` (each `[batch, units]`) through a
+ * `${prefix}_mixture` layer; returns `[batch, units]`. The gating step of MMoE and PLE.
+ */
+export function applyExpertGate(context: ArchitectureContext, gateInput: tf.SymbolicTensor, experts: readonly tf.SymbolicTensor[], prefix: string): tf.SymbolicTensor {
+  const gate = context.dense(`${prefix}_gate`, experts.length, 'softmax').apply(gateInput) as tf.SymbolicTensor;
+  const mixture = context.layer(`${prefix}_mixture`, () => new MixtureOfExperts({ name: `${prefix}_mixture`, experts: experts.length }));
+  return mixture.apply([gate, ...experts]) as tf.SymbolicTensor;
+}

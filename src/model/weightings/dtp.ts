@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import type { LossWeightingFactory } from './loss-weighting.ts';
+import { sumWeightedLosses, weightsByTask, type LossWeightingFactory } from './loss-weighting.ts';
 import { readStateVector } from './weighting-state.ts';
 
 /** κ̄ is kept inside [kpiFloor, 1 − kpiFloor] so that log κ̄ and (1 − κ̄)^γ stay finite and non-zero. */
@@ -52,12 +51,12 @@ export const createDtpWeighting: LossWeightingFactory = (tasks, params) => {
   let weights = computeDtpWeights(kpis, gamma);
   return {
     variables: [],
-    combineLosses: (losses) => tf.addN(losses.map((loss, k) => loss.mul(weights[k] as number))) as tf.Scalar,
+    combineLosses: (losses) => sumWeightedLosses(losses, weights),
     endEpoch({ validationKpis }) {
       kpis = tasks.map((task, k) => smoothTaskKpi(kpis[k] ?? null, validationKpis[task.name] ?? null, smoothing));
       weights = computeDtpWeights(kpis, gamma);
     },
-    effectiveWeights: () => Object.fromEntries(tasks.map((task, k) => [task.name, weights[k] as number])),
+    effectiveWeights: () => weightsByTask(tasks, weights),
     saveState: () => ({ kpis: kpis.map((kpi) => kpi ?? 0), known: kpis.map((kpi) => (kpi === null ? 0 : 1)) }),
     restoreState(state) {
       const values = readStateVector(state, 'kpis', tasks.length, 'dtp');

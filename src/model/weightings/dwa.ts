@@ -1,5 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import type { LossWeightingFactory } from './loss-weighting.ts';
+import { sumWeightedLosses, weightsByTask, type LossWeightingFactory } from './loss-weighting.ts';
 import { readStateVector } from './weighting-state.ts';
 
 /**
@@ -38,7 +37,7 @@ export const createDwaWeighting: LossWeightingFactory = (tasks, params) => {
   let weights = tasks.map(() => 1);
   return {
     variables: [],
-    combineLosses: (losses) => tf.addN(losses.map((loss, k) => loss.mul(weights[k] as number))) as tf.Scalar,
+    combineLosses: (losses) => sumWeightedLosses(losses, weights),
     endEpoch({ trainLosses }) {
       older = newer;
       // 0 stands for "unknown" (a diverged epoch): JSON has no NaN, and the ratio treats it as no change.
@@ -48,7 +47,7 @@ export const createDwaWeighting: LossWeightingFactory = (tasks, params) => {
       });
       if (older.length === tasks.length) weights = computeDwaWeights(older, newer, temperature);
     },
-    effectiveWeights: () => Object.fromEntries(tasks.map((task, k) => [task.name, weights[k] as number])),
+    effectiveWeights: () => weightsByTask(tasks, weights),
     saveState: () => ({ olderLosses: [...older], newerLosses: [...newer], weights: [...weights] }),
     restoreState(state) {
       const lengthOf = (key: string): number => (Array.isArray(state[key]) && (state[key] as unknown[]).length === 0 ? 0 : tasks.length);

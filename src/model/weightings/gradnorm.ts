@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../../errors/tandem-error.ts';
-import type { LossWeightingFactory, NamedGradients } from './loss-weighting.ts';
+import { sumWeightedLosses, weightsByTask, type LossWeightingFactory, type NamedGradients } from './loss-weighting.ts';
 import { readStateVector } from './weighting-state.ts';
 
 /** Weights never fall below this before renormalising, so a task cannot be switched off for good. */
@@ -144,7 +144,7 @@ export const createGradNormWeighting: LossWeightingFactory = (tasks, params) => 
     combineLosses: (losses) => {
       const used = appliedWeights ?? weights;
       appliedWeights = undefined;
-      return tf.addN(losses.map((loss, k) => loss.mul(used[k] ?? 1))) as tf.Scalar;
+      return sumWeightedLosses(losses, used);
     },
     combineGradients({ taskGradients, shared, losses }) {
       initialLosses = initialLosses.map((initial, k) => (initial > 0 ? initial : Math.max(losses[k] ?? 0, 0)));
@@ -156,7 +156,7 @@ export const createGradNormWeighting: LossWeightingFactory = (tasks, params) => 
       moments = update.moments;
       return combined;
     },
-    effectiveWeights: () => Object.fromEntries(tasks.map((task, k) => [task.name, weights[k] as number])),
+    effectiveWeights: () => weightsByTask(tasks, weights),
     saveState: () => ({ weights: [...weights], initialLosses: [...initialLosses], adamFirst: [...moments.first], adamSecond: [...moments.second], adamStep: moments.step }),
     restoreState(state) {
       const restoredWeights = [...readStateVector(state, 'weights', tasks.length, 'gradnorm')];

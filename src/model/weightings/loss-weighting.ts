@@ -1,4 +1,4 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, TaskSpec } from '../../config/schema.ts';
 
 /** A task as a weighting strategy sees it. */
@@ -67,3 +67,13 @@ export type WeightingState = Readonly<Record<string, number | readonly number[] 
 
 /** Creates a strategy for the tasks being trained (those with a non-zero static weight). */
 export type LossWeightingFactory = (tasks: readonly WeightedTask[], params: ModelConfig) => LossWeighting;
+
+/** Σ_k w_k · L_k over the task losses (a missing weight counts as 1). Call inside a tidy. */
+export function sumWeightedLosses(losses: readonly tf.Scalar[], weights: readonly number[]): tf.Scalar {
+  return tf.addN(losses.map((loss, k) => loss.mul(weights[k] ?? 1))) as tf.Scalar;
+}
+
+/** The weights (in task order) by task name, as `effectiveWeights` reports them. */
+export function weightsByTask(tasks: readonly WeightedTask[], weights: readonly number[]): Record<string, number> {
+  return Object.fromEntries(tasks.map((task, k) => [task.name, weights[k] as number]));
+}

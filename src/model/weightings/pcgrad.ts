@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../../errors/tandem-error.ts';
 import { createSeededRandom, mixSeed, shuffleInPlace } from '../../random/seeded-random.ts';
+import type { LossWeightingFactory, NamedGradients } from './loss-weighting.ts';
 
 /** Keeps PCGrad's stream of task orders apart from the epochs' shuffles, which mix the same seed. */
 const pcgradStream = 0x5bd1e995;
-import type { LossWeightingFactory, NamedGradients } from './loss-weighting.ts';
 
 /**
  * Gradient surgery (Yu et al. 2020) on flattened task gradients `[params]` each: every g_i is projected, in
