@@ -122,6 +122,8 @@ try {
     ...deployedEnvironment,
     TANDEM_STORE: pathToFileURL(`${storeFolder}/`).href,
     TANDEM_PROJECT: modelProject,
+    // No Secrets Manager extension runs here: serve without keys (their first read is one localhost call, not measured).
+    TANDEM_API_KEYS_SECRET: '',
     // Powertools' logger writes JSON lines on stdout; only warnings and errors (the "serving champion" line).
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   };

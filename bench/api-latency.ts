@@ -4,10 +4,12 @@
  * `GET /healthz` (concurrency 1) while a 1000-row `POST /v1/explain` is sent every second, to show whether a large
  * explanation holds up everything else. The load generator runs in a child process so it does not share the
  * server's event loop. Prints one JSON line:
- * `{bench:"api-latency", backend, model, durationSeconds, results:[{route, concurrency, requestsPerSecond, p50Ms, p99Ms, meanMs, errors}],
+ * `{bench:"api-latency", backend, model, durationSeconds, results:[{route, concurrency, requestsPerSecond, p50Ms, p99Ms, meanMs, serverCpuUs, errors}],
  *   healthzDuringExplain:{explainRows, explainsSent, explainMeanMs, requestsPerSecond, p50Ms, p99Ms, maxMs, errors}}`.
  * autocannon records latencies in whole milliseconds (a sub-millisecond p50 reads 0), so `meanMs` is derived from the
  * closed-loop throughput instead (Little's law: concurrency / requests per second), which keeps the fraction.
+ * `serverCpuUs` is the server process's CPU time (user + system) per request: unlike requests/s it hardly moves when
+ * other work shares the cores, so it compares routes and versions on a busy machine.
  *
  *   npm run bench:api -- [--duration 10] [--model PATH|ID] [--store URI]
  *
@@ -30,7 +32,7 @@ import { openStore } from '../src/store/open-store.ts';
 import { trainTinyModel } from '../test/helpers/train-tiny-model.ts';
 
 interface AutocannonSummary {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number; max: number };
   errors: number;
   timeouts: number;
@@ -125,7 +127,9 @@ try {
   const results = [];
   for (const route of ['/v1/predict', '/bench/bare']) {
     for (const concurrency of [1, 32]) {
+      const cpuBefore = process.cpuUsage();
       const summary = await runAutocannon(`${server.url}${route}`, concurrency);
+      const cpu = process.cpuUsage(cpuBefore);
       results.push({
         route,
         concurrency,
@@ -133,6 +137,7 @@ try {
         p50Ms: summary.latency.p50,
         p99Ms: summary.latency.p99,
         meanMs: Math.round((concurrency * 1e6) / summary.requests.average) / 1000,
+        serverCpuUs: Math.round((10 * (cpu.user + cpu.system)) / Math.max(1, summary.requests.total)) / 10,
         errors: summary.errors + summary.timeouts + summary.non2xx,
       });
     }

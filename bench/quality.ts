@@ -1,116 +1,339 @@
 /**
- * Model quality by repeated hold-out on a real data file: for split seeds 1..N, split the table (the config's test
- * and validation shares, stratified as `ingest` does), train one candidate with the config's model parameters and
- * record its test metrics. Prints one JSON line with each task's mean and standard deviation (n − 1) of test AUC
- * (and rmse, r2 for regression) and the per-seed values. Comparable in spirit to the 5-fold CV reference figures in
- * ../shared/data/README.md. Progress goes to stderr.
+ * Model quality against scikit-learn on the shared real data files (issue 11). For each data set and split seed
+ * 1..N the table is split as `ingest` splits it (the config's shares, stratified), one candidate is trained with the
+ * config's model parameters (what `tandem train` trains), and optionally an N-trial `tandem search` runs on the same
+ * split (its winner's test AUC is taken). On the very same rows, a Python script (bench/sklearn_reference.py, run
+ * with Debian's /usr/bin/python3) fits logistic regression and HistGradientBoosting with default settings on the
+ * same feature columns the Tandem model saw, and also on the per-task feature sets of ../shared/data/README.md.
+ * Prints one JSON object: per data set and task the mean and spread of test AUC, the references, the difference
+ * (Tandem − best reference) and a pass/fail against the issue's bar. Progress goes to stderr.
  *
- *   npm run bench:quality -- [config] [--seeds 5] [--arch shared-bottom|single] [--backend wasm|cpu|tensorflow]
+ *   npm run bench:quality -- [config] [--seeds 3] [--search N] [--only telco,shoppers,bank] [--set model.dropout=0.2]
+ *                            [--arch NAME] [--backend wasm|cpu|tensorflow] [--python PATH] [--parallel N]
  *
- * The config defaults to examples/telco.config.json; the backend to TANDEM_BACKEND, else the fastest available.
+ * Without a config the three shared data sets run (bench/configs/telco-xsell.config.json,
+ * examples/shoppers.config.json, examples/bank-churners.config.json).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadTableConfig } from '../src/config/load-config.ts';
-import { architectures, type ModelConfig } from '../src/config/schema.ts';
-import { extractLabels } from '../src/data/extract-labels.ts';
+import { localTrialLauncher, resolveSearchSettings } from '../cli/local-search.ts';
+import { readEnvironment } from '../src/config/environment.ts';
+import { loadTableConfig, type ConfigOverrides } from '../src/config/load-config.ts';
+import { architectures, type ModelConfig, type TableConfig } from '../src/config/schema.ts';
+import { extractLabels, type LabelledTable } from '../src/data/extract-labels.ts';
+import { ingestTable } from '../src/data/ingest-table.ts';
 import { readTable } from '../src/data/read-table.ts';
-import { splitDataset, splitRows } from '../src/data/split-dataset.ts';
+import { splitDataset, splitRows, type SplitIndices } from '../src/data/split-dataset.ts';
 import { selectBackend } from '../src/model/backend.ts';
-import { trainCandidate } from '../src/train/train-candidate.ts';
+import { runSearch } from '../src/search/run-search.ts';
+import { FileStore } from '../src/store/file-store.ts';
+import { trainSeedEnsemble } from '../src/train/ensemble-candidate.ts';
+import { findPythonWith, runPython } from './python-interpreter.ts';
 import { roundOrNull as round } from './round.ts';
+
+/** One shared data set of the suite: its config and the README's per-task reference feature sets and figures. */
+interface SuiteEntry {
+  readonly key: string;
+  readonly config: string;
+  /** Per task: columns the README's reference leaves out besides the id and the task's own label. */
+  readonly readmeExclude: Readonly<Record<string, readonly string[]>>;
+  /** Per task: the README's 5-fold CV figures (logistic regression, HistGradientBoosting), for context. */
+  readonly published: Readonly<Record<string, { readonly logreg: number; readonly hgb: number }>>;
+}
+
+const telcoCrossSellExclude = ['Churn', 'MonthlyCharges', 'TotalCharges'];
+const suite: readonly SuiteEntry[] = [
+  {
+    key: 'telco',
+    config: 'bench/configs/telco-xsell.config.json',
+    readmeExclude: { churn: [], security_xsell: telcoCrossSellExclude, support_xsell: telcoCrossSellExclude, streaming_xsell: telcoCrossSellExclude },
+    published: {
+      churn: { logreg: 0.845, hgb: 0.834 },
+      security_xsell: { logreg: 0.782, hgb: 0.764 },
+      support_xsell: { logreg: 0.797, hgb: 0.786 },
+      streaming_xsell: { logreg: 0.795, hgb: 0.776 },
+    },
+  },
+  { key: 'shoppers', config: 'examples/shoppers.config.json', readmeExclude: { purchase: [] }, published: { purchase: { logreg: 0.893, hgb: 0.931 } } },
+  {
+    key: 'bank',
+    config: 'examples/bank-churners.config.json',
+    readmeExclude: { churn: ['Card_Category'], premium_card: ['Attrition_Flag'] },
+    published: { churn: { logreg: 0.924, hgb: 0.993 }, premium_card: { logreg: 0.987, hgb: 0.994 } },
+  },
+];
+
+/** The issue's bar: default settings within this much of the better reference; the search winner at or above it. */
+const defaultTolerance = 0.005;
 
 const { values, positionals } = parseArgs({
   options: {
-    seeds: { type: 'string', default: '5' },
+    seeds: { type: 'string', default: '3' },
+    search: { type: 'string' },
+    only: { type: 'string' },
+    set: { type: 'string', multiple: true, default: [] },
     arch: { type: 'string' },
     backend: { type: 'string' },
+    python: { type: 'string' },
+    parallel: { type: 'string' },
   },
   allowPositionals: true,
   strict: true,
 });
 
-const configFile = positionals[0] ?? 'examples/telco.config.json';
-const seeds = Number(values.seeds);
-if (!Number.isInteger(seeds) || seeds < 1) usage(`--seeds must be a positive integer, got "${String(values.seeds)}"`);
+const seeds = positiveInteger('seeds', values.seeds);
+const searchTrials = values.search === undefined ? undefined : positiveInteger('search', values.search);
+const parallel = values.parallel === undefined ? undefined : positiveInteger('parallel', values.parallel);
 const arch = values.arch;
 if (arch !== undefined && !(architectures as readonly string[]).includes(arch)) usage(`--arch must be one of ${architectures.join(', ')}, got "${arch}"`);
+const overrides = parseSetFlags(values.set);
+const entries = selectEntries();
+// Every config (with the --set overrides) is checked before anything slow starts.
+const configs = await Promise.all(entries.map((entry) => loadTableConfig(entry.config, overrides).then(({ config }) => config))).catch((error: unknown) => {
+  process.stderr.write(`quality: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+});
 
 const started = performance.now();
 const backend = await selectBackend(values.backend ?? process.env.TANDEM_BACKEND);
-const { config } = await loadTableConfig(configFile);
-const params: ModelConfig = { ...config.model, ...(arch === undefined ? {} : { arch: arch as ModelConfig['arch'] }) };
-const table = await readTable(config.data.path);
-const labelled = extractLabels(table, config);
+const python = await findPythonWith(['sklearn', 'pandas'], values.python === undefined ? ['/usr/bin/python3', 'python3'] : [values.python]);
+if (python === undefined) progress('no python with scikit-learn and pandas found (Debian: apt-get install -y python3-sklearn python3-pandas; or --python PATH): the references are absent');
 
-/** Test metrics of one split seed. */
-interface SeedResult {
-  readonly seed: number;
-  readonly tasks: Record<string, Record<string, number | null>>;
-  readonly combinedScore: number | null;
-  readonly bestEpoch: number;
-  readonly seconds: number;
-}
-
-const perSeed: SeedResult[] = [];
-for (let seed = 1; seed <= seeds; seed++) {
-  const splits = splitRows(labelled.rows, splitDataset(labelled, { ...config.split, seed }, config.tasks));
-  const candidate = await trainCandidate({
-    splits,
-    featureColumns: labelled.featureColumns,
-    tasks: config.tasks,
-    params,
-    features: config.features,
-    selection: config.selection,
-    source: path.basename(config.data.path),
-  });
-  candidate.network.training.dispose();
-  candidate.network.serving.dispose();
-  const tasks: SeedResult['tasks'] = {};
-  for (const [name, metrics] of Object.entries(candidate.metrics.test.tasks)) {
-    tasks[name] =
-      metrics.type !== 'regression'
-        ? { auc: round(metrics.auc), f1: round(metrics.f1) }
-        : { auc: round(metrics.auc), rmse: round(metrics.rmse), r2: round(metrics.r2) };
-  }
-  const result: SeedResult = {
-    seed,
-    tasks,
-    combinedScore: round(candidate.metrics.test.combinedScore),
-    bestEpoch: candidate.training.bestEpoch,
-    seconds: round(candidate.training.seconds, 1) ?? 0,
-  };
-  perSeed.push(result);
-  const summary = Object.entries(tasks).map(([name, m]) => `${name} auc ${String(m.auc)}`).join(', ');
-  process.stderr.write(`quality: seed ${seed}/${seeds}: ${summary} (best epoch ${result.bestEpoch}, ${result.seconds} s)\n`);
-}
-
-const summaryTasks: Record<string, Record<string, { mean: number | null; std: number | null }>> = {};
-for (const task of config.tasks) {
-  const metricNames = task.type === 'regression' ? ['auc', 'rmse', 'r2'] : ['auc', 'f1'];
-  summaryTasks[task.name] = Object.fromEntries(metricNames.map((metric) => [metric, meanAndStd(perSeed.map((r) => r.tasks[task.name]?.[metric] ?? null))]));
+const datasets: Record<string, unknown> = {};
+const verdicts: boolean[] = [];
+for (const [i, entry] of entries.entries()) {
+  const result = await runDataset(entry, configs[i] as TableConfig);
+  datasets[entry.key] = result.summary;
+  verdicts.push(...result.verdicts);
 }
 
 console.log(
   JSON.stringify({
     bench: 'quality',
-    config: config.name,
-    data: path.basename(config.data.path),
-    arch: params.arch,
     backend,
     seeds,
-    rows: labelled.rows.length,
-    split: { test: config.split.test, validation: config.split.validation },
-    tasks: summaryTasks,
-    combinedScore: meanAndStd(perSeed.map((r) => r.combinedScore)),
-    perSeed,
+    search: searchTrials ?? null,
+    set: values.set,
+    python: python ?? null,
+    bar: { default: `tandem default mean >= best reference mean - ${defaultTolerance}`, search: 'search winner mean >= best reference mean' },
+    datasets,
+    pass: python === undefined ? null : verdicts.every(Boolean),
     seconds: round((performance.now() - started) / 1000, 1),
   }),
 );
 
+/** Tandem's default candidate (and search winner) and the references on one data set, seed by seed. */
+async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ summary: Record<string, unknown>; verdicts: boolean[] }> {
+  const params: ModelConfig = { ...config.model, ...(arch === undefined ? {} : { arch: arch as ModelConfig['arch'] }) };
+  const table = await readTable(config.data.path);
+  const labelled = extractLabels(table, config);
+  const splits = Array.from({ length: seeds }, (_, i) => ({ seed: i + 1, indices: splitDataset(labelled, { ...config.split, seed: i + 1 }, config.tasks) }));
+  progress(`${entry.key}: ${labelled.rows.length} rows, ${labelled.featureColumns.length} feature columns, tasks ${config.tasks.map((t) => t.name).join(', ')}`);
+
+  const references = python === undefined ? undefined : await runReferences(python, entry, config, table.columns, labelled, splits);
+
+  const defaults: Record<string, (number | null)[]> = {};
+  const searched: Record<string, (number | null)[]> = {};
+  const perSeed: unknown[] = [];
+  for (const { seed, indices } of splits) {
+    // What `tandem train` trains: one candidate, or with model.ensembleSeeds > 1 the seed ensemble when it wins.
+    const trained = await trainSeedEnsemble({
+      splits: splitRows(labelled.rows, indices),
+      featureColumns: labelled.featureColumns,
+      tasks: config.tasks,
+      params,
+      features: config.features,
+      selection: config.selection,
+      source: path.basename(config.data.path),
+    });
+    const { candidate } = trained;
+    trained.dispose();
+    const seedResult: Record<string, unknown> = {
+      seed,
+      bestEpoch: candidate.training.bestEpoch,
+      seconds: round(trained.seconds, 1),
+      ...(trained.ensemble === undefined
+        ? {}
+        : { ensembleKept: trained.ensemble.kept, ensembleValidation: round(trained.ensemble.validationCombinedScore), bestMemberValidation: round(trained.ensemble.bestMemberValidationCombinedScore) }),
+    };
+    for (const task of config.tasks) (defaults[task.name] ??= []).push(round(candidate.metrics.test.tasks[task.name]?.auc));
+    seedResult.default = Object.fromEntries(config.tasks.map((task) => [task.name, defaults[task.name]?.at(-1) ?? null]));
+    progress(`${entry.key} seed ${seed}/${seeds}: default ${JSON.stringify(seedResult.default)} (best epoch ${candidate.training.bestEpoch}, ${String(seedResult.seconds)} s)`);
+    if (searchTrials !== undefined) {
+      const winner = await searchWinner(config, seed, searchTrials);
+      for (const task of config.tasks) (searched[task.name] ??= []).push(round(winner.aucs[task.name]));
+      seedResult.search = { winner: winner.trialId, arch: winner.arch, tasks: winner.aucs, seconds: winner.seconds };
+      progress(`${entry.key} seed ${seed}/${seeds}: search winner ${winner.trialId} (${winner.arch}) ${JSON.stringify(winner.aucs)}`);
+    }
+    perSeed.push(seedResult);
+  }
+
+  const tasks: Record<string, unknown> = {};
+  const verdicts: boolean[] = [];
+  for (const task of config.tasks) {
+    const tandemDefault = meanAndStd(defaults[task.name] ?? []);
+    const tandemSearch = searchTrials === undefined ? undefined : meanAndStd(searched[task.name] ?? []);
+    const row: Record<string, unknown> = { tandemDefault, ...(tandemSearch === undefined ? {} : { tandemSearch }) };
+    const ref = references?.[task.name];
+    if (task.type === 'binary' && ref !== undefined) {
+      const logreg = meanAndStd(ref.tandem.logreg);
+      const hgb = meanAndStd(ref.tandem.hgb);
+      const best = Math.max(logreg.mean ?? -Infinity, hgb.mean ?? -Infinity);
+      const defaultPass = tandemDefault.mean !== null && tandemDefault.mean >= best - defaultTolerance - 1e-9;
+      const searchPass = tandemSearch === undefined ? undefined : tandemSearch.mean !== null && tandemSearch.mean >= best - 1e-9;
+      Object.assign(row, {
+        logreg: logreg.mean,
+        hgb: hgb.mean,
+        bestReference: round(best),
+        difference: tandemDefault.mean === null ? null : round(tandemDefault.mean - best),
+        ...(tandemSearch === undefined ? {} : { searchDifference: tandemSearch.mean === null ? null : round(tandemSearch.mean - best) }),
+        pass: { default: defaultPass, ...(searchPass === undefined ? {} : { search: searchPass }) },
+      });
+      verdicts.push(defaultPass, ...(searchPass === undefined ? [] : [searchPass]));
+      if (ref.readme !== undefined) {
+        Object.assign(row, { readmeFeatures: { logreg: meanAndStd(ref.readme.logreg).mean, hgb: meanAndStd(ref.readme.hgb).mean, columns: ref.readme.columns } });
+      }
+    }
+    const published = entry.published[task.name];
+    if (published !== undefined) row.published5FoldCv = published;
+    tasks[task.name] = row;
+  }
+  return {
+    summary: {
+      config: entry.config,
+      data: path.basename(config.data.path),
+      rows: labelled.rows.length,
+      arch: params.arch,
+      featureColumns: labelled.featureColumns,
+      tasks,
+      perSeed,
+    },
+    verdicts,
+  };
+}
+
+/** Test AUCs of the references per task, feature set and split (see bench/sklearn_reference.py). */
+type ReferenceAucs = Record<string, { tandem: { logreg: number[]; hgb: number[] }; readme?: { logreg: number[]; hgb: number[]; columns: number } }>;
+
+/** Runs the Python references on the same splits and columns; undefined (and a note on stderr) when they fail. */
+async function runReferences(
+  interpreter: string,
+  entry: SuiteEntry,
+  config: TableConfig,
+  columns: readonly string[],
+  labelled: LabelledTable,
+  splits: readonly { seed: number; indices: SplitIndices }[],
+): Promise<ReferenceAucs | undefined> {
+  const idColumn = config.data.id ?? null;
+  const binaryTasks = config.tasks.filter((task) => task.type === 'binary' && !task.auxiliary);
+  const readmeColumns = (taskName: string, labelColumn: string): string[] | undefined => {
+    const exclude = entry.readmeExclude[taskName];
+    if (exclude === undefined) return undefined;
+    return columns.filter((column) => column !== idColumn && column !== labelColumn && !exclude.includes(column));
+  };
+  const job = {
+    csv: config.data.path,
+    idColumn,
+    ids: labelled.ids,
+    tasks: binaryTasks.map((task) => {
+      const readme = readmeColumns(task.name, task.label.column);
+      return { name: task.name, labels: labelled.labels[task.name], featureSets: { tandem: labelled.featureColumns, ...(readme === undefined ? {} : { readme }) } };
+    }),
+    // Tandem's validation rows only decide early stopping: the references fit on train and validation together.
+    splits: splits.map(({ seed, indices }) => ({ seed, train: [...indices.train, ...indices.validation], test: indices.test })),
+  };
+  const script = new URL('./sklearn_reference.py', import.meta.url).pathname;
+  progress(`${entry.key}: scikit-learn references on ${splits.length} splits (${interpreter})`);
+  // One thread: HistGradientBoosting's OpenMP threads spin-wait, which on a shared machine slows everything.
+  const { code, stdout } = await runPython(interpreter, [script], { stdin: JSON.stringify(job), env: { OMP_NUM_THREADS: '1' } });
+  if (code !== 0) {
+    progress(`${entry.key}: the scikit-learn reference failed (exit ${String(code)}): the references are absent`);
+    return undefined;
+  }
+  const parsed = JSON.parse(stdout) as { tasks: Record<string, { tandem: { logreg: number[]; hgb: number[] }; readme?: { logreg: number[]; hgb: number[] } }> };
+  return Object.fromEntries(
+    Object.entries(parsed.tasks).map(([name, sets]) => {
+      const readme = sets.readme === undefined ? undefined : { ...sets.readme, columns: readmeColumns(name, binaryTasks.find((t) => t.name === name)?.label.column ?? '')?.length ?? 0 };
+      return [name, { tandem: sets.tandem, ...(readme === undefined ? {} : { readme }) }];
+    }),
+  );
+}
+
+/**
+ * An `trials`-trial `tandem search` (the config's strategy and space, plus its `single` baseline) on split `seed`:
+ * the table ingested into a temporary store with that split seed, trials in `tandem trial` worker processes as the
+ * CLI runs them. Returns the winner's test AUC per task.
+ */
+async function searchWinner(config: TableConfig, seed: number, trials: number): Promise<{ trialId: string | null; arch: string | null; aucs: Record<string, number | null>; seconds: number }> {
+  const searchStarted = performance.now();
+  const splitConfig = { ...config, split: { ...config.split, seed } };
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-quality-search-'));
+  try {
+    const store = new FileStore(dir);
+    const { manifest } = await ingestTable(splitConfig, store);
+    const settings = resolveSearchSettings(splitConfig, { trials, ...(parallel === undefined ? {} : { parallel }) });
+    const environment = { ...readEnvironment(), backend };
+    const { run, leaderboard } = await runSearch({
+      store,
+      launch: localTrialLauncher(store, { env: environment }),
+      log: (line) => progress(`search seed ${seed}: ${line}`),
+      start: {
+        settings,
+        defaults: { name: config.name, datasetId: manifest.datasetId, tasks: manifest.tasks, params: config.model, features: config.features, selection: config.selection },
+      },
+    });
+    const winner = leaderboard.find((row) => row.trialId === run.bestTrialId);
+    const aucs = Object.fromEntries(config.tasks.map((task) => [task.name, round(winner?.metrics?.test.tasks[task.name]?.auc)]));
+    return { trialId: run.bestTrialId, arch: winner?.config.arch ?? null, aucs, seconds: round((performance.now() - searchStarted) / 1000, 1) ?? 0 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The suite entries to run: the positional config alone, else the shared data sets (`--only` picks some). */
+function selectEntries(): readonly SuiteEntry[] {
+  const file = positionals[0];
+  if (file !== undefined) return [{ key: path.basename(file).replace(/\.config\.json$|\.json$/, ''), config: file, readmeExclude: {}, published: {} }];
+  if (values.only === undefined) return suite;
+  const keys = values.only.split(',').map((key) => key.trim());
+  const unknown = keys.filter((key) => !suite.some((entry) => entry.key === key));
+  if (unknown.length > 0) usage(`--only takes ${suite.map((entry) => entry.key).join(', ')}; got "${unknown.join(', ')}"`);
+  return suite.filter((entry) => keys.includes(entry.key));
+}
+
+/**
+ * `--set a.b.c=value` flags as config overrides: a dotted path into the config's JSON, the value read as JSON where
+ * it parses (numbers, booleans, arrays, objects) and as text otherwise. The config's schema validates the result.
+ */
+function parseSetFlags(flags: readonly string[]): ConfigOverrides {
+  const root: Record<string, unknown> = {};
+  for (const flag of flags) {
+    const equals = flag.indexOf('=');
+    if (equals <= 0) usage(`--set takes key=value (a dotted path into the config, e.g. model.dropout=0.2), got "${flag}"`);
+    const keys = flag.slice(0, equals).split('.');
+    if (keys.some((key) => key === '')) usage(`--set: empty key in "${flag}"`);
+    const text = flag.slice(equals + 1);
+    let value: unknown = text;
+    try {
+      value = JSON.parse(text) as unknown;
+    } catch {
+      // Not JSON: the text itself, e.g. model.arch=mmoe.
+    }
+    let node = root;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      node = (node[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {}) as Record<string, unknown>;
+    }
+    node[keys.at(-1) as string] = value;
+  }
+  return root;
+}
+
 /** Mean and sample standard deviation (n − 1) of the non-null values; std is null with fewer than two. */
-function meanAndStd(values: readonly (number | null)[]): { mean: number | null; std: number | null } {
-  const present = values.filter((v): v is number => v !== null && Number.isFinite(v));
+function meanAndStd(list: readonly (number | null)[]): { mean: number | null; std: number | null } {
+  const present = list.filter((v): v is number => v !== null && Number.isFinite(v));
   if (present.length === 0) return { mean: null, std: null };
   const mean = present.reduce((s, v) => s + v, 0) / present.length;
   if (present.length < 2) return { mean: round(mean), std: null };
@@ -118,7 +341,19 @@ function meanAndStd(values: readonly (number | null)[]): { mean: number | null; 
   return { mean: round(mean), std: round(Math.sqrt(variance)) };
 }
 
+function positiveInteger(name: string, text: string | undefined): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) usage(`--${name} must be a positive integer, got "${String(text)}"`);
+  return value;
+}
+
+function progress(line: string): void {
+  process.stderr.write(`quality: ${line}\n`);
+}
+
 function usage(message: string): never {
-  process.stderr.write(`quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--arch ${architectures.join('|')}] [--backend NAME]\n`);
+  process.stderr.write(
+    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N]\n`,
+  );
   process.exit(2);
 }

@@ -1,11 +1,12 @@
 /**
- * Where one Tandem training step's time goes (`bench:train --profile`): the same network, training step and Adam as
+ * Where one Tandem training step's time goes (`bench:train --profile`): the same network, training step and AdamW as
  * `trainNetwork` (src/train), timed phase by phase and kernel by kernel on the backend in use.
  *
  * Phases (ms per batch, each the mean over `steps` batches, run one phase at a time): `copyBatch` (the JavaScript
  * copy of the batch's rows and labels), `upload` (the batch's tensors), `forwardNetwork` (the training graph's
- * forward pass, upload excluded), `lossOps` (the masked task losses, their sum and the L2 term), `backward`
- * (variableGrads minus the forward pass: the tape and the gradient kernels), `adam` (applyGradients). `step` is
+ * forward pass, upload excluded), `lossOps` (the masked task losses and their sum), `backward`
+ * (variableGrads minus the forward pass: the tape and the gradient kernels), `adam` (the AdamW update training uses,
+ * src/train/adamw-optimizer.ts), `tfjsAdam` (tf.train.adam's applyGradients on the same gradients, for comparison). `step` is
  * `createTrainingStep().run`, the real fused step, and `batch` = copyBatch + step: what an epoch spends per batch.
  *
  * Kernels: `tf.profile` over `profiledSteps` real steps; per kernel name its calls and kernel milliseconds per step.
@@ -20,6 +21,7 @@ import { SeededDropout } from '../src/model/seeded-dropout.ts';
 import { computeMaskedTaskLoss } from '../src/model/task-loss.ts';
 import { createSeededRandom, shuffleInPlace } from '../src/random/seeded-random.ts';
 import type { EncodedSplit } from '../src/train/encoded-split.ts';
+import { createAdamW } from '../src/train/adamw-optimizer.ts';
 import { batchTensors, copyBatch } from '../src/train/training-batch.ts';
 import { createTrainingStep } from '../src/train/training-step.ts';
 import type { TrainTask } from '../src/train/train-task.ts';
@@ -75,8 +77,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
   });
   const trained = tasks.map((task, output) => ({ task, output }));
   const weighting = { variables: [], combineLosses: (losses: tf.Scalar[]) => tf.addN(losses) as tf.Scalar, effectiveWeights: () => ({}), saveState: () => ({}), restoreState: () => undefined, dispose: () => undefined };
-  const optimizer = tf.train.adam(params.learningRate);
-  const step = createTrainingStep({ network, trained, weighting, params, optimizer });
+  const step = createTrainingStep({ network, trained, weighting, params });
   const variables = network.training.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const kernels = network.training.trainableWeights.filter((weight) => /\/kernel(_\d+)?$/.test(weight.name)).map((weight) => weight.read());
 
@@ -86,7 +87,8 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
   const batches = Array.from({ length: Math.min(steps, batchCount) }, (_, i) => batchAt(i));
   const pick = (i: number) => batches[i % batches.length] as ReturnType<typeof batchAt>;
 
-  // The training step's objective, written out as createTrainingStep's `forward` writes it (fixed weighting).
+  // The training step's objective, written out as createTrainingStep's `forward` writes it (fixed weighting; the L2
+  // term is the optimizer's, so the `adam` phase includes it).
   const networkForward = (batch: ReturnType<typeof batchAt>) => {
     const { input, targets } = batchTensors(batch);
     const applied = network.training.apply(input, { training: true });
@@ -97,7 +99,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
     const losses = trained.map(({ task, output }) =>
       computeMaskedTaskLoss(task.loss, (outputs[output] as tf.Tensor2D).reshape([-1]) as tf.Tensor1D, targets.labels[task.name] as tf.Tensor1D, targets.masks[task.name] as tf.Tensor1D),
     );
-    return tf.addN(losses).add(tf.addN(kernels.map((w) => w.square().sum())).mul(params.l2)) as tf.Scalar;
+    return tf.addN(losses) as tf.Scalar;
   };
 
   /** Mean ms per call of `body` over `steps` batches, after two warm-up calls. */
@@ -118,12 +120,16 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
       const { value, grads } = tf.variableGrads(() => objective(pick(i)), variables);
       tf.dispose([value, Object.values(grads)]);
     });
-    const adamOptimizer: tf.Optimizer = tf.train.adam(params.learningRate);
     const { value: frozenValue, grads: frozen } = tf.variableGrads(() => objective(pick(0)), variables);
     frozenValue.dispose();
-    const adamMs = time(() => adamOptimizer.applyGradients(frozen));
+    const adamW = createAdamW({ variables, learningRate: params.learningRate, l2: params.l2, decayed: new Set(kernels.map((kernel) => (kernel as tf.Variable).name)) });
+    const adamMs = time(() => adamW.applyGradients(frozen).dispose());
+    adamW.dispose();
+    // tf.train.adam on the same gradients, for comparison (the optimizer training used before AdamW).
+    const tfjsAdam: tf.Optimizer = tf.train.adam(params.learningRate);
+    const tfjsAdamMs = time(() => tfjsAdam.applyGradients(frozen));
+    tfjsAdam.dispose();
     tf.dispose(Object.values(frozen));
-    adamOptimizer.dispose();
     const stepMs = time((i) => step.run(pick(i)).dispose());
 
     const profileStarted = performance.now();
@@ -151,6 +157,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
       lossOps: round(objectiveMs - networkMs, 3),
       backward: round(gradsMs - objectiveMs, 3),
       adam: round(adamMs, 3),
+      tfjsAdam: round(tfjsAdamMs, 3),
       step: round(stepMs, 3),
       batch: round(copyMs + stepMs, 3),
       profiledStep: round(profiledStepMs, 3),
@@ -170,7 +177,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
       parameters: variables.reduce((s, v) => s + v.size, 0),
     };
   } finally {
-    optimizer.dispose();
+    step.dispose();
     network.training.dispose();
     network.serving.dispose();
   }

@@ -1,8 +1,7 @@
-import { searchStrategies, type TandemConfig } from '../src/config/schema.ts';
+import type { TandemConfig } from '../src/config/schema.ts';
 import type { DatasetManifest } from '../src/data/labelled-row.ts';
-import { BadInputError } from '../src/errors/bad-input-error.ts';
 import { runSearch, type SearchResult, type TrialLauncher } from '../src/search/run-search.ts';
-import { resolveConfigSearchSpace } from '../src/search/search-space.ts';
+import { resolveSearchSettings as resolveSettings, trialDefaultsOf, type SearchOverrides } from '../src/search/search-settings.ts';
 import type { SearchSettings } from '../src/search/stored-run.ts';
 import { runTrialProcess, signalWorkerPid, type TrialProcessCommand } from '../src/search/trial-process.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
@@ -10,32 +9,9 @@ import type { CommandContext } from './command.ts';
 import type { StopControl } from './stop-signals.ts';
 import { defaultParallelism, trialWorkerCommand } from './trial-worker-command.ts';
 
-/** What a caller may set over the config's `search` section (flags). */
-export interface SearchOverrides {
-  readonly strategy?: string | undefined;
-  readonly trials?: number | undefined;
-  readonly parallel?: number | undefined;
-  readonly seed?: number | undefined;
-  readonly budgetMinutes?: number | undefined;
-}
-
-/** The search settings of a config with the caller's overrides; an unknown strategy names the flag. */
+/** The search settings of a config with the caller's overrides (flags); parallelism defaults to one trial per core. */
 export function resolveSearchSettings(config: TandemConfig, overrides: SearchOverrides): SearchSettings {
-  const strategy = overrides.strategy ?? config.search.strategy;
-  if (!searchStrategies.includes(strategy as SearchSettings['strategy'])) {
-    throw new BadInputError(`--strategy: expected one of ${searchStrategies.join(', ')}, got "${strategy}"`, { value: strategy });
-  }
-  const budget = overrides.budgetMinutes ?? config.search.budgetMinutes;
-  return {
-    strategy: strategy as SearchSettings['strategy'],
-    trials: overrides.trials ?? config.search.trials,
-    parallel: overrides.parallel ?? config.search.parallel ?? defaultParallelism(),
-    seed: overrides.seed ?? config.search.seed,
-    startupTrials: config.search.startupTrials,
-    asha: config.search.asha,
-    space: resolveConfigSearchSpace(config.search.space, config.tasks),
-    ...(budget === undefined ? {} : { budgetMinutes: budget }),
-  };
+  return resolveSettings(config, overrides, { defaultParallel: defaultParallelism() });
 }
 
 /** Launches each trial as a local `tandem trial` worker process on the same store (see {@link trialWorkerLauncher}). */
@@ -82,16 +58,7 @@ export function runLocalSearch(
     // The run id comes first, so a person (or a script reading stderr) can follow, report or resume it.
     onRun: (run) => context.log(`search run ${run.runId}: ${settings.strategy}, ${settings.trials} trials + a single baseline, ${settings.parallel} at a time, on ${manifest.datasetId}`),
     ...(stop === undefined ? {} : { signal: stop.signal }),
-    start: { settings, defaults: {
-        name: config.name,
-        datasetId: manifest.datasetId,
-        tasks: manifest.tasks,
-        params: config.model,
-        features: config.features,
-        selection: config.selection,
-        ...(config.segments === undefined ? {} : { segments: config.segments }),
-      },
-    },
+    start: { settings, defaults: trialDefaultsOf(config, manifest) },
   });
 }
 

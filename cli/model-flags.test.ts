@@ -27,4 +27,15 @@ describe('model flags', () => {
     assert.match(catchBadInput(() => resolveModelParams(base, { 'gradnorm-alpha': 'x' })).message, /--gradnorm-alpha: "x" is not a number/);
     assert.match(catchBadInput(() => resolveModelParams(base, { weighting: 'magic' })).message, /^--weighting: /);
   });
+
+  it('set hidden-layer normalisation and class-imbalance handling, and name the flag of a bad choice', () => {
+    const params = resolveModelParams(base, { normalization: 'layer', imbalance: 'focal', 'focal-gamma': '1.5' });
+    assert.equal(params.normalization, 'layer');
+    assert.equal(params.imbalance, 'focal');
+    assert.equal(params.focalGamma, 1.5);
+    assert.deepEqual([base.normalization, base.imbalance, base.focalGamma], ['none', 'none', 2]);
+    assert.match(catchBadInput(() => resolveModelParams(base, { normalization: 'group' })).message, /^--normalization: /);
+    assert.match(catchBadInput(() => resolveModelParams(base, { imbalance: 'smote' })).message, /^--imbalance: /);
+    assert.match(catchBadInput(() => resolveModelParams(base, { 'focal-gamma': '-1' })).message, /^--focal-gamma: /);
+  });
 });

@@ -12,13 +12,40 @@ const modelFlagKeys = {
   sharedUnits: { flag: 'shared-units', parse: 'list', valueName: 'N,N', description: 'widths of the shared bottom, e.g. 128,64' },
   towerUnits: { flag: 'tower-units', parse: 'list', valueName: 'N,N', description: 'widths of each task tower, e.g. 32' },
   activation: { flag: 'activation', parse: 'string', valueName: 'NAME', description: 'relu, elu, selu or tanh' },
+  normalization: {
+    flag: 'normalization',
+    parse: 'string',
+    valueName: 'NAME',
+    description: `normalisation in hidden layers (dense → norm → activation): ${modelSchema.shape.normalization.unwrap().options.join(', ')}`,
+  },
+  imbalance: {
+    flag: 'imbalance',
+    parse: 'string',
+    valueName: 'NAME',
+    description: `class imbalance of binary tasks: ${modelSchema.shape.imbalance.unwrap().options.join(', ')} (balanced: positives weighted n_neg/n_pos, at most 10; focal: focal loss)`,
+  },
+  focalGamma: { flag: 'focal-gamma', parse: 'number', valueName: 'X', description: 'γ of the focal loss, ≥ 0 (default 2)' },
   dropout: { flag: 'dropout', parse: 'number', valueName: 'P', description: 'dropout rate in [0, 1)' },
   l2: { flag: 'l2', parse: 'number', valueName: 'X', description: 'L2 penalty on kernels' },
-  learningRate: { flag: 'learning-rate', parse: 'number', valueName: 'X', description: 'Adam learning rate' },
+  learningRate: { flag: 'learning-rate', parse: 'number', valueName: 'X', description: 'Adam learning rate (the peak, with a schedule)' },
+  lrSchedule: {
+    flag: 'lr-schedule',
+    parse: 'string',
+    valueName: 'NAME',
+    description: `learning rate per step: ${modelSchema.shape.lrSchedule.unwrap().options.join(', ')} (cosine: down to 0; one-cycle: up from lr/25, then down)`,
+  },
+  warmupEpochs: { flag: 'warmup-epochs', parse: 'number', valueName: 'X', description: 'epochs of linear learning-rate warm-up (fractions allowed; default 0)' },
+  weightDecay: { flag: 'weight-decay', parse: 'number', valueName: 'X', description: 'decoupled weight decay on kernels (AdamW; default 0)' },
   batchSize: { flag: 'batch-size', parse: 'number', valueName: 'N', description: 'rows per batch' },
   epochs: { flag: 'epochs', parse: 'number', valueName: 'N', description: 'maximum epochs' },
   patience: { flag: 'patience', parse: 'number', valueName: 'N', description: 'early-stopping patience in epochs' },
   seed: { flag: 'seed', parse: 'number', valueName: 'N', description: 'random seed (initialisation, shuffles, dropout)' },
+  ensembleSeeds: {
+    flag: 'ensemble-seeds',
+    parse: 'number',
+    valueName: 'K',
+    description: 'train K copies (seeds seed…seed+K−1) and save their average as one model when it beats the best copy on validation (default 1: off)',
+  },
 } as const satisfies Record<Exclude<keyof ModelConfig, ArgSection>, { flag: string; parse: string; valueName: string; description: string }>;
 
 type ArgSection = (typeof argSections)[number]['section'];

@@ -1,9 +1,2 @@
-import { TandemError, type TandemErrorOptions } from '../src/errors/tandem-error.ts';
-
-/** A workflow step got an event it cannot work with (a state the workflow should never produce). */
-export class WorkflowStepError extends TandemError {
-  constructor(message: string, options: TandemErrorOptions = {}) {
-    super(message, options);
-    this.name = 'WorkflowStepError';
-  }
-}
+// The error lives in src (the ingest job's code there throws it too); the steps import it from here.
+export { WorkflowStepError } from '../src/errors/workflow-step-error.ts';

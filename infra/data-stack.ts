@@ -16,11 +16,16 @@ export interface DataStackProps extends StackProps {
    * @default 90
    */
   readonly noncurrentVersionExpirationDays?: number;
+  /**
+   * Days after which trial checkpoints (objects tagged `tandem-kind=checkpoint`) in the store expire.
+   * @default 14
+   */
+  readonly checkpointExpiryDays?: number;
 }
 
-/** The stateful part of Tandem: the raw, datasets and models buckets (retained when the stack is deleted). */
+/** The stateful part of Tandem: the raw and models (store) buckets, retained when the stack is deleted. */
 export class DataStack extends Stack {
-  /** The three buckets; other stacks take them as props and grant themselves what they use. */
+  /** The buckets; other stacks take them as props and grant themselves what they use. */
   readonly buckets: TandemBuckets;
   /** Export names of the store (models) bucket, for the training, api and pipeline stacks. */
   readonly storeBucketExport: StoreBucketExport;
@@ -32,6 +37,7 @@ export class DataStack extends Stack {
     this.buckets = new TandemBuckets(this, 'Buckets', {
       rawInfrequentAccessDays: props.rawInfrequentAccessDays,
       noncurrentVersionExpirationDays: props.noncurrentVersionExpirationDays,
+      checkpointExpiryDays: props.checkpointExpiryDays,
     });
     this.storeBucketExport = exportStoreBucket(this.buckets.models);
     this.rawBucketExport = exportRawBucket(this.buckets.raw);

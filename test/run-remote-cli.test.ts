@@ -106,9 +106,13 @@ describe('tandem run --remote', () => {
     );
     assert.equal(events.code, 2);
     assert.match(events.stderr, /data\.sessions: .*\n.*data\.orders: /);
-    const badArn = await tandem(['run', '--remote', 'TandemWorkflow'], env);
+    const badArn = await tandem(['run', '--remote', 'arn:aws:states:TandemWorkflow'], env);
     assert.equal(badArn.code, 2);
-    assert.match(badArn.stderr, /not a state machine ARN: "TandemWorkflow"/);
+    assert.match(badArn.stderr, /not a state machine ARN: "arn:aws:states:TandemWorkflow"/);
+    // Anything else is a pipeline stack name to look up; this one cannot be one.
+    const badStack = await tandem(['run', '--remote', 'Tandem pipeline'], env);
+    assert.equal(badStack.code, 2);
+    assert.match(badStack.stderr, /expected a state machine ARN or a CloudFormation stack name/);
     for (const flags of [['--parallel', '4'], ['--store', 's3://b/p'], ['--data', 'local.csv']]) {
       const refused = await tandem(['run', '--remote', arn, '--config', await writeConfig('s3.config.json', { path: 's3://shop/customers.csv' }), ...flags], env);
       assert.equal(refused.code, 2, flags.join(' '));

@@ -1,7 +1,7 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { buildTandemWorkflow, type TandemWorkflowProps } from './tandem-workflow.ts';
+import { buildRescoringWorkflow, buildTandemWorkflow, type TandemWorkflowProps } from './tandem-workflow.ts';
 
 /** The Amazon States Language document of a state machine (the parts Tandem reads). */
 export interface StateMachineDefinition {
@@ -18,7 +18,20 @@ export interface RenderDefinitionOptions {
   readonly batchIngestMinBytes?: number;
   /** Trials in a rung from which it runs in the Distributed Map. @default defaultDistributedMapMinTrials */
   readonly distributedMapMinTrials?: number;
+  /**
+   * The execution's time limit in hours (the deployed `workflowTimeoutHours`: TimeoutSeconds).
+   * @default defaultWorkflowTimeoutHours (24)
+   */
+  readonly timeoutHours?: number;
+  /** Parts of a rescoring scored at once. @default defaultRescoreConcurrency */
+  readonly rescoreConcurrency?: number;
 }
+
+/**
+ * Hours a run may take before Step Functions stops it (TIMED_OUT): the default of the deployed state machine
+ * (`workflowTimeoutHours`) and of the definition `tandem run` executes locally, so the two stay one document.
+ */
+export const defaultWorkflowTimeoutHours = 24;
 
 const account = '123456789012';
 const region = 'us-east-1';
@@ -33,7 +46,23 @@ export function placeholderFunctionArn(name: string): string {
  * definition as JSON: the document `cdk synth` deploys, less the account-specific ARNs. The local runner
  * (`tandem run`) executes exactly this document.
  */
-export function renderWorkflowDefinition({ maxConcurrency = 4, batchIngestMinBytes, distributedMapMinTrials }: RenderDefinitionOptions = {}): StateMachineDefinition {
+export function renderWorkflowDefinition(options: RenderDefinitionOptions = {}): StateMachineDefinition {
+  return renderDefinition(options, buildTandemWorkflow);
+}
+
+/**
+ * The scheduled rescoring's state machine (`buildRescoringWorkflow`), rendered as {@link renderWorkflowDefinition}
+ * renders the workflow: what `tandem run --rescore` executes and the pipeline stack deploys.
+ */
+export function renderRescoringDefinition(options: RenderDefinitionOptions = {}): StateMachineDefinition {
+  return renderDefinition(options, buildRescoringWorkflow);
+}
+
+function renderDefinition(
+  { maxConcurrency = 4, batchIngestMinBytes, distributedMapMinTrials, timeoutHours = defaultWorkflowTimeoutHours, rescoreConcurrency }: RenderDefinitionOptions,
+  build: typeof buildTandemWorkflow,
+): StateMachineDefinition {
+  if (!Number.isInteger(timeoutHours) || timeoutHours < 1) throw new Error(`renderWorkflowDefinition: timeoutHours must be a whole number of hours >= 1, got ${timeoutHours}`);
   const app = new App();
   const stack = new Stack(app, 'TandemWorkflowRender');
   const fn = (name: string): lambda.IFunction => lambda.Function.fromFunctionArn(stack, `${name}Function`, placeholderFunctionArn(name));
@@ -48,11 +77,17 @@ export function renderWorkflowDefinition({ maxConcurrency = 4, batchIngestMinByt
     jobDefinitionArn: `arn:aws:batch:${region}:${account}:job-definition/tandem-trainer:1`,
     cpuJobQueueArn: `arn:aws:batch:${region}:${account}:job-queue/tandem-cpu`,
     ingestJobDefinitionArn: `arn:aws:batch:${region}:${account}:job-definition/tandem-ingest:1`,
+    rescoreFunction: fn('rescore'),
+    scoringJobDefinitionArn: `arn:aws:batch:${region}:${account}:job-definition/tandem-score:1`,
+    ...(rescoreConcurrency === undefined ? {} : { rescoreConcurrency }),
     maxConcurrency,
     ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }),
     ...(distributedMapMinTrials === undefined ? {} : { distributedMapMinTrials }),
   };
-  const machine = new sfn.StateMachine(stack, 'Workflow', { definitionBody: sfn.DefinitionBody.fromChainable(buildTandemWorkflow(stack, props)) });
+  const machine = new sfn.StateMachine(stack, 'Workflow', {
+    definitionBody: sfn.DefinitionBody.fromChainable(build(stack, props)),
+    timeout: Duration.hours(timeoutHours),
+  });
   const resource = stack.resolve((machine.node.defaultChild as sfn.CfnStateMachine).definitionString) as unknown;
   return JSON.parse(resolveIntrinsic(resource)) as StateMachineDefinition;
 }

@@ -1,5 +1,6 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
+import { planAthenaStep, writeAthenaDatasetStep, type AthenaDatasetEvent, type AthenaPlanEvent } from '../functions/ingest/athena-steps.ts';
 import { readIngestResult, runIngestJob } from '../functions/ingest/ingest-on-batch.ts';
 import { INGEST_INPUT_ENV_VAR, INGEST_RESULT_ENV_VAR } from '../functions/ingest/ingest-job-variables.ts';
 import { runIngestStep } from '../functions/ingest/ingest-step.ts';
@@ -11,14 +12,21 @@ import { promoteRung } from '../functions/promote-rung/promote-rung.ts';
 import { selectWinner } from '../functions/select/select-winner.ts';
 import type { IngestOutput, MeasureRawInputEvent, NotifyOutput, PromoteOutput, ReadIngestResultEvent, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions';
+import type { EventsConfig } from '../src/config/schema.ts';
+import { runAthenaCtasLocally } from '../src/data/events/athena-local-query.ts';
 import { InterruptedError, signalOfAbort } from '../src/errors/interrupted-error.ts';
+import { TandemError } from '../src/errors/tandem-error.ts';
 import { markRunInterrupted } from '../src/search/mark-run-interrupted.ts';
 import { parseTrialInput, resolveTrialInput } from '../src/search/trial-ref.ts';
 import type { TrialSpec } from '../src/search/trial-spec.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
 import { createS3Client, S3Store } from '../src/store/s3-store.ts';
-import { renderWorkflowDefinition, type StateMachineDefinition } from './render-definition.ts';
+import { renderRescoringDefinition, renderWorkflowDefinition, type StateMachineDefinition } from './render-definition.ts';
+import type { RescoringSummary } from '../functions/rescore/rescore-steps.ts';
 import { TRIAL_ENV_VAR, workflowStateNames as names } from './tandem-workflow.ts';
+import { SCORE_PART_ENV_VAR } from '../functions/rescore/rescore-job-variables.ts';
+import { planRescoringStep, writeRescoreManifestStep, type PlanRescoringEvent, type RescoreManifestEvent } from '../functions/rescore/rescore-steps.ts';
+import { runRescoreJob } from '../src/serve/rescore-job.ts';
 
 /** Arguments of {@link runWorkflowLocally}. */
 export interface RunWorkflowLocallyArgs {
@@ -52,6 +60,12 @@ export interface RunWorkflowLocallyArgs {
    * @default defaultDistributedMapMinTrials
    */
   readonly distributedMapMinTrials?: number;
+  /**
+   * The definition's time limit in hours (as deployed, `workflowTimeoutHours`): aws-local-stepfunctions honours its
+   * TimeoutSeconds and stops a local execution that runs longer.
+   * @default defaultWorkflowTimeoutHours (24)
+   */
+  readonly timeoutHours?: number;
   /** Client config for `s3://` raw data (sizes and staging). @default the store's client when it is s3://, else SDK defaults */
   readonly s3ClientConfig?: S3ClientConfig;
   /** Where the notify step's message goes. @default nowhere */
@@ -60,11 +74,11 @@ export interface RunWorkflowLocallyArgs {
 }
 
 /** What a local execution produced. */
-export interface LocalWorkflowRun {
+export interface LocalWorkflowRun<O = NotifyOutput> {
   /** The definition that was executed (the one `renderWorkflowDefinition` produces). */
   readonly definition: StateMachineDefinition;
   /** The workflow's output: notify's result. */
-  readonly output: NotifyOutput;
+  readonly output: O;
   /** Every state entered, in order (Map iterations included). */
   readonly states: readonly string[];
 }
@@ -105,22 +119,47 @@ function overrideOf(parameters: SubmitJobParameters, name: string): string | und
  * Batch trial state runs `launchTrial` on the spec resolved, as the trainer resolves it, from the container override
  * `TANDEM_TRIAL` (the very value the trainer container would receive: the trial's reference, its spec in `store`),
  * and the Batch ingest state runs the ingest job's code in this process on its container overrides (`TANDEM_INGEST`,
- * `TANDEM_INGEST_RESULT`). The execution gets a `local-...` name, from which the measure step derives the ingest
- * result key. Retries wait no time locally.
+ * `TANDEM_INGEST_RESULT`). The Athena query state runs its CTAS text in DuckDB (`runAthenaCtasLocally`: the Trino
+ * shims, the config's log files as the tables), so the Athena branch runs here too (e.g. with `data.athena.minBytes`
+ * 0). The execution gets a `local-...` name, from which the measure step derives the ingest result key. Retries wait
+ * no time locally.
  */
-export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
-  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, distributedMapMinTrials, s3ClientConfig, log = () => undefined, now = () => new Date(), signal } = args;
+export function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<LocalWorkflowRun> {
+  return runMachineLocally<NotifyOutput>(args, renderWorkflowDefinition);
+}
+
+/** What the rescoring state machine ends with: its input and, when the base had parts, the manifest's summary. */
+export interface RescoringOutput {
+  readonly rescoring: RescoringSummary | { readonly configured: false };
+}
+
+/**
+ * Executes the rescoring state machine (`renderRescoringDefinition`: the scheduled rescoring, no retraining) on this
+ * machine as {@link runWorkflowLocally} executes the workflow: the champion of `input.config.name` scores its
+ * `scoring.input`. `launchTrial` is never called.
+ */
+export function runRescoringLocally(args: Omit<RunWorkflowLocallyArgs, 'launchTrial'>): Promise<LocalWorkflowRun<RescoringOutput>> {
+  return runMachineLocally<RescoringOutput>({ ...args, launchTrial: () => Promise.reject(new Error('the rescoring runs no trial')) }, renderRescoringDefinition);
+}
+
+async function runMachineLocally<O>(args: RunWorkflowLocallyArgs, render: typeof renderWorkflowDefinition): Promise<LocalWorkflowRun<O>> {
+  const { store, input, maxConcurrency, launchTrial, batchIngestMinBytes, distributedMapMinTrials, timeoutHours, s3ClientConfig, log = () => undefined, now = () => new Date(), signal } = args;
   // A function, so that TypeScript does not take the check below for the last word on it.
   const aborted = (): boolean => signal?.aborted === true;
   if (aborted()) throw new InterruptedError(`interrupted by ${signalOfAbort(signal)} before the workflow started`, { signal: signalOfAbort(signal) });
-  const definition = renderWorkflowDefinition({
+  const definition = render({
     maxConcurrency,
     ...(batchIngestMinBytes === undefined ? {} : { batchIngestMinBytes }),
     ...(distributedMapMinTrials === undefined ? {} : { distributedMapMinTrials }),
+    ...(timeoutHours === undefined ? {} : { timeoutHours }),
   });
   const { StateMachine } = await loadLocalStepFunctions();
   // The engine annotates the document it is given (QueryLanguage): it gets a copy, the caller the rendered original.
-  const machine = new StateMachine(structuredClone(definition) as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkPaths: true, checkArn: true } });
+  const engineDefinition = structuredClone(definition) as Record<string, unknown>;
+  // The engine times the execution with one setTimeout: a limit past Node's timer range (about 24.8 days) would fire
+  // at once, so such a run is left unlimited here, as good as the deployed one in practice.
+  if (typeof engineDefinition.TimeoutSeconds === 'number' && engineDefinition.TimeoutSeconds * 1000 > maxTimerMs) delete engineDefinition.TimeoutSeconds;
+  const machine = new StateMachine(engineDefinition as unknown as ConstructorParameters<typeof StateMachine>[0], { validationOptions: { checkPaths: true, checkArn: true } });
   // Handlers hand back plain JSON, as a Lambda's payload would be.
   const json = (value: unknown): JsonValue => JSON.parse(JSON.stringify(value)) as JsonValue;
   let ownS3Client: S3Client | undefined;
@@ -157,6 +196,13 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
       return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
     },
     [names.readIngestResult]: async (event: unknown) => json(await readIngestResult(store, event as ReadIngestResultEvent)),
+    [names.planAthenaIngest]: async (event: unknown) => json(await planAthenaStep(store, event as AthenaPlanEvent, s3Client)),
+    [names.runAthenaQuery]: async (event: unknown) => {
+      const { QueryString } = event as { QueryString: string };
+      await runAthenaCtasLocally(store, input.config as EventsConfig, QueryString);
+      return { QueryExecution: { Status: { State: 'SUCCEEDED' } } };
+    },
+    [names.writeAthenaDataset]: async (event: unknown) => json(await writeAthenaDatasetStep(store, event as AthenaDatasetEvent)),
     [names.plan]: async (event: unknown) => {
       const rung = await planTrials(store, event as IngestOutput, now);
       runId = rung.runId;
@@ -170,12 +216,22 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
     [names.select]: async (event: unknown) => json(await selectWinner(store, event as SelectOutput, now)),
     [names.promote]: async (event: unknown) => json(await promoteChampion(store, event as SelectOutput)),
     [names.notify]: async (event: unknown) => json(await notifyOutcome((_subject, message) => log(message), event as PromoteOutput)),
+    // Rescoring after a promotion: the scoring job (a CPU Batch job on AWS) runs its code in this process, on its
+    // container override, as the ingest job does.
+    [names.planRescoring]: async (event: unknown) => json(await planRescoringStep(store, event as PlanRescoringEvent, s3Client, now)),
+    [names.scorePart]: async (event: unknown) => {
+      const parameters = event as SubmitJobParameters;
+      await runRescoreJob(store, overrideOf(parameters, SCORE_PART_ENV_VAR), ingestOptions);
+      return { JobName: parameters.JobName, Status: 'SUCCEEDED' };
+    },
+    [names.writeScoresManifest]: async (event: unknown) => json(await writeRescoreManifestStep(store, event as RescoreManifestEvent, now)),
   };
   const retryIntervalOverrides = Object.fromEntries(Object.keys(handlers).map((name) => [name, 0]));
   const executionName = `local-${now().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const execution = machine.run(json(input), {
     overrides: { taskResourceLocalHandlers: handlers, retryIntervalOverrides },
-    context: { Execution: { Name: executionName } },
+    // Step Functions fills $$.Execution.Input with the execution's input; the rescoring plan step reads the config there.
+    context: { Execution: { Name: executionName, Input: json(input) } },
   });
   const abort = (): void => execution.abort();
   signal?.addEventListener('abort', abort, { once: true });
@@ -202,10 +258,13 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
     }
   })();
   try {
-    const output = (await execution.result) as unknown as NotifyOutput;
+    const output = (await execution.result) as unknown as O;
     await collect;
     return { definition, output, states };
   } catch (error) {
+    if (!aborted() && (error as Error | undefined)?.name === 'ExecutionTimeoutError') {
+      throw new TandemError(`the workflow ran longer than its TimeoutSeconds (${String(definition.TimeoutSeconds)} s, workflowTimeoutHours) and was stopped, as Step Functions stops a deployed run (TIMED_OUT)`, { value: definition.TimeoutSeconds, cause: error });
+    }
     if (!aborted()) throw error;
     // Stopped: wait for the workers to be gone, then leave the run resumable.
     const stopped = [...trialsInFlight.keys()];
@@ -218,6 +277,9 @@ export async function runWorkflowLocally(args: RunWorkflowLocallyArgs): Promise<
     ownS3Client?.destroy();
   }
 }
+
+/** The longest delay Node's setTimeout honours (2^31 - 1 ms). */
+const maxTimerMs = 2 ** 31 - 1;
 
 /** aws-local-stepfunctions needs `Promise.withResolvers` (Node 22); Node 20 gets a polyfill before it loads. */
 async function loadLocalStepFunctions(): Promise<typeof LocalStepFunctions> {

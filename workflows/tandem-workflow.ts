@@ -1,13 +1,17 @@
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { INGEST_INPUT_ENV_VAR, INGEST_RESULT_ENV_VAR } from '../functions/ingest/ingest-job-variables.ts';
+import { SCORE_PART_ENV_VAR } from '../functions/rescore/rescore-job-variables.ts';
 
 /** The state names of the Tandem workflow: API for the local runner's bindings and for alarms. */
 export const workflowStateNames = {
   measureRawInput: 'MeasureRawInput',
+  planAthenaIngest: 'PlanAthenaIngest',
+  runAthenaQuery: 'RunAthenaQuery',
+  writeAthenaDataset: 'WriteAthenaDataset',
   chooseIngestRunner: 'ChooseIngestRunner',
   ingest: 'Ingest',
   ingestOnBatch: 'IngestOnBatch',
@@ -25,7 +29,20 @@ export const workflowStateNames = {
   select: 'SelectWinner',
   promote: 'PromoteChampion',
   notify: 'Notify',
+  chooseRescoring: 'ChooseRescoring',
+  planRescoring: 'PlanRescoring',
+  chooseRescoreParts: 'ChooseRescoreParts',
+  rescoreParts: 'RescoreParts',
+  scorePart: 'ScorePart',
+  writeScoresManifest: 'WriteScoresManifest',
+  rescoringDone: 'RescoringDone',
 } as const;
+
+/** The label of the rescoring Distributed Map's child executions (one per part). */
+export const rescoreMapLabel = 'TandemRescore';
+
+/** Parts of a rescoring (input objects) scored at once. */
+export const defaultRescoreConcurrency = 8;
 
 /** The environment variable that carries a trial (JSON: its reference, the spec being in the store) into the trainer container. */
 export const TRIAL_ENV_VAR = 'TANDEM_TRIAL';
@@ -75,7 +92,7 @@ export interface TandemWorkflowProps {
    * `overrides.batchIngestMinBytes` wins. @default defaultBatchIngestMinBytes (64 MiB)
    */
   readonly batchIngestMinBytes?: number;
-  /** Wall-clock limit of the Batch ingest job. @default Duration.hours(6) */
+  /** Wall-clock limit of the Batch ingest job, and of the Athena query. @default Duration.hours(6) */
   readonly ingestTimeout?: Duration;
   /** The Batch job queue trials run on (GPU). */
   readonly jobQueueArn: string;
@@ -87,10 +104,19 @@ export interface TandemWorkflowProps {
   readonly distributedMapMinTrials?: number;
   /** Wall-clock limit of one trial's Batch job. @default Duration.hours(2) */
   readonly trialTimeout?: Duration;
+  /** The rescoring function: plans the parts of the customer base and writes the scores' manifest. */
+  readonly rescoreFunction: lambda.IFunction;
+  /** The scoring job definition (the trainer image's cpu target scoring one part), run on the CPU queue. */
+  readonly scoringJobDefinitionArn: string;
+  /** Parts of a rescoring scored at once. @default defaultRescoreConcurrency (8) */
+  readonly rescoreConcurrency?: number;
+  /** Wall-clock limit of one part's scoring job. @default Duration.hours(2) */
+  readonly scorePartTimeout?: Duration;
 }
 
 /**
- * Builds the Tandem workflow in `scope`: measure the raw input → ingest (in the Lambda, or at or above
+ * Builds the Tandem workflow in `scope`: measure the raw input → ingest (events logs whose config has `data.athena`, at
+ * or above its `minBytes`, on Athena: see `athenaIngestBranch`; else in the Lambda, or at or above
  * `batchIngestMinBytes` as a CPU Batch job `.sync` whose result the Lambda reads back from the store) → plan trials →
  * per ASHA rung a Map over the rung's trials — inline, or Distributed from `distributedMapMinTrials` trials on, the
  * same body in both: each trial a Batch job `.sync` with the trial as the container's `TANDEM_TRIAL`, retried on Batch
@@ -137,7 +163,11 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
   const readIngestResult = invoke(names.readIngestResult, props.ingestFunction, {
     payload: sfn.TaskInput.fromObject({ action: 'read-result', key: sfn.JsonPath.stringAt('$.rawInput.resultKey') }),
   });
+  const athena = athenaIngestBranch(scope, props, invoke);
+  // `rawInput.athena`: the measure step found `data.athena` in an events config and rawBytes at or above its minBytes
+  // (a flag, always present, because a Choice comparing a path that a config lacks would fail the execution).
   const chooseIngestRunner = new sfn.Choice(scope, names.chooseIngestRunner)
+    .when(sfn.Condition.booleanEquals('$.rawInput.athena', true), athena.start)
     .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.rawInput.rawBytes', '$.rawInput.batchIngestMinBytes'), ingestOnBatch.next(readIngestResult))
     .otherwise(ingest);
   const plan = invoke(names.plan, props.planFunction);
@@ -183,13 +213,122 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
     .when(sfn.Condition.isPresent(`$.trials[${distributedMapMinTrials - 1}]`), rungTrialsDistributed)
     .otherwise(rungTrials);
 
-  const done = select.next(promote).next(notify);
+  // After a promotion, the new champion rescores the config's customer base (when it has `scoring`), then notify.
+  const rescoring = rescoringBranch(scope, props, sfn.JsonPath.objectAt('$$.Execution.Input'), sfn.JsonPath.stringAt('$.championId'), notify);
+  const chooseRescoring = new sfn.Choice(scope, names.chooseRescoring)
+    .when(sfn.Condition.booleanEquals('$.promoted', true), rescoring)
+    .otherwise(notify);
+  const done = select.next(promote).next(chooseRescoring);
   const moreRungs = new sfn.Choice(scope, names.moreRungs).when(sfn.Condition.booleanEquals('$.done', false), chooseRungMap).otherwise(done);
   ingest.next(plan);
   readIngestResult.next(plan);
+  athena.end.next(plan);
   plan.next(chooseRungMap);
   rungTrials.next(promoteRung);
   rungTrialsDistributed.next(promoteRung);
   promoteRung.next(moreRungs);
   return measure.next(chooseIngestRunner);
+}
+
+/** The resource of Step Functions' Athena integration that waits for the query to finish. */
+export const athenaStartQuerySyncResource = `arn:${Aws.PARTITION}:states:::athena:startQueryExecution.sync`;
+
+/**
+ * The Athena branch of ingestion (events mode, `data.athena`, raw input at or above its `minBytes`): the ingest
+ * function renders the CTAS from the config (`action: "athena-plan"`, to `$.athena`) → Athena runs it, `.sync` (the
+ * feature table as Parquet under the store's `datasets/athena-tables/<execution>/`) → the ingest function writes the
+ * dataset from those files (`action: "athena-dataset"`), returning what the ingest step returns.
+ *
+ * The query runs as a raw ASL Task rather than `tasks.AthenaStartQueryExecution`: that construct grants the role
+ * S3 access on every bucket and Glue on the database it is given at synth, whereas here query, database and
+ * workgroup come from the execution's config; the pipeline stack grants Athena, Glue and S3 on exactly the scheduled
+ * config's workgroup, database and the store's and raw bucket's objects.
+ */
+function athenaIngestBranch(
+  scope: Construct,
+  props: TandemWorkflowProps,
+  invoke: (id: string, fn: lambda.IFunction, more?: Pick<tasks.LambdaInvokeProps, 'payload' | 'resultPath'>) => tasks.LambdaInvoke,
+): { start: sfn.IChainable; end: sfn.INextable } {
+  const names = workflowStateNames;
+  const plan = invoke(names.planAthenaIngest, props.ingestFunction, {
+    payload: sfn.TaskInput.fromObject({ action: 'athena-plan', input: sfn.JsonPath.objectAt('$'), executionName: sfn.JsonPath.executionName }),
+    resultPath: '$.athena',
+  });
+  const query = new sfn.CustomState(scope, names.runAthenaQuery, {
+    stateJson: {
+      Type: 'Task',
+      Resource: athenaStartQuerySyncResource,
+      Parameters: {
+        'QueryString.$': '$.athena.query',
+        'WorkGroup.$': '$.athena.workgroup',
+        QueryExecutionContext: { 'Database.$': '$.athena.database' },
+        ResultConfiguration: { 'OutputLocation.$': '$.athena.resultsLocation' },
+      },
+      // The query's result is the Parquet it wrote: the next step lists it from the store.
+      ResultPath: null,
+      TimeoutSeconds: (props.ingestTimeout ?? Duration.hours(6)).toSeconds(),
+    },
+  });
+  const write = invoke(names.writeAthenaDataset, props.ingestFunction, {
+    payload: sfn.TaskInput.fromObject({ action: 'athena-dataset', input: sfn.JsonPath.objectAt('$'), athena: sfn.JsonPath.objectAt('$.athena') }),
+  });
+  plan.next(query).next(write);
+  return { start: plan, end: write };
+}
+
+/**
+ * Rescoring a customer base (config `scoring`): the rescore function pins the model and lists the base's objects
+ * (`action: "plan"`, to `$.rescoring`; no parts without `scoring`) → a Choice: any part? → a Distributed Map over the
+ * parts (each a STANDARD child execution, as Batch `.sync` needs; `rescoreConcurrency` at once), each part one CPU Batch
+ * scoring job `.sync` with the part in `TANDEM_SCORE_PART`, streaming its object into Parquet under the store's
+ * `scores/` → the manifest (`action: "manifest"`, replacing `$.rescoring` with a summary) → `next`. A part that fails
+ * (after the Batch retries) fails the Map: a manifest never covers a partial base.
+ *
+ * A Batch job rather than a Lambda per part: an export object may be gigabytes and take longer than Lambda's 15
+ * minutes, and the job has the disk to stage it; the job streams it in bounded memory, whatever its size.
+ */
+function rescoringBranch(scope: Construct, props: TandemWorkflowProps, input: unknown, modelId: string | null, next: sfn.IChainable): sfn.IChainable {
+  const names = workflowStateNames;
+  const concurrency = props.rescoreConcurrency ?? defaultRescoreConcurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`rescoreConcurrency must be a positive integer, got ${concurrency}`);
+  const invoke = (id: string, payload: Record<string, unknown>): tasks.LambdaInvoke => new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: props.rescoreFunction,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: true,
+    payload: sfn.TaskInput.fromObject(payload),
+    resultPath: '$.rescoring',
+  });
+  const plan = invoke(names.planRescoring, { action: 'plan', input, modelId });
+  const scorePart = new tasks.BatchSubmitJob(scope, names.scorePart, {
+    jobName: 'tandem-score',
+    jobQueueArn: props.cpuJobQueueArn,
+    jobDefinitionArn: props.scoringJobDefinitionArn,
+    integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+    containerOverrides: { environment: { [SCORE_PART_ENV_VAR]: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt('$')) } },
+    taskTimeout: sfn.Timeout.duration(props.scorePartTimeout ?? Duration.hours(2)),
+    // The part's scores and result are in the store; the manifest step reads them there.
+    resultPath: sfn.JsonPath.DISCARD,
+  });
+  scorePart.addRetry({ errors: [...retriedTrialErrors], interval: Duration.seconds(10), maxAttempts: 3, backoffRate: 2 });
+  const parts = new sfn.DistributedMap(scope, names.rescoreParts, {
+    itemsPath: '$.rescoring.parts',
+    maxConcurrency: concurrency,
+    resultPath: sfn.JsonPath.DISCARD,
+    mapExecutionType: sfn.StateMachineType.STANDARD,
+    label: rescoreMapLabel,
+  });
+  parts.itemProcessor(scorePart);
+  const manifest = invoke(names.writeScoresManifest, { action: 'manifest', plan: sfn.JsonPath.objectAt('$.rescoring') });
+  const chooseParts = new sfn.Choice(scope, names.chooseRescoreParts)
+    .when(sfn.Condition.isPresent('$.rescoring.parts[0]'), parts.next(manifest).next(next))
+    .otherwise(next);
+  return plan.next(chooseParts);
+}
+
+/**
+ * The rescoring on its own (the scheduled rescoring, no retraining): the execution input is `{ config }` as for the
+ * workflow; the project's champion now scores the config's `scoring.input`, as after a promotion.
+ */
+export function buildRescoringWorkflow(scope: Construct, props: TandemWorkflowProps): sfn.IChainable {
+  return rescoringBranch(scope, props, sfn.JsonPath.objectAt('$'), null, new sfn.Succeed(scope, workflowStateNames.rescoringDone));
 }

@@ -31,6 +31,20 @@ describe('tandem generate', () => {
     assert.match(run.stderr, /200\/200 customers \(100%\)/);
   });
 
+  it('writes optimal-scores.csv with --optimal-scores, at the cutoff that "auto" would pick by default', async () => {
+    const out = path.join(dir, 'scored');
+    const run = await runCliInProcess(['generate', '--customers', '50', '--seed', '3', '--out', out, '--end', '2024-06-30', '--optimal-scores', '--replicas', '5', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as { optimalScores: { file: string; cutoff: string; horizonDays: number; churnDays: number; replicas: number } };
+    assert.deepEqual(result.optimalScores, { file: path.join(out, 'optimal-scores.csv'), cutoff: '2024-05-02', horizonDays: 30, churnDays: 60, replicas: 5 });
+    const lines = (await readFile(result.optimalScores.file, 'utf8')).trimEnd().split('\n');
+    assert.equal(lines[0], 'customer_id,purchase_intent,churn,cross_sell');
+    assert.equal(lines.length, 51);
+    const bad = await runCliInProcess(['generate', '--customers', '5', '--out', path.join(dir, 'never2'), '--optimal-scores', '--cutoff', 'soon']);
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /--cutoff/);
+  });
+
   it('exits 2 naming the flag for bad values', async () => {
     const cases: [string[], RegExp][] = [
       [['--customers', '0'], /--customers/],

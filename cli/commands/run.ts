@@ -1,8 +1,10 @@
 import { searchStrategies } from '../../src/config/schema.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { parseStateMachineArn, runWorkflowRemotely } from '../../workflows/run-remotely.ts';
+import { defaultPipelineStackName, findStateMachineArn, type DescribeStacksOutput } from '../../workflows/pipeline-stack-outputs.ts';
 import type { WorkflowOverrides } from '../../functions/workflow-state.ts';
 import type { TandemConfig } from '../../src/config/schema.ts';
+import type { BlobStore } from '../../src/store/blob-store.ts';
 import type { Command, CommandContext, CommandResult, Flags } from '../command.ts';
 import { InterruptedError } from '../../src/errors/interrupted-error.ts';
 import { trialFolder } from '../../src/search/run-keys.ts';
@@ -40,20 +42,24 @@ export const runCommand: Command = {
     'deploy time) do not apply. AWS credentials come from the usual places (environment, ~/.aws, SSO); the region is',
     'the ARN\'s; TANDEM_SFN_ENDPOINT (or AWS_ENDPOINT_URL_SFN) points at another Step Functions endpoint. Ctrl-C stops',
     'following; the execution goes on. Exit 1 when the execution FAILED, TIMED_OUT or was ABORTED.',
+    `--remote STACK (a CloudFormation stack name, e.g. ${defaultPipelineStackName} or prod-${defaultPipelineStackName}) reads the ARN`,
+    'from the pipeline stack\'s StateMachineArn output (DescribeStacks, in the region of AWS_REGION or ~/.aws).',
   ].join('\n'),
   flags: {
     trials: { type: 'string', valueName: 'N', description: 'sampled trials (default: search.trials, 20)' },
     parallel: { type: 'string', valueName: 'P', description: 'trials at once, the Map\'s MaxConcurrency (default: number of cores; local only)' },
     strategy: { type: 'string', valueName: 'NAME', description: `${searchStrategies.join(', ')} (default: search.strategy)` },
     seed: { type: 'string', valueName: 'N', description: 'sampler seed (default: search.seed, 42)' },
-    remote: { type: 'string', valueName: 'ARN', description: 'start this deployed state machine on AWS and follow it instead of running locally' },
+    remote: { type: 'string', valueName: 'ARN|STACK', description: `start this deployed state machine (its ARN, or the pipeline stack's name, e.g. ${defaultPipelineStackName}) on AWS and follow it instead of running locally` },
     poll: { type: 'string', valueName: 'SECONDS', description: `with --remote: seconds between progress checks (default ${defaultPollSeconds})` },
+    rescore: { type: 'boolean', description: 'run only the rescoring (the deployed Rescoring state machine): the champion scores the config\'s scoring.input into the store\'s scores/, no retraining (local only)' },
   },
   async run(context) {
-    if (typeof context.flags.remote === 'string') return runRemote(context, context.flags.remote);
+    if (typeof context.flags.remote === 'string') return runRemote(context, await stateMachineArnOf(context.flags.remote));
     if (context.flags.poll !== undefined) throw new BadInputError('--poll only applies with --remote ARN', { value: context.flags.poll });
     const config = await context.requireConfig();
     const store = await context.store();
+    if (context.flags.rescore === true) return rescoreLocally(context, config, store);
     const search = searchOverrides(context.flags);
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 }) ?? config.search.parallel ?? defaultParallelism();
     const overrides: WorkflowOverrides = { parallel, ...search };
@@ -102,6 +108,31 @@ export const runCommand: Command = {
   },
 };
 
+/** `tandem run --rescore`: the rescoring state machine executed locally (the champion scores `scoring.input`). */
+async function rescoreLocally(context: CommandContext, config: TandemConfig, store: BlobStore): Promise<CommandResult> {
+  if (config.scoring === undefined) throw new BadInputError('--rescore needs a `scoring` section in the config (scoring.input: the customer base)', { value: '--rescore' });
+  const [{ selectBackend }, { runRescoringLocally }] = await Promise.all([import('../../src/model/backend.ts'), import('../../workflows/run-locally.ts')]);
+  await selectBackend(context.env.backend);
+  const stop = context.takeOverStop();
+  const progress = createRunProgress(context);
+  try {
+    const { output, states } = await runRescoringLocally({
+      store,
+      input: { config },
+      maxConcurrency: 1,
+      s3ClientConfig: context.env.s3ClientConfig,
+      signal: stop.signal,
+      onState: progress.onState,
+      log: context.log,
+    });
+    const summary = output.rescoring;
+    const text = 'rows' in summary ? `rescored ${summary.rows} rows in ${summary.parts} part(s) with ${summary.modelId} → ${summary.manifestKey}` : 'nothing to rescore';
+    return { json: { rescoring: summary, states }, text };
+  } finally {
+    progress.done();
+  }
+}
+
 /** The `--trials`, `--seed` and `--strategy` overrides of the config's `search` section. */
 function searchOverrides(flags: Flags): WorkflowOverrides {
   const strategy = flags.strategy;
@@ -114,6 +145,44 @@ function searchOverrides(flags: Flags): WorkflowOverrides {
     ...(trials === undefined ? {} : { trials }),
     ...(seed === undefined ? {} : { seed }),
     ...(typeof strategy === 'string' ? { strategy: strategy as (typeof searchStrategies)[number] } : {}),
+  };
+}
+
+/**
+ * The state machine `--remote` names: an ARN as given, or the ARN in the outputs of the pipeline stack so named.
+ * The CloudFormation client is loaded only for a stack name.
+ */
+async function stateMachineArnOf(remote: string): Promise<string> {
+  if (remote.startsWith('arn:')) return remote;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(remote)) {
+    throw new BadInputError(`--remote "${remote}": expected a state machine ARN or a CloudFormation stack name (e.g. ${defaultPipelineStackName})`, { value: remote });
+  }
+  return findStateMachineArn(remote, await cloudFormationDescribeStacks());
+}
+
+/** The module shape used from `@aws-sdk/client-cloudformation`. */
+interface CloudFormationModule {
+  CloudFormationClient: new (config: object) => { send: (command: unknown) => Promise<DescribeStacksOutput>; destroy: () => void };
+  DescribeStacksCommand: new (input: { StackName: string }) => unknown;
+}
+
+/** DescribeStacks through the AWS SDK's CloudFormation client, with the usual credential and region chain. */
+async function cloudFormationDescribeStacks(): Promise<(stackName: string) => Promise<DescribeStacksOutput>> {
+  // Named through a variable: the client is an optional dependency, needed only to look a stack up.
+  const specifier = '@aws-sdk/client-cloudformation';
+  let sdk: CloudFormationModule;
+  try {
+    sdk = await import(specifier) as CloudFormationModule;
+  } catch (error) {
+    throw new BadInputError(`--remote STACK needs ${specifier} (npm install ${specifier}); or pass the state machine ARN (the pipeline stack's StateMachineArn output)`, { cause: error, value: specifier });
+  }
+  return async (stackName) => {
+    const client = new sdk.CloudFormationClient({});
+    try {
+      return await client.send(new sdk.DescribeStacksCommand({ StackName: stackName }));
+    } finally {
+      client.destroy();
+    }
   };
 }
 

@@ -7,6 +7,7 @@ import { trainAndSaveModel } from '../../src/train/train-and-save.ts';
 import type { Command } from '../command.ts';
 import { dataFlags } from '../data-flags.ts';
 import { formatSplitMetrics, formatTaskDiagnostics } from '../format-metrics.ts';
+import { featureFlags, resolveFeaturesConfig } from '../feature-flags.ts';
 import { checkTaskWeightsFlag, modelFlags, resolveModelParams } from '../model-flags.ts';
 import { createEpochReporter } from '../progress.ts';
 
@@ -16,12 +17,13 @@ export const trainCommand: Command = {
   summary: 'train one multi-task model on a dataset (or straight from --config) and save it to the store',
   help: [
     'Without --dataset, the config\'s data is ingested first (a no-op when already ingested).',
-    'Model flags override the config\'s "model" section. Example:',
+    'Model flags override the config\'s "model" section, --numeric-encoding, --bins and --categorical-embedding its "features". Example:',
     '  npm run --silent tandem -- train --config examples/telco.config.json --arch single --epochs 20',
   ].join('\n'),
   flags: {
     dataset: { type: 'string', valueName: 'ID', description: 'a dataset id from `tandem ingest`' },
     ...modelFlags,
+    ...featureFlags,
   },
   async run(context) {
     const config = await context.optionalConfig();
@@ -50,7 +52,7 @@ export const trainCommand: Command = {
       datasetId,
       ...(config === undefined ? {} : { name: config.name }),
       params,
-      features: config?.features ?? featuresSchema.parse({}),
+      features: resolveFeaturesConfig(config?.features ?? featuresSchema.parse({}), context.flags),
       selection: config?.selection ?? selectionSchema.parse({}),
       ...(config?.segments === undefined ? {} : { segments: config.segments }),
       backend,
@@ -62,6 +64,11 @@ export const trainCommand: Command = {
       `saved to ${result.modelUri}`,
       formatSplitMetrics('validation', result.metrics.validation),
       formatSplitMetrics('test', result.metrics.test),
+      ...(result.ensemble === undefined
+        ? []
+        : [
+            `ensemble of seeds ${result.ensemble.members.map((member) => member.id).join(', ')}: validation combined ${result.ensemble.validationCombinedScore.toFixed(4)} vs best seed ${result.ensemble.bestMemberValidationCombinedScore.toFixed(4)}, ${result.ensemble.kept ? 'kept the ensemble' : 'kept the best seed'}`,
+          ]),
       ...(diagnostics === undefined ? [] : [diagnostics]),
       `promote it with: npm run --silent tandem -- promote --model ${result.modelId}`,
     ].join('\n');

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
-import { runTrial } from '../../src/search/run-trial.ts';
+import { describeBackend, formatBackendLine } from '../../src/model/describe-backend.ts';
 import { parseTrialInput, resolveTrialInput } from '../../src/search/trial-ref.ts';
+import { describeTrialOutcome, runTrialWorker } from '../../src/search/trial-worker.ts';
 import type { Command } from '../command.ts';
 import { createEpochReporter } from '../progress.ts';
 
@@ -28,13 +29,11 @@ export const trialCommand: Command = {
     const store = await context.store();
     const spec = await resolveTrialInput(store, input);
     const backend = await selectBackend(context.env.backend);
+    // First line of every trial's log: which backend and device it trains on (a GPU job that fell back shows it here).
+    context.log(`trial ${spec.trialId}: ${formatBackendLine(await describeBackend())}`);
     const reporter = createEpochReporter(context, spec.untilEpoch ?? spec.params.epochs, spec.trialId);
-    const result = await runTrial(store, spec, { backend, onEpoch: reporter.onEpoch }).finally(reporter.done);
-    const score = result.metrics.validation.combinedScore;
-    return {
-      json: { trialId: result.trialId, state: result.state, epochsDone: result.epochsDone, modelId: result.modelId, validationScore: score, backend },
-      text: `trial ${result.trialId}: ${result.state} after ${result.epochsDone} epochs, validation combined score ${score?.toFixed(4) ?? 'n/a'}`,
-    };
+    const outcome = await runTrialWorker(store, spec, { backend, onEpoch: reporter.onEpoch }).finally(reporter.done);
+    return { json: outcome, text: describeTrialOutcome(outcome) };
   },
 };
 

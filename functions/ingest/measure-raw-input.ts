@@ -35,12 +35,19 @@ async function sizeOf(field: string, uri: string, s3Client: () => S3Client): Pro
   return head.ContentLength ?? 0;
 }
 
+/** The measure step's output: the sizes, and whether the ingest Choice sends the input to Athena. */
+export interface RawInputRouting extends RawInputMeasure {
+  /** An events config with `data.athena` whose raw input is at or above `data.athena.minBytes`. */
+  readonly athena: boolean;
+}
+
 /**
  * The workflow's measure step (the ingest function with `action: "measure"`): sums the raw input sizes so the
- * ingest Choice can send large inputs to the CPU Batch job, and names the store key that job reports to. The
- * execution's `overrides.batchIngestMinBytes` wins over the deployed threshold.
+ * ingest Choice can send large inputs to Athena (events mode with `data.athena`, at or above its `minBytes`) or to
+ * the CPU Batch job, and names the store key that job reports to. The execution's `overrides.batchIngestMinBytes`
+ * wins over the deployed threshold.
  */
-export async function measureRawInputStep(event: MeasureRawInputEvent, s3Client: () => S3Client): Promise<RawInputMeasure> {
+export async function measureRawInputStep(event: MeasureRawInputEvent, s3Client: () => S3Client): Promise<RawInputRouting> {
   const config = event.input?.config;
   if (typeof config !== 'object' || config === null) {
     throw new WorkflowStepError('ingest (measure): the event needs "input.config" (a validated Tandem config)', { value: event });
@@ -52,5 +59,7 @@ export async function measureRawInputStep(event: MeasureRawInputEvent, s3Client:
   }
   const files = await measureRawInput(config, s3Client);
   const rawBytes = files.reduce((sum, file) => sum + file.bytes, 0);
-  return { files, rawBytes, batchIngestMinBytes, resultKey: ingestResultKey(event.executionName) };
+  const athenaMinBytes = config.data.kind === 'events' ? config.data.athena?.minBytes : undefined;
+  const athena = athenaMinBytes !== undefined && rawBytes >= athenaMinBytes;
+  return { files, rawBytes, batchIngestMinBytes, resultKey: ingestResultKey(event.executionName), athena };
 }

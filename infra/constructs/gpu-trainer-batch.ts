@@ -18,9 +18,48 @@ export const trainerPrefixes = {
   write: ['runs/', 'models/'],
 } as const;
 
+/** The trainer's exit status for a trial spec it cannot use (containers/trainer/entrypoint.ts): trying again cannot help. */
+export const badSpecExitCode = 2;
+
+/**
+ * Batch's own retries: a job whose host went away (a spot reclaim, an instance that failed: status reason
+ * `Host EC2 (instance …) terminated.`) or whose image pull failed is tried again, up to `attempts` tries in all;
+ * anything else, a bad spec (exit 2) first of all, ends the job, and the workflow's Catch and Retry decide.
+ */
+export function hostFailureRetries(attempts = 3): Pick<batch.EcsJobDefinitionProps, 'retryAttempts' | 'retryStrategies'> {
+  return {
+    retryAttempts: attempts,
+    // Batch reads these in order and retries a job that none of them matches: the last one ends every other case.
+    retryStrategies: [
+      batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED),
+      batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.CANNOT_PULL_CONTAINER),
+      batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onExitCode: String(badSpecExitCode) })),
+      batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onReason: '*' })),
+    ],
+  };
+}
+
+/**
+ * The queue's remedy for jobs at its head that can never start or wait on capacity that does not come: Batch cancels
+ * them after `maxTime` (their status reason then starts `Canceled by JobStateTimeLimit action`, which the pipeline's
+ * capacity alarm watches).
+ */
+export function capacityTimeLimitActions(maxTime: Duration): batch.JobStateTimeLimitAction[] {
+  return [
+    batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY,
+    batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE,
+    batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT,
+  ].map((reason) => ({ action: batch.JobStateTimeLimitActionsAction.CANCEL, maxTime, reason, state: batch.JobStateTimeLimitActionsState.RUNNABLE }));
+}
+
 /** Props of {@link GpuTrainerBatch}. */
 export interface GpuTrainerBatchProps {
   readonly vpc: ec2.IVpc;
+  /**
+   * Where the instances run.
+   * @default { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
   /** The trainer image (see `trainerImage()`). */
   readonly image: ecs.ContainerImage;
   /** The store bucket: trials read `datasets/` and write `runs/` and `models/`. */
@@ -32,6 +71,16 @@ export interface GpuTrainerBatchProps {
    * @default false
    */
   readonly spot?: boolean;
+  /**
+   * With `spot`, an on-demand compute environment second in the queue, used when spot capacity is short.
+   * @default false
+   */
+  readonly onDemandFallback?: boolean;
+  /**
+   * How long a job may wait at the head of the queue for capacity before Batch cancels it (10 minutes to 24 hours).
+   * @default Duration.hours(2)
+   */
+  readonly capacityWait?: Duration;
   /**
    * Most vCPUs the compute environment scales to (it scales to zero when idle).
    * @default 16
@@ -65,14 +114,19 @@ const gpuFamilies = new Set(['g4dn', 'g5', 'g6', 'g6e', 'p3', 'p3dn', 'p4d', 'p4
  */
 export class GpuTrainerBatch extends Construct {
   readonly computeEnvironment: batch.ManagedEc2EcsComputeEnvironment;
+  /** The on-demand environment behind spot (`onDemandFallback`), if any. */
+  readonly onDemandComputeEnvironment: batch.ManagedEc2EcsComputeEnvironment | undefined;
   readonly jobQueue: batch.JobQueue;
   readonly jobDefinition: batch.EcsJobDefinition;
   /** The role the trainer container runs as. */
   readonly jobRole: iam.Role;
+  /** The GPU instances' security group (outbound only). */
+  readonly securityGroup: ec2.SecurityGroup;
 
   constructor(scope: Construct, id: string, props: GpuTrainerBatchProps) {
     super(scope, id);
-    const { spot = false, maxvCpus = 16, trialVcpus = 4, trialMemory = Size.gibibytes(14) } = props;
+    const { spot = false, onDemandFallback = false, capacityWait = Duration.hours(2), maxvCpus = 16, trialVcpus = 4, trialMemory = Size.gibibytes(14) } = props;
+    const vpcSubnets = props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
     if (props.instanceTypes.length === 0) throw new Error('GpuTrainerBatch: instanceTypes is empty; name at least one GPU instance type');
     for (const name of props.instanceTypes) {
       const family = name.split('.')[0] ?? '';
@@ -84,25 +138,32 @@ export class GpuTrainerBatch extends Construct {
       throw new Error(`GpuTrainerBatch: maxvCpus must be a whole number >= trialVcpus (${trialVcpus}), got ${maxvCpus}`);
     }
 
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    const securityGroup = this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Tandem GPU trainers: outbound only (S3, ECR, Batch)',
       allowAllOutbound: true,
     });
-    this.computeEnvironment = new batch.ManagedEc2EcsComputeEnvironment(this, 'ComputeEnvironment', {
+    const environment = (id: string, onSpot: boolean): batch.ManagedEc2EcsComputeEnvironment => new batch.ManagedEc2EcsComputeEnvironment(this, id, {
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets,
       securityGroups: [securityGroup],
       instanceTypes: props.instanceTypes.map((name) => new ec2.InstanceType(name)),
       useOptimalInstanceClasses: false,
       images: [{ imageType: batch.EcsMachineImageType.ECS_AL2_NVIDIA }],
-      spot,
-      allocationStrategy: spot ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
+      spot: onSpot,
+      allocationStrategy: onSpot ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE,
       minvCpus: 0,
       maxvCpus,
     });
+    this.computeEnvironment = environment('ComputeEnvironment', spot);
+    this.onDemandComputeEnvironment = spot && onDemandFallback ? environment('OnDemandComputeEnvironment', false) : undefined;
     this.jobQueue = new batch.JobQueue(this, 'JobQueue', {
-      computeEnvironments: [{ computeEnvironment: this.computeEnvironment, order: 1 }],
+      computeEnvironments: [
+        { computeEnvironment: this.computeEnvironment, order: 1 },
+        // Batch places a job in the first environment with room; on-demand takes what spot cannot.
+        ...(this.onDemandComputeEnvironment === undefined ? [] : [{ computeEnvironment: this.onDemandComputeEnvironment, order: 2 }]),
+      ],
+      jobStateTimeLimitActions: capacityTimeLimitActions(capacityWait),
     });
 
     this.jobRole = new iam.Role(this, 'JobRole', {
@@ -117,6 +178,11 @@ export class GpuTrainerBatch extends Construct {
     this.jobRole.addToPolicy(new iam.PolicyStatement({
       actions: ['s3:PutObject', 's3:DeleteObject'],
       resources: trainerPrefixes.write.map((prefix) => props.storeBucket.arnForObjects(`${prefix}*`)),
+    }));
+    // Checkpoints are put with the tag their lifecycle rule expires them by (x-amz-tagging needs s3:PutObjectTagging).
+    this.jobRole.addToPolicy(new iam.PolicyStatement({
+      actions: ['s3:PutObjectTagging'],
+      resources: [props.storeBucket.arnForObjects('runs/*')],
     }));
     this.jobRole.addToPolicy(new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
@@ -137,8 +203,9 @@ export class GpuTrainerBatch extends Construct {
         jobRole: this.jobRole,
       }),
       parameters: { [storeParameter]: `s3://${props.storeBucket.bucketName}/` },
-      // Retries of spot reclaims and crashes belong to the workflow (it records them); Batch tries once.
-      retryAttempts: 1,
+      // Batch retries what the trial never saw (a reclaimed spot instance, a lost host); a trial that failed is the
+      // workflow's to retry or record. The timeout bounds each attempt.
+      ...hostFailureRetries(),
       timeout: Duration.hours(4),
       propagateTags: true,
     });
@@ -147,10 +214,13 @@ export class GpuTrainerBatch extends Construct {
 
   /** cdk-nag findings that are the design, each with its reason. */
   private acknowledgeNagFindings(): void {
-    Validations.of(this.computeEnvironment).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
-      reason: 'The ECS container instance role AWS Batch documents for managed EC2 compute environments; it only lets the instance join its ECS cluster and pull images.',
-    });
+    for (const environment of [this.computeEnvironment, this.onDemandComputeEnvironment]) {
+      if (environment === undefined) continue;
+      Validations.of(environment).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role]',
+        reason: 'The ECS container instance role AWS Batch documents for managed EC2 compute environments; it only lets the instance join its ECS cluster and pull images.',
+      });
+    }
     acknowledgeExecutionRoleFindings(this.jobDefinition);
   }
 }

@@ -4,7 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeExecutionRoleFindings, storeParameter } from './gpu-trainer-batch.ts';
+import { acknowledgeExecutionRoleFindings, hostFailureRetries, storeParameter } from './gpu-trainer-batch.ts';
 import { grantRawBucketRead, type RawBucketExport } from './raw-bucket-export.ts';
 import { acknowledgeStorePrefixWildcards, type StoreBucketExport } from './store-bucket-export.ts';
 
@@ -103,8 +103,8 @@ export class IngestBatchJob extends Construct {
         fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
       }),
       parameters: { [storeParameter]: `s3://${props.storeBucket.bucketName}/` },
-      // Retries of Batch API failures belong to the workflow; a failed ingestion fails the run with its reason.
-      retryAttempts: 1,
+      // Batch retries a lost host or a failed image pull; a failed ingestion fails the run with its reason.
+      ...hostFailureRetries(),
       timeout,
       propagateTags: true,
     });

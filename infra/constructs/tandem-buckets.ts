@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { checkpointObjectTag } from '../../src/store/blob-store.ts';
 
 /** Props of {@link TandemBuckets}. */
 export interface TandemBucketsProps {
@@ -15,7 +16,14 @@ export interface TandemBucketsProps {
    */
   readonly noncurrentVersionExpirationDays?: number;
   /**
-   * Bucket for the server access logs of the three data buckets.
+   * Days after which a trial checkpoint in the store (`runs/<runId>/trials/<trialId>/checkpoint/…`, tagged
+   * `tandem-kind=checkpoint` by the store) expires. A checkpoint only serves to resume or promote its trial; an
+   * expired one leaves the trial's metrics and models in place. The expired version then goes with the noncurrent ones.
+   * @default 14
+   */
+  readonly checkpointExpiryDays?: number;
+  /**
+   * Bucket for the server access logs of the data buckets.
    * @default - a new log bucket, retained like the others
    */
   readonly accessLogsBucket?: s3.IBucket;
@@ -27,31 +35,30 @@ export interface TandemBucketsProps {
  */
 export const bucketLogicalIds = {
   raw: 'TandemRawBucket',
-  datasets: 'TandemDatasetsBucket',
   models: 'TandemModelsBucket',
   accessLogs: 'TandemAccessLogsBucket',
 } as const;
 
 /**
- * The three Tandem buckets: `raw` (uploads of customer tables and event logs), `datasets` (prepared splits)
- * and `models` (runs, trials, champion pointer). Each is encrypted, versioned, private, SSL-only and retained
- * on stack deletion.
+ * The Tandem buckets: `raw` (uploads of customer tables and event logs) and `models`, the store (prepared datasets,
+ * runs, models and champion pointers under the prefixes of SPEC §8). Each is encrypted, versioned, private, SSL-only
+ * and retained on stack deletion. (Earlier versions made a separate datasets bucket that nothing used: a stack
+ * updated from one of them leaves it in place, retained, and no longer manages it.)
  */
 export class TandemBuckets extends Construct {
   /** Raw uploads: tables and event logs as delivered. */
   readonly raw: s3.Bucket;
-  /** Prepared datasets (train/validation/test splits, manifests). */
-  readonly datasets: s3.Bucket;
-  /** Search runs, trained models and the champion pointer: the store the API serves from. */
+  /** The store: prepared datasets, search runs, trained models and champion pointers; the API serves from it. */
   readonly models: s3.Bucket;
-  /** Server access logs of the three data buckets. */
+  /** Server access logs of the data buckets. */
   readonly accessLogs: s3.IBucket;
 
   constructor(scope: Construct, id: string, props: TandemBucketsProps = {}) {
     super(scope, id);
-    const { rawInfrequentAccessDays = 30, noncurrentVersionExpirationDays = 90 } = props;
+    const { rawInfrequentAccessDays = 30, noncurrentVersionExpirationDays = 90, checkpointExpiryDays = 14 } = props;
     requirePositiveWholeDays('rawInfrequentAccessDays', rawInfrequentAccessDays, 30);
     requirePositiveWholeDays('noncurrentVersionExpirationDays', noncurrentVersionExpirationDays, 1);
+    requirePositiveWholeDays('checkpointExpiryDays', checkpointExpiryDays, 1);
 
     this.accessLogs = props.accessLogsBucket ?? this.createAccessLogsBucket(noncurrentVersionExpirationDays);
     const noncurrentExpiry: s3.LifecycleRule = {
@@ -66,8 +73,15 @@ export class TandemBuckets extends Construct {
         transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(rawInfrequentAccessDays) }],
       },
     ]);
-    this.datasets = this.createBucket('Datasets', bucketLogicalIds.datasets, 'datasets/', [noncurrentExpiry]);
-    this.models = this.createBucket('Models', bucketLogicalIds.models, 'models/', [noncurrentExpiry]);
+    this.models = this.createBucket('Models', bucketLogicalIds.models, 'models/', [
+      noncurrentExpiry,
+      {
+        // By tag, not prefix: checkpoints sit inside each run's folder (SPEC §8) beside the files that must stay.
+        id: 'expire-trial-checkpoints',
+        tagFilters: { [checkpointObjectTag.key]: checkpointObjectTag.value },
+        expiration: Duration.days(checkpointExpiryDays),
+      },
+    ]);
   }
 
   private createBucket(id: string, logicalId: string, logPrefix: string, lifecycleRules: s3.LifecycleRule[]): s3.Bucket {

@@ -74,6 +74,35 @@ const isoDate = z
   .regex(/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 date, e.g. 2024-06-01')
   .refine((text) => !Number.isNaN(Date.parse(text)), 'not a real date');
 
+/**
+ * `data.athena`: where events-mode ingestion runs on Amazon Athena (the deployed workflow's Athena branch) instead of
+ * DuckDB on one machine, and from which raw size on.
+ */
+export const athenaIngestSchema = z
+  .object({
+    database: z
+      .string()
+      .regex(/^[a-z0-9_]{1,255}$/, 'a Glue database name: lower-case letters, digits and _')
+      .describe('Glue database that holds the raw logs as tables (every column a string, e.g. CSV through OpenCSVSerDe); the feature table is created in it too.'),
+    workgroup: z.string().min(1).max(128).default('primary').describe('Athena workgroup the query runs in (engine version 3, with a query result location).'),
+    minBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(10 * 1024 ** 3)
+      .describe('Raw input size (bytes, the three files together) from which the workflow ingests on Athena; smaller inputs stay on DuckDB (Lambda or Batch). 0: always Athena.'),
+    tables: z
+      .object({
+        customers: z.string().regex(/^[a-z0-9_]{1,255}$/).default('customers'),
+        sessions: z.string().regex(/^[a-z0-9_]{1,255}$/).default('sessions'),
+        orders: z.string().regex(/^[a-z0-9_]{1,255}$/).default('orders'),
+      })
+      .strict()
+      .default({ customers: 'customers', sessions: 'sessions', orders: 'orders' })
+      .describe('The Glue tables of the three logs, over the same files as customers, sessions and orders.'),
+  })
+  .strict();
+
 export const eventsDataSchema = z
   .object({
     kind: z.literal('events'),
@@ -89,6 +118,7 @@ export const eventsDataSchema = z
     churnDays: z.number().int().positive().default(60).describe('C: churn = no order and no session in [T, T + C).'),
     topCategories: z.number().int().positive().default(8).describe('Per-category features for the K most frequent categories; the rest are pooled.'),
     maxBadRowShare: z.number().min(0).lt(1).default(0.01).describe('Share of malformed event rows (quarantined) above which ingestion fails.'),
+    athena: athenaIngestSchema.optional().describe('Ingest large logs on Amazon Athena in the deployed workflow (README: "Ingestion past one machine").'),
   })
   .strict();
 
@@ -102,6 +132,14 @@ export const splitSchema = z
 
 export const architectures = ['single', 'shared-bottom', 'mmoe', 'ple', 'cross-stitch', 'esmm', 'adversarial'] as const;
 export const weightingStrategies = ['fixed', 'gradnorm', 'pcgrad', 'uncertainty', 'dwa', 'dtp'] as const;
+
+/** Normalisation of hidden layers (`model.normalization`). */
+export const normalizations = ['none', 'batch', 'layer'] as const;
+/** Class-imbalance handling of binary tasks (`model.imbalance`). */
+export const imbalanceModes = ['none', 'balanced', 'focal'] as const;
+
+/** Learning-rate schedules (`model.lrSchedule`); src/train/learning-rate-schedule.ts computes them. */
+export const learningRateSchedules = ['constant', 'cosine', 'one-cycle'] as const;
 
 /** Losses each task type can train with. */
 export const lossesByTaskType = { binary: ['bce', 'focal'], multiclass: ['softmax'], regression: ['mse', 'huber'] } as const;
@@ -117,13 +155,51 @@ export const modelSchema = z
     sharedUnits: z.array(z.number().int().positive()).min(1).default([128, 64]).describe('Widths of the shared bottom (per-task for single).'),
     towerUnits: z.array(z.number().int().positive()).default([32]).describe('Widths of each task tower.'),
     activation: z.enum(['relu', 'elu', 'selu', 'tanh']).default('relu'),
+    normalization: z
+      .enum(normalizations)
+      .default('none')
+      .describe(
+        'Normalisation in every hidden layer, between its dense layer and its activation: none; batch (batch normalisation: batch statistics in training, their moving averages when serving); layer (layer normalisation over each row\'s units).',
+      ),
+    imbalance: z
+      .enum(imbalanceModes)
+      .default('none')
+      .describe(
+        'Class imbalance of binary tasks: none; balanced (cross-entropy with positives weighted n_neg/n_pos of the training rows, the ratio capped at 10, weights scaled to mean 1); focal (focal loss with focalGamma for every binary task whose config names no loss).',
+      ),
+    focalGamma: z.number().min(0).max(10).default(2).describe('γ of the focal loss (imbalance focal, or a task with loss focal): each row\'s loss is scaled by (1 − p_t)^γ; 0 is plain cross-entropy.'),
     dropout: z.number().min(0).lt(1).default(0.1),
     l2: z.number().min(0).default(1e-4),
-    learningRate: z.number().positive().default(1e-3),
+    learningRate: z.number().positive().default(1e-3).describe('Adam\'s learning rate; with lrSchedule, the rate after warm-up (the peak of cosine and one-cycle).'),
+    lrSchedule: z
+      .enum(learningRateSchedules)
+      .default('constant')
+      .describe(
+        'Learning rate per optimizer step, over model.epochs whatever stops training earlier: constant; cosine (half a cosine from learningRate down to 0 by the last step); one-cycle (linear rise from learningRate/25 to learningRate over the warm-up, 30% of the steps when warmupEpochs is 0, then half a cosine down to learningRate/250000).',
+      ),
+    warmupEpochs: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('Epochs (fractions allowed) of linear learning-rate warm-up to learningRate (step i of n runs at learningRate·i/n) (constant, cosine), or of one-cycle\'s rise. 0: none.'),
+    weightDecay: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('Decoupled weight decay (AdamW): each step shrinks every dense kernel by learningRate × weightDecay, apart from the gradient. Independent of l2, which adds l2·Σ‖W‖² to the loss.'),
     batchSize: z.number().int().positive().default(256),
     epochs: z.number().int().positive().default(40),
     patience: z.number().int().positive().default(6).describe('Epochs without validation improvement before stopping.'),
     seed: z.number().int().default(42),
+    ensembleSeeds: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .describe(
+        'Train this many copies with seeds seed, seed+1, … and save their average (one model, one forward pass) when its validation combined score beats the best copy\'s; else the best copy. 1: off.',
+      ),
     mmoe: mmoeArgsSchema.default(mmoeArgsSchema.parse({})),
     ple: pleArgsSchema.default(pleArgsSchema.parse({})),
     crossStitch: crossStitchArgsSchema.default(crossStitchArgsSchema.parse({})),
@@ -233,15 +309,43 @@ export const searchSchema = z
     budgetMinutes: z.number().positive().optional().describe('Stop launching trials after this many minutes. Default: no limit.'),
     startupTrials: z.number().int().nonnegative().default(8).describe('tpe: random trials before the Parzen estimators take over.'),
     asha: ashaSchema.default(ashaSchema.parse({})),
+    ensembleTopK: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .describe(
+        'After a local search, average the winner with the next best completed trials that share its preprocessor, up to this many models, and select that ensemble (one saved model, one forward pass) when its validation combined score beats every member\'s. 1: off.',
+      ),
     space: searchSpaceOverrideSchema.optional(),
   })
   .strict();
+
+/** How numeric feature columns are encoded (`features.numericEncoding`). */
+export const numericEncodings = ['standard', 'quantile', 'ple'] as const;
 
 export const featuresSchema = z
   .object({
     maxCategories: z.number().int().positive().default(50).describe('Vocabulary size per categorical column; rarer values share the out-of-vocabulary bucket.'),
     minCategoryCount: z.number().int().positive().default(2).describe('Categories seen fewer times in training go to the out-of-vocabulary bucket.'),
     maxNonNumericShare: z.number().min(0).lt(0.5).default(0.01).describe('Share of non-numeric cells tolerated (as missing) in a numeric column before it is an error.'),
+    numericEncoding: z
+      .enum(numericEncodings)
+      .default('standard')
+      .describe(
+        'How a numeric column becomes model inputs, fitted on training rows: standard (optional log1p, standard scaling), quantile (rank-Gaussian: empirical CDF then inverse normal CDF) or ple (piecewise-linear encoding over quantile bins, Gorishniy et al. 2022). Every encoding imputes the training median and adds a missing flag when training had missing cells.',
+      ),
+    bins: z.number().int().min(2).max(256).default(16).describe('ple: quantile bins per numeric column (fewer when a column has fewer distinct training values).'),
+    categoricalEmbedding: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        'Width of a learned linear embedding of each categorical column\'s one-hot block (no bias), the first layer of the network; only columns with more one-hot inputs than the width get one. null: plain one-hot.',
+      ),
   })
   .strict();
 
@@ -251,6 +355,24 @@ export const selectionSchema = z
     floors: z.record(z.string(), z.record(z.string(), z.number())).default({}).describe('Minimum validation metric per task, e.g. {"churn":{"auc":0.8}}.'),
     minGain: z.number().min(0).default(0.002),
     maxTaskDrop: z.number().min(0).default(0.01),
+  })
+  .strict();
+
+/** The customer base the workflow rescores with the champion after each promotion (README: "Rescoring the customer base"). */
+export const scoringSchema = z
+  .object({
+    input: z
+      .string()
+      .min(1)
+      .describe(
+        'The customer base: a table file, a folder of them, or an s3:// prefix whose .csv, .jsonl, .ndjson and .parquet objects are scored in parallel, one job each (rows with the model\'s feature columns, as `tandem score --input` takes them).',
+      ),
+    partitionBySegment: z.boolean().default(false).describe('Also partition the scores by segment: scores/<name>/date=<day>/segment=<segment>/part-<n>.parquet.'),
+    schedule: z
+      .string()
+      .regex(/^(rate|cron)\(.+\)$/, 'an EventBridge Scheduler expression: rate(...) or cron(...)')
+      .optional()
+      .describe('Deployed: also rescore on this schedule (e.g. "cron(0 5 * * ? *)"), without retraining. Default: only after a promotion.'),
   })
   .strict();
 
@@ -266,6 +388,7 @@ export const configSchema = z
     search: searchSchema.default(searchSchema.parse({})).describe('Search defaults (SPEC §6).'),
     selection: selectionSchema.default(selectionSchema.parse({})),
     segments: segmentsSchema.optional(),
+    scoring: scoringSchema.optional().describe('Rescore this customer base with the champion after each promotion (and on its own schedule, deployed).'),
     store: z.string().default('file://.tandem'),
   })
   .strict()
@@ -353,7 +476,9 @@ export type TandemConfig = z.output<typeof configSchema>;
 export type TaskSpec = z.output<typeof taskSchema>;
 export type ModelConfig = z.output<typeof modelSchema>;
 export type FeaturesConfig = z.output<typeof featuresSchema>;
+export type NumericEncoding = (typeof numericEncodings)[number];
 export type SelectionConfig = z.output<typeof selectionSchema>;
+export type ScoringConfig = z.output<typeof scoringSchema>;
 export type SearchConfig = z.output<typeof searchSchema>;
 export type AshaConfig = z.output<typeof ashaSchema>;
 export type SearchStrategy = (typeof searchStrategies)[number];

@@ -4,8 +4,13 @@ import type { InputIssue } from '../errors/bad-input-error.ts';
 import type { RawRow, RawValue } from '../data/labelled-row.ts';
 import { medianOf } from '../metrics/decile.ts';
 import { isMissing, parseBooleanWord, parseNumber, type ColumnKind } from './column-kind.ts';
+import { fitPleEdges, writePle } from './piecewise-linear-encoding.ts';
+import { fitQuantiles, quantileEncode } from './quantile-encoding.ts';
 
-/** A numeric column: optional log1p for skewed non-negative data, median imputation, standard scaling. */
+/**
+ * A numeric column: median imputation, then its `encoding`, or (without one) optional log1p for skewed non-negative
+ * data and standard scaling. With an encoding, `log1p` is false and `median` is in the column's own units.
+ */
 export interface NumericColumn {
   readonly name: string;
   readonly kind: 'numeric';
@@ -13,9 +18,18 @@ export interface NumericColumn {
   readonly median: number;
   readonly mean: number;
   readonly std: number;
-  /** Whether a 0/1 "was missing" input follows the scaled value (only when training had missing cells). */
+  /** Whether a 0/1 "was missing" input follows the encoded value(s) (only when training had missing cells). */
   readonly missingIndicator: boolean;
+  /** Absent: standard scaling (every column of a version-1 file, and `standard` ones). */
+  readonly encoding?: NumericColumnEncoding;
 }
+
+/**
+ * A fitted non-standard numeric encoding. `quantile`: one rank-Gaussian input from the training quantiles (see
+ * quantile-encoding.ts). `ple`: `edges.length − 1` piecewise-linear inputs over quantile bins (see
+ * piecewise-linear-encoding.ts).
+ */
+export type NumericColumnEncoding = { readonly kind: 'quantile'; readonly quantiles: readonly number[] } | { readonly kind: 'ple'; readonly edges: readonly number[] };
 
 /** A yes/no column: 1/0, missing imputed with the training share of yes. */
 export interface BooleanColumn {
@@ -34,11 +48,13 @@ export interface CategoricalColumn {
 export type PreprocessedColumn = NumericColumn | BooleanColumn | CategoricalColumn;
 
 /**
- * The fitted preprocessor (saved as `preprocessor.json` with the model). One-hot rather than embeddings because the
- * wasm backend cannot take the gradient of a gather.
+ * The fitted preprocessor (saved as `preprocessor.json` with the model). One-hot rather than embedding lookups
+ * because the wasm backend cannot take the gradient of a gather (a learned embedding is a linear layer over the
+ * one-hot block instead: see `categoricalBlocks`). Version 2 added the optional numeric `encoding`; a version-1 file
+ * has none and transforms exactly as before.
  */
 export interface Preprocessor {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly columns: readonly PreprocessedColumn[];
   /** Name of every model input, in order: `tenure`, `tenure__missing`, `Contract=Two year`, `Contract=__other__`. */
   readonly inputNames: readonly string[];
@@ -73,11 +89,11 @@ export function fitPreprocessor(
     const profile = profileColumn(rows, name);
     if (profile.present === 0) continue;
     const kind = inferColumnKind(name, profile, config, source);
-    if (kind === 'numeric') columns.push(fitNumeric(name, profile.numbers, rows.length));
+    if (kind === 'numeric') columns.push(fitNumeric(name, profile.numbers, rows.length, config));
     else if (kind === 'boolean') columns.push({ name, kind: 'boolean', trueShare: profile.trues / profile.present });
     else columns.push(fitCategorical(name, rows, config));
   }
-  return { version: 1, columns, inputNames: columns.flatMap(inputNamesOf) };
+  return { version: 2, columns, inputNames: columns.flatMap(inputNamesOf) };
 }
 
 /** One pass over a column: how many cells are present, yes/no words, numbers (kept), and the first non-number. */
@@ -129,8 +145,32 @@ function inferColumnKind(name: string, profile: ColumnProfile, config: FeaturesC
   return 'numeric';
 }
 
-function fitNumeric(name: string, values: Float64Array, totalRows: number): NumericColumn {
-  const log1p = values.every((v) => v >= 0) && skewness(values) > 2;
+function fitNumeric(name: string, values: Float64Array, totalRows: number, config: FeaturesConfig): NumericColumn {
+  const encoding = fitEncoding(values, config);
+  // Rank-based encodings do not need the log, and they impute in the column's own units.
+  const scaled = fitStandard(name, values, totalRows, encoding === undefined);
+  return encoding === undefined ? scaled : { ...scaled, encoding };
+}
+
+/**
+ * The column's non-standard encoding, fitted on its training values; undefined for `standard` and for a column with
+ * a single distinct value under `ple` (no bin to spread it over: it keeps the standard scaling, a constant 0).
+ */
+function fitEncoding(values: Float64Array, config: FeaturesConfig): NumericColumnEncoding | undefined {
+  switch (config.numericEncoding) {
+    case 'quantile':
+      return { kind: 'quantile', quantiles: fitQuantiles(values) };
+    case 'ple': {
+      const edges = fitPleEdges(values, config.bins);
+      return edges.length < 2 ? undefined : { kind: 'ple', edges };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function fitStandard(name: string, values: Float64Array, totalRows: number, allowLog1p: boolean): NumericColumn {
+  const log1p = allowLog1p && values.every((v) => v >= 0) && skewness(values) > 2;
   const transformed = log1p ? values.map(Math.log1p) : Float64Array.from(values);
   const median = medianOf(transformed);
   // Mean and spread over all training rows after imputation, so a scaled imputed cell is exactly the median's.
@@ -161,13 +201,36 @@ function fitCategorical(name: string, rows: readonly FitRow[], config: FeaturesC
 
 function inputNamesOf(column: PreprocessedColumn): string[] {
   switch (column.kind) {
-    case 'numeric':
-      return column.missingIndicator ? [column.name, `${column.name}__missing`] : [column.name];
+    case 'numeric': {
+      const encoded = column.encoding?.kind === 'ple' ? column.encoding.edges.slice(1).map((_, t) => `${column.name}__ple${t}`) : [column.name];
+      return column.missingIndicator ? [...encoded, `${column.name}__missing`] : encoded;
+    }
     case 'boolean':
       return [column.name];
     case 'categorical':
       return [...column.vocabulary.map((v) => `${column.name}=${v}`), `${column.name}=${otherBucket}`];
   }
+}
+
+/** Where a categorical column's one-hot block (its vocabulary, then the out-of-vocabulary bucket) sits among the inputs. */
+export interface InputBlock {
+  readonly name: string;
+  /** Position of its first input. */
+  readonly start: number;
+  /** Its number of inputs. */
+  readonly size: number;
+}
+
+/** The one-hot blocks of the categorical columns, in input order: what a learned embedding projects. */
+export function categoricalBlocks(preprocessor: Preprocessor): InputBlock[] {
+  const blocks: InputBlock[] = [];
+  let start = 0;
+  for (const column of preprocessor.columns) {
+    const size = inputNamesOf(column).length;
+    if (column.kind === 'categorical') blocks.push({ name: column.name, start, size });
+    start += size;
+  }
+  return blocks;
 }
 
 /** Model input width: the number of floats per row. */
@@ -226,8 +289,16 @@ function writeRow(preprocessor: Preprocessor, row: RawRow, out: Float32Array, of
       case 'numeric': {
         const parsed = isMissing(value) ? undefined : parseNumber(value);
         const raw = parsed === undefined ? column.median : column.log1p ? Math.log1p(Math.max(parsed, 0)) : parsed;
-        // Clipped so one wild value in a request cannot saturate every unit.
-        out[at++] = Math.max(-10, Math.min(10, (raw - column.mean) / column.std));
+        const { encoding } = column;
+        if (encoding === undefined) {
+          // Clipped so one wild value in a request cannot saturate every unit.
+          out[at++] = Math.max(-10, Math.min(10, (raw - column.mean) / column.std));
+        } else if (encoding.kind === 'quantile') {
+          out[at++] = quantileEncode(encoding.quantiles, raw);
+        } else {
+          writePle(encoding.edges, raw, out, at);
+          at += encoding.edges.length - 1;
+        }
         if (column.missingIndicator) out[at++] = parsed === undefined ? 1 : 0;
         break;
       }

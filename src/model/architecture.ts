@@ -1,5 +1,6 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig, TaskSpec } from '../config/schema.ts';
+import { RowLayerNormalization } from './layers/row-layer-normalization.ts';
 import type { TargetScale } from './target-scale.ts';
 
 /** What the network knows of a task: its name (output name), head type and width. */
@@ -68,12 +69,41 @@ export interface ArchitectureGraph {
 /** Builds the graph of one architecture. */
 export type ArchitectureBuilder = (context: ArchitectureContext) => ArchitectureGraph;
 
-/** Dense → dropout for each width in `units`; returns the last activation `[batch, units.at(-1)]`. */
+/** One hidden layer ({@link applyHiddenLayer}) for each width in `units`; returns the last one `[batch, units.at(-1)]`. */
 export function applyDenseStack(context: ArchitectureContext, x: tf.SymbolicTensor, units: readonly number[], prefix: string): tf.SymbolicTensor {
-  return units.reduce((h, width, i) => {
-    const dense = context.dense(`${prefix}_dense${i}`, width, context.params.activation);
-    return context.dropout(dense.apply(h) as tf.SymbolicTensor, `${prefix}_dropout${i}`);
-  }, x);
+  return units.reduce((h, width, i) => applyHiddenLayer(context, h, width, prefix, i), x);
+}
+
+/**
+ * Hidden layer `i` of `prefix`: Dense (`${prefix}_dense${i}`) → dropout, `[batch, in]` → `[batch, width]`. With
+ * `params.normalization` the dense layer is linear and a normalisation (`${prefix}_norm${i}`) and the activation
+ * (`${prefix}_activation${i}`) follow it: Dense → norm → activation → dropout, the order of Ioffe & Szegedy (2015),
+ * where the normalisation sees the pre-activations (roughly Gaussian, so the moving statistics describe them well) and
+ * dropout comes last so that its masks do not shift the statistics between training and serving.
+ *
+ * Batch normalisation uses the batch's statistics in the training graph and updates its moving mean and variance
+ * (momentum 0.99) on every training-mode forward pass: once per optimizer step for strategies that combine losses,
+ * once per task pass for those with a gradient hook (GradNorm, PCGrad: a shorter averaging window), and once per task
+ * on the gradient-cosine probe batch after each epoch. The serving graph normalises with the moving averages, which
+ * are weights (saved, checkpointed, restored with the best epoch). Layer normalisation ({@link RowLayerNormalization})
+ * normalises each row over its units, the same in both graphs.
+ */
+export function applyHiddenLayer(context: ArchitectureContext, x: tf.SymbolicTensor, width: number, prefix: string, i: number): tf.SymbolicTensor {
+  const { normalization, activation } = context.params;
+  let h: tf.SymbolicTensor;
+  if (normalization === 'none') {
+    h = context.dense(`${prefix}_dense${i}`, width, activation).apply(x) as tf.SymbolicTensor;
+  } else {
+    // The normalisation re-centres and re-scales, so the linear dense layer's initial scale matters little.
+    const dense = context.dense(`${prefix}_dense${i}`, width, 'linear').apply(x) as tf.SymbolicTensor;
+    const normName = `${prefix}_norm${i}`;
+    const norm = context.layer(normName, () =>
+      normalization === 'batch' ? tf.layers.batchNormalization({ name: normName }) : new RowLayerNormalization({ name: normName }),
+    );
+    const activationName = `${prefix}_activation${i}`;
+    h = context.layer(activationName, () => tf.layers.activation({ activation, name: activationName })).apply(norm.apply(dense)) as tf.SymbolicTensor;
+  }
+  return context.dropout(h, `${prefix}_dropout${i}`);
 }
 
 /** The linear output unit(s) of a task: `[batch, task.units]`. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
 import type { ArchitectureContext, ArchitectureLoss, TaskHead } from './architecture.ts';
 import { architectureBuilders } from './architectures/index.ts';
+import { applyCategoricalEmbedding, type CategoricalEmbeddingSpec } from './categorical-embedding.ts';
 import { SeededDropout } from './seeded-dropout.ts';
 import type { TargetScale } from './target-scale.ts';
 
@@ -14,6 +15,8 @@ export interface BuildNetworkArgs {
   readonly params: ModelConfig;
   /** Per regression task; the serving graph maps standardised outputs back to the label's units. */
   readonly targetScales: Readonly<Record<string, TargetScale>>;
+  /** Embed these categorical one-hot blocks at the input (`features.categoricalEmbedding`). @default plain one-hot */
+  readonly categoricalEmbedding?: CategoricalEmbeddingSpec;
 }
 
 /** An architecture's extra loss with the positions of its tensors among the training graph's outputs. */
@@ -42,7 +45,7 @@ export interface MultiTaskNetwork {
 }
 
 /** Builds the network of `params.arch` for these tasks. */
-export function buildNetwork({ inputWidth, tasks, params, targetScales }: BuildNetworkArgs): MultiTaskNetwork {
+export function buildNetwork({ inputWidth, tasks, params, targetScales, categoricalEmbedding }: BuildNetworkArgs): MultiTaskNetwork {
   const builder = architectureBuilders[params.arch];
   const heads = tasks.map((task) => (task.type === 'regression' ? { ...task, scale: targetScales[task.name] ?? task.scale ?? { mean: 0, std: 1 } } : task));
   const layers = new Map<string, tf.layers.Layer>();
@@ -67,7 +70,7 @@ export function buildNetwork({ inputWidth, tasks, params, targetScales }: BuildN
   const graph = (training: boolean) => {
     const input = tf.input({ shape: [inputWidth], name: 'features' });
     const context: ArchitectureContext = {
-      input,
+      input: categoricalEmbedding === undefined ? input : applyCategoricalEmbedding(input, categoricalEmbedding, layer),
       tasks: heads,
       params,
       training,

@@ -46,6 +46,32 @@ export interface ModelCard {
    * columns (the categories with their own columns, in order).
    */
   readonly events?: ModelEventsInfo;
+  /** Present when an ensemble was tried (`model.ensembleSeeds`, `search.ensembleTopK`): `kept` says if the graph is it. */
+  readonly ensemble?: ModelEnsembleInfo;
+}
+
+/** Why a model is an ensemble: its members and the validation scores that made it win. */
+export interface ModelEnsembleInfo {
+  /** seeds: copies of one configuration with seeds seed…seed+k−1; trials: the best finished trials of a search. */
+  readonly kind: 'seeds' | 'trials';
+  /** Whether the saved graph is the ensemble (it beat its best member on validation) or that best member alone. */
+  readonly kept: boolean;
+  /** In the graph's member order (layer prefix `m<i>_`). */
+  readonly members: readonly EnsembleMember[];
+  /** The ensemble's validation combined score. */
+  readonly validationCombinedScore: number;
+  /** The best member's validation combined score: the ensemble is kept only when it is above. */
+  readonly bestMemberValidationCombinedScore: number;
+}
+
+/** One member of an ensemble. */
+export interface EnsembleMember {
+  /** The seed (kind seeds) or the trial id (kind trials). */
+  readonly id: string;
+  readonly seed: number;
+  /** The model the member was saved as, when it was (search trials). */
+  readonly modelId?: string;
+  readonly validationCombinedScore: number;
 }
 
 /** The events-mode settings a model was trained with. */

@@ -107,6 +107,14 @@ function renderSummary(data: RunReportData, generatedAt: Date): string {
         : `${escapeHtml(winner.trialId)} · ${escapeHtml(winner.config?.arch ?? '')} · validation combined ${formatMetric(validationScoreOf(winner))}, test combined ${formatMetric(winner.metrics?.test.combinedScore)}, Δm vs single ${formatSignedPercent(winner.metrics?.test.deltaM)}${winner.modelId ? ` <span class="muted">(model ${escapeHtml(winner.modelId)})</span>` : ''}`,
     ],
     ['single baseline', baseline === undefined ? 'none in this run (Δm cannot be computed)' : escapeHtml(baseline.trialId)],
+    ...(run.ensemble === undefined
+      ? []
+      : ([
+          [
+            'ensemble',
+            `average of ${escapeHtml(run.ensemble.members.map((member) => member.id).join(', '))}: validation combined ${formatMetric(run.ensemble.validationCombinedScore)} vs best member ${formatMetric(run.ensemble.bestMemberValidationCombinedScore)}, ${run.ensemble.kept ? 'selected' : 'not kept'}`,
+          ],
+        ] as [string, string][])),
     ['total epochs', escapeHtml(String(run.totalEpochs ?? leaderboard.reduce((sum, row) => sum + (row.epochs ?? 0), 0)))],
     ['backend', escapeHtml(data.backends.join(', ') || 'unknown')],
     ['created', `${escapeHtml(run.createdAt ?? 'unknown')}; updated ${escapeHtml(run.updatedAt ?? 'unknown')}; report generated ${escapeHtml(generatedAt.toISOString())}`],

@@ -1,8 +1,7 @@
 import type { BlobStore } from '../store/blob-store.ts';
-import { readJsonIfExists, writeJson } from '../store/json-object.ts';
-import { runKey } from './run-keys.ts';
+import { readRunFiles, writeRunFiles } from './run-files.ts';
 import type { LeaderboardRow } from './run-record.ts';
-import type { StoredRun, TrialLogEvent } from './stored-run.ts';
+import type { TrialLogEvent } from './stored-run.ts';
 
 /**
  * Leaves a run that was stopped from outside its search loop (the local workflow, on SIGINT/SIGTERM) as
@@ -11,18 +10,15 @@ import type { StoredRun, TrialLogEvent } from './stored-run.ts';
  * of its last launch), so `runSearch({ resumeRunId })` trains them again. Does nothing for a run not in the store.
  */
 export async function markRunInterrupted(store: BlobStore, runId: string, trialIds: readonly string[], now: Date = new Date()): Promise<void> {
-  const run = await readJsonIfExists<StoredRun>(store, runKey(runId, 'run.json'));
-  if (run === undefined) return;
+  const files = await readRunFiles(store, runId);
+  if (files === undefined) return;
   const at = now.toISOString();
   const stopped = new Set(trialIds);
-  const leaderboard = (await readJsonIfExists<LeaderboardRow[]>(store, runKey(runId, 'leaderboard.json'))) ?? [];
-  const events = (await readJsonIfExists<TrialLogEvent[]>(store, runKey(runId, 'trial-log.json'))) ?? [];
+  const events: TrialLogEvent[] = [...files.events];
   for (const trialId of stopped) {
     const launch = [...events].reverse().find((event) => event.trialId === trialId && event.event === 'launched');
     if (launch !== undefined) events.push({ at, trialId, event: 'interrupted', attempt: launch.attempt, rung: launch.rung, untilEpoch: launch.untilEpoch });
   }
-  const rows = leaderboard.map((row): LeaderboardRow => (stopped.has(row.trialId) && row.status === 'running' ? { ...row, status: 'interrupted' } : row));
-  await writeJson(store, runKey(runId, 'leaderboard.json'), rows);
-  await writeJson(store, runKey(runId, 'trial-log.json'), events);
-  await writeJson(store, runKey(runId, 'run.json'), { ...run, status: 'interrupted', updatedAt: at } satisfies StoredRun);
+  const leaderboard = files.leaderboard.map((row): LeaderboardRow => (stopped.has(row.trialId) && row.status === 'running' ? { ...row, status: 'interrupted' } : row));
+  await writeRunFiles(store, { run: { ...files.run, status: 'interrupted' }, leaderboard, events }, now);
 }

@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../config/schema.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
+import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import type { TaskDiagnostics, TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
 import type { ParetoPoint } from './pareto-front.ts';
 
@@ -59,4 +60,9 @@ export interface RunRecord {
   readonly paretoFront: readonly ParetoPoint[];
   /** Total epochs trained over all trials (the search's cost). */
   readonly totalEpochs: number;
+  /**
+   * `search.ensembleTopK`: the ensemble of the best trials that was tried, its members' and its validation scores and
+   * whether it was kept (then it is the leaderboard row `ensemble` and the winner). Absent when none was tried.
+   */
+  readonly ensemble?: ModelEnsembleInfo & { readonly modelId?: string };
 }

@@ -1,6 +1,6 @@
 import { modelSchema, type ModelConfig } from '../config/schema.ts';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
-import { argumentParamNames, type JsonValue, type Sample } from './search-space.ts';
+import { argumentParamNames, featureParamNames, type JsonValue, type Sample } from './search-space.ts';
 
 /**
  * The model config a trial trains: `base` (the config's `model` section) with the sample's values applied.
@@ -11,6 +11,7 @@ import { argumentParamNames, type JsonValue, type Sample } from './search-space.
  * - `taskWeights` (a simplex value `{task: w}`, Σw = 1) becomes λ = w / Σw × (number of weighted tasks), so λ = 1
  *   for every task is the centre of the simplex; tasks it does not weight keep `base.taskWeights`.
  * - `section.field` (`mmoe.experts`, `gradnorm.alpha`) sets that field of an architecture's or strategy's arguments.
+ * - `features.*` parameters are left to `sampleToFeaturesConfig`.
  * - Every other parameter is the model setting of the same name. Parameters absent from the sample (inactive
  *   or not searched) keep `base`.
  *
@@ -43,6 +44,8 @@ export function sampleToModelConfig(sample: Sample, base: ModelConfig, taskNames
     set('taskWeights', { ...base.taskWeights, ...lambdas }, ['taskWeights']);
   }
   for (const [name, value] of Object.entries(direct)) {
+    // The trial's features section, not its model: see sampleToFeaturesConfig.
+    if ((featureParamNames as readonly string[]).includes(name)) continue;
     const [section, field, ...rest] = name.split('.');
     if (field !== undefined && rest.length === 0 && argumentParamNames().includes(name)) {
       set(section as string, { ...(merged[section as string] as Record<string, unknown>), [field]: value }, [...(sources.get(section as string) ?? []), name]);

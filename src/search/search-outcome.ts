@@ -2,7 +2,7 @@ import { computeDeltaM } from '../metrics/delta-m.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeParetoFront, type ParetoPoint } from './pareto-front.ts';
 import type { LeaderboardRow, TrialStatus } from './run-record.ts';
-import type { TrialDefaults } from './stored-run.ts';
+import type { StoredRun, TrialDefaults } from './stored-run.ts';
 
 /** What a finished search concludes from its trials. */
 export interface SearchOutcome {
@@ -55,6 +55,26 @@ export function applySearchOutcome(rows: readonly LeaderboardRow[], defaults: Tr
     baselineTrialId: baseline?.trialId ?? null,
     paretoFront: computeParetoFront(points, taskNames),
     stoppedByBudget,
+  };
+}
+
+/**
+ * Closes a run whose trials are all done, as every search driver closes it ({@link applySearchOutcome}): the
+ * leaderboard with final statuses and Δm, and run.json with the winner, the baseline, the Pareto front and its status
+ * (`stopped` when the time budget ended it, else `completed`). Writes nothing: the driver writes both with
+ * `writeRunFiles`.
+ */
+export function closeSearch(run: StoredRun, rows: readonly LeaderboardRow[], stoppedByBudget: boolean): { run: StoredRun; leaderboard: LeaderboardRow[] } {
+  const outcome = applySearchOutcome(rows, run.defaults, stoppedByBudget);
+  return {
+    run: {
+      ...run,
+      status: stoppedByBudget ? 'stopped' : 'completed',
+      bestTrialId: outcome.bestTrialId,
+      baselineTrialId: outcome.baselineTrialId,
+      paretoFront: outcome.paretoFront,
+    },
+    leaderboard: rows.map((row) => ({ ...row, ...outcome.rows.get(row.trialId) })),
   };
 }
 

@@ -55,6 +55,18 @@ describe('defaultSearchSpace', () => {
     assert.deepEqual(space.l2, { type: 'float', low: 1e-6, high: 1e-2, log: true });
     assert.deepEqual(JSON.parse(JSON.stringify(space)), space);
   });
+
+  void it('searches normalisation always, imbalance only with a binary task, and focalGamma only when focal is drawn', () => {
+    const space = defaultSearchSpace(tasks);
+    assert.deepEqual(space.normalization, { type: 'categorical', choices: ['none', 'batch', 'layer'] });
+    assert.deepEqual(space.imbalance, { type: 'categorical', choices: ['none', 'balanced', 'focal'] });
+    assert.equal(isParamActive(space.focalGamma!, { imbalance: 'focal' }), true);
+    assert.equal(isParamActive(space.focalGamma!, { imbalance: 'balanced' }), false);
+    const regressionOnly = defaultSearchSpace(['spend'], { binaryTasks: false });
+    assert.equal(regressionOnly.imbalance, undefined);
+    assert.equal(regressionOnly.focalGamma, undefined);
+    assert.ok(regressionOnly.normalization);
+  });
 });
 
 describe('resolveSearchSpace', () => {
@@ -155,11 +167,18 @@ describe('findSampleIssues', () => {
     sharedDepth: 3,
     towerWidth: 16,
     towerDepth: 0,
+    normalization: 'batch',
+    imbalance: 'none',
     dropout: 0.2,
     l2: 1e-4,
     learningRate: 1e-3,
+    lrSchedule: 'cosine',
+    warmupEpochs: 1,
+    weightDecay: 1e-4,
     batchSize: 256,
     epochs: 20,
+    'features.numericEncoding': 'quantile',
+    'features.categoricalEmbedding': null,
   };
 
   void it('accepts a sample that fits', () => {
@@ -186,7 +205,7 @@ describe('findSampleIssues', () => {
 describe('config search section', () => {
   void it('has documented defaults', () => {
     const search = searchSchema.parse({});
-    assert.deepEqual(search, { strategy: 'tpe', trials: 20, seed: 42, startupTrials: 8, asha: { eta: 3, minEpochs: 3, maxEpochs: 27 } });
+    assert.deepEqual(search, { strategy: 'tpe', trials: 20, seed: 42, startupTrials: 8, asha: { eta: 3, minEpochs: 3, maxEpochs: 27 }, ensembleTopK: 1 });
     const config = configSchema.parse({ data: { path: 'x.csv' }, tasks: [{ name: 't', type: 'binary', label: { column: 'y' } }] });
     assert.deepEqual(config.search, search);
   });

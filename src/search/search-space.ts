@@ -1,6 +1,6 @@
 import { formatIssuePath } from '../config/load-config.ts';
 import { architectureArgs, weightingArgs, type ArgSearchDimension } from '../config/model-args-schema.ts';
-import { architectures, modelSchema, searchSpaceOverrideSchema, weightingStrategies, type SearchSpaceOverride, type TaskSpec } from '../config/schema.ts';
+import { architectures, imbalanceModes, learningRateSchedules, modelSchema, normalizations, numericEncodings, searchSpaceOverrideSchema, weightingStrategies, type SearchSpaceOverride, type TaskSpec } from '../config/schema.ts';
 import { BadInputError, type InputIssue } from '../errors/bad-input-error.ts';
 
 /** A JSON value: a categorical choice, a condition value, a parameter value in a sample. */
@@ -64,17 +64,25 @@ export type Sample = Readonly<Record<string, JsonValue>>;
  */
 export const derivedParamNames = ['sharedWidth', 'sharedDepth', 'towerWidth', 'towerDepth'] as const;
 
+/**
+ * Parameters that set a trial's `features` section (its preprocessor and input embedding) rather than a model setting:
+ * `sampleToFeaturesConfig` applies them, `sampleToModelConfig` leaves them alone.
+ */
+export const featureParamNames = ['features.numericEncoding', 'features.bins', 'features.categoricalEmbedding'] as const;
+
 /** What the default space needs to know of the tasks besides their names. */
 export interface SearchSpaceOptions {
   /** Some task is `conditionedOn` another, so `esmm` can be searched. @default false */
   readonly conditionedTasks?: boolean;
+  /** Some task is binary, so `imbalance` (and `focalGamma`) can be searched. @default true */
+  readonly binaryTasks?: boolean;
 }
 
 /** The tasks a space weights (the non-auxiliary ones) and its options, from a config's tasks. */
 export function searchSpaceInputs(tasks: readonly TaskSpec[]): { taskNames: string[]; options: SearchSpaceOptions } {
   return {
     taskNames: tasks.filter((task) => !task.auxiliary).map((task) => task.name),
-    options: { conditionedTasks: tasks.some((task) => task.conditionedOn !== undefined) },
+    options: { conditionedTasks: tasks.some((task) => task.conditionedOn !== undefined), binaryTasks: tasks.some((task) => task.type === 'binary') },
   };
 }
 
@@ -83,7 +91,9 @@ export function searchSpaceInputs(tasks: readonly TaskSpec[]): { taskNames: stri
  * strategy is searched without changes here. `taskNames` are the tasks that get a static weight (the
  * non-auxiliary ones); `taskWeights` exists only when `weighting` is `fixed`. Each architecture's and strategy's
  * own arguments (`mmoe.experts`, `gradnorm.alpha`, …) exist only when it is drawn. `esmm` is a choice only when a
- * task is conditioned on another. `epochs` is used by `random` and `tpe`; ASHA sets epochs itself.
+ * task is conditioned on another. `imbalance` exists only when a task is binary, and `focalGamma` only when `imbalance`
+ * is `focal`. `epochs` is used by `random` and `tpe`; ASHA sets epochs itself. `features.numericEncoding` and
+ * `features.categoricalEmbedding` (null: one-hot) set the trial's preprocessor and input embedding.
  */
 export function defaultSearchSpace(taskNames: readonly string[], options: SearchSpaceOptions = {}): SearchSpace {
   const archChoices = architectures.filter((arch) => arch !== ('esmm' as string) || options.conditionedTasks === true);
@@ -97,11 +107,23 @@ export function defaultSearchSpace(taskNames: readonly string[], options: Search
     sharedDepth: { type: 'int', low: 1, high: 3 },
     towerWidth: { type: 'categorical', choices: [8, 16, 32, 64] },
     towerDepth: { type: 'int', low: 0, high: 2 },
+    normalization: { type: 'categorical', choices: [...normalizations] },
+    ...(options.binaryTasks === false
+      ? {}
+      : {
+          imbalance: { type: 'categorical', choices: [...imbalanceModes] },
+          focalGamma: { type: 'float', low: 0.5, high: 4, when: { param: 'imbalance', in: ['focal'] } },
+        }),
     dropout: { type: 'float', low: 0, high: 0.5 },
     l2: { type: 'float', low: 1e-6, high: 1e-2, log: true },
     learningRate: { type: 'float', low: 1e-4, high: 1e-2, log: true },
+    lrSchedule: { type: 'categorical', choices: [...learningRateSchedules] },
+    warmupEpochs: { type: 'categorical', choices: [0, 1, 2] },
+    weightDecay: { type: 'categorical', choices: [0, 1e-4, 1e-3, 1e-2] },
     batchSize: { type: 'categorical', choices: [64, 128, 256, 512] },
     epochs: { type: 'int', low: 10, high: 60, step: 5 },
+    'features.numericEncoding': { type: 'categorical', choices: [...numericEncodings] },
+    'features.categoricalEmbedding': { type: 'categorical', choices: [null, 4, 8, 16] },
   };
 }
 
@@ -284,7 +306,7 @@ function canonicalJson(value: JsonValue): string {
 
 function unknownParamIssues(space: SearchSpace): InputIssue[] {
   const sections = new Set<string>([...Object.values(architectureArgs), ...Object.values(weightingArgs)].map(({ section }) => section));
-  const known = new Set<string>([...derivedParamNames, ...Object.keys(modelSchema.shape).filter((key) => !sections.has(key)), ...argumentParamNames()]);
+  const known = new Set<string>([...derivedParamNames, ...featureParamNames, ...Object.keys(modelSchema.shape).filter((key) => !sections.has(key)), ...argumentParamNames()]);
   return Object.keys(space)
     .filter((name) => !known.has(name))
     .map((name) => ({ path: spacePath(name), issue: `not a model setting; expected one of ${[...known].join(', ')}` }));

@@ -15,6 +15,8 @@ export interface SearchSettings {
   readonly startupTrials: number;
   readonly asha: AshaSettings;
   readonly space: SearchSpace;
+  /** `search.ensembleTopK` when above 1: try averaging the best trials after the search. Absent: off. */
+  readonly ensembleTopK?: number;
 }
 
 /** What every trial of a run shares: dataset, base model parameters, preprocessing and selection. */

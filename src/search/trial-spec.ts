@@ -1,6 +1,7 @@
 import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
 import type { SegmentsConfig } from '../config/segments-schema.ts';
 import type { LeaderboardRow } from './run-record.ts';
+import { sampleToFeaturesConfig } from './sample-to-features-config.ts';
 import type { StoredRun } from './stored-run.ts';
 
 /**
@@ -22,7 +23,10 @@ export interface TrialSpec {
   readonly untilEpoch?: number;
 }
 
-/** The spec of a run's leaderboard row trained up to `untilEpoch`: the row's parameters, the run's defaults. */
+/**
+ * The spec of a run's leaderboard row trained up to `untilEpoch`: the row's parameters, the run's defaults, with the
+ * row's sampled `features.*` parameters applied to the run's features section.
+ */
 export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: number): TrialSpec {
   const { defaults } = run;
   return {
@@ -31,7 +35,7 @@ export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: num
     datasetId: defaults.datasetId,
     name: defaults.name,
     params: row.config,
-    features: defaults.features,
+    features: sampleToFeaturesConfig(row.sample, defaults.features),
     selection: defaults.selection,
     ...(defaults.segments === undefined ? {} : { segments: defaults.segments }),
     untilEpoch,

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { IncomingMessage } from 'node:http';
 import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -13,6 +14,7 @@ import { HttpError, type HttpErrorBody } from './http-error.ts';
 import { acquireModel, type ModelLease, type ModelSource } from './model-source.ts';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi-document.ts';
 import { createPredictionBatcher } from './prediction-batcher.ts';
+import { createServingForwardCache } from './serving-forward.ts';
 
 /** Options of {@link createApp}. */
 export interface AppOptions {
@@ -84,7 +86,9 @@ export function createApp({
   }
   const apiKeyRequired = keyDigests.length > 0;
   const bodyLimitOf = (model: LoadedModel | undefined): number => maxBodyBytes ?? bodyLimitForModel(model, maxRows);
-  const predictions = createPredictionBatcher({ windowMs: batchWindowMs, maxBatchRows: maxRows });
+  // Each served model's forward pass is compiled once, on its first prediction or explanation.
+  const forwardOf = createServingForwardCache();
+  const predictions = createPredictionBatcher({ windowMs: batchWindowMs, maxBatchRows: maxRows, forwardOf });
   const app = new Hono();
 
   app.onError((error, c) => {
@@ -122,7 +126,7 @@ export function createApp({
   app.post('/v1/explain', (c) =>
     withModel(models, async (model) => {
       const { rows, warnings } = await readRows(c, model, { maxRows, maxBodyBytes: bodyLimitOf(model) });
-      return c.json({ modelId: model.modelId, explanations: await explainRows(model, rows), warnings });
+      return c.json({ modelId: model.modelId, explanations: await explainRows(model, rows, { forward: forwardOf(model) }), warnings });
     }),
   );
 
@@ -190,8 +194,11 @@ function bodyTooLarge(maxBodyBytes: number): HttpError {
  * streams in (a chunked body, or a Content-Length that understates it), so an oversized body is never buffered whole.
  */
 async function readBodyBytes(c: Context, maxBodyBytes: number): Promise<Uint8Array> {
-  const declared = Number(c.req.header('content-length'));
+  const incoming = unreadNodeBody(c);
+  // From the Node request when there is one: c.req.header would build a Headers object for this one value.
+  const declared = Number(incoming === undefined ? c.req.header('content-length') : incoming.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+  if (incoming !== undefined) return readNodeBody(incoming, maxBodyBytes);
   const stream = c.req.raw.body;
   if (stream === null) return new Uint8Array(0);
   const reader = stream.getReader();
@@ -218,6 +225,50 @@ async function readBodyBytes(c: Context, maxBodyBytes: number): Promise<Uint8Arr
 }
 
 /**
+ * Under `@hono/node-server` (`tandem serve`), the Node request stream when nothing has read it yet. Reading it
+ * directly skips building a WHATWG Request and stream around it, which cost more than scoring one row.
+ */
+function unreadNodeBody(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming instanceof IncomingMessage && !incoming.readableDidRead && !incoming.readableEnded ? incoming : undefined;
+}
+
+/** {@link readBodyBytes} on a Node request stream: the same limit, counted while the body streams in. */
+function readNodeBody(incoming: IncomingMessage, maxBodyBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const settle = (): void => {
+      incoming.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      length += chunk.byteLength;
+      if (length > maxBodyBytes) {
+        settle();
+        // The rest is never read: the 413 closes the connection (see bodyTooLarge).
+        incoming.pause();
+        reject(bodyTooLarge(maxBodyBytes));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = (): void => {
+      settle();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length));
+    };
+    const onError = (error: Error): void => {
+      settle();
+      reject(error);
+    };
+    const onClose = (): void => {
+      settle();
+      reject(new HTTPException(400, { message: 'the request was closed before its body was read' }));
+    };
+    incoming.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+/**
  * Reads `{"customers":[...]}` and checks its rows against `model`: 413 over `maxBodyBytes` or over `maxRows` rows,
  * 400 for anything that is not 1.. valid rows (every issue located by its path), unknown fields as warnings.
  */
@@ -227,7 +278,7 @@ async function readRows(c: Context, model: LoadedModel, { maxRows, maxBodyBytes 
   if (bytes.byteLength === 0) throw invalidRequest('invalid_json', `request body is empty; ${example}`, 'body', 'empty');
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    body = JSON.parse(utf8.decode(bytes));
   } catch (error) {
     const issue = error instanceof Error ? error.message : String(error);
     throw invalidRequest('invalid_json', `request body is not valid JSON (${issue}); ${example}`, 'body', issue);
@@ -254,6 +305,9 @@ async function readRows(c: Context, model: LoadedModel, { maxRows, maxBodyBytes 
   }
   return { rows, warnings };
 }
+
+/** Strict UTF-8: invalid bytes are a 400, not replacement characters. Stateless (no `stream` option), so shared. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function invalidRequest(code: string, message: string, path: string, issue: string): HttpError {
   return new HttpError(400, code, message, { details: [{ path, issue }] });

@@ -1,6 +1,7 @@
 import type { RawRow, RawValue } from '../data/labelled-row.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
 import { scoreRows, type CustomerPrediction } from './score-rows.ts';
+import { createServingForward, type ServingForward } from './serving-forward.ts';
 
 /** How much one feature moved one task's score for one customer (a reason code). */
 export interface FeatureAttribution {
@@ -33,6 +34,11 @@ export interface ExplainRowsOptions {
    * @default 1024
    */
   readonly chunkScoredRows?: number;
+  /**
+   * The model's forward pass (see createServingForward).
+   * @default one made for this call
+   */
+  readonly forward?: ServingForward;
 }
 
 /**
@@ -46,14 +52,14 @@ export interface ExplainRowsOptions {
 export async function explainRows(
   model: LoadedModel,
   rows: readonly RawRow[],
-  { top = 5, chunkScoredRows = 1024 }: ExplainRowsOptions = {},
+  { top = 5, chunkScoredRows = 1024, forward = createServingForward(model) }: ExplainRowsOptions = {},
 ): Promise<CustomerExplanation[]> {
   const features = model.preprocessor.columns.map((column) => column.name);
   const rowsPerChunk = Math.max(1, Math.floor(chunkScoredRows / (features.length + 1)));
   const explanations: CustomerExplanation[] = [];
   for (let start = 0; start < rows.length; start += rowsPerChunk) {
     if (start > 0) await yieldToEventLoop();
-    explanations.push(...(await explainChunk(model, rows.slice(start, start + rowsPerChunk), start, features, top)));
+    explanations.push(...(await explainChunk(model, forward, rows.slice(start, start + rowsPerChunk), start, features, top)));
   }
   return explanations;
 }
@@ -64,12 +70,19 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /** Explains `rows`, the rows at `offset..` of the request (their fallback ids are their positions in the request). */
-async function explainChunk(model: LoadedModel, rows: readonly RawRow[], offset: number, features: readonly string[], top: number): Promise<CustomerExplanation[]> {
+async function explainChunk(
+  model: LoadedModel,
+  forward: ServingForward,
+  rows: readonly RawRow[],
+  offset: number,
+  features: readonly string[],
+  top: number,
+): Promise<CustomerExplanation[]> {
   const batch: RawRow[] = [...rows];
   for (const row of rows) {
     for (const feature of features) batch.push({ ...row, [feature]: null });
   }
-  const predictions = await scoreRows(model, batch, rows.map((_, r) => String(offset + r + 1)));
+  const predictions = await scoreRows(model, batch, { fallbackIds: rows.map((_, r) => String(offset + r + 1)), forward });
   const tasks = model.card.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
   return rows.map((row, r) => {
     const original = predictions[r];

@@ -22,13 +22,19 @@ describe('POST /v1/explain over HTTP', () => {
     folder = await mkdtemp(path.join(os.tmpdir(), 'tandem-explain-http-'));
     const store = new FileStore(folder);
     model = await loadModel(store, (await trainTinyModel(store)).modelId);
-    // Resolves when the explanation has started computing: its first forward pass.
+    // Resolves when the explanation has started computing: its forward pass is compiled (reading the graph) or,
+    // where the graph cannot be compiled, TensorFlow.js runs its first predict.
     const network = model.network;
     const predict = network.predict.bind(network);
+    const getConfig = network.getConfig.bind(network);
     firstForwardPass = new Promise((resolve) => {
       network.predict = (...args: Parameters<typeof network.predict>) => {
         resolve();
         return predict(...args);
+      };
+      network.getConfig = () => {
+        resolve();
+        return getConfig();
       };
     });
     models = createFixedModelSource(model);

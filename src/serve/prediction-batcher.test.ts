@@ -12,15 +12,22 @@ import { trainTinyModel } from '../../test/helpers/train-tiny-model.ts';
 import { LeasedModel } from './model-source.ts';
 import { createPredictionBatcher } from './prediction-batcher.ts';
 import { scoreRows } from './score-rows.ts';
+import { createServingForward, type ServingForward } from './serving-forward.ts';
 
-/** Counts forward passes of `model`'s network (each batch is one `predict` of up to 8192 rows). */
-function countPredicts(model: LoadedModel): { readonly calls: number } {
-  const counter = { calls: 0 };
-  const network = model.network;
-  const predict = network.predict.bind(network);
-  network.predict = (...args: Parameters<typeof network.predict>) => {
-    counter.calls++;
-    return predict(...args);
+/** Real forward passes per model (made once each, as the app does), counting the passes run (one per batch). */
+function countingForwards(): { readonly calls: number; forwardOf(model: LoadedModel): ServingForward } {
+  const forwards = new Map<LoadedModel, ServingForward>();
+  const counter = {
+    calls: 0,
+    forwardOf(model: LoadedModel): ServingForward {
+      let forward = forwards.get(model);
+      if (forward === undefined) {
+        const real = createServingForward(model);
+        forward = { engine: real.engine, predict: (x, rows) => (counter.calls++, real.predict(x, rows)) };
+        forwards.set(model, forward);
+      }
+      return forward;
+    },
   };
   return counter;
 }
@@ -49,55 +56,70 @@ describe('createPredictionBatcher', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  it('gives each concurrent request exactly the predictions it gets alone, from one forward pass', async () => {
+  it('scores a lone request at once, and the requests that arrive during its pass together in the next one', async () => {
     const alone = [];
     for (const rows of requests) alone.push(await scoreRows(model, rows));
     // The tiny model serves two binary tasks and a regression task: all three must match bit for bit.
     assert.deepEqual(Object.keys(alone[0]![0]!.scores), ['churn', 'security_xsell', 'spend']);
-    const batcher = createPredictionBatcher({ windowMs: 5 });
-    const predicts = countPredicts(model);
-    const batched = await Promise.all(requests.map((rows) => batcher.score(model, rows)));
-    assert.equal(predicts.calls, 1, 'the four requests shared one forward pass');
+    const predicts = countingForwards();
+    const batcher = createPredictionBatcher({ windowMs: 60_000, forwardOf: (m) => predicts.forwardOf(m) });
+    const first = batcher.score(model, requests[0]!);
+    assert.equal(predicts.calls, 1, 'the first request ran its forward pass before score() returned');
+    const rest = requests.slice(1).map((rows) => batcher.score(model, rows));
+    assert.equal(predicts.calls, 1, 'requests arriving while a pass is in flight wait for it');
+    const batched = await Promise.all([first, ...rest]);
+    assert.equal(predicts.calls, 2, 'the three waiting requests shared one forward pass, run when the first ended');
     assert.deepEqual(batched, alone);
   });
 
-  it('scores a batch at once when it reaches maxBatchRows, and never holds back a request that large', async () => {
-    const batcher = createPredictionBatcher({ windowMs: 60_000, maxBatchRows: 3 });
-    const started = Date.now();
-    const [first, second] = await Promise.all([batcher.score(model, requests[0]!), batcher.score(model, requests[1]!)]);
-    const big = await batcher.score(model, requests[3]!);
-    assert.ok(Date.now() - started < 60_000);
-    assert.deepEqual([first, second, big], [await scoreRows(model, requests[0]!), await scoreRows(model, requests[1]!), await scoreRows(model, requests[3]!)]);
+  it('does not hold a lone request for the window, even right after a batch', async () => {
+    const predicts = countingForwards();
+    const batcher = createPredictionBatcher({ windowMs: 60_000, forwardOf: (m) => predicts.forwardOf(m) });
+    await Promise.all(requests.map((rows) => batcher.score(model, rows)));
+    const before = predicts.calls;
+    const lone = batcher.score(model, requests[2]!);
+    assert.equal(predicts.calls, before + 1, 'the forward pass ran at once, not after a 60 s window');
+    assert.deepEqual(await lone, await scoreRows(model, requests[2]!));
   });
 
-  it('batches per model: requests on a swapped-in model never share a pass with the old one, which is disposed only after its batch', async () => {
+  it('scores a batch at once when it reaches maxBatchRows, and never holds back a request that large', async () => {
+    const predicts = countingForwards();
+    const batcher = createPredictionBatcher({ windowMs: 60_000, maxBatchRows: 3, forwardOf: (m) => predicts.forwardOf(m) });
+    const busy = batcher.score(model, requests[2]!); // in flight: the next requests gather behind it
+    const first = batcher.score(model, requests[0]!);
+    assert.equal(predicts.calls, 1);
+    const second = batcher.score(model, requests[1]!);
+    assert.equal(predicts.calls, 2, '1 + 2 rows filled the batch: scored at once, not when the pass in flight ends');
+    const big = batcher.score(model, requests[3]!);
+    assert.equal(predicts.calls, 3, 'a 3-row request is scored at once, though passes are in flight');
+    const got = await Promise.all([busy, first, second, big]);
+    const alone = [];
+    for (const rows of [requests[2]!, requests[0]!, requests[1]!, requests[3]!]) alone.push(await scoreRows(model, rows));
+    assert.deepEqual(got, alone);
+  });
+
+  it('batches per model: requests on a swapped-in model never wait for or share a pass with the old one, which is disposed only after its batch', async () => {
     const oldModel = new LeasedModel(other);
-    const batcher = createPredictionBatcher({ windowMs: 5 });
+    const predicts = countingForwards();
+    const batcher = createPredictionBatcher({ windowMs: 60_000, forwardOf: (m) => predicts.forwardOf(m) });
     const lease = oldModel.lease();
-    const onOld = batcher.score(lease.model, requests[0]!);
+    const busy = batcher.score(lease.model, requests[1]!);
+    const onOld = batcher.score(lease.model, requests[0]!); // waits for the old model's pass in flight
     oldModel.retire(); // a new champion arrives while the request waits in its batch
     const onNew = batcher.score(model, requests[0]!);
+    assert.equal(predicts.calls, 2, "the new model's request ran at once, not behind the old model's pass");
     assert.equal(oldModel.disposed, false, 'the waiting request still holds its lease');
-    const [oldScores, newScores] = await Promise.all([onOld, onNew]);
+    const [, oldScores, newScores] = await Promise.all([busy, onOld, onNew]);
+    assert.equal(predicts.calls, 3);
     lease.release();
     assert.equal(oldModel.disposed, true);
     assert.deepEqual(newScores, await scoreRows(model, requests[0]!));
     assert.notDeepEqual(oldScores, newScores, 'two different models');
   });
 
-  it('does not hold a lone request on an idle server for the window', async () => {
-    const batcher = createPredictionBatcher({ windowMs: 60_000 });
-    // Held for the 60 s window, the request would lose this race against a 10 s timer (and the test would fail).
-    let timer: NodeJS.Timeout | undefined;
-    const held = new Promise<'held'>((resolve) => (timer = setTimeout(() => resolve('held'), 10_000)));
-    const scored = await Promise.race([batcher.score(model, requests[0]!), held]).finally(() => clearTimeout(timer));
-    assert.notEqual(scored, 'held', 'a lone request waited for the batching window');
-    assert.deepEqual(scored, await scoreRows(model, requests[0]!));
-  });
-
   it('scores without batching when the window is 0, and refuses a negative window', async () => {
-    const batcher = createPredictionBatcher({ windowMs: 0 });
-    const predicts = countPredicts(model);
+    const predicts = countingForwards();
+    const batcher = createPredictionBatcher({ windowMs: 0, forwardOf: (m) => predicts.forwardOf(m) });
     await Promise.all(requests.map((rows) => batcher.score(model, rows)));
     assert.equal(predicts.calls, requests.length);
     assert.throws(() => createPredictionBatcher({ windowMs: -1 }), BadInputError);

@@ -3,8 +3,8 @@ import { transformRows } from '../features/preprocessor.ts';
 import { assignDecile } from '../metrics/decile.ts';
 import { argmaxOfRow } from '../metrics/multiclass-metrics.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
-import { predictNetwork } from '../train/predict-network.ts';
 import { assignSegment } from './segment.ts';
+import { createServingForward, type ServingForward } from './serving-forward.ts';
 
 /** One customer's scores (SPEC §7); served tasks only (auxiliary tasks are left out). */
 export interface CustomerPrediction {
@@ -22,17 +22,30 @@ export interface CustomerPrediction {
   readonly segment: string;
 }
 
+/** Options of {@link scoreRows}. */
+export interface ScoreRowsOptions {
+  /** A row without an `idColumn` value gets `fallbackIds[i]`, else its 1-based position. */
+  readonly fallbackIds?: readonly string[];
+  /**
+   * The model's forward pass; pass one made once (createServingForward) when scoring the same model many times.
+   * @default createServingForward(model), made for this call
+   */
+  readonly forward?: ServingForward;
+}
+
 /**
  * Scores rows with a loaded model: the same preprocessor and serving graph for `score` and the API, so both give
  * the same numbers. A row's id is its `idColumn` value, else `fallbackIds[i]`, else its 1-based position.
  * A multiclass task's output `[rows, classes]` becomes the argmax class (`classes`), its probability (`scores`,
  * ranked into `deciles`) and all class probabilities (`probabilities`).
  */
-export async function scoreRows(model: LoadedModel, rows: readonly RawRow[], fallbackIds?: readonly string[]): Promise<CustomerPrediction[]> {
-  const width = model.preprocessor.inputNames.length;
+export async function scoreRows(
+  model: LoadedModel,
+  rows: readonly RawRow[],
+  { fallbackIds, forward = createServingForward(model) }: ScoreRowsOptions = {},
+): Promise<CustomerPrediction[]> {
   const x = transformRows(model.preprocessor, rows);
-  const outputNames = model.card.tasks.map((task) => task.name);
-  const outputs = await predictNetwork(model.network, x, rows.length, width, outputNames);
+  const outputs = await forward.predict(x, rows.length);
   const served = model.card.tasks.filter((task) => !task.auxiliary);
   const multiclass = served.some((task) => task.type === 'multiclass');
   const idColumn = model.card.idColumn;

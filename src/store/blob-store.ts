@@ -1,3 +1,15 @@
+/** Options of {@link BlobStore.put}. */
+export interface PutOptions {
+  /**
+   * Tags of the object (S3 object tagging, e.g. `tandem-kind=checkpoint`, which the store bucket's lifecycle rules
+   * match). Stores without object tags (file://) ignore them.
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The tag that marks a training checkpoint's objects: the store bucket's lifecycle rule expires them (SPEC §8). */
+export const checkpointObjectTag = { key: 'tandem-kind', value: 'checkpoint' } as const;
+
 /**
  * The storage port. Keys are relative, slash-separated paths (`models/<id>/model.json`); adapters map them onto a
  * folder (`file://`) or a bucket prefix (`s3://`). Every `put` is atomic: a reader sees the old object or the new
@@ -11,8 +23,8 @@ export interface BlobStore {
   get(key: string): Promise<Buffer>;
   /** Reads an object, or undefined when it does not exist. */
   getIfExists(key: string): Promise<Buffer | undefined>;
-  /** Writes an object atomically (replaces any previous one in one step). */
-  put(key: string, body: Buffer | Uint8Array | string): Promise<void>;
+  /** Writes an object atomically (replaces any previous one in one step), with the options' tags where the store keeps tags. */
+  put(key: string, body: Buffer | Uint8Array | string, options?: PutOptions): Promise<void>;
   exists(key: string): Promise<boolean>;
   /** Keys under a prefix (recursive), sorted. */
   list(prefix: string): Promise<string[]>;

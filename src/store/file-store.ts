@@ -41,6 +41,7 @@ export class FileStore implements BlobStore {
     }
   }
 
+  /** Writes the file atomically; a folder keeps no tags, so `PutOptions.tags` are ignored. */
   async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
     await writeFileAtomically(this.localPath(key), body);
   }

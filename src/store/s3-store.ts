@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobStore, PutOptions } from './blob-store.ts';
 import { requireObject } from './require-object.ts';
 import { assertValidKey } from './file-store.ts';
 
@@ -87,10 +87,12 @@ export class S3Store implements BlobStore {
     }
   }
 
-  async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
+  /** One PutObject; `options.tags` go with it (`x-amz-tagging`, which needs s3:PutObjectTagging besides s3:PutObject). */
+  async put(key: string, body: Buffer | Uint8Array | string, options: PutOptions = {}): Promise<void> {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    const tagging = options.tags === undefined || Object.keys(options.tags).length === 0 ? {} : { Tagging: Object.entries(options.tags).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&') };
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: bytes }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: bytes, ...tagging }));
     } catch (error) {
       throw this.#explain(error);
     }

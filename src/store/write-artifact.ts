@@ -1,5 +1,5 @@
 import { BadInputError } from '../errors/bad-input-error.ts';
-import type { BlobStore } from './blob-store.ts';
+import type { BlobStore, PutOptions } from './blob-store.ts';
 import { assertValidKey } from './file-store.ts';
 
 /** One object of a multi-object artifact, named relative to the artifact's folder. */
@@ -12,13 +12,15 @@ export interface ArtifactFile {
  * Writes a multi-object artifact (a dataset, a model) under `folder` so that it appears all at once: the marker
  * (`manifest.json` for datasets, `card.json` for models) is removed first, every file is written, then the marker
  * last. Readers that require the marker therefore never see a partial artifact. On failure the objects written so
- * far are deleted (best effort) and the error is rethrown. Returns the keys written, marker last.
+ * far are deleted (best effort) and the error is rethrown. Every object is put with `options` (its tags). Returns the
+ * keys written, marker last.
  */
 export async function writeArtifact(
   store: BlobStore,
   folder: string,
   files: readonly ArtifactFile[],
   marker: ArtifactFile,
+  options: PutOptions = {},
 ): Promise<string[]> {
   const base = folder.replace(/\/+$/, '');
   const keyOf = (name: string): string => {
@@ -40,10 +42,10 @@ export async function writeArtifact(
     for (const [index, file] of files.entries()) {
       const key = fileKeys[index] as string;
       written.push(key);
-      await store.put(key, file.body);
+      await store.put(key, file.body, options);
     }
     written.push(markerKey);
-    await store.put(markerKey, marker.body);
+    await store.put(markerKey, marker.body, options);
   } catch (error) {
     // Marker first, so the artifact is never complete while its files are being removed.
     for (const key of written.reverse()) await store.delete(key).catch(() => undefined);

@@ -6,10 +6,11 @@ import { BadInputError } from '../errors/bad-input-error.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
 import { createModelId, saveModel } from '../model/model-artifacts.ts';
-import { describeFeatures, type ModelCard } from '../model/model-card.ts';
+import { describeFeatures, type ModelCard, type ModelEnsembleInfo } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
+import { trainSeedEnsemble } from './ensemble-candidate.ts';
 import { summarizeTaskDiagnostics, type TaskDiagnostics, type TaskWeightSnapshot } from './task-diagnostics-summary.ts';
-import { trainCandidate, type TrainedCandidate } from './train-candidate.ts';
+import type { TrainedCandidate } from './train-candidate.ts';
 import type { EpochRecord } from './training-state.ts';
 
 /** Arguments of {@link trainAndSaveModel}. */
@@ -44,6 +45,8 @@ export interface TrainResult {
   readonly taskWeightHistory: readonly TaskWeightSnapshot[];
   /** Gradient cosines per epoch and the training labels' correlation, per task pair `"a|b"`. */
   readonly diagnostics: TaskDiagnostics;
+  /** With `model.ensembleSeeds` > 1: the members' and the ensemble's validation scores, and whether it was kept. */
+  readonly ensemble?: ModelEnsembleInfo;
 }
 
 /**
@@ -55,7 +58,7 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
   const { manifest, splits } = await loadDataset(args.store, args.datasetId);
   // Checked before training, so a rule naming a task the dataset lacks fails in seconds, not after the epochs.
   if (args.segments !== undefined) checkSegmentRules(args.segments, manifest.tasks.map((task) => ({ ...task, classes: task.label.classes })));
-  const candidate = await trainCandidate({
+  const trained = await trainSeedEnsemble({
     splits,
     featureColumns: manifest.featureColumns,
     tasks: manifest.tasks,
@@ -66,18 +69,20 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
     ...(args.onEpoch === undefined ? {} : { onEpoch: args.onEpoch }),
   });
   try {
+    const { candidate, best, ensemble } = trained;
     const name = args.name ?? manifest.name;
     const modelId = args.modelId ?? createModelId(name, now());
     const modelUri = await saveCandidateAsModel(args.store, candidate, {
       modelId,
       name,
       manifest,
-      params: args.params,
+      params: trained.params,
       backend: args.backend,
       createdAt: now(),
       ...(args.segments === undefined ? {} : { segments: args.segments }),
+      ...(ensemble === undefined ? {} : { ensemble }),
     });
-    const { training } = candidate;
+    const { training } = best;
     return {
       modelId,
       modelUri,
@@ -86,12 +91,12 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
       metrics: candidate.metrics,
       bestEpoch: training.bestEpoch,
       epochsRun: training.history.length,
-      seconds: training.seconds,
-      ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation),
+      seconds: trained.seconds,
+      ...summarizeTaskDiagnostics(training.history, best.labelCorrelation),
+      ...(ensemble === undefined ? {} : { ensemble }),
     };
   } finally {
-    candidate.network.training.dispose();
-    candidate.network.serving.dispose();
+    trained.dispose();
   }
 }
 
@@ -105,6 +110,8 @@ export interface SaveCandidateOptions {
   readonly createdAt: Date;
   /** Segment rules to store in the card (checked against the candidate's tasks). */
   readonly segments?: SegmentsConfig;
+  /** The ensemble that was tried, recorded in the card. */
+  readonly ensemble?: ModelEnsembleInfo;
 }
 
 /** Throws a BadInputError naming every problem of segment rules for these tasks. */
@@ -138,6 +145,7 @@ export function saveCandidateAsModel(store: BlobStore, candidate: TrainedCandida
     },
     metrics: candidate.metrics,
     ...(options.segments === undefined ? {} : { segments: options.segments }),
+    ...(options.ensemble === undefined ? {} : { ensemble: options.ensemble }),
     ...(options.manifest.events === undefined
       ? {}
       : {

@@ -1,6 +1,7 @@
+import type * as tf from '@tensorflow/tfjs';
 import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
 import type { DatasetSplits } from '../data/labelled-row.ts';
-import { fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
+import { categoricalBlocks, fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
 import { argmaxOfRow } from '../metrics/multiclass-metrics.ts';
@@ -90,9 +91,16 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
   const train = encodeSplit(splits.train, preprocessor, taskNames);
   const validation = encodeSplit(splits.validation, preprocessor, taskNames);
   const test = encodeSplit(splits.test, preprocessor, taskNames);
-  const tasks = resolveTrainTasks(args.tasks, params.taskWeights, train.labels);
+  const tasks = resolveTrainTasks(args.tasks, params.taskWeights, train.labels, params);
   const targetScales = computeTargetScales(tasks, train);
-  const network = buildNetwork({ inputWidth: train.width, tasks, params, targetScales });
+  const { categoricalEmbedding } = args.features;
+  const network = buildNetwork({
+    inputWidth: train.width,
+    tasks,
+    params,
+    targetScales,
+    ...(typeof categoricalEmbedding === 'number' ? { categoricalEmbedding: { units: categoricalEmbedding, blocks: categoricalBlocks(preprocessor) } } : {}),
+  });
   try {
     const result = await trainNetwork({
       network,
@@ -110,60 +118,84 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
       ...(args.untilEpoch === undefined ? {} : { untilEpoch: args.untilEpoch }),
       ...(args.keepState === undefined ? {} : { keepState: args.keepState }),
     });
-    const predict = (split: EncodedSplit): Promise<Record<string, Float32Array>> => predictNetwork(network.serving, split.x, split.rows, split.width, network.outputNames);
-    const validationPredictions = await predict(validation);
-    const testPredictions = await predict(test);
-    const thresholds = chooseThresholds(validationPredictions, validation, tasks);
-    const metrics: ModelMetrics = {
-      validation: evaluatePredictions(validationPredictions, validation, tasks, thresholds, selection.weights),
-      test: evaluatePredictions(testPredictions, test, tasks, thresholds, selection.weights),
-    };
-    const trainPredictions = await predict(train);
-    const splitScores: Record<string, TaskSplitScores> = {};
-    const scoring = tasks.map((task) => {
-      const validationScores = scoreColumn(validationPredictions[task.name] as Float32Array, task.units);
-      const testScores = scoreColumn(testPredictions[task.name] as Float32Array, task.units);
-      const decileEdges = computeDecileEdges(concat(validationScores, testScores));
-      if (!task.auxiliary) {
-        splitScores[task.name] = { edges: decileEdges, train: scoreColumn(trainPredictions[task.name] as Float32Array, task.units), validation: validationScores, test: testScores };
-      }
-      return {
-        name: task.name,
-        type: task.type,
-        auxiliary: task.auxiliary,
-        threshold: thresholds[task.name] ?? (task.type === 'binary' ? 0.5 : (task.positiveAbove ?? 0)),
-        ...(task.positiveAbove === undefined ? {} : { positiveAbove: task.positiveAbove }),
-        ...(task.classes === undefined ? {} : { classes: task.classes }),
-        decileEdges,
-      };
-    });
-    const testCurves = Object.fromEntries(
-      tasks.map((task) => {
-        // Multiclass: no single ROC/PR curve (its auc is a macro average over classes).
-        if (task.type === 'multiclass') return [task.name, { roc: null, pr: null }];
-        const labelled = selectLabelled(testPredictions[task.name] as Float32Array, test.labels[task.name] as Float32Array);
-        const events = task.type === 'binary' ? labelled.labels : labelled.labels.map((label) => (label > (task.positiveAbove ?? 0) ? 1 : 0));
-        return [task.name, { roc: computeRocCurve(labelled.predictions, events), pr: computePrCurve(labelled.predictions, events) }];
-      }),
-    );
+    const evaluated = await evaluateServingNetwork({ serving: network.serving, outputNames: network.outputNames, preprocessor, tasks, splits, encoded: { train, validation, test }, selection });
     return {
       network,
       preprocessor,
       targetScales,
       tasks,
-      scoring,
-      metrics,
-      testCurves,
+      ...evaluated,
       training: { ...result, seconds: (performance.now() - started) / 1000 },
       // A class index has no order, so a multiclass label has no Pearson correlation with anything.
       labelCorrelation: computeLabelCorrelations(tasks.filter((task) => task.type !== 'multiclass').map((task) => task.name), train.labels),
-      stability: buildStabilityBaseline(preprocessor, splits.train.map((row) => row.features), splitScores),
     };
   } catch (error) {
     network.training.dispose();
     network.serving.dispose();
     throw error;
   }
+}
+
+/** A serving graph's evaluation on the three splits: what {@link TrainedCandidate} records besides its training. */
+export type ServingEvaluation = Pick<TrainedCandidate, 'scoring' | 'metrics' | 'testCurves' | 'stability'>;
+
+/** Arguments of {@link evaluateServingNetwork}. */
+export interface EvaluateServingNetworkArgs {
+  readonly serving: tf.LayersModel;
+  /** The serving graph's outputs in order (task names). */
+  readonly outputNames: readonly string[];
+  readonly preprocessor: Preprocessor;
+  readonly tasks: readonly TrainTask[];
+  readonly splits: DatasetSplits;
+  /** The splits encoded with `preprocessor`. */
+  readonly encoded: { readonly train: EncodedSplit; readonly validation: EncodedSplit; readonly test: EncodedSplit };
+  readonly selection: SelectionConfig;
+}
+
+/**
+ * Measures a trained serving graph as every saved model is measured (SPEC §5): thresholds chosen on validation,
+ * validation and test metrics, decile edges, test curves and the training population's stability baseline. Shared by
+ * single candidates and ensembles, so both are judged alike.
+ */
+export async function evaluateServingNetwork({ serving, outputNames, preprocessor, tasks, splits, encoded, selection }: EvaluateServingNetworkArgs): Promise<ServingEvaluation> {
+  const { train, validation, test } = encoded;
+  const predict = (split: EncodedSplit): Promise<Record<string, Float32Array>> => predictNetwork(serving, split.x, split.rows, split.width, outputNames);
+  const validationPredictions = await predict(validation);
+  const testPredictions = await predict(test);
+  const thresholds = chooseThresholds(validationPredictions, validation, tasks);
+  const metrics: ModelMetrics = {
+    validation: evaluatePredictions(validationPredictions, validation, tasks, thresholds, selection.weights),
+    test: evaluatePredictions(testPredictions, test, tasks, thresholds, selection.weights),
+  };
+  const trainPredictions = await predict(train);
+  const splitScores: Record<string, TaskSplitScores> = {};
+  const scoring = tasks.map((task) => {
+    const validationScores = scoreColumn(validationPredictions[task.name] as Float32Array, task.units);
+    const testScores = scoreColumn(testPredictions[task.name] as Float32Array, task.units);
+    const decileEdges = computeDecileEdges(concat(validationScores, testScores));
+    if (!task.auxiliary) {
+      splitScores[task.name] = { edges: decileEdges, train: scoreColumn(trainPredictions[task.name] as Float32Array, task.units), validation: validationScores, test: testScores };
+    }
+    return {
+      name: task.name,
+      type: task.type,
+      auxiliary: task.auxiliary,
+      threshold: thresholds[task.name] ?? (task.type === 'binary' ? 0.5 : (task.positiveAbove ?? 0)),
+      ...(task.positiveAbove === undefined ? {} : { positiveAbove: task.positiveAbove }),
+      ...(task.classes === undefined ? {} : { classes: task.classes }),
+      decileEdges,
+    };
+  });
+  const testCurves = Object.fromEntries(
+    tasks.map((task) => {
+      // Multiclass: no single ROC/PR curve (its auc is a macro average over classes).
+      if (task.type === 'multiclass') return [task.name, { roc: null, pr: null }];
+      const labelled = selectLabelled(testPredictions[task.name] as Float32Array, test.labels[task.name] as Float32Array);
+      const events = task.type === 'binary' ? labelled.labels : labelled.labels.map((label) => (label > (task.positiveAbove ?? 0) ? 1 : 0));
+      return [task.name, { roc: computeRocCurve(labelled.predictions, events), pr: computePrCurve(labelled.predictions, events) }];
+    }),
+  );
+  return { scoring, metrics, testCurves, stability: buildStabilityBaseline(preprocessor, splits.train.map((row) => row.features), splitScores) };
 }
 
 /** A task's KPI in [0, 1] for strategies that adapt to it: (auc + f1) / 2, null without an auc. */

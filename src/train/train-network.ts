@@ -6,11 +6,12 @@ import { SeededDropout } from '../model/seeded-dropout.ts';
 import { createSeededRandom, mixSeed, shuffleInPlace } from '../random/seeded-random.ts';
 import type { EncodedSplit } from './encoded-split.ts';
 import { predictNetwork } from './predict-network.ts';
+import { learningRateAt } from './learning-rate-schedule.ts';
 import { computeGradientCosines } from './task-diagnostics.ts';
 import { copyBatch } from './training-batch.ts';
 import { createTrainingStep, type TrainedTaskOutput } from './training-step.ts';
 import type { TrainTask } from './train-task.ts';
-import type { EpochRecord, NamedTensor, TrainingProgress, TrainingState } from './training-state.ts';
+import type { EpochRecord, TrainingProgress, TrainingState } from './training-state.ts';
 
 /** The validation score early stopping watches, and each task's KPI for strategies that adapt to it (DTP). */
 export interface ValidationScore {
@@ -55,8 +56,9 @@ export interface TrainNetworkResult {
 const probeRows = 512;
 
 /**
- * Minibatch Adam on the objective of `params.weighting` (SPEC §4) + l2 · Σ‖W‖² + the architecture's own losses, over
- * the training graph; early stopping on the validation score with `params.patience`, restoring the best epoch's
+ * Minibatch AdamW (learning rate per step from `params.lrSchedule`, decoupled decay `params.weightDecay`) on the
+ * objective of `params.weighting` (SPEC §4) + l2 · Σ‖W‖² + the architecture's own losses, over the training graph;
+ * early stopping on the validation score with `params.patience`, restoring the best epoch's
  * weights. After each epoch the strategy adapts, and the epoch record carries each task's loss and weight and the
  * cosines of the task gradients on the shared parameters. Every epoch's shuffle and dropout masks derive from
  * `params.seed` and the epoch number, and the strategy's state is checkpointed, so a resumed run equals a straight one.
@@ -69,8 +71,10 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
     trained.map(({ task }) => ({ name: task.name, type: task.type, staticWeight: task.weight })),
     params,
   );
-  const optimizer = tf.train.adam(params.learningRate);
-  const step = createTrainingStep({ network, trained, weighting, params, optimizer });
+  const step = createTrainingStep({ network, trained, weighting, params });
+  const batchesPerEpoch = Math.ceil(train.rows / params.batchSize);
+  // Over the whole budget of epochs, so an ASHA rung or early stopping does not change the rates of the steps it runs.
+  const schedule = { schedule: params.lrSchedule, baseRate: params.learningRate, totalSteps: Math.max(1, params.epochs * batchesPerEpoch), warmupSteps: params.warmupEpochs * batchesPerEpoch };
   const dropouts = network.training.layers.filter((layer): layer is SeededDropout => layer instanceof SeededDropout);
   const probe = copyBatch(train, Array.from({ length: Math.min(train.rows, probeRows) }, (_, i) => i), tasks, targetScales);
   const history: EpochRecord[] = [...(resume?.progress.history ?? [])];
@@ -84,12 +88,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
     if (resume !== undefined) {
       network.training.setWeights(resume.weights);
       if (resume.weighting !== undefined) weighting.restoreState(resume.weighting);
-      if (resume.optimizerWeights.length > 0) {
-        // Adam makes variables that share these clones' data (reference-counted), so the clones can go afterwards.
-        const clones = resume.optimizerWeights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
-        await optimizer.setWeights(clones);
-        tf.dispose(clones.map((clone) => clone.tensor));
-      }
+      if (resume.optimizerWeights.length > 0) step.optimizer.setWeights(resume.optimizerWeights);
       if (resume.progress.bestEpoch > 0) best = { epoch: resume.progress.bestEpoch, score: resume.progress.bestScore, weights: resume.bestWeights.map((w) => w.clone()) };
     }
     for (let epoch = (resume?.progress.epochsDone ?? 0) + 1; epoch <= lastEpoch && !stoppedEarly; epoch++) {
@@ -101,6 +100,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
       let batches = 0;
       for (let start = 0; start < train.rows; start += params.batchSize) {
         const batch = copyBatch(train, order.slice(start, start + params.batchSize), tasks, targetScales);
+        step.optimizer.setLearningRate(learningRateAt((epoch - 1) * batchesPerEpoch + batches, schedule));
         const losses = step.run(batch);
         // Summed on the device; read once per epoch rather than stalling on every batch.
         const previous = lossTotal;
@@ -159,7 +159,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
             progress,
             weights: network.training.getWeights().map((w) => w.clone()),
             bestWeights: (best?.weights ?? []).map((w) => w.clone()),
-            optimizerWeights: await snapshotOptimizer(optimizer),
+            optimizerWeights: step.optimizer.getWeights(),
             weighting: weighting.saveState(),
           }
         : undefined;
@@ -174,18 +174,7 @@ export async function trainNetwork(args: TrainNetworkArgs): Promise<TrainNetwork
     };
   } finally {
     tf.dispose(best?.weights);
-    optimizer.dispose();
+    step.dispose();
     weighting.dispose();
   }
-}
-
-/**
- * Copies an optimizer's state. `getWeights()` returns its own variables (disposed with the optimizer) plus a fresh
- * `iter` scalar; everything is cloned and the fresh scalar freed.
- */
-async function snapshotOptimizer(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
-  const weights = await optimizer.getWeights();
-  const copies = weights.map(({ name, tensor }) => ({ name, tensor: tensor.clone() }));
-  tf.dispose(weights.filter(({ tensor }) => !(tensor instanceof tf.Variable)).map(({ tensor }) => tensor));
-  return copies;
 }

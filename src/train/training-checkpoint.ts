@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { BlobStore } from '../store/blob-store.ts';
+import { type BlobStore, checkpointObjectTag } from '../store/blob-store.ts';
 import { readJsonIfExists } from '../store/json-object.ts';
 import { writeArtifact } from '../store/write-artifact.ts';
 import type { WeightingState } from '../model/weightings/loss-weighting.ts';
@@ -25,7 +25,8 @@ interface CheckpointHeader {
 
 /**
  * Saves a training state under `folder` (`checkpoint.bin` with every float32 tensor back to back, then
- * `checkpoint.json` last as the marker), replacing an older checkpoint there.
+ * `checkpoint.json` last as the marker), replacing an older checkpoint there. Both objects carry the tag
+ * {@link checkpointObjectTag}, by which the store bucket's lifecycle rule expires forgotten checkpoints on S3.
  */
 export async function saveTrainingCheckpoint(store: BlobStore, folder: string, state: TrainingState): Promise<void> {
   const groups: [TensorEntry['group'], { name?: string; tensor: tf.Tensor }[]][] = [
@@ -51,7 +52,7 @@ export async function saveTrainingCheckpoint(store: BlobStore, folder: string, s
     at += chunk.length;
   }
   const header: CheckpointHeader = { version: 1, progress: state.progress, tensors: entries, ...(state.weighting === undefined ? {} : { weighting: state.weighting }) };
-  await writeArtifact(store, folder, [{ name: dataName, body: Buffer.from(data.buffer) }], { name: markerName, body: JSON.stringify(header) });
+  await writeArtifact(store, folder, [{ name: dataName, body: Buffer.from(data.buffer) }], { name: markerName, body: JSON.stringify(header) }, { tags: { [checkpointObjectTag.key]: checkpointObjectTag.value } });
 }
 
 /** Loads the checkpoint under `folder`, or undefined when there is none (the caller disposes the state). */

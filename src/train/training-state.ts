@@ -46,7 +46,7 @@ export interface TrainingState {
   readonly weights: tf.Tensor[];
   /** The training graph's weights at `bestEpoch`. */
   readonly bestWeights: tf.Tensor[];
-  /** Adam's iteration count and moments, in `getWeights()` order. */
+  /** The optimizer's iteration count and moments (`AdamWOptimizer.getWeights()`, tf.train.adam's layout). */
   readonly optimizerWeights: NamedTensor[];
   /** What the loss-weighting strategy has learned (absent in checkpoints older than the strategies). */
   readonly weighting?: WeightingState;

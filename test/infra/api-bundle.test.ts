@@ -38,13 +38,16 @@ describe('API Lambda bundle (esbuild, as cdk synth builds it)', () => {
       const event = { version: '2.0', routeKey: '$default', rawPath: '/nope', rawQueryString: '', headers: {}, isBase64Encoded: false,
         requestContext: { http: { method: 'GET', path: '/nope', sourceIp: '127.0.0.1' } } };
       const response = await handler(event, {});
-      process.stdout.write(JSON.stringify({ statusCode: response.statusCode, body: response.body }));`;
+      process.stdout.write('\\nRESPONSE ' + JSON.stringify({ statusCode: response.statusCode, body: response.body }) + '\\n');`;
     const env = { ...process.env, TANDEM_STORE: pathToFileURL(`${store}/`).href, TANDEM_BACKEND: 'wasm', TANDEM_PROJECT: 'fixture' };
     const result = await runNodeScript(script, env);
     await rm(store, { recursive: true, force: true });
     assert.equal(result.code, 0, result.stderr);
-    const response = JSON.parse(result.stdout) as { statusCode: number; body: string };
+    const lines = result.stdout.split('\n');
+    const response = JSON.parse(lines.find((line) => line.startsWith('RESPONSE '))?.slice('RESPONSE '.length) ?? 'null') as { statusCode: number; body: string };
     assert.equal(response.statusCode, 404);
+    // The bundled Powertools Metrics printed the request's EMF line (stdout, as CloudWatch Logs reads it on Lambda).
+    assert.ok(lines.some((line) => line.includes('"_aws"') && line.includes('"route":"other"') && line.includes('"status":"404"')), result.stdout);
     assert.match(response.body, /no route GET \/nope/);
   });
   it('fails its cold start naming TANDEM_PROJECT when it is not told whose champion to serve', async () => {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { readScheduledConfig } from '../../infra/scheduled-config.ts';
-import { defaultContext } from '../../infra/tandem-context.ts';
+import { exampleScheduleConfigFile, readScheduledConfig } from '../../infra/scheduled-config.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 
 function synthApi(context: Record<string, unknown> = {}): Template {
@@ -25,7 +24,7 @@ describe('ApiStack', () => {
           TANDEM_STORE: { 'Fn::Join': ['', ['s3://', { 'Fn::ImportValue': 'Tandem-data-StoreBucketName' }, '/']] },
           TANDEM_BACKEND: 'wasm',
           // The champion it serves: the project the scheduled runs retrain (the schedule config's name).
-          TANDEM_PROJECT: readScheduledConfig(defaultContext.scheduleConfigFile).name,
+          TANDEM_PROJECT: readScheduledConfig(exampleScheduleConfigFile).name,
         }),
       },
     });
@@ -65,7 +64,13 @@ describe('ApiStack', () => {
     assert.match(getResources[1] ?? '', /\/models\/\*"\]\]\}$/);
     const list = s3Statements.find((statement) => statement.Action === 's3:ListBucket');
     assert.deepEqual(list?.Condition, { StringLike: { 's3:prefix': ['champions/*', 'models/*'] } });
-    const otherActions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => !action.startsWith('s3:'));
-    assert.deepEqual(otherActions, [], 'no other permissions than reading champions/ and models/');
+    // Besides the store: reading its own keys' secret (and that secret only).
+    const secretStatements = statements.filter((statement) => [statement.Action].flat().some((action) => action.startsWith('secretsmanager:')));
+    assert.equal(secretStatements.length, 1);
+    assert.deepEqual([secretStatements[0]?.Action].flat().sort(), ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    assert.match(JSON.stringify(secretStatements[0]?.Resource), /^\{"Ref":"ApiApiKeys[0-9A-F]+"\}$/);
+    const otherActions = statements.flatMap((statement) => [statement.Action].flat()).filter((action) => !action.startsWith('s3:') && !action.startsWith('secretsmanager:'));
+    // And X-Ray's two write actions (active tracing), which take no resource but '*'.
+    assert.deepEqual(otherActions.sort(), ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], 'no other permissions than reading champions/ and models/ and the keys\' secret, and writing traces');
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
-import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
+import { defaultWorkflowTimeoutHours, renderWorkflowDefinition } from '../../workflows/render-definition.ts';
 
 const arn = '<arn>';
 
@@ -29,11 +29,21 @@ function withoutArns(value: unknown): unknown {
 describe('the deployed state machine', () => {
   it('is the definition `tandem run` executes locally, up to ARNs, for the same deploy-time settings', () => {
     const settings = { maxConcurrency: 3, distributedMapMinTrials: 12, batchIngestMinBytes: 1000 };
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...settings } });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...settings, workflowTimeoutHours: 6 } });
     const deployed = withoutArns(deployedDefinition(Template.fromStack(buildTandemStacks(app).pipeline)));
-    assert.deepEqual(deployed, withoutArns(renderWorkflowDefinition(settings)));
+    assert.deepEqual(deployed, withoutArns(renderWorkflowDefinition({ ...settings, timeoutHours: 6 })));
+    assert.equal((deployed as { TimeoutSeconds: number }).TimeoutSeconds, 6 * 3600);
     // The settings do reach the definition: other values render another document.
     assert.notDeepEqual(deployed, withoutArns(renderWorkflowDefinition({ ...settings, distributedMapMinTrials: 13 })));
     assert.notDeepEqual(deployed, withoutArns(renderWorkflowDefinition({ ...settings, batchIngestMinBytes: 1001 })));
+  });
+
+  it('is, with no settings, the document `tandem run` renders by default: the 24 h timeout included', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const deployed = deployedDefinition(Template.fromStack(buildTandemStacks(app).pipeline));
+    const local = renderWorkflowDefinition();
+    assert.equal(local.TimeoutSeconds, defaultWorkflowTimeoutHours * 3600);
+    // Byte for byte once the ARNs are set aside: same keys, same order, same timeout.
+    assert.equal(JSON.stringify(withoutArns(deployed)), JSON.stringify(withoutArns(local)));
   });
 });

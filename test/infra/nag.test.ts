@@ -5,11 +5,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { buildTandemStacks, type TandemStacks } from '../../infra/tandem-stacks.ts';
+import { tandemCdkApp } from '../helpers/tandem-cdk-app.ts';
 
 type StackName = 'data' | 'training' | 'api' | 'pipeline';
 
 function synthStack(name: StackName): Stack {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  // cdk.json's feature flags, as cdk synth (where the nag aspect runs) has them.
+  const app = tandemCdkApp();
   const stacks: TandemStacks = buildTandemStacks(app);
   return stacks[name];
 }

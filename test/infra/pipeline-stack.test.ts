@@ -50,15 +50,26 @@ function definitionOf(template: Template): { States: Record<string, Record<strin
   return JSON.parse(render(machine.Properties.DefinitionString)) as { States: Record<string, Record<string, unknown>> };
 }
 
+/** The schedule's execution input, the raw bucket's imported name read as `<raw bucket>`. */
+function scheduleInput(template: Template): { config: { name: string; data: Record<string, unknown>; split: unknown } } {
+  const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0] as { Properties: { Target: { Input: unknown } } };
+  const render = (value: unknown): string => typeof value === 'string' ? value
+    : Array.isArray((value as { 'Fn::Join'?: unknown })['Fn::Join']) ? ((value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1]).map(render).join('')
+      : JSON.stringify(value) === JSON.stringify({ 'Fn::ImportValue': 'Tandem-data-RawBucketName' }) ? '<raw bucket>' : 'X';
+  return JSON.parse(render(schedule.Properties.Target.Input)) as { config: { name: string; data: Record<string, unknown>; split: unknown } };
+}
+
 describe('PipelineStack', () => {
-  it('schedules the retraining run from context with the config as input', () => {
-    const { template } = synthPipeline({ scheduleExpression: 'cron(0 3 ? * MON *)' });
+  it('schedules the retraining run from context with the config as input, enabled once a config is deployed', () => {
+    const { template } = synthPipeline({ scheduleExpression: 'cron(0 3 ? * MON *)', scheduleConfigFile: 'tandem.config.aws.example.json' });
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 3 ? * MON *)',
       State: 'ENABLED',
-      Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('Workflow') }, Input: Match.stringLikeRegexp('^\\{"config":\\{') }),
+      Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('Workflow') } }),
     });
-    synthPipeline().template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(7 days)' });
+    assert.equal(scheduleInput(template).config.name, 'shop');
+    // No config at deploy time: the schedule is there, disabled, and starts nothing.
+    synthPipeline().template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(7 days)', State: 'DISABLED' });
   });
 
   it('quotes a schedule expression it cannot use', () => {
@@ -69,7 +80,8 @@ describe('PipelineStack', () => {
     const { template } = synthPipeline({ maxConcurrency: 3, distributedMapMinTrials: 25 });
     const { States } = definitionOf(template);
     type MapState = { Type: string; MaxConcurrency: number; ItemProcessor: { ProcessorConfig: { Mode: string; ExecutionType?: string }; States: Record<string, { Resource: string }> } };
-    const maps = Object.values(States).filter((state) => state.Type === 'Map') as MapState[];
+    // The rung Maps (the rescoring's Map over parts: test/infra/rescoring.test.ts).
+    const maps = Object.values(States).filter((state) => state.Type === 'Map' && state.ItemsPath === '$.trials') as MapState[];
     assert.deepEqual(maps.map((map) => map.ItemProcessor.ProcessorConfig), [{ Mode: 'INLINE' }, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }]);
     for (const map of maps) {
       assert.equal(map.MaxConcurrency, 3);
@@ -93,7 +105,7 @@ describe('PipelineStack', () => {
     assert.deepEqual(policy.Properties.PolicyDocument.Statement.map(({ Action, Resource }) => ({ Action, Resource })), [
       { Action: 'states:StartExecution', Resource: { Ref: machineId } },
       { Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: executionsOfMachine(':*') },
-      { Action: 'states:RedriveExecution', Resource: executionsOfMachine('/TandemRung:*') },
+      { Action: 'states:RedriveExecution', Resource: [executionsOfMachine('/TandemRung:*'), executionsOfMachine('/TandemRescore:*')] },
     ]);
   });
 
@@ -139,10 +151,11 @@ describe('PipelineStack', () => {
   it('runs every step on Node 22, on arm64 except ingest (x86_64, for the DuckDB binding it ships)', () => {
     const { template } = synthPipeline();
     const functions = template.findResources('AWS::Lambda::Function') as Record<string, { Properties: { Runtime: string; Architectures: string[] } }>;
-    assert.equal(Object.keys(functions).length, workflowStepNames.length);
+    // The workflow's steps and the rescore function (DuckDB too: x86_64).
+    assert.equal(Object.keys(functions).length, workflowStepNames.length + 1);
     for (const [id, fn] of Object.entries(functions)) {
       assert.equal(fn.Properties.Runtime, 'nodejs22.x');
-      assert.deepEqual(fn.Properties.Architectures, [id.startsWith('StepsingestFunction') ? 'x86_64' : 'arm64'], id);
+      assert.deepEqual(fn.Properties.Architectures, [id.startsWith('StepsingestFunction') || id.startsWith('Rescore') ? 'x86_64' : 'arm64'], id);
     }
   });
 
@@ -159,7 +172,8 @@ describe('PipelineStack', () => {
       assert.deepEqual(prefixesOf('s3:GetObject'), [...access.read].sort(), `${name} reads`);
       assert.deepEqual(prefixesOf('s3:PutObject'), [...access.write].sort(), `${name} writes`);
       const actions = new Set(statements.flatMap((statement) => [statement.Action].flat()));
-      for (const action of actions) assert.ok(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject'].includes(action), `${name} may ${action}`);
+      // Besides the store: X-Ray's two write actions (active tracing), which take no resource but '*'.
+      for (const action of actions) assert.ok(['s3:GetObject', 's3:ListBucket', 's3:PutObject', 's3:DeleteObject', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords'].includes(action), `${name} may ${action}`);
     }
   });
 
@@ -182,9 +196,9 @@ describe('PipelineStack', () => {
 
   it('starts scheduled runs with the scheduled config validated and its defaults applied; its data paths must be s3:// URIs', () => {
     const { template } = synthPipeline();
-    const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0] as { Properties: { Target: { Input: string } } };
-    const input = JSON.parse(schedule.Properties.Target.Input) as { config: { data: Record<string, unknown>; split: unknown } };
-    assert.equal(input.config.data.customers, 's3://your-tandem-raw-bucket/shop/customers.csv');
+    const input = scheduleInput(template);
+    // s3://RAW_BUCKET/<key> in the config is this deployment's raw bucket (its name imported from the data stack).
+    assert.equal(input.config.data.customers, 's3://<raw bucket>/shop/customers.csv');
     assert.ok(input.config.split !== undefined, 'defaults applied');
     assert.throws(() => synthPipeline({ scheduleConfigFile: 'tandem.config.example.json' }),
       /scheduleConfigFile tandem\.config\.example\.json: data\.customers must be an s3:\/\/ URI .*got "\.tandem\/demo\/shop\/customers\.csv"/);

@@ -11,7 +11,8 @@ describe('readTandemContext', () => {
 
   it('documents every default in cdk.json', () => {
     const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> };
-    const tandemKeys = Object.fromEntries(Object.entries(cdkJson.context).filter(([key]) => !key.startsWith('@aws-cdk/')));
+    // Feature flags (@aws-cdk/..., @aws-cdk-containers/...) are CDK's, not Tandem's.
+    const tandemKeys = Object.fromEntries(Object.entries(cdkJson.context).filter(([key]) => !key.startsWith('@aws-cdk')));
     assert.deepEqual(tandemKeys, defaultContext);
   });
 
@@ -23,6 +24,17 @@ describe('readTandemContext', () => {
     assert.equal(context.spot, true);
     assert.deepEqual(context.gpuInstanceTypes, ['g5.2xlarge', 'g4dn.2xlarge']);
     assert.equal(context.gpuMaxVcpus, 32);
+  });
+
+  it('reads the stage and the user tags, in their cdk.json and command-line forms', () => {
+    const app = new App({ context: { stage: 'prod', tags: 'team=ml, costCenter=42' } });
+    assert.deepEqual(readTandemContext(app.node).tags, { team: 'ml', costCenter: '42' });
+    assert.equal(readTandemContext(app.node).stage, 'prod');
+    assert.deepEqual(readTandemContext(new App({ context: { tags: { owner: 'ops' } } }).node).tags, { owner: 'ops' });
+    assert.throws(() => readTandemContext(new App({ context: { stage: 'prod stage' } }).node), /"stage": unexpected value "prod stage"/);
+    assert.throws(() => readTandemContext(new App({ context: { tags: 'team' } }).node), /"tags": unexpected value "team"/);
+    assert.throws(() => readTandemContext(new App({ context: { tags: { 'aws:owner': 'x' } } }).node), /"tags"/);
+    assert.throws(() => readTandemContext(new App({ context: { capacityWaitMinutes: 5 } }).node), /"capacityWaitMinutes": unexpected value 5/);
   });
 
   it('names the key and value it cannot read', () => {

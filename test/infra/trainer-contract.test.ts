@@ -109,7 +109,8 @@ describe('trainer contract: the synthesized job definition plus the Map override
     const dockerfile = await readFile(path.join(repositoryRoot, 'containers/trainer/Dockerfile'), 'utf8');
     const cmd = dockerfile.match(/^CMD (\[.*\])$/m)?.[1];
     assert.deepEqual(JSON.parse(cmd ?? 'null'), trainerCommand);
-    assert.match(dockerfile, /^FROM nvidia\/cuda:11\.2\.2-cudnn8-runtime-ubuntu20\.04$/m);
+    // The default (last) stage: the GPU trainer on CUDA 11.8 + cuDNN 8 (why: the Dockerfile's header).
+    assert.match(dockerfile, /^FROM nvidia\/cuda:11\.8\.0-cudnn8-runtime-ubuntu22\.04 AS gpu$/m);
     assert.match(dockerfile, /@tensorflow\/tfjs-node-gpu@4\.22\.0/);
     assert.match(dockerfile, /TANDEM_BACKEND=tensorflow/);
   });

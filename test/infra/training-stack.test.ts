@@ -40,13 +40,16 @@ describe('TrainingStack', () => {
     assert.deepEqual(trainerCommand, ['node', '--import', 'tsx', 'bin/tandem.ts', 'trial', '--store', 'Ref::store', '--json']);
   });
 
-  it('builds the trainer image from containers/trainer as a Docker image asset; the ingest job runs the same image', () => {
+  it('builds the trainer image from containers/trainer as Docker image assets: trials on the gpu target, the ingest job on another (cpu)', () => {
     const template = synthTraining();
     const definitions = Object.values(template.findResources('AWS::Batch::JobDefinition'));
-    assert.equal(definitions.length, 2);
+    // Trainer, ingest and scoring jobs.
+    assert.equal(definitions.length, 3);
     const images = definitions.map((definition) => JSON.stringify((definition as { Properties: { ContainerProperties: { Image: unknown } } }).Properties.ContainerProperties.Image));
-    assert.match(images[0] ?? '', /cdk-hnb659fds-container-assets/);
-    assert.equal(images[1], images[0]);
+    for (const image of images) assert.match(image, /cdk-hnb659fds-container-assets/);
+    // The ingest job (Fargate) must not pull the CUDA image; which target each asset builds: test/infra/trainer-image.test.ts.
+    assert.notEqual(images[1], images[0]);
+    assert.equal(images[2], images[1], 'the scoring job runs the cpu target too');
   });
 
   it('runs large ingestions on Fargate (x86_64, like the image): the ingest command with the store parameter, 4 vCPUs, 30 GiB, 200 GiB of disk', () => {

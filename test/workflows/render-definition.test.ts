@@ -34,7 +34,7 @@ describe('the rendered workflow definition', () => {
     assert.deepEqual(choice.Choices, [{ Variable: '$.done', BooleanEquals: false, Next: names.chooseRungMap }]);
     assert.equal(choice.Default, names.select);
     assert.equal(states[names.select]?.Next, names.promote);
-    assert.equal(states[names.promote]?.Next, names.notify);
+    assert.equal(states[names.promote]?.Next, names.chooseRescoring);
     assert.equal(states[names.notify]?.End, true);
     for (const name of [names.measureRawInput, names.ingest, names.readIngestResult, names.plan, names.promoteRung, names.select, names.promote, names.notify]) {
       assert.match(String(states[name]?.Resource), /^arn:aws:lambda:/, name);
@@ -53,7 +53,10 @@ describe('the rendered workflow definition', () => {
     assert.equal(measure.ResultPath, '$.rawInput');
     assert.equal((renderWorkflowDefinition({ batchIngestMinBytes: 0 }).States[names.measureRawInput] as Invoke).Parameters?.batchIngestMinBytes, 0);
     const choice = states[names.chooseIngestRunner] as { Choices: Record<string, unknown>[]; Default: string };
-    assert.deepEqual(choice.Choices, [{ Variable: '$.rawInput.rawBytes', NumericGreaterThanEqualsPath: '$.rawInput.batchIngestMinBytes', Next: names.ingestOnBatch }]);
+    assert.deepEqual(choice.Choices, [
+      { Variable: '$.rawInput.athena', BooleanEquals: true, Next: names.planAthenaIngest },
+      { Variable: '$.rawInput.rawBytes', NumericGreaterThanEqualsPath: '$.rawInput.batchIngestMinBytes', Next: names.ingestOnBatch },
+    ]);
     assert.equal(choice.Default, names.ingest);
     const job = states[names.ingestOnBatch] as { Resource: string; Parameters: { JobQueue: string; JobDefinition: string; ContainerOverrides: { Environment: unknown[] } }; ResultPath: unknown; Retry: { ErrorEquals: string[] }[] };
     assert.equal(job.Resource, 'arn:aws:states:::batch:submitJob.sync');

@@ -1,4 +1,5 @@
 import { sqlString } from './duckdb-session.ts';
+import { duckDbDialect, type SqlDialect } from './sql-dialect.ts';
 
 /** Microseconds in a day: event times are kept as epoch microseconds (UTC). */
 export const microsPerDay = 86_400_000_000n;
@@ -27,7 +28,7 @@ const day = microsPerDay.toString();
  * of bands (far cheaper than one filtered aggregate per window): 0 = [T−7d, T), 1 = [T−30d, T−7d), 2 = [T−90d, T−30d),
  * 3 = [T−120d, T−90d), 4 = [T−365d, T−120d), 5 = before T−365d, 8 = [T, T+C), 9 = later.
  */
-function eventBand(pit: PointInTime): string {
+export function eventBand(pit: PointInTime): string {
   const before = (days: number): bigint => pit.cutoff - BigInt(days) * microsPerDay;
   return `CASE WHEN ts_us >= ${pit.cutoff + BigInt(pit.churnDays) * microsPerDay} THEN 9 WHEN ts_us >= ${pit.cutoff} THEN 8
     WHEN ts_us >= ${before(7)} THEN 0 WHEN ts_us >= ${before(30)} THEN 1 WHEN ts_us >= ${before(90)} THEN 2
@@ -51,18 +52,18 @@ export const bandsOf = {
 export const maxBand = 9;
 
 /** Per customer with two or more orders before T: mean and standard deviation of the days between orders. */
-export function interPurchaseSql(pit: PointInTime): string {
-  return `SELECT cidx, favg(gap) AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
-    FROM (SELECT cidx, (ts_us - lag(ts_us) OVER (PARTITION BY cidx ORDER BY ts_us)) / ${day}::DOUBLE AS gap
+export function interPurchaseSql(pit: PointInTime, dialect: SqlDialect = duckDbDialect): string {
+  return `SELECT cidx, ${dialect.avg('gap')} AS interpurchase_mean_days, stddev_samp(gap) AS interpurchase_std_days
+    FROM (SELECT cidx, (ts_us - lag(ts_us) OVER (PARTITION BY cidx ORDER BY ts_us)) / ${dialect.double(day)} AS gap
           FROM orders WHERE ts_us < ${pit.cutoff})
     WHERE gap IS NOT NULL GROUP BY cidx`;
 }
 
 /** Per customer and band (see `eventBand`) of the orders before T: count, spend, first and last time. */
-export function orderBandsSql(pit: PointInTime): string {
-  return `SELECT cidx::DOUBLE AS cidx, band::DOUBLE AS band, count(*)::DOUBLE AS orders, fsum(amount) AS spend,
-      min(ts_us)::DOUBLE AS first_us, max(ts_us)::DOUBLE AS last_us
-    FROM (SELECT cidx, amount, ts_us, ${eventBand(pit)} AS band FROM orders WHERE ts_us < ${pit.cutoff}) GROUP BY ALL`;
+export function orderBandsSql(pit: PointInTime, dialect: SqlDialect = duckDbDialect): string {
+  return `SELECT ${customerKey('cidx', dialect)} AS cidx, ${dialect.double('band')} AS band, ${dialect.double('count(*)')} AS orders, ${dialect.sum('amount')} AS spend,
+      ${dialect.double('min(ts_us)')} AS first_us, ${dialect.double('max(ts_us)')} AS last_us
+    FROM (SELECT cidx, amount, ts_us, ${eventBand(pit)} AS band FROM orders WHERE ts_us < ${pit.cutoff}) ${dialect.groupBy(['cidx', 'band'])}`;
 }
 
 /** Which optional session columns the file has. */
@@ -95,16 +96,21 @@ export function sessionGroupsSql(pit: PointInTime, readings: string, customerCod
 }
 
 /** Per customer and band of their sessions: count, pages and durations (NaN when none was given), the last time. */
-export function sessionBandsSql(): string {
-  return `SELECT cidx::DOUBLE AS cidx, band::DOUBLE AS band, sum(sessions) AS sessions, sum(pages) AS pages, sum(duration_s) AS duration_s,
-      max(last_us)::DOUBLE AS last_us
-    FROM session_groups WHERE cidx IS NOT NULL GROUP BY ALL`;
+export function sessionBandsSql(dialect: SqlDialect = duckDbDialect): string {
+  return `SELECT ${customerKey('cidx', dialect)} AS cidx, ${dialect.double('band')} AS band, sum(sessions) AS sessions, sum(pages) AS pages, sum(duration_s) AS duration_s,
+      ${dialect.double('max(last_us)')} AS last_us
+    FROM session_groups WHERE cidx IS NOT NULL ${dialect.groupBy(['cidx', 'band'])}`;
 }
 
 /** Per customer and category, before T: orders, spend and sessions (the base of the category features and cross_sell). */
 export function customerCategorySql(pit: PointInTime): string {
   return `CREATE TEMP TABLE customer_categories AS
-    SELECT cidx, category, sum(o)::DOUBLE AS orders, fsum(spend) AS spend, sum(s)::DOUBLE AS sessions
+    ${customerCategorySelect(pit)}`;
+}
+
+/** The query of `customer_categories` (see {@link customerCategorySql}). */
+export function customerCategorySelect(pit: PointInTime, dialect: SqlDialect = duckDbDialect): string {
+  return `SELECT cidx, category, ${dialect.double('sum(o)')} AS orders, ${dialect.sum('spend')} AS spend, ${dialect.double('sum(s)')} AS sessions
     FROM (SELECT cidx, category, 1 AS o, amount AS spend, 0 AS s FROM orders WHERE ts_us < ${pit.cutoff} AND category IS NOT NULL
           UNION ALL SELECT cidx, category, 0 AS o, 0.0 AS spend, sessions AS s FROM session_groups
           WHERE cidx IS NOT NULL AND category IS NOT NULL AND band <= 5)
@@ -128,26 +134,26 @@ export function categorySlotsSql(categories: readonly CategoryColumns[]): string
 }
 
 /** Per customer, before T: how many categories they ordered and browsed, and the share of their spend in their top category. */
-export function categorySummarySql(): string {
-  return `SELECT cidx, count(*) FILTER (WHERE orders > 0)::DOUBLE AS order_categories, count(*) FILTER (WHERE sessions > 0)::DOUBLE AS browse_categories,
-      max(spend) / nullif(fsum(spend), 0) AS top_category_spend_share
+export function categorySummarySql(dialect: SqlDialect = duckDbDialect): string {
+  return `SELECT cidx, ${dialect.countWhere('orders > 0')} AS order_categories, ${dialect.countWhere('sessions > 0')} AS browse_categories,
+      max(spend) / nullif(${dialect.sum('spend')}, 0) AS top_category_spend_share
     FROM customer_categories GROUP BY cidx`;
 }
 
 /** Per customer with orders in [T, max(T+H, T+C)): how many fall in [T, T+H) (purchase_intent) and in [T, T+C) (churn). */
-export function futureOrdersSql(pit: PointInTime): string {
+export function futureOrdersSql(pit: PointInTime, dialect: SqlDialect = duckDbDialect): string {
   const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
   const churnEnd = pit.cutoff + BigInt(pit.churnDays) * microsPerDay;
   const lastEnd = horizonEnd > churnEnd ? horizonEnd : churnEnd;
-  return `SELECT cidx, count(*) FILTER (WHERE ts_us < ${horizonEnd})::DOUBLE AS in_horizon,
-      count(*) FILTER (WHERE ts_us < ${churnEnd})::DOUBLE AS in_churn_window
+  return `SELECT cidx, ${dialect.countWhere(`ts_us < ${horizonEnd}`)} AS in_horizon,
+      ${dialect.countWhere(`ts_us < ${churnEnd}`)} AS in_churn_window
     FROM orders WHERE ts_us >= ${pit.cutoff} AND ts_us < ${lastEnd} GROUP BY cidx`;
 }
 
 /** Per customer: spend in [T, T+H) on categories they never ordered before T (the base of cross_sell). */
-export function crossSellSpendSql(pit: PointInTime): string {
+export function crossSellSpendSql(pit: PointInTime, dialect: SqlDialect = duckDbDialect): string {
   const horizonEnd = pit.cutoff + BigInt(pit.horizonDays) * microsPerDay;
-  return `SELECT o.cidx, fsum(o.amount) AS spend FROM orders o
+  return `SELECT o.cidx, ${dialect.sum('o.amount')} AS spend FROM orders o
     WHERE o.ts_us >= ${pit.cutoff} AND o.ts_us < ${horizonEnd} AND o.category IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM customer_categories cc WHERE cc.cidx = o.cidx AND cc.category = o.category AND cc.orders > 0)
     GROUP BY o.cidx`;
@@ -168,4 +174,12 @@ export function customerNumbersSql(pit: PointInTime, numericProfile: readonly nu
       ${labelColumns}
     FROM customers c LEFT JOIN (${interPurchaseSql(pit)}) g ON g.cidx = c.cidx LEFT JOIN (${categorySummarySql()}) k ON k.cidx = c.cidx ${labelJoins}
     ORDER BY c.cidx`;
+}
+
+/**
+ * A customer key in a long part: DuckDB's customer codes become DOUBLE (the typed arrays `eventTableColumns` indexes);
+ * Athena keys customers by their id text, which stays as it is.
+ */
+function customerKey(column: string, dialect: SqlDialect): string {
+  return dialect.name === 'duckdb' ? dialect.double(column) : column;
 }

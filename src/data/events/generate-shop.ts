@@ -2,9 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BadInputError } from '../../errors/bad-input-error.ts';
 import { createSeededRandom } from '../../random/seeded-random.ts';
-import { createShopCalendar } from './shop-calendar.ts';
-import { formatShopTimestamp, simulateShopCustomer, type SimulatedShopCustomer } from './shop-customer-simulation.ts';
+import { createShopCalendar, isIsoDay } from './shop-calendar.ts';
+import { formatShopTimestamp, simulateShopCustomer, type ShopFuturesOptions, type SimulatedShopCustomer } from './shop-customer-simulation.ts';
 import { ShopCsvWriter } from './shop-csv-writer.ts';
+import { shopOptimalScoreColumns, shopOptimalScores, type ShopLabelWindows } from './shop-optimal-scores.ts';
 
 /** Columns of `customers.csv`, in file order. */
 export const shopCustomerColumns = ['customer_id', 'signup_date', 'age_band', 'region', 'channel', 'device_preference', 'newsletter'] as const;
@@ -27,6 +28,24 @@ export interface GenerateShopOptions {
   readonly out: string;
   /** Called after every tenth or so of the customers (and after the last) with the rows written so far. */
   readonly onProgress?: (progress: GenerateShopProgress) => void;
+  /**
+   * Also write `optimal-scores.csv`: each customer's Bayes-optimal score per built-in events-mode task at this
+   * cutoff (see {@link OptimalScoresOptions}). The three log files are byte-identical with or without it.
+   * @default undefined (three files only)
+   */
+  readonly optimalScores?: OptimalScoresOptions;
+}
+
+/** The events-mode label windows the optimal scores are for, and how many futures estimate them. */
+export interface OptimalScoresOptions {
+  /** T (ISO date, 00:00 UTC), as in the events config's `data.cutoff`. */
+  readonly cutoff: string;
+  /** H, as `data.horizonDays`. @default 30 */
+  readonly horizonDays?: number;
+  /** C, as `data.churnDays`. @default 60 */
+  readonly churnDays?: number;
+  /** Futures simulated per customer; a score's standard error is at most 0.5 / √replicas. @default 200 */
+  readonly replicas?: number;
 }
 
 /** Progress of {@link generateShop}: customers simulated so far and the rows they produced. */
@@ -43,6 +62,8 @@ export interface GeneratedShop {
   readonly customers: number;
   readonly sessions: number;
   readonly orders: number;
+  /** `optimal-scores.csv` (absolute), when asked for. */
+  readonly optimalScores?: string;
 }
 
 /**
@@ -52,12 +73,25 @@ export interface GeneratedShop {
  * written at once, so memory stays flat however many customers and events there are. Rows are grouped by customer
  * and in time order within a customer, not globally. Realistic defects are included on purpose: about 0.2% of
  * order rows appear twice (same `order_id`) and 1–3% of profile fields are blank. Each file is written as
- * `<name>.tmp` and renamed when all three are complete; after a failure the temporary files are removed.
- * @throws BadInputError for a non-positive customer count, a non-integer seed, or bad start/end dates.
+ * `<name>.tmp` and renamed when all are complete; after a failure the temporary files are removed.
+ *
+ * With `optimalScores`, `optimal-scores.csv` holds per customer (`customer_id`, then `purchase_intent`, `churn`,
+ * `cross_sell`) the probability of each label that events mode builds at that cutoff (SPEC §3; cross_sell: of spend
+ * > 0), given everything the generator knows at T: the customer's traits and tastes, the history before T and the
+ * active spells (so when they drop out or come back). It is estimated by simulating the customer on from T
+ * `replicas` times with fresh draws (`simulateShopCustomer`'s futures). Cells are empty where the customer carries
+ * no label: all three for a signup on or after T, churn without an order before T. No model of the logs can beat
+ * these scores on average; their AUC on the labels is the ceiling a model is measured against.
+ * @throws BadInputError for a non-positive customer count, a non-integer seed, bad start/end dates, or bad
+ *   optimal-score options.
  */
-export async function generateShop({ customers, seed, start = '2023-01-01', end = '2024-12-31', out, onProgress }: GenerateShopOptions): Promise<GeneratedShop> {
+export async function generateShop({ customers, seed, start = '2023-01-01', end = '2024-12-31', out, onProgress, optimalScores }: GenerateShopOptions): Promise<GeneratedShop> {
   checkOptions(customers, seed, out);
   const calendar = createShopCalendar(start, end);
+  const windows = optimalScores === undefined ? undefined : labelWindows(optimalScores, start);
+  // The futures draw from their own stream, so the logs are the same bytes with or without them.
+  const futures: ShopFuturesOptions | undefined =
+    windows === undefined ? undefined : { cutoffDay: windows.cutoffDay, replicas: optimalScores?.replicas ?? 200, random: createSeededRandom(seed + 0x5eed) };
   const folder = path.resolve(out);
   await mkdir(folder, { recursive: true });
   const random = createSeededRandom(seed);
@@ -66,10 +100,16 @@ export async function generateShop({ customers, seed, start = '2023-01-01', end 
   const customerFile = new ShopCsvWriter(path.join(folder, 'customers.csv'), shopCustomerColumns);
   const sessionFile = new ShopCsvWriter(path.join(folder, 'sessions.csv'), shopSessionColumns);
   const orderFile = new ShopCsvWriter(path.join(folder, 'orders.csv'), shopOrderColumns);
-  const files = [customerFile, sessionFile, orderFile];
+  const scoreFile = windows === undefined ? undefined : new ShopCsvWriter(path.join(folder, 'optimal-scores.csv'), shopOptimalScoreColumns);
+  const files = scoreFile === undefined ? [customerFile, sessionFile, orderFile] : [customerFile, sessionFile, orderFile, scoreFile];
   let orderNumber = 0;
-  const writeCustomer = ({ profile, sessions, orders }: SimulatedShopCustomer): void => {
+  const writeCustomer = ({ profile, sessions, orders, futures: customerFutures }: SimulatedShopCustomer): void => {
     const id = profile.customerId;
+    if (scoreFile !== undefined && windows !== undefined) {
+      const scores = shopOptimalScores(customerFutures, windows);
+      const cell = (p: number | null): string => (p === null ? '' : String(Math.round(p * 10_000) / 10_000));
+      scoreFile.add(`${id},${cell(scores.purchase_intent)},${cell(scores.churn)},${cell(scores.cross_sell)}`);
+    }
     customerFile.add([id, profile.signupDate, profile.ageBand ?? '', profile.region ?? '', profile.channel, profile.devicePreference ?? '', profile.newsletter ?? ''].join(','));
     for (const s of sessions) sessionFile.add(`${id},${formatShopTimestamp(calendar, s.second)},${s.pages},${s.durationS},${s.device},${s.category}`);
     for (const o of orders) {
@@ -81,20 +121,38 @@ export async function generateShop({ customers, seed, start = '2023-01-01', end 
   };
   try {
     for (let i = 0; i < customers; i++) {
-      writeCustomer(simulateShopCustomer(random, calendar, `C${String(i + 1).padStart(idWidth, '0')}`));
+      writeCustomer(simulateShopCustomer(random, calendar, `C${String(i + 1).padStart(idWidth, '0')}`, futures));
       for (const file of files) await file.flushIfFull();
       if ((i + 1) % progressEvery === 0 || i + 1 === customers) {
         onProgress?.({ done: i + 1, total: customers, sessions: sessionFile.rows, orders: orderFile.rows });
       }
     }
-    // All three complete before any is put in place, so a failure leaves no mix of new and missing files.
+    // All complete before any is put in place, so a failure leaves no mix of new and missing files.
     for (const file of files) await file.finish();
     for (const file of files) await file.publish();
   } catch (error) {
     await Promise.all(files.map((file) => file.discard()));
     throw error;
   }
-  return { out: folder, customers: customerFile.rows, sessions: sessionFile.rows, orders: orderFile.rows };
+  return {
+    out: folder,
+    customers: customerFile.rows,
+    sessions: sessionFile.rows,
+    orders: orderFile.rows,
+    ...(scoreFile === undefined ? {} : { optimalScores: path.join(folder, 'optimal-scores.csv') }),
+  };
+}
+
+/** The label windows of `options` as calendar days from `start`. */
+function labelWindows({ cutoff, horizonDays = 30, churnDays = 60, replicas = 200 }: OptimalScoresOptions, start: string): ShopLabelWindows {
+  const fail = (field: string, issue: string, value: unknown): never => {
+    throw new BadInputError(`optimalScores.${field}: ${issue}`, { value, details: [{ path: `optimalScores.${field}`, issue }] });
+  };
+  if (!isIsoDay(cutoff)) fail('cutoff', `expected a date YYYY-MM-DD, got "${cutoff}"`, cutoff);
+  if (!Number.isInteger(horizonDays) || horizonDays < 1) fail('horizonDays', `expected a positive integer, got ${String(horizonDays)}`, horizonDays);
+  if (!Number.isInteger(churnDays) || churnDays < 1) fail('churnDays', `expected a positive integer, got ${String(churnDays)}`, churnDays);
+  if (!Number.isInteger(replicas) || replicas < 1) fail('replicas', `expected a positive integer, got ${String(replicas)}`, replicas);
+  return { cutoffDay: Math.round((Date.parse(`${cutoff}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000), horizonDays, churnDays };
 }
 
 function checkOptions(customers: number, seed: number, out: string): void {

@@ -58,6 +58,31 @@ export interface SimulatedShopCustomer {
   readonly profile: ShopCustomerProfile;
   readonly sessions: ShopSession[];
   readonly orders: ShopOrder[];
+  /** With {@link ShopFuturesOptions} and a signup before the cutoff: what could happen from the cutoff on. */
+  readonly futures?: ShopCustomerFutures;
+}
+
+/**
+ * Replays of a customer's future from a cutoff: the simulation is stopped at the cutoff day (all events before it
+ * done, the customer's traits, tastes and active spells as they are) and run on from there `replicas` times with
+ * fresh random draws. The share of replicas in which a label holds is the probability of that label given everything
+ * the generator knows at the cutoff: the Bayes-optimal score.
+ */
+export interface ShopFuturesOptions {
+  /** The cutoff T as a day index of the calendar (T at 00:00 UTC). */
+  readonly cutoffDay: number;
+  /** Futures to simulate per customer. */
+  readonly replicas: number;
+  /** The stream the futures draw from; the customer's own stream (and so the files) stay as without futures. */
+  readonly random: SeededRandom;
+}
+
+/** A customer's simulated futures from the cutoff (see {@link ShopFuturesOptions}). */
+export interface ShopCustomerFutures {
+  /** Categories the customer ordered before the cutoff. */
+  readonly orderedCategories: ReadonlySet<string>;
+  /** Per replica, the sessions and orders at or after the cutoff, in the order they were simulated. */
+  readonly replicas: readonly { readonly sessions: readonly ShopSession[]; readonly orders: readonly ShopOrder[] }[];
 }
 
 /** Rates of the average customer (per active day) and the shape of lifetimes; tuned for SPEC §3's label rates. */
@@ -107,8 +132,10 @@ const twoDigits = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'
  * an exponential lifetime (shorter for risky ones), fades out over a lapsing phase, then is lost (rare window
  * shopping only) and occasionally comes back.
  */
-export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalendar, customerId: string): SimulatedShopCustomer {
-  const normal = (): number => random.normal();
+export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalendar, customerId: string, futuresOptions?: ShopFuturesOptions): SimulatedShopCustomer {
+  // The stream the activity draws from: the customer's own, or a future's while futures are replayed.
+  let rng = random;
+  const normal = (): number => rng.normal();
   const ageIndex = pickIndex(random, ageWeights);
   const regionIndex = pickIndex(random, regionWeights);
   const channelIndex = pickIndex(random, channelWeights);
@@ -140,17 +167,17 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
   const sessions: ShopSession[] = [];
   const orders: ShopOrder[] = [];
   const lastSecond = calendar.days * secondsPerDay;
-  const atDay = (day: number): number => Math.max(signupSecond, day * secondsPerDay + timeOfDay(random));
+  const atDay = (day: number): number => Math.max(signupSecond, day * secondsPerDay + timeOfDay(rng));
 
   const placeOrder = (second: number, category: number): void => {
     if (second >= lastSecond) return;
     const day = Math.floor(second / secondsPerDay);
-    const promo = random.next() < (calendar.promo[day] === 1 ? promoCodeShareInSale : promoCodeShareOutsideSale);
-    const items = 1 + poisson(random, 0.45 * Math.exp(0.3 * engagement));
+    const promo = rng.next() < (calendar.promo[day] === 1 ? promoCodeShareInSale : promoCodeShareOutsideSale);
+    const items = 1 + poisson(rng, 0.45 * Math.exp(0.3 * engagement));
     const unitPrice = (categoryPrice[category] as number) * Math.exp(0.35 * priceLevel + 0.35 * normal());
-    const discount = promo ? 0.7 + 0.15 * random.next() : 1;
+    const discount = promo ? 0.7 + 0.15 * rng.next() : 1;
     const amount = Math.max(0.99, Math.round(unitPrice * items ** 0.85 * discount * 100) / 100);
-    orders.push({ second, amount, category: shopCategories[category] as string, items, promo, duplicated: random.next() < duplicateOrderShare });
+    orders.push({ second, amount, category: shopCategories[category] as string, items, promo, duplicated: rng.next() < duplicateOrderShare });
     // Buying reinforces the category and pulls taste towards related ones (a drift customers do not announce).
     const total = affinity.reduce((s, a) => s + a, 0);
     affinity[category] = (affinity[category] as number) + 0.3 * total;
@@ -160,48 +187,104 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
   };
 
   const browse = (second: number, convertChance: number | null): void => {
-    const category = random.next() < explore ? relatedCategory(random, pickIndex(random, affinity)) : pickIndex(random, affinity);
+    const category = rng.next() < explore ? relatedCategory(rng, pickIndex(rng, affinity)) : pickIndex(rng, affinity);
     const day = Math.floor(second / secondsPerDay);
     // Customers come back to buy what they have looked at before; a first purchase in a category is a bigger step.
     const considered = 1 + 0.25 * Math.min(views[category] as number, 4);
     const familiar = bought[category] === true ? 1.25 : 0.6;
     const sale = calendar.promo[day] === 1 ? 1.3 * promoSensitivity : 1;
     const chance = convertChance ?? Math.min(maxConversion, conversion * considered * familiar * sale);
-    const converts = random.next() < chance;
-    const pages = 1 + poisson(random, 1.8 * Math.exp(0.3 * browsing)) + (converts ? 2 + poisson(random, 2) : 0);
+    const converts = rng.next() < chance;
+    const pages = 1 + poisson(rng, 1.8 * Math.exp(0.3 * browsing)) + (converts ? 2 + poisson(rng, 2) : 0);
     const durationS = Math.round(pages * 30 * Math.exp(0.5 * normal())) + 5;
-    const device = random.next() < 0.75 ? (devices[deviceIndex] as string) : (devices[random.int(devices.length)] as string);
+    const device = rng.next() < 0.75 ? (devices[deviceIndex] as string) : (devices[rng.int(devices.length)] as string);
     sessions.push({ second, pages, durationS, device, category: shopCategories[category] as string });
     views[category] = (views[category] as number) + 1;
     if (converts) {
-      const basket = random.next() < 0.08 ? relatedCategory(random, category) : category;
-      placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * random.next())), basket);
+      const basket = rng.next() < 0.08 ? relatedCategory(rng, category) : category;
+      placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * rng.next())), basket);
     }
   };
 
-  if (random.next() < signupSessionChance) browse(signupSecond, signupConversion);
+  if (rng.next() < signupSessionChance) browse(signupSecond, signupConversion);
 
   // Sessions and direct orders as one thinned Poisson process, so that each order's drift shapes what follows.
+  // The history in time order: a stretch away (window shopping only) before each active spell, and one after the last.
+  const segments: ActivitySegment[] = [];
   let from = signupSecond / secondsPerDay;
   for (const spell of activeSpells) {
-    browseWhileAway(random, calendar, from, spell.from, sessionRate * residualBrowsing, (day) => browse(atDay(day), 0));
-    const until = Math.min(spell.to, calendar.days);
-    const sessionMax = sessionRate * calendar.maxSessionFactor;
-    const directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
-    for (let t = spell.from + exponential(random, 1 / (sessionMax + directMax)); t < until; t += exponential(random, 1 / (sessionMax + directMax))) {
-      const day = Math.floor(t);
-      const fade = spell.to - t < lapseDays ? lapseFloor + ((1 - lapseFloor) * (spell.to - t)) / lapseDays : 1;
-      if (random.next() * (sessionMax + directMax) < sessionMax) {
-        if (random.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) browse(atDay(day), null);
-      } else {
-        const sale = calendar.promo[day] === 1 ? promoSensitivity : 1;
-        const accept = ((calendar.orderFactor[day] as number) * sale * fade) / (calendar.maxOrderFactor * Math.max(1, promoSensitivity));
-        if (random.next() < accept) placeOrder(atDay(day), pickIndex(random, affinity));
-      }
-    }
+    segments.push({ from, to: spell.from, spell: null }, { from: spell.from, to: spell.to, spell });
     from = spell.to;
   }
-  browseWhileAway(random, calendar, from, calendar.days, sessionRate * residualBrowsing, (day) => browse(atDay(day), 0));
+  segments.push({ from, to: calendar.days, spell: null });
+  const sessionMax = sessionRate * calendar.maxSessionFactor;
+  const directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
+
+  // Futures branch off at the first event on or after the cutoff day, before it draws anything.
+  let futures: ShopCustomerFutures | undefined;
+  let cutPending = futuresOptions !== undefined && signupDay < futuresOptions.cutoffDay;
+  const reach = (day: number): void => {
+    if (!cutPending || futuresOptions === undefined || day < futuresOptions.cutoffDay) return;
+    cutPending = false;
+    futures = replayFutures(futuresOptions);
+  };
+
+  /** Simulates the segments from `startIndex` on, the first one from `startDay` (the whole history: 0, its start). */
+  const simulateFrom = (startIndex: number, startDay: number): void => {
+    for (let i = startIndex; i < segments.length; i++) {
+      const segment = segments[i] as ActivitySegment;
+      const begin = i === startIndex ? startDay : segment.from;
+      reach(Math.floor(begin));
+      const spell = segment.spell;
+      if (spell === null) {
+        browseWhileAway(rng, calendar, begin, segment.to, sessionRate * residualBrowsing, (day) => {
+          reach(day);
+          browse(atDay(day), 0);
+        });
+        continue;
+      }
+      const until = Math.min(spell.to, calendar.days);
+      for (let t = begin + exponential(rng, 1 / (sessionMax + directMax)); t < until; t += exponential(rng, 1 / (sessionMax + directMax))) {
+        const day = Math.floor(t);
+        reach(day);
+        const fade = spell.to - t < lapseDays ? lapseFloor + ((1 - lapseFloor) * (spell.to - t)) / lapseDays : 1;
+        if (rng.next() * (sessionMax + directMax) < sessionMax) {
+          if (rng.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) browse(atDay(day), null);
+        } else {
+          const sale = calendar.promo[day] === 1 ? promoSensitivity : 1;
+          const accept = ((calendar.orderFactor[day] as number) * sale * fade) / (calendar.maxOrderFactor * Math.max(1, promoSensitivity));
+          if (rng.next() < accept) placeOrder(atDay(day), pickIndex(rng, affinity));
+        }
+      }
+    }
+  };
+
+  /** Runs the rest of the history `replicas` times from the cutoff on the futures' stream, then restores the state. */
+  const replayFutures = ({ cutoffDay, replicas, random: futureRandom }: ShopFuturesOptions): ShopCustomerFutures => {
+    const cutoffSecond = cutoffDay * secondsPerDay;
+    const saved = { affinity: [...affinity], views: [...views], bought: [...bought], sessions: sessions.length, orders: orders.length };
+    // An order placed just before midnight can land on the cutoff day: it is already decided, so every future has it.
+    const decided = orders.filter((o) => o.second >= cutoffSecond);
+    const orderedCategories = new Set(orders.filter((o) => o.second < cutoffSecond).map((o) => o.category));
+    const startIndex = segments.findIndex((segment) => segment.to > cutoffDay);
+    const own = rng;
+    rng = futureRandom;
+    const replayed: ShopCustomerFutures['replicas'][number][] = [];
+    for (let r = 0; r < replicas; r++) {
+      if (startIndex >= 0) simulateFrom(startIndex, Math.max(cutoffDay, (segments[startIndex] as ActivitySegment).from));
+      replayed.push({ sessions: sessions.slice(saved.sessions), orders: [...decided, ...orders.slice(saved.orders)] });
+      sessions.length = saved.sessions;
+      orders.length = saved.orders;
+      affinity.splice(0, affinity.length, ...saved.affinity);
+      views.splice(0, views.length, ...saved.views);
+      bought.splice(0, bought.length, ...saved.bought);
+    }
+    rng = own;
+    return { orderedCategories, replicas: replayed };
+  };
+
+  simulateFrom(0, segments[0]?.from ?? 0);
+  reach(Number.POSITIVE_INFINITY);
 
   sessions.sort((a, b) => a.second - b.second);
   orders.sort((a, b) => a.second - b.second);
@@ -218,6 +301,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     },
     sessions,
     orders,
+    ...(futures === undefined ? {} : { futures }),
   };
 }
 
@@ -228,6 +312,13 @@ export function formatShopTimestamp(calendar: ShopCalendar, second: number): str
   const hours = Math.floor(rest / 3600);
   const minutes = Math.floor((rest - hours * 3600) / 60);
   return `${calendar.dates[day] as string}T${twoDigits[hours] as string}:${twoDigits[minutes] as string}:${twoDigits[rest % 60] as string}Z`;
+}
+
+/** A stretch of a customer's history, in days: an active spell, or time away (`spell` null) before or after one. */
+interface ActivitySegment {
+  readonly from: number;
+  readonly to: number;
+  readonly spell: ActiveSpell | null;
 }
 
 /** An active spell, in days since the calendar's start: from (re)activation to the dropout (which may lie past the end). */

@@ -1,9 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
-import { applyTowers, type ArchitectureBuilder } from '../architecture.ts';
+import { applyHiddenLayer, applyTowers, type ArchitectureBuilder } from '../architecture.ts';
 import { CrossStitchUnit } from '../layers/cross-stitch-unit.ts';
 
 /**
- * Cross-stitch networks (Misra et al. 2016): one column per task, Dense → dropout for each width of sharedUnits,
+ * Cross-stitch networks (Misra et al. 2016): one column per task, a hidden layer for each width of sharedUnits,
  * reading the input `[batch, inputWidth]`; after every layer a cross-stitch unit (`stitch{i}`, a learned K×K α
  * initialised from `crossStitch.selfWeight`) mixes the K columns `[batch, units]`. Each task's tower reads its own
  * column. The stitched outputs, which read every column, are the shared representations; with one task there is
@@ -14,10 +14,7 @@ export const buildCrossStitch: ArchitectureBuilder = (context) => {
   const shared: tf.SymbolicTensor[] = [];
   let columns = tasks.map(() => context.input);
   params.sharedUnits.forEach((width, i) => {
-    const dense = tasks.map((task, k) => {
-      const h = context.dense(`${task.name}_column_dense${i}`, width, params.activation).apply(columns[k] as tf.SymbolicTensor) as tf.SymbolicTensor;
-      return context.dropout(h, `${task.name}_column_dropout${i}`);
-    });
+    const dense = tasks.map((task, k) => applyHiddenLayer(context, columns[k] as tf.SymbolicTensor, width, `${task.name}_column`, i));
     if (tasks.length === 1) {
       columns = dense;
       return;

@@ -1,0 +1,152 @@
+/**
+ * Events mode against the Bayes-optimal scores (issue 11): generates a shop for training (`--customers`, default
+ * 10,000) and another with a different seed for scoring (`--score-customers`, default 5,000, written with
+ * `optimal-scores.csv`), ingests both at the same cutoff, trains a candidate with the default model parameters on the
+ * first (its train and validation splits, as `tandem train` does) and scores every customer of the second. Both are
+ * ingested with `topCategories` = all of the shop's categories, so that both tables have the same per-category
+ * columns (the 8 most frequent can differ between two shops); the model parameters are the defaults. Prints one
+ * JSON line: per task Tandem's AUC on the second shop's labels, the optimal scores' AUC on the same labels and the gap
+ * (optimal − Tandem; the issue's bar is 0.02). Progress goes to stderr.
+ *
+ *   npm run bench:shop-quality -- [--customers 10000] [--score-customers 5000] [--seed 42] [--score-seed 43]
+ *                                 [--cutoff 2024-11-02] [--replicas 200] [--backend NAME]
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig } from '../src/config/load-config.ts';
+import type { EventsConfig } from '../src/config/schema.ts';
+import { generateShop } from '../src/data/events/generate-shop.ts';
+import { shopCategories } from '../src/data/events/shop-catalog.ts';
+import { ingestEvents } from '../src/data/events/ingest-events.ts';
+import type { LabelledRow } from '../src/data/labelled-row.ts';
+import { loadDataset } from '../src/data/load-dataset.ts';
+import { computeAuc } from '../src/metrics/roc-auc.ts';
+import { selectBackend } from '../src/model/backend.ts';
+import { FileStore } from '../src/store/file-store.ts';
+import { trainCandidate } from '../src/train/train-candidate.ts';
+import { roundOrNull as round } from './round.ts';
+
+const { values } = parseArgs({
+  options: {
+    customers: { type: 'string', default: '10000' },
+    'score-customers': { type: 'string', default: '5000' },
+    seed: { type: 'string', default: '42' },
+    'score-seed': { type: 'string', default: '43' },
+    // What cutoff "auto" gives the generator's default history (2023-01-01..2024-12-31) with H = 30, C = 60.
+    cutoff: { type: 'string', default: '2024-11-02' },
+    replicas: { type: 'string', default: '200' },
+    backend: { type: 'string' },
+  },
+  strict: true,
+});
+
+/** The issue's bar: Tandem within this much of the optimal scores' AUC on every task. */
+const maxGap = 0.02;
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-shop-quality-'));
+try {
+  const started = performance.now();
+  const backend = await selectBackend(values.backend ?? process.env.TANDEM_BACKEND);
+  const store = new FileStore(path.join(dir, 'store'));
+  const train = await shopDataset('train', Number(values.customers), Number(values.seed), false);
+  const scored = await shopDataset('score', Number(values['score-customers']), Number(values['score-seed']), true);
+  if (JSON.stringify([...train.featureColumns].sort()) !== JSON.stringify([...scored.featureColumns].sort())) {
+    throw new Error(`the two shops' feature columns differ (their top categories?): ${train.featureColumns.join(',')} vs ${scored.featureColumns.join(',')}`);
+  }
+
+  progress(`training the default model on ${train.rows.train.length} + ${train.rows.validation.length} customers (${backend})`);
+  const scoreRows = [...scored.rows.train, ...scored.rows.validation, ...scored.rows.test];
+  // The second shop is the test split: trainCandidate's test metrics are Tandem's AUCs on it.
+  const candidate = await trainCandidate({
+    splits: { train: train.rows.train, validation: train.rows.validation, test: scoreRows },
+    featureColumns: train.featureColumns,
+    tasks: train.config.tasks,
+    params: train.config.model,
+    features: train.config.features,
+    selection: train.config.selection,
+    source: 'shop',
+  });
+  candidate.network.training.dispose();
+  candidate.network.serving.dispose();
+
+  const optimal = await readOptimalScores(path.join(scored.out, 'optimal-scores.csv'));
+  const tasks: Record<string, unknown> = {};
+  let pass = true;
+  for (const task of train.config.tasks) {
+    const tandemAuc = round(candidate.metrics.test.tasks[task.name]?.auc);
+    const optimalAuc = round(optimalAucOf(scoreRows, optimal, task.name));
+    const gap = tandemAuc === null || optimalAuc === null ? null : round(optimalAuc - tandemAuc);
+    pass &&= gap !== null && gap <= maxGap;
+    const labelled = scoreRows.filter((row) => row.labels[task.name] !== null && row.labels[task.name] !== undefined);
+    tasks[task.name] = { tandemAuc, optimalAuc, gap, labelled: labelled.length, positives: labelled.filter((row) => (row.labels[task.name] ?? 0) > 0).length };
+    progress(`${task.name}: tandem ${String(tandemAuc)}, optimal ${String(optimalAuc)}`);
+  }
+  console.log(
+    JSON.stringify({
+      bench: 'shop-quality',
+      backend,
+      cutoff: values.cutoff,
+      replicas: Number(values.replicas),
+      train: { customers: Number(values.customers), seed: Number(values.seed), rows: train.rows.train.length + train.rows.validation.length + train.rows.test.length },
+      score: { customers: Number(values['score-customers']), seed: Number(values['score-seed']), rows: scoreRows.length },
+      bestEpoch: candidate.training.bestEpoch,
+      tasks,
+      bar: `optimal AUC − tandem AUC <= ${maxGap} on every task`,
+      pass,
+      seconds: round((performance.now() - started) / 1000, 1),
+    }),
+  );
+
+  /** Generates one shop (with its optimal scores when asked) and ingests it at the cutoff. */
+  async function shopDataset(name: string, customers: number, seed: number, optimalScores: boolean) {
+    progress(`generating the ${name} shop: ${customers} customers, seed ${seed}${optimalScores ? `, optimal scores from ${values.replicas} futures each` : ''}`);
+    const shop = await generateShop({
+      customers,
+      seed,
+      out: path.join(dir, name),
+      ...(optimalScores ? { optimalScores: { cutoff: values.cutoff, replicas: Number(values.replicas) } } : {}),
+    });
+    const config = parseConfig(
+      { name: `shop_${name}`, data: { kind: 'events', customers: path.join(shop.out, 'customers.csv'), sessions: path.join(shop.out, 'sessions.csv'), orders: path.join(shop.out, 'orders.csv'), cutoff: values.cutoff, topCategories: shopCategories.length } },
+      'bench',
+    ) as EventsConfig;
+    const { manifest } = await ingestEvents(config, store);
+    const { splits } = await loadDataset(store, manifest.datasetId);
+    return { out: shop.out, config, featureColumns: manifest.featureColumns, rows: splits };
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** `optimal-scores.csv` as customer id → task → probability (null where the cell is empty). */
+async function readOptimalScores(file: string): Promise<Map<string, Record<string, number | null>>> {
+  const [header, ...lines] = (await readFile(file, 'utf8')).trim().split('\n');
+  const columns = (header ?? '').split(',');
+  const scores = new Map<string, Record<string, number | null>>();
+  for (const line of lines) {
+    const cells = line.split(',');
+    scores.set(cells[0] as string, Object.fromEntries(columns.slice(1).map((column, i) => [column, cells[i + 1] === '' ? null : Number(cells[i + 1])])));
+  }
+  return scores;
+}
+
+/** AUC of the optimal scores on the rows' labels of one task (regression: label > 0); rows without a label skipped. */
+function optimalAucOf(rows: readonly LabelledRow[], optimal: Map<string, Record<string, number | null>>, task: string): number | null {
+  const scores: number[] = [];
+  const labels: number[] = [];
+  for (const row of rows) {
+    const label = row.labels[task];
+    if (label === null || label === undefined) continue;
+    const score = optimal.get(row.id)?.[task];
+    if (score === null || score === undefined) throw new Error(`customer ${row.id} has a ${task} label but no optimal score`);
+    scores.push(score);
+    labels.push(label > 0 ? 1 : 0);
+  }
+  return computeAuc(scores, labels);
+}
+
+function progress(line: string): void {
+  process.stderr.write(`shop-quality: ${line}\n`);
+}

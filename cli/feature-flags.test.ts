@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { featuresSchema } from '../src/config/schema.ts';
+import { catchBadInput } from '../test/helpers/catch-bad-input.ts';
+import { resolveFeaturesConfig } from './feature-flags.ts';
+
+const base = featuresSchema.parse({ maxCategories: 10, numericEncoding: 'quantile', categoricalEmbedding: 8 });
+
+describe('feature flags', () => {
+  it('override the config features section and keep the rest', () => {
+    assert.deepEqual(resolveFeaturesConfig(base, { 'numeric-encoding': 'ple', bins: '8', 'categorical-embedding': 'none' }), {
+      ...base,
+      numericEncoding: 'ple',
+      bins: 8,
+      categoricalEmbedding: null,
+    });
+    assert.equal(resolveFeaturesConfig(featuresSchema.parse({}), { 'categorical-embedding': '4' }).categoricalEmbedding, 4);
+    assert.deepEqual(resolveFeaturesConfig(base, {}), base);
+  });
+
+  it('name the flag of a bad value', () => {
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'numeric-encoding': 'log' })).message, /^--numeric-encoding: /);
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'categorical-embedding': 'wide' })).message, /^--categorical-embedding: /);
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { bins: '1' })).message, /^--bins: /);
+  });
+});

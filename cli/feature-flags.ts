@@ -1,0 +1,30 @@
+import { featuresSchema, numericEncodings, type FeaturesConfig } from '../src/config/schema.ts';
+import { BadInputError } from '../src/errors/bad-input-error.ts';
+import type { FlagSpec, Flags } from './command.ts';
+
+/** Flags of the `features` section that `train` takes (they override the config's), by flag name. */
+export const featureFlags: Readonly<Record<string, FlagSpec>> = {
+  'numeric-encoding': { type: 'string', valueName: 'NAME', description: `how numeric columns are encoded: ${numericEncodings.join(', ')} (features.numericEncoding)` },
+  bins: { type: 'string', valueName: 'N', description: 'ple: quantile bins per numeric column (features.bins)' },
+  'categorical-embedding': { type: 'string', valueName: 'N|none', description: 'learned embedding width per categorical column, none for plain one-hot (features.categoricalEmbedding)' },
+};
+
+const keyOfFlag = { 'numeric-encoding': 'numericEncoding', bins: 'bins', 'categorical-embedding': 'categoricalEmbedding' } as const;
+
+/** Applies the feature flags over the config's `features` section; a bad value is an error naming its flag. */
+export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): FeaturesConfig {
+  const merged: Record<string, unknown> = { ...base };
+  for (const [flag, key] of Object.entries(keyOfFlag)) {
+    const raw = flags[flag];
+    if (typeof raw !== 'string') continue;
+    const text = raw.trim();
+    merged[key] = key === 'numericEncoding' ? text : key === 'categoricalEmbedding' && /^(none|null)$/i.test(text) ? null : text === '' ? Number.NaN : Number(text);
+  }
+  const parsed = featuresSchema.safeParse(merged);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const key = String(issue?.path[0] ?? '');
+  const flag = Object.entries(keyOfFlag).find(([, k]) => k === key)?.[0] ?? key;
+  const message = issue?.message ?? 'invalid value';
+  throw new BadInputError(`--${flag}: ${message}`, { value: flags[flag], details: [{ path: `--${flag}`, issue: message }] });
+}

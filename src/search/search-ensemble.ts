@@ -1,0 +1,66 @@
+import type { Preprocessor } from '../features/preprocessor.ts';
+import { modelFolder } from '../model/model-artifacts.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { readJson } from '../store/json-object.ts';
+import { ensembleSavedModels } from '../train/ensemble-saved-models.ts';
+import type { LeaderboardRow } from './run-record.ts';
+import { closeSearch, meetsFloors } from './search-outcome.ts';
+import type { StoredRun } from './stored-run.ts';
+
+/** The leaderboard row id of a kept ensemble of trials. */
+export const ensembleTrialId = 'ensemble';
+
+/**
+ * Closes a search as {@link closeSearch} does and then, with `settings.ensembleTopK` = k > 1, averages the winner with
+ * the next best completed trials (by validation combined score, meeting the floors) whose saved preprocessor is
+ * identical to the winner's — `features.numericEncoding` and the like are search dimensions, and members must read
+ * the same inputs — up to k models. The ensemble is saved as one model and becomes the winner (a leaderboard row
+ * `ensemble`, so `search`, the report and `promote` select it like any trial) only when its validation combined
+ * score beats every member's; run.json records the attempt either way (`ensemble`).
+ */
+export async function closeSearchWithEnsemble(
+  store: BlobStore,
+  run: StoredRun,
+  rows: readonly LeaderboardRow[],
+  stoppedByBudget: boolean,
+): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
+  const closed = closeSearch(run, rows, stoppedByBudget);
+  const topK = run.settings.ensembleTopK ?? 1;
+  const winner = closed.leaderboard.find((row) => row.trialId === closed.run.bestTrialId);
+  if (topK < 2 || winner?.modelId == null) return closed;
+  const preprocessorOf = async (modelId: string): Promise<string> => JSON.stringify(await readJson<Preprocessor>(store, `${modelFolder(modelId)}/preprocessor.json`));
+  const winnerPreprocessor = await preprocessorOf(winner.modelId);
+  const others = closed.leaderboard
+    .filter((row) => row.trialId !== winner.trialId && row.status === 'completed' && row.modelId !== null && row.metrics !== null)
+    .filter((row) => meetsFloors(row.metrics!, run.defaults.selection.floors))
+    .sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
+  const members = [winner];
+  for (const row of others) {
+    if (members.length >= topK) break;
+    if ((await preprocessorOf(row.modelId as string)) === winnerPreprocessor) members.push(row);
+  }
+  if (members.length < 2) return closed;
+  const { ensemble, modelId } = await ensembleSavedModels(store, {
+    members: members.map((row) => ({ modelId: row.modelId as string, id: row.trialId })),
+    selection: run.defaults.selection,
+  });
+  const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
+  if (modelId === undefined) return { run: { ...closed.run, ensemble: record }, leaderboard: closed.leaderboard };
+  const card = await readJson<{ metrics: NonNullable<LeaderboardRow['metrics']> }>(store, `${modelFolder(modelId)}/card.json`);
+  const row: LeaderboardRow = {
+    trialId: ensembleTrialId,
+    config: winner.config,
+    sample: {},
+    metrics: card.metrics,
+    status: 'completed',
+    epochs: 0,
+    rung: winner.rung,
+    rungScores: [],
+    modelId,
+    attempts: 0,
+    baseline: false,
+  };
+  // Closed again with the ensemble among the rows: Δm, floors and the winner are decided exactly as for a trial.
+  const reclosed = closeSearch(run, [...rows.filter((existing) => existing.trialId !== ensembleTrialId), row], stoppedByBudget);
+  return { run: { ...reclosed.run, ensemble: record }, leaderboard: reclosed.leaderboard };
+}

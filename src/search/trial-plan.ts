@@ -1,0 +1,127 @@
+import type { ModelConfig } from '../config/schema.ts';
+import { readTaskDiagnostics } from '../train/task-diagnostics-summary.ts';
+import { findAshaPromotion } from './asha.ts';
+import type { LeaderboardRow } from './run-record.ts';
+import { sampleToModelConfig } from './sample-to-model-config.ts';
+import type { SampledTrial, Sampler } from './samplers/sampler.ts';
+import type { Sample } from './search-space.ts';
+import type { StoredRun, TrialLogEvent } from './stored-run.ts';
+import type { TrialMetricsFile } from './trial-metrics-file.ts';
+
+/** One launch of a trial: train it up to `untilEpoch`, which lands it on ASHA rung `rung`. */
+export interface TrialJob {
+  readonly trialId: string;
+  readonly rung: number;
+  readonly untilEpoch: number;
+}
+
+/** A leaderboard row as a search driver updates it. */
+export type SearchRow = { -readonly [K in keyof LeaderboardRow]: LeaderboardRow[K] };
+
+/** A new trial: its leaderboard row (`queued`) and its first job. */
+export interface PlannedTrial {
+  readonly row: SearchRow;
+  readonly job: TrialJob;
+}
+
+/** Whether a trial is done with for good: completed, failed (after its retry) or pruned. */
+export function isTrialFinished(row: Pick<LeaderboardRow, 'status'>): boolean {
+  return row.status === 'completed' || row.status === 'failed' || row.status === 'pruned';
+}
+
+/** How many of the rows are sampled trials (not the `single` baseline). */
+export function countSampledTrials(rows: Iterable<LeaderboardRow>): number {
+  let count = 0;
+  for (const row of rows) if (!row.baseline) count++;
+  return count;
+}
+
+/**
+ * The next trial of a run with trials `rows` (SPEC §6), as every search driver plans it: the `single` baseline first
+ * (the base model with `arch: single`, all its epochs in one job, on the top rung), then trials drawn by `sampler`
+ * from the run's space given the scored trials so far. With ASHA a sampled trial gets `maxEpochs` and a first job to
+ * the first rung; otherwise it trains all its epochs. Trial ids count up: t000 (the baseline), t001, …
+ */
+export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sampler: Sampler): PlannedTrial {
+  const { settings, defaults, rungs } = run;
+  const baseline = !rows.some((row) => row.baseline);
+  const trialId = `t${String(rows.length).padStart(3, '0')}`;
+  const asha = settings.strategy === 'asha';
+  const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
+  const sample: Sample = baseline ? { arch: 'single' } : sampler.sample(settings.space, samplerHistory(rows));
+  const sampled: ModelConfig = baseline ? { ...defaults.params, arch: 'single' } : sampleToModelConfig(sample, defaults.params, taskNames);
+  const params: ModelConfig = asha ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
+  const topRung = Math.max(rungs.length - 1, 0);
+  const job: TrialJob = asha && !baseline ? { trialId, rung: 0, untilEpoch: rungs[0] as number } : { trialId, rung: topRung, untilEpoch: params.epochs };
+  const row: SearchRow = {
+    trialId,
+    config: params,
+    sample,
+    metrics: null,
+    taskWeightHistory: [],
+    diagnostics: { gradientCosine: [], labelCorrelation: {} },
+    status: 'queued',
+    epochs: 0,
+    rung: -1,
+    rungScores: [],
+    modelId: null,
+    attempts: 0,
+    baseline,
+  };
+  return { row, job };
+}
+
+/** The sampler's view of a run: every sampled trial with a score so far (its latest rung's). */
+export function samplerHistory(rows: Iterable<LeaderboardRow>): SampledTrial[] {
+  return [...rows].filter((row) => !row.baseline && row.rungScores.length > 0).map((row) => ({ sample: row.sample as Sample, score: row.rungScores.at(-1) ?? null }));
+}
+
+/** A trial-log event of `job` at `at`; `attempt` counts the launches of this job (1, then 2 for its retry). */
+export function trialEvent(job: TrialJob, event: TrialLogEvent['event'], attempt: number, at: Date, error?: string): TrialLogEvent {
+  return { at: at.toISOString(), trialId: job.trialId, event, attempt, rung: job.rung, untilEpoch: job.untilEpoch, ...(error === undefined ? {} : { error }) };
+}
+
+/** Marks `row` as launched on `job` (`running`, one more attempt) and returns the trial-log event. */
+export function launchTrial(row: SearchRow, job: TrialJob, attempt: number, at: Date): TrialLogEvent {
+  row.attempts += 1;
+  row.status = 'running';
+  return trialEvent(job, 'launched', attempt, at);
+}
+
+/**
+ * Records what a trial's worker wrote after `job` (its metrics.json) on its row: metrics, task weights and
+ * diagnostics, epochs, the rung reached and its score, the saved model; `completed` once all epochs are trained
+ * (or it stopped early), else still `running` (paused at an ASHA rung).
+ */
+export function recordTrialResult(row: SearchRow, job: TrialJob, result: TrialMetricsFile): void {
+  row.metrics = result.metrics;
+  const summary = readTaskDiagnostics(result);
+  if (summary !== undefined) {
+    row.taskWeightHistory = summary.taskWeightHistory;
+    row.diagnostics = summary.diagnostics;
+  }
+  row.epochs = result.epochsDone;
+  row.rung = job.rung;
+  row.rungScores = [...row.rungScores.slice(0, job.rung), result.metrics.validation.combinedScore];
+  row.modelId = result.modelId;
+  row.status = result.state === 'completed' ? 'completed' : 'running';
+}
+
+/** Records a trial that failed for good (after its retry): `failed`, with the error; the search goes on. */
+export function recordTrialFailure(row: SearchRow, message: string): void {
+  row.status = 'failed';
+  row.error = message;
+}
+
+/**
+ * The next ASHA promotion of a run (SPEC §6), as a job: the best 1/η of a rung go on to the next rung's epochs,
+ * resuming from their checkpoints. `isBusy` tells trials that have a job pending; with `finishing` (no new trial will
+ * come) a rung's trials are promoted without waiting for η^k more. Undefined when no trial goes on now.
+ */
+export function nextAshaJob(run: StoredRun, rows: Iterable<LeaderboardRow>, isBusy: (row: LeaderboardRow) => boolean, finishing: boolean): TrialJob | undefined {
+  const candidates = [...rows]
+    .filter((row) => !row.baseline)
+    .map((row) => ({ trialId: row.trialId, rungScores: row.rungScores, busy: isBusy(row), finished: isTrialFinished(row) }));
+  const promotion = findAshaPromotion(candidates, run.rungs.length, run.settings.asha.eta, { finishing });
+  return promotion === undefined ? undefined : { trialId: promotion.trialId, rung: promotion.toRung, untilEpoch: run.rungs[promotion.toRung] as number };
+}

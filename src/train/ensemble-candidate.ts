@@ -1,0 +1,105 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from '../config/schema.ts';
+import { TandemError } from '../errors/tandem-error.ts';
+import { buildEnsembleNetwork } from '../model/ensemble-network.ts';
+import type { ModelEnsembleInfo } from '../model/model-card.ts';
+import { encodeSplit } from './encoded-split.ts';
+import { evaluateServingNetwork, trainCandidate, type EvaluateServingNetworkArgs, type ServingEvaluation, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
+
+/** An ensemble's serving graph and its evaluation. The caller disposes `serving`. */
+export interface EvaluatedEnsemble extends ServingEvaluation {
+  readonly serving: tf.LayersModel;
+}
+
+/**
+ * Averages member serving graphs into one ({@link buildEnsembleNetwork}) and measures it exactly as a single model is
+ * measured ({@link evaluateServingNetwork}: validation thresholds, validation and test metrics, deciles, stability).
+ * The members must share `preprocessor` (the splits are encoded with it once).
+ */
+export async function evaluateEnsemble(members: readonly tf.LayersModel[], args: Omit<EvaluateServingNetworkArgs, 'serving'>): Promise<EvaluatedEnsemble> {
+  const serving = await buildEnsembleNetwork(members);
+  try {
+    return { serving, ...(await evaluateServingNetwork({ ...args, serving })) };
+  } catch (error) {
+    serving.dispose();
+    throw error;
+  }
+}
+
+/** The ensemble is kept only when its validation combined score is strictly above every member's. */
+export function ensembleWins(ensembleScore: number, memberScores: readonly number[]): boolean {
+  return Number.isFinite(ensembleScore) && memberScores.every((score) => ensembleScore > score);
+}
+
+/** What {@link trainSeedEnsemble} gives. Call `dispose` when done: it frees every member and the ensemble. */
+export interface SeedEnsembleResult {
+  /** The model to save: the ensemble (its serving graph, metrics, thresholds, deciles) when kept, else the best member. */
+  readonly candidate: TrainedCandidate;
+  /** The params the saved model stands for: the config's (with ensembleSeeds) for an ensemble, else the best member's seed. */
+  readonly params: ModelConfig;
+  /** Set when more than one seed was trained: the members' and the ensemble's validation scores, and the decision. */
+  readonly ensemble?: ModelEnsembleInfo;
+  /** The best member (whose training history the saved model reports). */
+  readonly best: TrainedCandidate;
+  /** Summed training seconds of every member. */
+  readonly seconds: number;
+  dispose(): void;
+}
+
+/**
+ * `model.ensembleSeeds` = k: trains k candidates with seeds seed … seed+k−1 (they differ only in initial weights,
+ * dropout masks and batch order; the preprocessor has no randomness), averages their serving graphs into one and
+ * keeps that ensemble only when its validation combined score beats every member's. k = 1 is {@link trainCandidate}.
+ */
+export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<SeedEnsembleResult> {
+  const members: TrainedCandidate[] = [];
+  let ensemble: EvaluatedEnsemble | undefined;
+  const dispose = (): void => {
+    ensemble?.serving.dispose();
+    for (const member of members) {
+      member.network.training.dispose();
+      member.network.serving.dispose();
+    }
+  };
+  try {
+    for (let i = 0; i < args.params.ensembleSeeds; i++) members.push(await trainCandidate({ ...args, params: { ...args.params, seed: args.params.seed + i } }));
+    const memberScores = members.map((member) => member.metrics.validation.combinedScore ?? -Infinity);
+    const bestIndex = memberScores.indexOf(Math.max(...memberScores));
+    const best = members[bestIndex] as TrainedCandidate;
+    const seconds = members.reduce((sum, member) => sum + member.training.seconds, 0);
+    const bestParams = { ...args.params, seed: args.params.seed + bestIndex };
+    if (members.length === 1) return { candidate: best, params: bestParams, best, seconds, dispose };
+    const { preprocessor } = best;
+    if (members.some((member) => JSON.stringify(member.preprocessor) !== JSON.stringify(preprocessor))) {
+      throw new TandemError('the seed copies fitted different preprocessors, so they cannot be averaged as one model');
+    }
+    const taskNames = args.tasks.map((task) => task.name);
+    const { splits } = args;
+    ensemble = await evaluateEnsemble(
+      members.map((member) => member.network.serving),
+      {
+        outputNames: best.network.outputNames,
+        preprocessor,
+        tasks: best.tasks,
+        splits,
+        encoded: { train: encodeSplit(splits.train, preprocessor, taskNames), validation: encodeSplit(splits.validation, preprocessor, taskNames), test: encodeSplit(splits.test, preprocessor, taskNames) },
+        selection: args.selection,
+      },
+    );
+    const validationCombinedScore = ensemble.metrics.validation.combinedScore ?? -Infinity;
+    const kept = ensembleWins(validationCombinedScore, memberScores);
+    const info: ModelEnsembleInfo = {
+      kind: 'seeds',
+      kept,
+      members: memberScores.map((score, i) => ({ id: String(args.params.seed + i), seed: args.params.seed + i, validationCombinedScore: score })),
+      validationCombinedScore,
+      bestMemberValidationCombinedScore: memberScores[bestIndex] as number,
+    };
+    if (!kept) return { candidate: best, params: bestParams, ensemble: info, best, seconds, dispose };
+    const { serving, ...evaluation } = ensemble;
+    return { candidate: { ...best, ...evaluation, network: { ...best.network, serving } }, params: args.params, ensemble: info, best, seconds, dispose };
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadTableConfig } from '../src/config/load-config.ts';
+import { loadDataset } from '../src/data/load-dataset.ts';
+import { readModelCard } from '../src/registry/champion.ts';
+import type { LeaderboardRow } from '../src/search/run-record.ts';
+import { closeSearchWithEnsemble, ensembleTrialId } from '../src/search/search-ensemble.ts';
+import { resolveSearchSettings, trialDefaultsOf } from '../src/search/search-settings.ts';
+import { createStoredRun, type StoredRun } from '../src/search/stored-run.ts';
+import { FileStore } from '../src/store/file-store.ts';
+import { tinyConfigFile, trainTinyModel } from './helpers/train-tiny-model.ts';
+
+describe('search.ensembleTopK', () => {
+  let dir: string;
+  let store: FileStore;
+  let run: StoredRun;
+  /** Rows as a finished search leaves them, each a real saved tiny model. */
+  const rows: LeaderboardRow[] = [];
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-search-ensemble-'));
+    store = new FileStore(path.join(dir, 'store'));
+    const { config } = await loadTableConfig(tinyConfigFile);
+    const trials: { seed: number; numericEncoding: 'standard' | 'quantile' }[] = [
+      { seed: 1, numericEncoding: 'standard' },
+      { seed: 2, numericEncoding: 'standard' },
+      { seed: 3, numericEncoding: 'quantile' },
+    ];
+    for (const [i, trial] of trials.entries()) {
+      const result = await trainTinyModel(store, { seed: trial.seed }, { features: { numericEncoding: trial.numericEncoding } });
+      const card = await readModelCard(store, result.modelId);
+      rows.push({
+        trialId: `t${i}`,
+        config: card.training.params,
+        sample: {},
+        metrics: result.metrics,
+        status: 'completed',
+        epochs: result.epochsRun,
+        rung: 0,
+        rungScores: [],
+        modelId: result.modelId,
+        attempts: 1,
+        baseline: false,
+      });
+    }
+    const { manifest } = await loadDataset(store, (await readModelCard(store, (rows[0] as LeaderboardRow).modelId as string)).datasetId);
+    const settings = resolveSearchSettings({ ...config, search: { ...config.search, ensembleTopK: 3 } }, {}, { defaultParallel: 1 });
+    run = createStoredRun(settings, trialDefaultsOf(config, manifest), new Date());
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('averages only trials with the winner\'s preprocessor, and selects the ensemble exactly when it wins on validation', async () => {
+    const closed = await closeSearchWithEnsemble(store, run, rows, false);
+    const ensemble = closed.run.ensemble;
+    assert.ok(ensemble !== undefined, 'an ensemble was tried');
+    const standard = rows.filter((row) => row.trialId !== 't2').map((row) => row.trialId).sort();
+    assert.deepEqual(ensemble.members.map((member) => member.id).sort(), standard, 'the quantile-encoded trial reads other inputs');
+    const winnerOfTrials = [...rows].sort((a, b) => (b.metrics?.validation.combinedScore ?? 0) - (a.metrics?.validation.combinedScore ?? 0))[0];
+    assert.equal(ensemble.kept, ensemble.validationCombinedScore > ensemble.bestMemberValidationCombinedScore);
+    if (ensemble.kept) {
+      assert.equal(closed.run.bestTrialId, ensembleTrialId);
+      const row = closed.leaderboard.find((r) => r.trialId === ensembleTrialId);
+      assert.equal(row?.modelId, ensemble.modelId);
+      assert.equal(row?.metrics?.validation.combinedScore, ensemble.validationCombinedScore);
+      assert.equal((await readModelCard(store, ensemble.modelId as string)).ensemble?.kind, 'trials');
+    } else {
+      assert.equal(closed.run.bestTrialId, winnerOfTrials?.trialId);
+      assert.equal(ensemble.modelId, undefined);
+    }
+  });
+
+  it('never selects an average of identical models (it cannot beat its member)', async () => {
+    const twin = { ...(rows[0] as LeaderboardRow), trialId: 't0-twin' };
+    const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleTopK: 2 } }, [rows[0] as LeaderboardRow, twin], false);
+    assert.equal(closed.run.ensemble?.kept, false);
+    assert.ok(closed.run.bestTrialId === 't0' || closed.run.bestTrialId === 't0-twin');
+    assert.equal(closed.leaderboard.some((row) => row.trialId === ensembleTrialId), false);
+  });
+
+  it('is off by default: the run closes as before', async () => {
+    const { ensembleTopK: _, ...settings } = run.settings;
+    const closed = await closeSearchWithEnsemble(store, { ...run, settings }, rows, false);
+    assert.equal(closed.run.ensemble, undefined);
+    assert.equal(closed.leaderboard.length, rows.length);
+  });
+});
