@@ -268,25 +268,26 @@ export class PipelineStack extends Stack {
     });
     capacityAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.failures));
 
-    const apiAlarm = props.apiFunction === undefined ? undefined : new cloudwatch.Alarm(this, 'ApiErrorsAlarm', {
-      alarmDescription: 'The Tandem scoring API failed 5 or more invocations in 5 minutes (see its log group)',
-      metric: props.apiFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 5,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    apiAlarm?.addAlarmAction(new cloudwatchActions.SnsAction(this.failures));
+    // Both API alarms fire at 5 or more in 5 minutes and notify the topic.
+    const apiAlarmOn = (id: string, alarmDescription: string, metric: cloudwatch.IMetric): cloudwatch.Alarm => {
+      const alarm = new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric,
+        threshold: 5,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new cloudwatchActions.SnsAction(this.failures));
+      return alarm;
+    };
+    const apiAlarm = props.apiFunction === undefined ? undefined : apiAlarmOn('ApiErrorsAlarm',
+      'The Tandem scoring API failed 5 or more invocations in 5 minutes (see its log group)',
+      props.apiFunction.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }));
     // 5xx as callers see them: the function's errors, and also a timeout or throttle of the integration.
-    const apiServerErrorsAlarm = props.apiHttpApi === undefined ? undefined : new cloudwatch.Alarm(this, 'ApiServerErrorsAlarm', {
-      alarmDescription: 'The Tandem scoring HTTP API answered 5 or more 5xx in 5 minutes (see the API function\'s log group and the HTTP API access logs)',
-      metric: props.apiHttpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 5,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    apiServerErrorsAlarm?.addAlarmAction(new cloudwatchActions.SnsAction(this.failures));
+    const apiServerErrorsAlarm = props.apiHttpApi === undefined ? undefined : apiAlarmOn('ApiServerErrorsAlarm',
+      'The Tandem scoring HTTP API answered 5 or more 5xx in 5 minutes (see the API function\'s log group and the HTTP API access logs)',
+      props.apiHttpApi.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }));
 
     this.dashboard = this.buildDashboard(capacityMetric, [failedAlarm, capacityAlarm, ...(apiAlarm === undefined ? [] : [apiAlarm]), ...(apiServerErrorsAlarm === undefined ? [] : [apiServerErrorsAlarm])], props.apiFunction, props.apiHttpApi);
 

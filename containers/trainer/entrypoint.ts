@@ -10,6 +10,7 @@ import { readEnvironment } from '../../src/config/environment.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { TandemError } from '../../src/errors/tandem-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
+import { describeBackend, formatBackendLine } from '../../src/model/describe-backend.ts';
 import { parseTrialInput, resolveTrialInput } from '../../src/search/trial-ref.ts';
 import { describeTrialOutcome, runTrialWorker } from '../../src/search/trial-worker.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -32,6 +33,8 @@ try {
   const store = openStore(storeUri, { s3ClientConfig: env.s3ClientConfig });
   const spec = await resolveTrialInput(store, input);
   const backend = await selectBackend(env.backend);
+  // The first line of every trial's log names the backend and the device (a GPU's name, or CPU).
+  process.stderr.write(`trial ${spec.trialId}: ${formatBackendLine(await describeBackend())}\n`);
   const totalEpochs = spec.untilEpoch ?? spec.params.epochs;
   const outcome = await runTrialWorker(store, spec, {
     backend,

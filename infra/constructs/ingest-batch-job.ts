@@ -1,10 +1,11 @@
 import { Duration, Size } from 'aws-cdk-lib';
-import * as batch from 'aws-cdk-lib/aws-batch';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as batch from 'aws-cdk-lib/aws-batch';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeExecutionRoleFindings, hostFailureRetries, storeParameter } from './gpu-trainer-batch.ts';
+import { fargateStoreJobDefinition } from './fargate-store-job.ts';
+import { storeParameter } from './gpu-trainer-batch.ts';
 import { grantRawBucketRead, type RawBucketExport } from './raw-bucket-export.ts';
 import { acknowledgeStorePrefixWildcards, type StoreBucketExport } from './store-bucket-export.ts';
 
@@ -69,10 +70,6 @@ export class IngestBatchJob extends Construct {
   constructor(scope: Construct, id: string, props: IngestBatchJobProps) {
     super(scope, id);
     const { vcpus = 4, memory = Size.gibibytes(30), ephemeralStorage = Size.gibibytes(200), timeout = Duration.hours(6) } = props;
-    const storageGiB = ephemeralStorage.toGibibytes();
-    if (!Number.isInteger(storageGiB) || storageGiB < 21 || storageGiB > 200) {
-      throw new Error(`IngestBatchJob: ephemeralStorage must be 21 to 200 GiB (Fargate), got ${storageGiB} GiB`);
-    }
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Tandem ingest job: reads the raw bucket, reads and writes the store\'s datasets/',
@@ -90,24 +87,18 @@ export class IngestBatchJob extends Construct {
     grantRawBucketRead(this.jobRole, props.rawBucket, props.rawBucketExport,
       'Ingestion reads the raw tables and event logs the run\'s config names, wherever in the raw bucket they are; read-only (s3:GetObject, s3:ListBucket)');
 
-    this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
-      jobDefinitionName: props.jobDefinitionName,
-      container: new batch.EcsFargateContainerDefinition(this, 'Ingest', {
-        image: props.image,
-        cpu: vcpus,
-        memory,
-        ephemeralStorageSize: ephemeralStorage,
-        command: ingestJobCommand,
-        jobRole: this.jobRole,
-        // The image is built for x86_64 (the GPU instances), and so is the DuckDB binding npm installed in it.
-        fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
-      }),
-      parameters: { [storeParameter]: `s3://${props.storeBucket.bucketName}/` },
-      // Batch retries a lost host or a failed image pull; a failed ingestion fails the run with its reason.
-      ...hostFailureRetries(),
+    this.jobDefinition = fargateStoreJobDefinition(this, {
+      kind: 'IngestBatchJob',
+      containerId: 'Ingest',
+      image: props.image,
+      command: ingestJobCommand,
+      jobRole: this.jobRole,
+      storeBucket: props.storeBucket,
+      vcpus,
+      memory,
+      ephemeralStorage,
       timeout,
-      propagateTags: true,
+      jobDefinitionName: props.jobDefinitionName,
     });
-    acknowledgeExecutionRoleFindings(this.jobDefinition);
   }
 }

@@ -1,10 +1,11 @@
 import { Duration, Size, Validations } from 'aws-cdk-lib';
-import * as batch from 'aws-cdk-lib/aws-batch';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as batch from 'aws-cdk-lib/aws-batch';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, type IConstruct } from 'constructs';
-import { acknowledgeExecutionRoleFindings, hostFailureRetries, storeParameter } from './gpu-trainer-batch.ts';
+import { fargateStoreJobDefinition } from './fargate-store-job.ts';
+import { storeParameter } from './gpu-trainer-batch.ts';
 import { acknowledgeStorePrefixWildcards, type StoreBucketExport } from './store-bucket-export.ts';
 
 /** The scoring job's command: one part of a customer base (`TANDEM_SCORE_PART`) scored into the store's `scores/`. */
@@ -67,10 +68,6 @@ export class ScoringBatchJob extends Construct {
   constructor(scope: Construct, id: string, props: ScoringBatchJobProps) {
     super(scope, id);
     const { vcpus = 2, memory = Size.gibibytes(8), ephemeralStorage = Size.gibibytes(100), timeout = Duration.hours(2) } = props;
-    const storageGiB = ephemeralStorage.toGibibytes();
-    if (!Number.isInteger(storageGiB) || storageGiB < 21 || storageGiB > 200) {
-      throw new Error(`ScoringBatchJob: ephemeralStorage must be 21 to 200 GiB (Fargate), got ${storageGiB} GiB`);
-    }
     this.jobRole = new iam.Role(this, 'JobRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Tandem scoring job: reads the store\'s models/ and the scoring input, writes the store\'s scores/',
@@ -83,23 +80,19 @@ export class ScoringBatchJob extends Construct {
     grantScoringInputRead(this.jobRole, props.scoringInput, props.rawBucket,
       'A scoring job reads the input object of its part, which the rescoring lists at run time under the configured scoring.input prefix; read-only and limited to that prefix');
 
-    this.jobDefinition = new batch.EcsJobDefinition(this, 'JobDefinition', {
-      jobDefinitionName: props.jobDefinitionName,
-      container: new batch.EcsFargateContainerDefinition(this, 'Score', {
-        image: props.image,
-        cpu: vcpus,
-        memory,
-        ephemeralStorageSize: ephemeralStorage,
-        command: scoringJobCommand,
-        jobRole: this.jobRole,
-        environment: { TANDEM_BACKEND: 'wasm' },
-        fargateCpuArchitecture: ecs.CpuArchitecture.X86_64,
-      }),
-      parameters: { [storeParameter]: `s3://${props.storeBucket.bucketName}/` },
-      ...hostFailureRetries(),
+    this.jobDefinition = fargateStoreJobDefinition(this, {
+      kind: 'ScoringBatchJob',
+      containerId: 'Score',
+      image: props.image,
+      command: scoringJobCommand,
+      jobRole: this.jobRole,
+      storeBucket: props.storeBucket,
+      vcpus,
+      memory,
+      ephemeralStorage,
       timeout,
-      propagateTags: true,
+      jobDefinitionName: props.jobDefinitionName,
+      environment: { TANDEM_BACKEND: 'wasm' },
     });
-    acknowledgeExecutionRoleFindings(this.jobDefinition);
   }
 }

@@ -100,6 +100,10 @@ describe('trainer contract: the synthesized job definition plus the Map override
     assert.equal(result.code, 0, result.stderr);
     const line = JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as { trialId: string; state: string; epochsDone: number };
     assert.deepEqual([line.trialId, line.state, line.epochsDone], ['t001', 'paused', 1]);
+    // The trial's log names its backend and device before its first epoch.
+    const backendLine = /^trial t001: TensorFlow\.js \S+ backend \S+.* on .+$/m.exec(result.stderr);
+    assert.ok(backendLine !== null, result.stderr);
+    assert.ok(backendLine.index < result.stderr.indexOf('"epoch"'), result.stderr);
     const missing = await run('node', entrypoint, { ...environmentWithoutTandem(), TANDEM_STORE: storeUrl, TANDEM_TRIAL: JSON.stringify({ ...ref, trialId: 't002', specKey: 'runs/contract/trials/t002/spec.json' }) });
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /no trial spec "runs\/contract\/trials\/t002\/spec\.json"/);
