@@ -170,6 +170,11 @@ describe('tandem score, streamed in chunks', () => {
       const all = reference.csv!.toString('utf8').trim().split('\n');
       assert.equal(await read('out/scores.csv'), `${all.filter((_, i) => i !== 2).join('\n')}\n`);
       assert.match(await read('out/scores.csv.rejects.csv'), /^line,column,reason\n3,tenure,/);
+      // A warehouse export in Parquet (written by the Parquet input test above) is read from s3:// too.
+      await client.send(new PutObjectCommand({ Bucket: 'batch', Key: 'in/customers.parquet', Body: await readFile(path.join(dir, 'customers.parquet')) }));
+      const parquetRun = await runCliInProcess(['score', '--store', store, '--model', modelId, '--input', 's3://batch/in/customers.parquet', '--out', 's3://batch/out/from-parquet.csv'], env);
+      assert.equal(parquetRun.code, 0, parquetRun.stderr);
+      assert.equal(await read('out/from-parquet.csv'), reference.csv!.toString('utf8'));
     } finally {
       client.destroy();
       await server.stop();

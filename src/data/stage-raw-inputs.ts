@@ -128,11 +128,13 @@ export interface StagedFlagInputs extends Omit<StagedRawInputs<TandemConfig>, 'c
 /**
  * {@link stageRawInputs} for commands without a config: an `s3://` `--raw` folder (its logs found by listing the
  * prefix) or `--input` table file is streamed to a private folder; local paths come back unchanged. Call `cleanup()`
- * when done. Throws as `stageRawInputs` does, and BadInputError for an `s3://` input that is not a table file.
+ * when done. Throws as `stageRawInputs` does, and BadInputError for an `s3://` input that is not a table file (CSV,
+ * JSONL or Parquet).
  */
 export async function stageFlagInputs({ rawDir, inputFile }: FlagInputs, options: Omit<StageRawInputsOptions, 'dataPath' | 'rawDir'> = {}): Promise<StagedFlagInputs> {
   const requests = inputFile !== undefined && isS3Uri(inputFile) ? [{ uri: inputFile, field: '--input', slot: 'data' }] : [];
-  if (inputFile !== undefined && requests.length > 0) tableFormatOf(inputFile); // before a download that could be gigabytes
+  // Before a download that could be gigabytes; `score` also reads Parquet, which table-mode ingestion does not.
+  if (inputFile !== undefined && requests.length > 0 && path.extname(inputFile).toLowerCase() !== '.parquet') tableFormatOf(inputFile);
   const rawPrefix = rawDir !== undefined && isS3Uri(rawDir) ? rawDir : undefined;
   const staged = await stageRequests(requests, rawPrefix, options);
   if (staged === undefined) return { rawDir, inputFile, staged: [], restoreUris: (text) => text, cleanup: () => Promise.resolve() };
