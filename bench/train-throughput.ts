@@ -14,7 +14,6 @@
  * (`--python` names another interpreter) and says so on stderr otherwise.
  * `--profile` adds `profile` to each line: where one training step's time goes (bench/train-step-profile.ts).
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { createSeededRandom } from '../src/random/seeded-random.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
 import type { TrainTask } from '../src/train/train-task.ts';
 import { round } from './round.ts';
+import { findPythonWith, runPython } from './python-interpreter.ts';
 import { profileTrainingStep } from './train-step-profile.ts';
 
 /** Exit code of a child whose backend could not be started (not a failure of the bench). */
@@ -148,25 +148,18 @@ async function runParent(): Promise<void> {
 /** The interpreter that can `import torch` (`--python`, else python3, else Debian's /usr/bin/python3), or undefined. */
 async function findTorchPython(): Promise<string | undefined> {
   const candidates = values.python === undefined ? ['python3', '/usr/bin/python3'] : [values.python];
-  for (const candidate of candidates) {
-    const { code } = await runChildProcess(['-c', 'import torch'], candidate, 'ignore').catch(() => ({ code: -1 }));
-    if (code === 0) return candidate;
+  const python = await findPythonWith(['torch'], candidates);
+  if (python === undefined) {
+    process.stderr.write(
+      `train-throughput: skipped the torch reference: ${candidates.join(' or ')} cannot import torch (Debian: apt-get install -y python3-torch; or --python PATH)\n`,
+    );
   }
-  process.stderr.write(
-    `train-throughput: skipped the torch reference: ${candidates.join(' or ')} cannot import torch (Debian: apt-get install -y python3-torch; or --python PATH)\n`,
-  );
-  return undefined;
+  return python;
 }
 
-function runChildProcess(args: string[], command = process.execPath, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', stderr] });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout }));
-  });
+/** Runs a child (this Node by default) with stdout captured and stderr shown. */
+function runChildProcess(args: string[], command = process.execPath): Promise<{ code: number | null; stdout: string }> {
+  return runPython(command, args);
 }
 
 /** One backend: generate the data, train, print the JSON line. */
