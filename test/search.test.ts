@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,6 +20,7 @@ const root = path.resolve(import.meta.dirname, '..');
 
 describe('tandem search', () => {
   let dir: string;
+  let resumedRunId: string | undefined;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-search-'));
   });
@@ -113,5 +114,33 @@ describe('tandem search', () => {
     for (const trialId of finishedBefore) assert.ok(!relaunched.includes(trialId), `${trialId} finished before the kill and was not trained again`);
     const run = JSON.parse(await readFile(path.join(storeDir, 'runs', runId, 'run.json'), 'utf8')) as StoredRun;
     assert.equal(run.bestTrialId, result.bestTrialId);
+    resumedRunId = runId;
+  });
+
+  it('a search killed after writing a new trial to the leaderboard but before its launch reached the log trains that trial on --resume', async () => {
+    assert.ok(resumedRunId !== undefined, 'the previous test left a run');
+    const storeDir = path.join(dir, 'resume');
+    const folder = path.join(storeDir, 'runs', resumedRunId);
+    // The state a SIGKILL between the leaderboard write and the trial-log write leaves (SPEC §8 write order).
+    const leaderboard = JSON.parse(await readFile(path.join(folder, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    const last = leaderboard.at(-1) as LeaderboardRow;
+    const cut: LeaderboardRow = { ...last, status: 'running', metrics: null, epochs: 0, rung: -1, rungScores: [], modelId: null, attempts: 1 };
+    await writeFile(path.join(folder, 'leaderboard.json'), JSON.stringify([...leaderboard.slice(0, -1), cut]));
+    const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    await writeFile(path.join(folder, 'trial-log.json'), JSON.stringify(log.filter((event) => event.trialId !== last.trialId)));
+    const run = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
+    await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...run, status: 'running' }));
+
+    const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', resumedRunId, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const result = JSON.parse(resumed.stdout) as { leaderboard: LeaderboardRow[] };
+    const row = result.leaderboard.find((candidate) => candidate.trialId === last.trialId) as LeaderboardRow;
+    assert.equal(row.status, 'completed', `${last.trialId} was trained on resume`);
+    assert.equal(row.epochs, last.epochs);
+    const relog = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    assert.deepEqual(
+      relog.filter((event) => event.trialId === last.trialId).map((event) => event.event),
+      ['launched', 'finished'],
+    );
   });
 });

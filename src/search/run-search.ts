@@ -7,6 +7,7 @@ import { createSearchSampler } from './search-sampler.ts';
 import { createStoredRun, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from './stored-run.ts';
 import {
   countSampledTrials,
+  firstTrialJob,
   isTrialFinished,
   launchTrial,
   nextAshaJob,
@@ -216,7 +217,9 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
       // from its checkpoint.
       const last = [...events].reverse().find((event) => event.trialId === row.trialId);
       const interrupted = !finished && last !== undefined && (last.event === 'launched' || last.event === 'interrupted' || (last.event === 'failed' && last.attempt < maxAttempts));
-      const job = interrupted ? { trialId: row.trialId, rung: last.rung, untilEpoch: last.untilEpoch } : null;
+      // The leaderboard is written before the trial log: a row with no event yet was killed before its launch.
+      const neverLaunched = !finished && last === undefined;
+      const job = interrupted ? { trialId: row.trialId, rung: last.rung, untilEpoch: last.untilEpoch } : neverLaunched ? firstTrialJob(run, row) : null;
       return { ...row, status: finished ? row.status : 'running', job };
     });
     return { run, rows, events };

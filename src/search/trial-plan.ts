@@ -43,7 +43,7 @@ export function countSampledTrials(rows: Iterable<LeaderboardRow>): number {
  * the first rung; otherwise it trains all its epochs. Trial ids count up: t000 (the baseline), t001, …
  */
 export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sampler: Sampler): PlannedTrial {
-  const { settings, defaults, rungs } = run;
+  const { settings, defaults } = run;
   const baseline = !rows.some((row) => row.baseline);
   const trialId = `t${String(rows.length).padStart(3, '0')}`;
   const asha = settings.strategy === 'asha';
@@ -51,8 +51,6 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
   const sample: Sample = baseline ? { arch: 'single' } : sampler.sample(settings.space, samplerHistory(rows));
   const sampled: ModelConfig = baseline ? { ...defaults.params, arch: 'single' } : sampleToModelConfig(sample, defaults.params, taskNames);
   const params: ModelConfig = asha ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
-  const topRung = Math.max(rungs.length - 1, 0);
-  const job: TrialJob = asha && !baseline ? { trialId, rung: 0, untilEpoch: rungs[0] as number } : { trialId, rung: topRung, untilEpoch: params.epochs };
   const row: SearchRow = {
     trialId,
     config: params,
@@ -68,7 +66,18 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
     attempts: 0,
     baseline,
   };
-  return { row, job };
+  return { row, job: firstTrialJob(run, row) };
+}
+
+/**
+ * A trial's first job: with ASHA a sampled trial trains to the first rung; the baseline, and every trial of the other
+ * strategies, trains all its epochs on the top rung. Also what a resume runs for a trial that was planned (its row
+ * written) but killed before its launch reached the trial log.
+ */
+export function firstTrialJob(run: StoredRun, row: Pick<LeaderboardRow, 'trialId' | 'baseline' | 'config'>): TrialJob {
+  const { rungs } = run;
+  if (run.settings.strategy === 'asha' && !row.baseline) return { trialId: row.trialId, rung: 0, untilEpoch: rungs[0] as number };
+  return { trialId: row.trialId, rung: Math.max(rungs.length - 1, 0), untilEpoch: row.config.epochs };
 }
 
 /** The sampler's view of a run: every sampled trial with a score so far (its latest rung's). */
