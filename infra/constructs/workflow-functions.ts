@@ -20,7 +20,8 @@ export type WorkflowStepName = (typeof workflowStepNames)[number];
 
 /**
  * Store prefixes per step (least privilege): ingest writes the dataset; plan opens the run (the dataset's tasks come
- * in its event, so it reads nothing); promote-rung and select keep the run's state; promote compares the challenger
+ * in its event, so it reads nothing); promote-rung and select keep the run's state, and select (with
+ * `search.ensembleTopK`) averages the best trials' models on the dataset's splits and saves the ensemble; promote compares the challenger
  * with its project's champion (`champions/`, or an older store's `models/champion.json`) and moves that pointer;
  * notify only logs. test/workflows/store-access.test.ts runs the steps and
  * checks that each one uses exactly these prefixes.
@@ -29,10 +30,13 @@ export const workflowStoreAccess: Readonly<Record<WorkflowStepName, StoreAccess>
   ingest: { read: ['datasets/'], write: ['datasets/'] },
   plan: { read: [], write: ['runs/'] },
   'promote-rung': { read: ['runs/'], write: ['runs/'] },
-  select: { read: ['runs/'], write: ['runs/'] },
+  select: { read: ['runs/', 'models/', 'datasets/'], write: ['runs/', 'models/'] },
   promote: { read: ['datasets/', 'runs/', 'models/', 'champions/'], write: ['champions/'] },
   notify: { read: [], write: [] },
 };
+
+/** The steps that may run for minutes over a whole dataset: ingestion, the ensemble of select, promote's evaluation. */
+const heavySteps: readonly WorkflowStepName[] = ['ingest', 'select', 'promote'];
 
 /** The steps that read the raw bucket (read-only): ingestion, which measures and reads the config's `s3://` data. */
 export const workflowRawBucketReaders: readonly WorkflowStepName[] = ['ingest'];
@@ -67,9 +71,10 @@ export class WorkflowFunctions extends Construct {
       const step = new TandemFunction(this, name, {
         entry: `functions/${name}/index.ts`,
         environment: { TANDEM_STORE: `s3://${store.bucketName}/`, TANDEM_BACKEND: 'wasm' },
-        timeout: name === 'ingest' || name === 'promote' ? Duration.minutes(15) : Duration.minutes(1),
-        memorySize: name === 'ingest' || name === 'promote' ? 3008 : 1024,
-        withWasmBackend: name === 'promote',
+        timeout: heavySteps.includes(name) ? Duration.minutes(15) : Duration.minutes(1),
+        memorySize: heavySteps.includes(name) ? 3008 : 1024,
+        // promote and select run models (the challenger's and champion's evaluation; an ensemble of trials).
+        withWasmBackend: name === 'promote' || name === 'select',
         // Ingestion reads raw tables and event logs with DuckDB.
         withDuckDb: name === 'ingest',
         ...(name === 'ingest' && props.ingestEphemeralStorage !== undefined ? { ephemeralStorageSize: props.ingestEphemeralStorage } : {}),

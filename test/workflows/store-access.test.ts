@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -15,6 +15,7 @@ import { workflowStepNames, workflowStoreAccess, type StoreAccess, type Workflow
 import { loadConfig } from '../../src/config/load-config.ts';
 import { selectBackend, type BackendName } from '../../src/model/backend.ts';
 import { runTrial } from '../../src/search/run-trial.ts';
+import type { StoredRun } from '../../src/search/stored-run.ts';
 import { resolveTrialInput } from '../../src/search/trial-ref.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
 import { FileStore } from '../../src/store/file-store.ts';
@@ -51,6 +52,8 @@ function recordingStore(inner: BlobStore): { store: BlobStore; calls: StoreCall[
     // S3Store lists `<prefix without trailing slashes>/`: that is the s3:prefix the ListBucket condition checks.
     list: (prefix) => (record('read', 'list', `${prefix.replace(/\/+$/, '')}/`), inner.list(prefix)),
     put: (key, body) => (record('write', 'put', key), inner.put(key, body)),
+    // A streamed put is PutObject (or a multipart upload, under the same s3:PutObject) as far as IAM sees it.
+    putStream: (key, body) => (record('write', 'put', key), inner.putStream(key, body)),
     delete: (key) => (record('write', 'delete', key), inner.delete(key)),
   };
   // The steps run one after another (as the state machine runs them), so one current actor is enough.
@@ -108,7 +111,14 @@ describe('store access of each workflow step (the IAM table, checked at run time
     const config = {
       ...loaded,
       model: { ...loaded.model, epochs: 2, sharedUnits: [8], towerUnits: [4], batchSize: 16, patience: 3 },
-      search: { ...loaded.search, asha: { eta: 2, minEpochs: 1, maxEpochs: 2 } },
+      // ensembleTopK: select averages the best trials, which reads models/ and datasets/ (and writes models/ if kept);
+      // members must share the preprocessor, so the feature encodings are left out of the space.
+      search: {
+        ...loaded.search,
+        asha: { eta: 2, minEpochs: 1, maxEpochs: 2 },
+        ensembleTopK: 2,
+        space: { 'features.numericEncoding': null, 'features.bins': null, 'features.categoricalEmbedding': null },
+      },
     };
     // The first run finds no champion and promotes; the second (random search, the dataset already ingested) has
     // its winner compared with that champion, which is what reads datasets/ and models/.
@@ -133,9 +143,24 @@ describe('store access of each workflow step (the IAM table, checked at run time
       assert.deepEqual(reads.filter((call) => !under(call.key, access.read)), [], `${step} read outside ${JSON.stringify(access.read)}`);
       assert.deepEqual(writes.filter((call) => !under(call.key, access.write)), [], `${step} wrote outside ${JSON.stringify(access.write)}`);
       assert.deepEqual(access.read.filter((prefix) => !reads.some((call) => call.key.startsWith(prefix))), [], `${step} is granted reads it never makes`);
-      assert.deepEqual(access.write.filter((prefix) => !writes.some((call) => call.key.startsWith(prefix))), [], `${step} is granted writes it never makes`);
+      // select saves an ensemble (under models/) only when it beats its members on validation.
+      const optional = step === 'select' && !keptEnsemble() ? ['models/'] : [];
+      const unused = access.write.filter((prefix) => !optional.includes(prefix) && !writes.some((call) => call.key.startsWith(prefix)));
+      assert.deepEqual(unused, [], `${step} is granted writes it never makes`);
     });
   }
+
+  /** Whether a select step saved an ensemble model (the run files record the attempt either way). */
+  const keptEnsemble = (): boolean => recorder.calls.some((call) => call.actor === 'select' && call.kind === 'write' && call.key.startsWith('models/'));
+
+  it('select tried an ensemble of the best trials in each run (search.ensembleTopK), as tandem search does', async () => {
+    for (const outcome of outcomes) {
+      const run = JSON.parse((await readFile(path.join(dir, 'store', 'runs', outcome.runId, 'run.json'))).toString()) as StoredRun;
+      assert.ok(run.ensemble !== undefined, `run ${outcome.runId} records its ensemble attempt`);
+      assert.equal(run.ensemble.members.length, 2);
+      if (run.ensemble.kept) assert.equal(run.bestTrialId, 'ensemble');
+    }
+  });
 
   it('the trainer (a trial) stays within its prefixes', () => {
     const calls = recorder.calls.filter((call) => call.actor === 'trainer');
