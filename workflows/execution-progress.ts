@@ -80,6 +80,10 @@ export function createExecutionProgress(log: (line: string) => void): ExecutionP
         const error = typeof item?.error?.Error === 'string' ? item.error.Error : 'failed';
         const cause = typeof item?.error?.Cause === 'string' ? summarizeCause(item.error.Cause) : undefined;
         log(`${trialId ?? 'a trial'} failed for good: ${error}${cause === undefined ? '' : `: ${cause}`}`);
+      } else if (name === names.rescoreParts) {
+        // The rescoring's Map: one scoring job per part of the customer base, no rung.
+        const parts = (parseJson(entered.input) as { rescoring?: { parts?: unknown } } | undefined)?.rescoring?.parts;
+        log(`${name}: scoring ${Array.isArray(parts) ? `${parts.length} part${parts.length === 1 ? '' : 's'}` : 'the parts'}`);
       } else if (type === 'MapStateEntered') {
         const input = parseJson(entered.input) as { rung?: unknown } | undefined;
         rung = { map: name, rung: typeof input?.rung === 'number' ? input.rung : undefined, iterationsSucceeded: 0, iterationsFailed: 0, trialsFailed: 0 };
@@ -116,10 +120,13 @@ export function createExecutionProgress(log: (line: string) => void): ExecutionP
         return;
       }
       case 'MapRunStarted':
-        log(`${rung?.map ?? 'Map'}: map run started (${event.mapRunStartedEventDetails?.mapRunArn ?? 'no ARN'})`);
+        log(`${rung?.map ?? state ?? 'Map'}: map run started (${event.mapRunStartedEventDetails?.mapRunArn ?? 'no ARN'})`);
+        return;
+      case 'MapRunSucceeded':
+        log(`${rung?.map ?? state ?? 'Map'}: map run succeeded`);
         return;
       case 'MapRunFailed':
-        log(`${rung?.map ?? 'Map'}: map run failed${describeFailure(event.mapRunFailedEventDetails)}`);
+        log(`${rung?.map ?? state ?? 'Map'}: map run failed${describeFailure(event.mapRunFailedEventDetails)}`);
         return;
       case 'TaskSucceeded':
         if (state === names.runTrial) log(`${trial ?? jobNameOf(event.taskSucceededEventDetails?.output) ?? 'a trial'} finished`);

@@ -4,6 +4,9 @@ import { TandemError } from '../src/errors/tandem-error.ts';
 /** The pipeline stack's output that holds the state machine ARN (`tandem run --remote STACK` reads it). */
 export const stateMachineArnOutputKey = 'StateMachineArn';
 
+/** The pipeline stack's output that holds the rescoring state machine's ARN (`tandem run --rescore --remote STACK`). */
+export const rescoringStateMachineArnOutputKey = 'RescoringStateMachineArn';
+
 /** The pipeline stack's name in a deployment with the default `stackPrefix` and no `stage`. */
 export const defaultPipelineStackName = 'Tandem-pipeline';
 
@@ -20,21 +23,22 @@ export interface DescribeStacksOutput {
 export type DescribeStacks = (stackName: string) => Promise<DescribeStacksOutput>;
 
 /**
- * Picks the state machine ARN out of a DescribeStacks answer for the pipeline stack `stackName`.
+ * Picks a state machine ARN out of a DescribeStacks answer for the pipeline stack `stackName`: the workflow's
+ * (`StateMachineArn`) or, with `outputKey`, another (`RescoringStateMachineArn`).
  *
- * @throws NotFoundError naming the stack when it is not in the answer or has no `StateMachineArn` output (a stack
- *   deployed before the output existed, or another stack's name).
+ * @throws NotFoundError naming the stack when it is not in the answer or has no such output (a stack deployed before
+ *   the output existed, or another stack's name).
  */
-export function stateMachineArnFromStackOutputs(output: DescribeStacksOutput, stackName: string): string {
+export function stateMachineArnFromStackOutputs(output: DescribeStacksOutput, stackName: string, outputKey: string = stateMachineArnOutputKey): string {
   const stack = output.Stacks?.find((candidate) => candidate.StackName === stackName) ?? (output.Stacks?.length === 1 ? output.Stacks[0] : undefined);
   if (stack === undefined) {
     throw new NotFoundError(`stack ${stackName} not found: deploy the pipeline stack (cdk deploy) or pass the state machine ARN`, { value: stackName });
   }
-  const arn = stack.Outputs?.find((candidate) => candidate.OutputKey === stateMachineArnOutputKey)?.OutputValue;
+  const arn = stack.Outputs?.find((candidate) => candidate.OutputKey === outputKey)?.OutputValue;
   if (arn === undefined || arn === '') {
     const keys = (stack.Outputs ?? []).map((candidate) => candidate.OutputKey).join(', ') || 'none';
     throw new NotFoundError(
-      `stack ${stackName} (${stack.StackStatus ?? 'status unknown'}) has no ${stateMachineArnOutputKey} output (outputs: ${keys}); is it the Tandem pipeline stack, deployed with this version?`,
+      `stack ${stackName} (${stack.StackStatus ?? 'status unknown'}) has no ${outputKey} output (outputs: ${keys}); is it the Tandem pipeline stack, deployed with this version?`,
       { value: stackName },
     );
   }
@@ -42,11 +46,12 @@ export function stateMachineArnFromStackOutputs(output: DescribeStacksOutput, st
 }
 
 /**
- * The ARN of the state machine the pipeline stack `stackName` deployed, read from its outputs with `describeStacks`.
+ * The ARN of the state machine the pipeline stack `stackName` deployed (the workflow's, or the one `outputKey` names),
+ * read from its outputs with `describeStacks`.
  *
  * @throws NotFoundError when the stack does not exist or lacks the output; TandemError when the request fails.
  */
-export async function findStateMachineArn(stackName: string, describeStacks: DescribeStacks): Promise<string> {
+export async function findStateMachineArn(stackName: string, describeStacks: DescribeStacks, outputKey: string = stateMachineArnOutputKey): Promise<string> {
   let output: DescribeStacksOutput;
   try {
     output = await describeStacks(stackName);
@@ -58,5 +63,5 @@ export async function findStateMachineArn(stackName: string, describeStacks: Des
     }
     throw new TandemError(`DescribeStacks of ${stackName} failed: ${name}: ${message}`, { cause: error, value: stackName });
   }
-  return stateMachineArnFromStackOutputs(output, stackName);
+  return stateMachineArnFromStackOutputs(output, stackName, outputKey);
 }

@@ -9,6 +9,7 @@ import {
   type HistoryEvent,
   type SFNClientConfig,
 } from '@aws-sdk/client-sfn';
+import type { RescoringSummary } from '../functions/rescore/rescore-steps.ts';
 import type { NotifyOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type { TandemConfig } from '../src/config/schema.ts';
 import { isS3Uri, rawDataFields } from '../src/data/raw-data-fields.ts';
@@ -43,16 +44,35 @@ export interface RunWorkflowRemotelyArgs {
   readonly now?: () => Date;
 }
 
-/** A remote execution that succeeded. */
-export interface RemoteWorkflowRun {
+/** A remote execution that succeeded, with its output `O`. */
+export interface RemoteRun<O> {
   readonly executionArn: string;
   /** The execution's name. */
   readonly name: string;
   readonly status: 'SUCCEEDED';
-  /** The workflow's output: notify's result. */
-  readonly output: NotifyOutput;
+  readonly output: O;
   /** Every state entered, in order (Map iterations included), as `runWorkflowLocally` reports them. */
   readonly states: readonly string[];
+}
+
+/** A remote execution of the workflow that succeeded; its output is notify's result. */
+export type RemoteWorkflowRun = RemoteRun<NotifyOutput>;
+
+/** What the rescoring state machine ends with (as `runRescoringLocally`'s output): the manifest's summary, or no parts. */
+export interface RemoteRescoringOutput {
+  readonly rescoring: RescoringSummary | { readonly configured: false };
+}
+
+/** A remote execution of the rescoring state machine that succeeded. */
+export type RemoteRescoringRun = RemoteRun<RemoteRescoringOutput>;
+
+/** How one deployed state machine's execution is checked before it starts and read once it succeeded. */
+interface MachineContract<O> {
+  /** Throws BadInputError when the deployed machine could not run this input. */
+  readonly checkInput: (config: TandemConfig) => void;
+  /** The execution name's stem (before the time stamp). */
+  readonly namePrefix: (config: TandemConfig) => string;
+  readonly parseOutput: (text: string | undefined, executionArn: string) => O;
 }
 
 /** A state machine ARN taken apart. */
@@ -126,7 +146,43 @@ export function defaultExecutionName(configName: string, now: Date = new Date())
  *   NotFoundError when the state machine does not exist; TandemError naming the execution ARN, its status, error and
  *   cause when it FAILED, TIMED_OUT or was ABORTED, when a request fails, or when `signal` stops the following.
  */
-export async function runWorkflowRemotely({
+export function runWorkflowRemotely(args: RunWorkflowRemotelyArgs): Promise<RemoteWorkflowRun> {
+  return runMachineRemotely(args, { checkInput: requireRemoteData, namePrefix: (config) => config.name, parseOutput });
+}
+
+/**
+ * The rescoring's data check: the deployed rescoring reads the config's `scoring.input` in AWS, so the config needs a
+ * `scoring` section whose input is an `s3://` URI (its training data is not read).
+ *
+ * @throws BadInputError naming `scoring` or `scoring.input`.
+ */
+export function requireRemoteScoring(config: TandemConfig): void {
+  if (config.scoring === undefined) {
+    throw new BadInputError('--rescore needs a `scoring` section in the config (scoring.input: the customer base, an s3:// prefix)', { value: 'scoring', details: [{ path: 'scoring', issue: 'missing' }] });
+  }
+  const { input } = config.scoring;
+  if (!isS3Uri(input)) {
+    const issue = `"${input}" is a local path; the deployed rescoring reads s3:// URIs only`;
+    throw new BadInputError(`the deployed rescoring reads the customer base in AWS and cannot open local files: scoring.input "${input}"; upload it to S3 and put its s3:// URI in the config`, {
+      value: input,
+      details: [{ path: 'scoring.input', issue }],
+    });
+  }
+}
+
+/**
+ * {@link runWorkflowRemotely} for the rescoring state machine (the pipeline stack's `RescoringStateMachineArn` output):
+ * starts it with `{ config }` — the project's champion scores `scoring.input`, no retraining — and follows it to its
+ * end. The execution is named `<config name>-rescore-<UTC time>-<6 hex digits>` unless `name` is given.
+ *
+ * @returns the execution, its states and its output: the manifest's summary (`rescoring`), or `configured: false`.
+ * @throws BadInputError without `scoring` or with a local `scoring.input`; otherwise as {@link runWorkflowRemotely}.
+ */
+export function runRescoringRemotely(args: RunWorkflowRemotelyArgs): Promise<RemoteRescoringRun> {
+  return runMachineRemotely(args, { checkInput: requireRemoteScoring, namePrefix: (config) => `${config.name}-rescore`, parseOutput: parseRescoringOutput });
+}
+
+async function runMachineRemotely<O>({
   stateMachineArn,
   input,
   client: givenClient,
@@ -137,10 +193,10 @@ export async function runWorkflowRemotely({
   log = () => undefined,
   signal,
   now = () => new Date(),
-}: RunWorkflowRemotelyArgs): Promise<RemoteWorkflowRun> {
+}: RunWorkflowRemotelyArgs, contract: MachineContract<O>): Promise<RemoteRun<O>> {
   const arn = parseStateMachineArn(stateMachineArn);
-  requireRemoteData(input.config);
-  const executionName = name ?? defaultExecutionName(input.config.name, now());
+  contract.checkInput(input.config);
+  const executionName = name ?? defaultExecutionName(contract.namePrefix(input.config), now());
   if (!/^[A-Za-z0-9_-]{1,80}$/.test(executionName)) {
     throw new BadInputError(`execution name "${executionName}": use 1 to 80 letters, digits, - or _`, { value: executionName });
   }
@@ -163,13 +219,13 @@ export async function runWorkflowRemotely({
     if (executionArn === undefined) throw new TandemError(`StartExecution of ${stateMachineArn} returned no execution ARN`, { value: started });
     log(`started execution ${executionName} of ${stateMachineArn}`);
     if (arn.partition === 'aws') log(`  https://${arn.region}.console.aws.amazon.com/states/home?region=${arn.region}#/v2/executions/details/${executionArn}`);
-    return await follow({ client, executionArn, executionName, pollIntervalMs, historyPageSize, log, signal });
+    return await follow({ client, executionArn, executionName, pollIntervalMs, historyPageSize, log, signal, parseOutput: contract.parseOutput });
   } finally {
     if (givenClient === undefined) client.destroy();
   }
 }
 
-interface FollowArgs {
+interface FollowArgs<O> {
   readonly client: SFNClient;
   readonly executionArn: string;
   readonly executionName: string;
@@ -177,10 +233,11 @@ interface FollowArgs {
   readonly historyPageSize: number;
   readonly log: (line: string) => void;
   readonly signal: AbortSignal | undefined;
+  readonly parseOutput: (text: string | undefined, executionArn: string) => O;
 }
 
 /** Polls an execution until it is over; returns its run on SUCCEEDED, throws otherwise. */
-async function follow({ client, executionArn, executionName, pollIntervalMs, historyPageSize, log, signal }: FollowArgs): Promise<RemoteWorkflowRun> {
+async function follow<O>({ client, executionArn, executionName, pollIntervalMs, historyPageSize, log, signal, parseOutput }: FollowArgs<O>): Promise<RemoteRun<O>> {
   const progress = createExecutionProgress(log);
   let lastEventId = 0;
   const stopped = (error: unknown): TandemError =>
@@ -204,7 +261,7 @@ async function follow({ client, executionArn, executionName, pollIntervalMs, his
       lastEventId = event.id ?? lastEventId;
     }
     const status = description.status ?? 'RUNNING';
-    if (!unfinishedStatuses.has(status)) return finish(description, status, progress.failure, progress.states, executionArn, executionName, log);
+    if (!unfinishedStatuses.has(status)) return finish(description, status, progress.failure, progress.states, executionArn, executionName, log, parseOutput);
     try {
       await sleep(pollIntervalMs, undefined, { signal });
     } catch (error) {
@@ -213,7 +270,7 @@ async function follow({ client, executionArn, executionName, pollIntervalMs, his
   }
 }
 
-function finish(
+function finish<O>(
   description: DescribeExecutionCommandOutput,
   status: string,
   failure: { error?: string | undefined; cause?: string | undefined } | undefined,
@@ -221,7 +278,8 @@ function finish(
   executionArn: string,
   executionName: string,
   log: (line: string) => void,
-): RemoteWorkflowRun {
+  parseOutput: (text: string | undefined, executionArn: string) => O,
+): RemoteRun<O> {
   const took = description.startDate !== undefined && description.stopDate !== undefined ? ` after ${formatDuration(description.stopDate.getTime() - description.startDate.getTime())}` : '';
   log(`execution ${status}${took}`);
   if (status !== 'SUCCEEDED') {
@@ -260,14 +318,29 @@ function byId(a: HistoryEvent, b: HistoryEvent): number {
   return (a.id ?? 0) - (b.id ?? 0);
 }
 
-/** The workflow output of a SUCCEEDED execution: notify's result. */
-function parseOutput(text: string | undefined, executionArn: string): NotifyOutput {
-  let output: unknown;
+/** An execution's output as JSON; TandemError naming the execution when it is not. */
+function parseJsonOutput(text: string | undefined, executionArn: string): unknown {
   try {
-    output = JSON.parse(text ?? '');
+    return JSON.parse(text ?? '');
   } catch (error) {
     throw new TandemError(`execution ${executionArn} SUCCEEDED but its output is not JSON: ${summarizeCause(text ?? '(none)')}`, { cause: error, value: text });
   }
+}
+
+/** The rescoring state machine's output: its input with `rescoring` (the manifest's summary, or `configured: false`). */
+function parseRescoringOutput(text: string | undefined, executionArn: string): RemoteRescoringOutput {
+  const output = parseJsonOutput(text, executionArn) as { rescoring?: Partial<RescoringSummary> & { configured?: unknown } } | null;
+  const rescoring = typeof output === 'object' && output !== null ? output.rescoring : undefined;
+  if (typeof rescoring === 'object' && rescoring !== null) {
+    if (typeof rescoring.manifestKey === 'string' && typeof rescoring.rows === 'number' && typeof rescoring.parts === 'number') return { rescoring: rescoring as RescoringSummary };
+    if (rescoring.configured === false) return { rescoring: { configured: false } };
+  }
+  throw new TandemError(`execution ${executionArn} SUCCEEDED but its output is not the rescoring's result (rescoring: manifestKey, rows, parts): ${summarizeCause(text ?? '')}`, { value: text });
+}
+
+/** The workflow output of a SUCCEEDED execution: notify's result. */
+function parseOutput(text: string | undefined, executionArn: string): NotifyOutput {
+  const output = parseJsonOutput(text, executionArn);
   const record = output as Partial<NotifyOutput> | null;
   if (typeof record !== 'object' || record === null || typeof record.runId !== 'string' || typeof record.message !== 'string' || typeof record.promoted !== 'boolean') {
     throw new TandemError(`execution ${executionArn} SUCCEEDED but its output is not the workflow's result (runId, promoted, message): ${summarizeCause(text ?? '')}`, { value: text });

@@ -1,7 +1,7 @@
 import { searchStrategies } from '../../src/config/schema.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
-import { parseStateMachineArn, runWorkflowRemotely } from '../../workflows/run-remotely.ts';
-import { defaultPipelineStackName, findStateMachineArn, type DescribeStacksOutput } from '../../workflows/pipeline-stack-outputs.ts';
+import { parseStateMachineArn, runRescoringRemotely, runWorkflowRemotely, type RemoteRescoringOutput } from '../../workflows/run-remotely.ts';
+import { defaultPipelineStackName, findStateMachineArn, rescoringStateMachineArnOutputKey, stateMachineArnOutputKey, type DescribeStacksOutput } from '../../workflows/pipeline-stack-outputs.ts';
 import type { WorkflowOverrides } from '../../functions/workflow-state.ts';
 import type { TandemConfig } from '../../src/config/schema.ts';
 import type { BlobStore } from '../../src/store/blob-store.ts';
@@ -44,6 +44,12 @@ export const runCommand: Command = {
     'following; the execution goes on. Exit 1 when the execution FAILED, TIMED_OUT or was ABORTED.',
     `--remote STACK (a CloudFormation stack name, e.g. ${defaultPipelineStackName} or prod-${defaultPipelineStackName}) reads the ARN`,
     'from the pipeline stack\'s StateMachineArn output (DescribeStacks, in the region of AWS_REGION or ~/.aws).',
+    '',
+    'With --rescore it runs only the rescoring (no ingest, no training): the project\'s champion scores the config\'s',
+    'scoring.input into the store\'s scores/<name>/date=<day>/ as Parquet, with a manifest — the Rescoring state machine',
+    'that the scoring.schedule starts when deployed, executed locally (each part\'s scoring job in this process). With',
+    '--rescore --remote ARN|STACK it starts that deployed state machine instead (STACK: the ARN from the pipeline',
+    `stack's ${rescoringStateMachineArnOutputKey} output) and follows it; scoring.input must then be an s3:// URI.`,
   ].join('\n'),
   flags: {
     trials: { type: 'string', valueName: 'N', description: 'sampled trials (default: search.trials, 20)' },
@@ -52,10 +58,13 @@ export const runCommand: Command = {
     seed: { type: 'string', valueName: 'N', description: 'sampler seed (default: search.seed, 42)' },
     remote: { type: 'string', valueName: 'ARN|STACK', description: `start this deployed state machine (its ARN, or the pipeline stack's name, e.g. ${defaultPipelineStackName}) on AWS and follow it instead of running locally` },
     poll: { type: 'string', valueName: 'SECONDS', description: `with --remote: seconds between progress checks (default ${defaultPollSeconds})` },
-    rescore: { type: 'boolean', description: 'run only the rescoring (the deployed Rescoring state machine): the champion scores the config\'s scoring.input into the store\'s scores/, no retraining (local only)' },
+    rescore: { type: 'boolean', description: 'run only the rescoring (the deployed Rescoring state machine): the champion scores the config\'s scoring.input into the store\'s scores/, no retraining (with --remote: on AWS)' },
   },
   async run(context) {
-    if (typeof context.flags.remote === 'string') return runRemote(context, await stateMachineArnOf(context.flags.remote));
+    if (typeof context.flags.remote === 'string') {
+      if (context.flags.rescore === true) return rescoreRemote(context, await stateMachineArnOf(context.flags.remote, rescoringStateMachineArnOutputKey));
+      return runRemote(context, await stateMachineArnOf(context.flags.remote, stateMachineArnOutputKey));
+    }
     if (context.flags.poll !== undefined) throw new BadInputError('--poll only applies with --remote ARN', { value: context.flags.poll });
     const config = await context.requireConfig();
     const store = await context.store();
@@ -125,11 +134,50 @@ async function rescoreLocally(context: CommandContext, config: TandemConfig, sto
       onState: progress.onState,
       log: context.log,
     });
-    const summary = output.rescoring;
-    const text = 'rows' in summary ? `rescored ${summary.rows} rows in ${summary.parts} part(s) with ${summary.modelId} → ${summary.manifestKey}` : 'nothing to rescore';
-    return { json: { rescoring: summary, states }, text };
+    return { json: { rescoring: output.rescoring, states }, text: rescoringMessage(output.rescoring) };
   } finally {
     progress.done();
+  }
+}
+
+/** The line a rescoring ends with, local or remote. */
+function rescoringMessage(summary: RemoteRescoringOutput['rescoring']): string {
+  return 'rows' in summary ? `rescored ${summary.rows} rows in ${summary.parts} part(s) with ${summary.modelId} → ${summary.manifestKey}` : 'nothing to rescore';
+}
+
+/** `tandem run --rescore --remote ARN|STACK`: starts the deployed rescoring state machine with this config and follows it. */
+async function rescoreRemote(context: CommandContext, stateMachineArn: string): Promise<CommandResult> {
+  const { flags } = context;
+  parseStateMachineArn(stateMachineArn);
+  refuseFlags(flags, [
+    ['store', 'the deployed rescoring writes to its own store bucket'],
+    ['parallel', 'the deployed Map\'s concurrency is set at deploy time'],
+    ['raw', 'the rescoring reads scoring.input, an s3:// URI in the config'],
+    ['data', 'the rescoring reads scoring.input, not the training data'],
+    ['trials', 'the rescoring trains nothing'],
+    ['strategy', 'the rescoring trains nothing'],
+    ['seed', 'the rescoring trains nothing'],
+  ]);
+  const pollSeconds = readNumericFlag(flags, 'poll', { min: 0.001, integer: false }) ?? defaultPollSeconds;
+  const config = await context.requireConfig();
+  const following = new AbortController();
+  void context.stopped.then(() => following.abort());
+  const run = await runRescoringRemotely({
+    stateMachineArn,
+    input: { config },
+    clientConfig: context.env.sfnClientConfig,
+    pollIntervalMs: pollSeconds * 1000,
+    log: context.log,
+    signal: following.signal,
+  });
+  const { rescoring } = run.output;
+  return { json: { executionArn: run.executionArn, status: run.status, rescoring, states: run.states }, text: rescoringMessage(rescoring) };
+}
+
+/** Refuses flags that do not apply to a remote execution, each with why. */
+function refuseFlags(flags: Flags, refused: readonly (readonly [string, string])[]): void {
+  for (const [flag, why] of refused) {
+    if (flags[flag] !== undefined) throw new BadInputError(`--${flag} does not apply with --remote: ${why}`, { value: flags[flag], details: [{ path: `--${flag}`, issue: why }] });
   }
 }
 
@@ -149,15 +197,15 @@ function searchOverrides(flags: Flags): WorkflowOverrides {
 }
 
 /**
- * The state machine `--remote` names: an ARN as given, or the ARN in the outputs of the pipeline stack so named.
- * The CloudFormation client is loaded only for a stack name.
+ * The state machine `--remote` names: an ARN as given, or the ARN in the pipeline stack's output `outputKey` (the
+ * workflow's, or with --rescore the rescoring's). The CloudFormation client is loaded only for a stack name.
  */
-async function stateMachineArnOf(remote: string): Promise<string> {
+async function stateMachineArnOf(remote: string, outputKey: string): Promise<string> {
   if (remote.startsWith('arn:')) return remote;
   if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(remote)) {
     throw new BadInputError(`--remote "${remote}": expected a state machine ARN or a CloudFormation stack name (e.g. ${defaultPipelineStackName})`, { value: remote });
   }
-  return findStateMachineArn(remote, await cloudFormationDescribeStacks());
+  return findStateMachineArn(remote, await cloudFormationDescribeStacks(), outputKey);
 }
 
 /** The module shape used from `@aws-sdk/client-cloudformation`. */
@@ -190,13 +238,11 @@ async function cloudFormationDescribeStacks(): Promise<(stackName: string) => Pr
 async function runRemote(context: CommandContext, stateMachineArn: string): Promise<CommandResult> {
   const { flags } = context;
   parseStateMachineArn(stateMachineArn);
-  for (const [flag, why] of [
+  refuseFlags(flags, [
     ['store', 'the deployed workflow writes to its own store bucket'],
     ['parallel', 'the deployed Map\'s concurrency is set at deploy time (cdk context maxConcurrency)'],
     ['raw', 'the execution input has no raw folder: put s3:// URIs in data.customers, data.sessions and data.orders'],
-  ] as const) {
-    if (flags[flag] !== undefined) throw new BadInputError(`--${flag} does not apply with --remote: ${why}`, { value: flags[flag], details: [{ path: `--${flag}`, issue: why }] });
-  }
+  ]);
   const pollSeconds = readNumericFlag(flags, 'poll', { min: 0.001, integer: false }) ?? defaultPollSeconds;
   const config = withDataFlag(await context.requireConfig(), flags);
   const overrides = searchOverrides(flags);

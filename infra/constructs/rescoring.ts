@@ -1,10 +1,11 @@
-import { type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { rescoringStateMachineArnOutputKey } from '../../workflows/pipeline-stack-outputs.ts';
 import { buildRescoringWorkflow, rescoreMapLabel, type TandemWorkflowProps } from '../../workflows/tandem-workflow.ts';
 import { grantScoringInputRead } from './scoring-batch-job.ts';
 import { acknowledgeStorePrefixWildcards, type StoreBucketExport } from './store-bucket-export.ts';
@@ -69,7 +70,8 @@ export interface RescoringMachineProps {
 /**
  * The rescoring on its own schedule, without retraining: a second state machine running the workflow's rescoring
  * branch (`buildRescoringWorkflow`) with the project's champion, started by an EventBridge schedule that is enabled
- * only when the scheduled config has `scoring.schedule` (and the deployment a config of its own).
+ * only when the scheduled config has `scoring.schedule` (and the deployment a config of its own). Its ARN is the
+ * stack's `RescoringStateMachineArn` output, which `tandem run --rescore --remote STACK` reads to start it by hand.
  */
 export class RescoringMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
@@ -90,6 +92,11 @@ export class RescoringMachine extends Construct {
       enabled,
       target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, { input: scheduler.ScheduleTargetInput.fromObject(props.input), retryAttempts: 2 }),
     });
+    // A fixed output name, whatever this construct's path, for the CLI to look up.
+    new CfnOutput(this, 'StateMachineArn', {
+      value: this.stateMachine.stateMachineArn,
+      description: 'The rescoring without retraining: tandem run --rescore --remote <this stack\'s name> (or this ARN) starts it',
+    }).overrideLogicalId(rescoringStateMachineArnOutputKey);
     const stack = Stack.of(this);
     const machine = this.stateMachine;
     Validations.of(machine).acknowledge({ id: 'AwsSolutions-SF1', reason: 'The rescoring\'s failures surface in its execution history and the scoring jobs\' logs; its runs are short and scheduled.' });

@@ -74,7 +74,8 @@ export class ScoringBatchJob extends Construct {
     });
     const { read, write } = scoringJobStorePrefixes;
     this.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: read.map((prefix) => props.storeBucket.arnForObjects(`${prefix}*`)) }));
-    this.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: write.map((prefix) => props.storeBucket.arnForObjects(`${prefix}*`)) }));
+    // A part's scores are streamed up as a multipart upload (S3Store.putStream), which a failed part aborts.
+    this.jobRole.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resources: write.map((prefix) => props.storeBucket.arnForObjects(`${prefix}*`)) }));
     acknowledgeStorePrefixWildcards(this.jobRole, props.storeBucketExport, [...read, ...write],
       'A scoring job reads the model and writes the part files whose keys derive from the model id, day and part at run time; the wildcard is limited to one store prefix and to named actions');
     grantScoringInputRead(this.jobRole, props.scoringInput, props.rawBucket,

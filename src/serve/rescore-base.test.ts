@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import { WorkflowStepError } from '../errors/workflow-step-error.ts';
 import { championKey } from '../registry/champion.ts';
+import { startS3rver } from '../../test/helpers/start-s3rver.ts';
+import { tinyDataFile, trainTinyModel } from '../../test/helpers/train-tiny-model.ts';
+import { openDuckDbSession, sqlString } from '../data/events/duckdb-session.ts';
 import { FileStore } from '../store/file-store.ts';
-import { planRescoring, rescorePrefix, writeRescoreManifest } from './rescore-base.ts';
+import { S3Store } from '../store/s3-store.ts';
+import { planRescoring, rescorePrefix, scoreRescorePart, writeRescoreManifest, type RescorePartResult } from './rescore-base.ts';
 import { parseRescorePart, SCORE_PART_ENV_VAR } from './rescore-job.ts';
 
 describe('rescoring a customer base: plan, parts, manifest', () => {
@@ -66,5 +70,47 @@ describe('rescoring a customer base: plan, parts, manifest', () => {
     assert.throws(() => parseRescorePart(undefined), new RegExp(`${SCORE_PART_ENV_VAR} is not set`));
     assert.throws(() => parseRescorePart('{'), /is not JSON/);
     assert.throws(() => parseRescorePart(JSON.stringify({ ...part, part: 'x' })), /is not a rescoring part/);
+  });
+});
+
+describe('one rescoring part scored into an S3 store (s3rver): files streamed up, nothing read back into memory', () => {
+  let dir = '';
+  let stop: (() => Promise<void>) | undefined;
+  let store: S3Store | undefined;
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-rescore-s3-'));
+    const server = await startS3rver(path.join(dir, 's3rver'), ['store']);
+    stop = server.stop;
+    store = new S3Store({ bucket: 'store', prefix: 'tandem', clientConfig: server.clientConfig });
+  });
+  after(async () => {
+    store?.destroy();
+    await stop?.();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('puts the part\'s Parquet scores, its rejects and its result under scores/, with every row accounted for', async () => {
+    const s3 = store as S3Store;
+    const { modelId } = await trainTinyModel(s3);
+    // Line 3 of the fixture gets a tenure that is not a number: one reject, the other 39 rows scored.
+    const lines = (await readFile(tinyDataFile, 'utf8')).trim().split('\n');
+    const input = path.join(dir, 'base.csv');
+    await writeFile(input, `${lines.map((text, i) => (i + 1 === 3 ? text.replace(/,14,/, ',fourteen,') : text)).join('\n')}\n`);
+    const part = { project: 'fixture', modelId, date: '2026-03-04', input, part: 0, partitionBySegment: false };
+    const result = await scoreRescorePart(s3, part, { chunkRows: 16, tempRoot: dir });
+    const prefix = rescorePrefix('fixture', '2026-03-04');
+    assert.deepEqual([result.rows, result.rejected], [39, 1]);
+    assert.deepEqual(await s3.list(prefix), [`${prefix}_parts/part-00000.json`, `${prefix}_rejects/part-00000.csv`, `${prefix}part-00000.parquet`].sort());
+    assert.deepEqual(JSON.parse((await s3.get(`${prefix}_parts/part-00000.json`)).toString()) as RescorePartResult, result);
+    assert.match((await s3.get(`${prefix}_rejects/part-00000.csv`)).toString(), /^line,column,reason\n3,tenure,/);
+    const local = path.join(dir, 'downloaded.parquet');
+    await writeFile(local, await s3.get(`${prefix}part-00000.parquet`));
+    const session = await openDuckDbSession({ threads: 1 });
+    try {
+      const rows = (await session.connection.runAndReadAll(`SELECT count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids FROM read_parquet(${sqlString(local)})`)).getRowObjectsJS();
+      assert.deepEqual(rows, [{ n: 39, ids: 39 }]);
+    } finally {
+      await session.close();
+    }
   });
 });

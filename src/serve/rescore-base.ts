@@ -1,5 +1,6 @@
 import { ListObjectsV2Command, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ScoringConfig } from '../config/schema.ts';
@@ -203,7 +204,7 @@ export async function scoreRescorePart(store: BlobStore, part: RescorePart, { s3
     }
     const files = part.partitionBySegment ? await putSegmentFiles(store, scoresFile, prefix, name, folder) : [await putFile(store, scoresFile, `${prefix}${name}.parquet`, result.rows)];
     const rejectsKey = `${prefix}_rejects/${name}.csv`;
-    if (rejectsWritten) await store.put(rejectsKey, await readFile(rejectsFile));
+    if (rejectsWritten) await store.putStream(rejectsKey, createReadStream(rejectsFile));
     const partResult: RescorePartResult = { part: part.part, input: part.input, rows: result.rows, rejected: result.rejected, ...(rejectsWritten ? { rejectsKey } : {}), files };
     await store.put(`${prefix}_parts/${name}.json`, `${JSON.stringify(partResult, null, 2)}\n`);
     return partResult;
@@ -217,8 +218,9 @@ export async function scoreRescorePart(store: BlobStore, part: RescorePart, { s3
   }
 }
 
+/** Streams a local file into the store (a multipart upload on S3), so a part's memory does not follow its size. */
 async function putFile(store: BlobStore, file: string, key: string, rows: number, segment?: string): Promise<RescoreFile> {
-  await store.put(key, await readFile(file));
+  await store.putStream(key, createReadStream(file));
   return { key, rows, ...(segment === undefined ? {} : { segment }) };
 }
 

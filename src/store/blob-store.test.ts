@@ -3,7 +3,8 @@
 // missing bucket) follows.
 import { ListObjectsV2Command, type S3ClientConfig } from '@aws-sdk/client-s3';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
@@ -12,7 +13,8 @@ import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from './blob-store.ts';
 import { FileStore } from './file-store.ts';
-import { S3Store } from './s3-store.ts';
+import { createS3Client, S3Store } from './s3-store.ts';
+import { minS3PartBytes } from './upload-s3-stream.ts';
 
 const BUCKET = 'tandem-test';
 let workDir = '';
@@ -22,15 +24,44 @@ const openS3Stores: S3Store[] = [];
 let storeCount = 0;
 
 /** A fresh S3Store on its own prefix, so tests never see each other's objects. */
-function newS3Store(options: { prefix?: string; bucket?: string; listPageSize?: number } = {}): S3Store {
+function newS3Store(options: { prefix?: string; bucket?: string; listPageSize?: number; partBytes?: number } = {}): S3Store {
   const store = new S3Store({
     bucket: options.bucket ?? BUCKET,
     prefix: options.prefix ?? `store-${++storeCount}`,
     clientConfig: s3Config,
     listPageSize: options.listPageSize,
+    partBytes: options.partBytes,
   });
   openS3Stores.push(store);
   return store;
+}
+
+/** A fresh S3Store whose client notes the name of every command it sends (an observer on the real client). */
+function recordingS3Store(options: { bucket?: string; partBytes?: number } = {}): { store: S3Store; commands: string[]; destroy: () => void } {
+  const client = createS3Client(s3Config);
+  const commands: string[] = [];
+  client.middlewareStack.add((next, context) => async (args) => {
+    commands.push(String(context.commandName).replace(/Command$/, ''));
+    return next(args);
+  }, { step: 'initialize' });
+  const store = new S3Store({ bucket: options.bucket ?? BUCKET, prefix: `store-${++storeCount}`, client, partBytes: options.partBytes });
+  return { store, commands, destroy: () => client.destroy() };
+}
+
+/** `total` bytes of a fixed pattern in chunks of `chunk` bytes, then, with `failAfter`, an error. */
+async function* patternChunks(total: number, chunk: number, failAfter?: Error): AsyncGenerator<Uint8Array> {
+  for (let start = 0; start < total; start += chunk) {
+    const piece = new Uint8Array(Math.min(chunk, total - start));
+    for (let index = 0; index < piece.length; index++) piece[index] = ((start + index) * 31) % 251;
+    yield piece;
+  }
+  if (failAfter !== undefined) throw failAfter;
+}
+
+function pattern(total: number): Buffer {
+  const body = Buffer.alloc(total);
+  for (let index = 0; index < total; index++) body[index] = (index * 31) % 251;
+  return body;
 }
 
 before(async () => {
@@ -105,6 +136,50 @@ function describeBlobStoreContract(adapter: string, open: () => Promise<BlobStor
       assert.deepEqual(await store.list('runs'), ['runs/r1/leaderboard.json']);
     });
 
+    void it('streams a body in (generator chunks of text and bytes, a file stream, an empty body), replacing the old object', async () => {
+      async function* mixed(): AsyncGenerator<Uint8Array | string> {
+        yield '{"é": ';
+        yield new Uint8Array(0);
+        yield Buffer.from('"ü"');
+        yield new TextEncoder().encode('}\n');
+      }
+      await store.put('s/mixed.json', 'an older, longer version');
+      await store.putStream('s/mixed.json', mixed());
+      assert.equal((await store.get('s/mixed.json')).toString('utf8'), '{"é": "ü"}\n');
+      const file = path.join(workDir, `stream-source-${++storeCount}.bin`);
+      await writeFile(file, pattern(300_001));
+      await store.putStream('s/file.bin', createReadStream(file, { highWaterMark: 4096 }));
+      assert.ok((await store.get('s/file.bin')).equals(pattern(300_001)));
+      await store.putStream('s/empty.bin', patternChunks(0, 1));
+      assert.equal((await store.get('s/empty.bin')).length, 0);
+      assert.deepEqual(await store.list('s'), ['s/empty.bin', 's/file.bin', 's/mixed.json']);
+    });
+
+    void it('leaves the previous object, and nothing else, when a streamed body fails', async () => {
+      await store.put('s/kept.bin', 'previous');
+      const failure = new Error('the source broke');
+      await assert.rejects(store.putStream('s/kept.bin', patternChunks(100_000, 8192, failure)), (error) => error === failure);
+      await assert.rejects(store.putStream('s/new.bin', patternChunks(100_000, 8192, failure)), (error) => error === failure);
+      assert.equal((await store.get('s/kept.bin')).toString(), 'previous');
+      assert.deepEqual(await store.list('s'), ['s/kept.bin']);
+    });
+
+    void it('refuses a streamed put to a bad key before reading the body, and releases the body', async () => {
+      let released = false;
+      async function* body(): AsyncGenerator<string> {
+        try {
+          yield 'never read';
+        } finally {
+          released = true;
+        }
+      }
+      const generator = body();
+      await generator.next();
+      await assert.rejects(store.putStream('../escape.bin', generator), BadInputError);
+      assert.equal(released, true);
+      assert.deepEqual(await store.list(''), []);
+    });
+
     void it('rejects keys that are not plain relative paths', async () => {
       for (const key of ['', '../escape.json', 'a/../../b', '/abs.json', 'a//b', './a']) {
         await assert.rejects(store.put(key, 'x'), BadInputError, `put ${JSON.stringify(key)}`);
@@ -147,6 +222,69 @@ void describe('S3Store specifics (s3rver)', () => {
     for (let index = 0; index < body.length; index++) body[index] = (index * 31) % 251;
     await store.put('datasets/d1/train.bin', body);
     assert.ok((await store.get('datasets/d1/train.bin')).equals(body));
+  });
+
+  void it('streams an object bigger than one part as a multipart upload, byte for byte', async () => {
+    const { store, commands, destroy } = recordingS3Store({ partBytes: minS3PartBytes });
+    try {
+      const size = 2 * minS3PartBytes + 123_457;
+      await store.putStream('scores/big.parquet', patternChunks(size, 65_536));
+      assert.deepEqual(commands, ['CreateMultipartUpload', 'UploadPart', 'UploadPart', 'UploadPart', 'CompleteMultipartUpload']);
+      assert.ok((await store.get('scores/big.parquet')).equals(pattern(size)));
+      // Shorter than one part: a single PutObject, no multipart upload.
+      commands.length = 0;
+      await store.putStream('scores/small.csv', patternChunks(minS3PartBytes - 1, 65_536));
+      assert.deepEqual(commands, ['PutObject']);
+      assert.equal((await store.get('scores/small.csv')).length, minS3PartBytes - 1);
+    } finally {
+      destroy();
+    }
+  });
+
+  void it('aborts the multipart upload when the body fails after a part went up: no object appears, the old one stays', async () => {
+    const { store, commands, destroy } = recordingS3Store({ partBytes: minS3PartBytes });
+    try {
+      await store.put('scores/part.parquet', 'yesterday');
+      commands.length = 0;
+      const failure = new Error('the scorer failed mid-part');
+      await assert.rejects(store.putStream('scores/part.parquet', patternChunks(minS3PartBytes + 10_000, 65_536, failure)), (error) => error === failure);
+      assert.deepEqual(commands, ['CreateMultipartUpload', 'UploadPart', 'AbortMultipartUpload']);
+      assert.equal((await store.get('scores/part.parquet')).toString(), 'yesterday');
+      assert.deepEqual(await store.list('scores'), ['scores/part.parquet']);
+    } finally {
+      destroy();
+    }
+  });
+
+  void it('aborts the multipart upload when a part fails to go up, after the parts in flight settle', async () => {
+    const { store, commands, destroy } = recordingS3Store({ partBytes: minS3PartBytes });
+    const refused = new Error('connection reset while sending part 2');
+    let uploads = 0;
+    // Fault injection on the real client: the second UploadPart request fails as a dropped connection would.
+    store.client.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'UploadPartCommand' && ++uploads === 2) throw refused;
+      return next(args);
+    }, { step: 'initialize' });
+    try {
+      await assert.rejects(store.putStream('scores/three-parts.parquet', patternChunks(3 * minS3PartBytes + 1, 65_536)), (error) => error === refused);
+      assert.equal(commands[0], 'CreateMultipartUpload');
+      assert.equal(commands.at(-1), 'AbortMultipartUpload');
+      assert.ok(!commands.includes('CompleteMultipartUpload'), commands.join(' '));
+      assert.equal(await store.exists('scores/three-parts.parquet'), false);
+    } finally {
+      destroy();
+    }
+  });
+
+  void it('reports a streamed put to a missing bucket as NotFoundError, and refuses parts under 5 MiB', async () => {
+    const { store, destroy } = recordingS3Store({ bucket: 'no-such-bucket', partBytes: minS3PartBytes });
+    try {
+      await assert.rejects(store.putStream('a.bin', patternChunks(minS3PartBytes + 1, 65_536)), NotFoundError);
+      await assert.rejects(store.putStream('a.bin', patternChunks(10, 5)), NotFoundError);
+    } finally {
+      destroy();
+    }
+    assert.throws(() => newS3Store({ partBytes: minS3PartBytes - 1 }), BadInputError);
   });
 
   void it('reports a missing bucket as NotFoundError naming the bucket', async () => {

@@ -7,6 +7,20 @@ export interface PutOptions {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/**
+ * The body of {@link BlobStore.putStream}: chunks of bytes (strings are UTF-8), read one after another. A Node
+ * `Readable` (e.g. `createReadStream(file)`) and an async generator both are one.
+ */
+export type PutStreamBody = AsyncIterable<Uint8Array | string>;
+
+/**
+ * Ends a body that will not be read (a put refused before its first chunk): a `Readable` is destroyed, closing its
+ * file, and a generator runs its `finally`.
+ */
+export async function releaseStreamBody(body: PutStreamBody): Promise<void> {
+  await body[Symbol.asyncIterator]().return?.();
+}
+
 /** The tag that marks a training checkpoint's objects: the store bucket's lifecycle rule expires them (SPEC §8). */
 export const checkpointObjectTag = { key: 'tandem-kind', value: 'checkpoint' } as const;
 
@@ -25,6 +39,12 @@ export interface BlobStore {
   getIfExists(key: string): Promise<Buffer | undefined>;
   /** Writes an object atomically (replaces any previous one in one step), with the options' tags where the store keeps tags. */
   put(key: string, body: Buffer | Uint8Array | string, options?: PutOptions): Promise<void>;
+  /**
+   * Writes an object from a stream as atomically as `put` (nothing appears at `key` until the whole body is written;
+   * a body that fails leaves the previous object, and no part of the new one), holding at most a bounded slice of the
+   * body in memory whatever its size: for objects too big to build as one buffer (scores, Parquet files).
+   */
+  putStream(key: string, body: PutStreamBody, options?: PutOptions): Promise<void>;
   exists(key: string): Promise<boolean>;
   /** Keys under a prefix (recursive), sorted. */
   list(prefix: string): Promise<string[]>;

@@ -2,9 +2,9 @@ import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import type { BlobStore } from './blob-store.ts';
+import { releaseStreamBody, type BlobStore, type PutStreamBody } from './blob-store.ts';
 import { requireObject } from './require-object.ts';
-import { writeFileAtomically } from './write-file-atomically.ts';
+import { writeFileAtomically, writeStreamAtomically } from './write-file-atomically.ts';
 
 /** Rejects keys that would escape the store's folder or are not plain relative paths. */
 export function assertValidKey(key: string): void {
@@ -13,7 +13,7 @@ export function assertValidKey(key: string): void {
   }
 }
 
-/** `file://` adapter: objects are files under `root`; puts write a temporary file and rename it into place. */
+/** `file://` adapter: objects are files under `root`; puts (and streamed puts) write a temporary file and rename it into place. */
 export class FileStore implements BlobStore {
   readonly uri: string;
   readonly root: string;
@@ -44,6 +44,18 @@ export class FileStore implements BlobStore {
   /** Writes the file atomically; a folder keeps no tags, so `PutOptions.tags` are ignored. */
   async put(key: string, body: Buffer | Uint8Array | string): Promise<void> {
     await writeFileAtomically(this.localPath(key), body);
+  }
+
+  /** Streams the body into a temporary file beside the target and renames it into place; tags are ignored, as by `put`. */
+  async putStream(key: string, body: PutStreamBody): Promise<void> {
+    let target: string;
+    try {
+      target = this.localPath(key);
+    } catch (error) {
+      await releaseStreamBody(body);
+      throw error;
+    }
+    await writeStreamAtomically(target, body);
   }
 
   async exists(key: string): Promise<boolean> {

@@ -9,9 +9,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
-import type { BlobStore, PutOptions } from './blob-store.ts';
+import { releaseStreamBody, type BlobStore, type PutOptions, type PutStreamBody } from './blob-store.ts';
 import { requireObject } from './require-object.ts';
 import { assertValidKey } from './file-store.ts';
+import { assertS3PartBytes, s3Tagging, uploadS3Stream } from './upload-s3-stream.ts';
 
 /**
  * The one way Tandem builds an S3 client (the store and raw-data staging alike): `clientConfig` (region, endpoint,
@@ -40,9 +41,14 @@ export interface S3StoreOptions {
   readonly clientConfig?: S3ClientConfig;
   /** Keys per ListObjectsV2 page. @default 1000 (the S3 maximum) */
   readonly listPageSize?: number;
+  /** Bytes per part of a `putStream` multipart upload (at least 5 MiB); a shorter body is one PutObject. @default 8 MiB */
+  readonly partBytes?: number;
 }
 
-/** `s3://` adapter. Every put is a single PutObject, which S3 applies atomically. */
+/**
+ * `s3://` adapter. Every put is a single PutObject, which S3 applies atomically; a `putStream` is a multipart upload,
+ * which appears only at its CompleteMultipartUpload (and is aborted on failure).
+ */
 export class S3Store implements BlobStore {
   readonly uri: string;
   readonly bucket: string;
@@ -51,8 +57,9 @@ export class S3Store implements BlobStore {
   readonly client: S3Client;
   readonly #ownsClient: boolean;
   readonly #listPageSize: number;
+  readonly #partBytes: number | undefined;
 
-  constructor({ bucket, prefix = '', client, clientConfig = {}, listPageSize = 1000 }: S3StoreOptions) {
+  constructor({ bucket, prefix = '', client, clientConfig = {}, listPageSize = 1000, partBytes }: S3StoreOptions) {
     // Loose on purpose: legacy buckets break today's naming rules, S3 itself reports the rest.
     if (!/^[A-Za-z0-9][\w.-]*$/.test(bucket)) {
       throw new BadInputError(`invalid S3 bucket name "${bucket}"`, { value: bucket });
@@ -62,6 +69,8 @@ export class S3Store implements BlobStore {
     if (this.prefix !== '') assertValidKey(this.prefix);
     this.uri = this.prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${this.prefix}`;
     this.#listPageSize = listPageSize;
+    if (partBytes !== undefined) assertS3PartBytes(partBytes);
+    this.#partBytes = partBytes;
     this.#ownsClient = client === undefined;
     this.client = client ?? createS3Client(clientConfig);
   }
@@ -90,9 +99,28 @@ export class S3Store implements BlobStore {
   /** One PutObject; `options.tags` go with it (`x-amz-tagging`, which needs s3:PutObjectTagging besides s3:PutObject). */
   async put(key: string, body: Buffer | Uint8Array | string, options: PutOptions = {}): Promise<void> {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    const tagging = options.tags === undefined || Object.keys(options.tags).length === 0 ? {} : { Tagging: Object.entries(options.tags).map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`).join('&') };
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: bytes, ...tagging }));
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: bytes, ...s3Tagging(options.tags) }));
+    } catch (error) {
+      throw this.#explain(error);
+    }
+  }
+
+  /**
+   * A multipart upload in parts of `partBytes` (`uploadS3Stream`): memory holds a few parts whatever the body's size,
+   * and a failure aborts the upload (which needs s3:AbortMultipartUpload; the bucket's lifecycle rule removes an upload
+   * left behind otherwise). A body shorter than one part is one PutObject, as `put`.
+   */
+  async putStream(key: string, body: PutStreamBody, options: PutOptions = {}): Promise<void> {
+    let objectKey: string;
+    try {
+      objectKey = this.objectKey(key);
+    } catch (error) {
+      await releaseStreamBody(body);
+      throw error;
+    }
+    try {
+      await uploadS3Stream(this.client, { bucket: this.bucket, key: objectKey }, body, { ...(this.#partBytes === undefined ? {} : { partBytes: this.#partBytes }), ...(options.tags === undefined ? {} : { tags: options.tags }) });
     } catch (error) {
       throw this.#explain(error);
     }

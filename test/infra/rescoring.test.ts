@@ -9,6 +9,7 @@ import { rescoreStoreAccess } from '../../infra/constructs/rescoring.ts';
 import { scoringJobCommand, scoringJobStorePrefixes } from '../../infra/constructs/scoring-batch-job.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 import { SCORE_PART_ENV_VAR } from '../../src/serve/rescore-job.ts';
+import { rescoringStateMachineArnOutputKey } from '../../workflows/pipeline-stack-outputs.ts';
 import { workflowStateNames as names, rescoreMapLabel } from '../../workflows/tandem-workflow.ts';
 
 interface Statement { Action: string | string[]; Resource: unknown; Condition?: unknown }
@@ -90,6 +91,8 @@ describe('rescoring the customer base on AWS', () => {
     assert.deepEqual((rescoring.States[names.planRescoring] as { Parameters: unknown }).Parameters, { action: 'plan', 'input.$': '$' }, 'no modelId: the champion at the time');
     assert.ok(!(names.plan in rescoring.States) && !(names.measureRawInput in rescoring.States), 'no ingest, no training');
     pipeline.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 5 * * ? *)', State: 'ENABLED', Target: Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('^RescoringWorkflow') } }) });
+    // `tandem run --rescore --remote STACK` finds the machine by this output.
+    pipeline.hasOutput(rescoringStateMachineArnOutputKey, { Value: { Ref: Match.stringLikeRegexp('^RescoringWorkflow') } });
     // The example config has no scoring: the rescoring schedule is there, disabled.
     const plain = Template.fromStack(buildTandemStacks(new App({ context: { 'aws:cdk:bundling-stacks': [] } })).pipeline);
     const schedules = Object.values(plain.findResources('AWS::Scheduler::Schedule')) as { Properties: { State: string; Target: { Arn: { Ref: string } } } }[];
@@ -108,6 +111,7 @@ describe('rescoring the customer base on AWS', () => {
       's3:GetObject': ['"<raw>/exports/customers/*"', '"<store>/models/*"'],
       's3:ListBucket': ['"<raw>"'],
       's3:PutObject': ['"<store>/scores/*"'],
+      's3:AbortMultipartUpload': ['"<store>/scores/*"'],
     });
     const list = statements.find((statement) => [statement.Action].flat().includes('s3:ListBucket'));
     assert.deepEqual(list?.Condition, { StringLike: { 's3:prefix': ['exports/customers/*'] } });

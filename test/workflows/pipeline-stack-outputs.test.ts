@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NotFoundError } from '../../src/errors/not-found-error.ts';
 import { TandemError } from '../../src/errors/tandem-error.ts';
-import { findStateMachineArn, stateMachineArnFromStackOutputs, type DescribeStacksOutput } from '../../workflows/pipeline-stack-outputs.ts';
+import { findStateMachineArn, rescoringStateMachineArnOutputKey, stateMachineArnFromStackOutputs, type DescribeStacksOutput } from '../../workflows/pipeline-stack-outputs.ts';
 
 const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Workflow1A2B3C-xyz';
 
@@ -18,6 +18,15 @@ describe('the state machine ARN from the pipeline stack\'s outputs', () => {
       { OutputKey: 'StateMachineArn', OutputValue: arn },
     ]);
     assert.equal(stateMachineArnFromStackOutputs(output, 'prod-Tandem-pipeline'), arn);
+  });
+
+  it('picks the rescoring state machine\'s ARN by its output key, and names that key when it is missing', async () => {
+    const rescoring = 'arn:aws:states:eu-west-1:123456789012:stateMachine:RescoringWorkflow9F8E-abc';
+    const outputs = [{ OutputKey: 'StateMachineArn', OutputValue: arn }, { OutputKey: rescoringStateMachineArnOutputKey, OutputValue: rescoring }];
+    assert.equal(stateMachineArnFromStackOutputs(answer('Tandem-pipeline', outputs), 'Tandem-pipeline', rescoringStateMachineArnOutputKey), rescoring);
+    assert.equal(await findStateMachineArn('Tandem-pipeline', async (name) => answer(name, outputs), rescoringStateMachineArnOutputKey), rescoring);
+    assert.throws(() => stateMachineArnFromStackOutputs(answer('Tandem-pipeline', outputs.slice(0, 1)), 'Tandem-pipeline', rescoringStateMachineArnOutputKey),
+      /has no RescoringStateMachineArn output \(outputs: StateMachineArn\)/);
   });
 
   it('names the stack and the outputs it has when the ARN is not among them', () => {

@@ -1,4 +1,5 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EventsConfig } from '../../config/schema.ts';
@@ -38,7 +39,7 @@ export async function runAthenaCtasLocally(
     await attachEventTables(session.connection, athena.database, athena.tables, eventFilesOf(config));
     const file = path.join(folder, 'part-00000.parquet');
     await session.connection.run(`COPY (${ctas.select}) TO ${sqlString(file)} (FORMAT PARQUET)`);
-    await store.put(key, await readFile(file));
+    await store.putStream(key, createReadStream(file));
     return key;
   } finally {
     await session.close();
