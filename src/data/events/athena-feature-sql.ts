@@ -77,6 +77,7 @@ export function athenaFeatureSelect(options: AthenaFeatureQueryOptions): string 
   const table = (name: string): string => `${sqlIdentifier(options.database)}.${sqlIdentifier(name)}`;
   const T = pit.cutoff;
   const day = d.double(microsPerDay.toString());
+  const tenure = `(${d.double(`${T} - c.signup_us`)}) / ${day}`;
   const sumBands = (column: string, bands: readonly number[]): string => `coalesce(sum(CASE WHEN band IN (${bands.join(', ')}) THEN ${column} END), 0)`;
   const sessionWindows = ['total', ...featureWindowDays.map((days) => `${days}d` as const)] as const;
   const orderWindows = [...sessionWindows, 'prev90'] as const;
@@ -96,7 +97,7 @@ export function athenaFeatureSelect(options: AthenaFeatureQueryOptions): string 
   const slotNameColumns = slots.slice(0, K).map((k) => `max(CASE WHEN slot = ${k} THEN category END) AS ${athenaSlotNameColumn(k)}`);
   const features = [
     'c.customer_id' + profileOut,
-    `(${d.double(`${T} - c.signup_us`)}) / ${day} AS days_since_signup`,
+    `${tenure} AS days_since_signup`,
     `(${T} - ob.last_us) / ${day} AS order_recency_days`,
     `(${T} - ob.first_us) / ${day} AS first_order_days`,
     `(${T} - sb.last_us) / ${day} AS session_recency_days`,
@@ -114,8 +115,16 @@ export function athenaFeatureSelect(options: AthenaFeatureQueryOptions): string 
       ...(has.duration ? [`coalesce(sb.duration_s_${w}, 0) AS duration_s_${w}`] : []),
     ]),
     'coalesce(sb.sessions_30d - sb.sessions_prev90 / 3, 0) AS sessions_trend',
+    `coalesce(ob.orders_total, 0) / greatest(${tenure}, 1) AS orders_per_day`,
+    `coalesce(sb.sessions_total, 0) / greatest(${tenure}, 1) AS sessions_per_day`,
     `coalesce(k.order_categories, ${d.double('0')}) AS order_categories`,
-    ...(has.category ? [`coalesce(k.browse_categories, ${d.double('0')}) AS browse_categories`] : []),
+    ...(has.category
+      ? [
+          `coalesce(k.browse_categories, ${d.double('0')}) AS browse_categories`,
+          `coalesce(k.browsed_not_bought_categories, ${d.double('0')}) AS browsed_not_bought_categories`,
+          `coalesce(k.browsed_not_bought_sessions, ${d.double('0')}) AS browsed_not_bought_sessions`,
+        ]
+      : []),
     'k.top_category_spend_share',
     ...slots.flatMap((k) => categoryParts.map((part) => `coalesce(cs.cat_${athenaSlotStem(k)}_${part}, 0) AS cat_${athenaSlotStem(k)}_${part}`)),
     ...slots.slice(0, K).map((k) => `sn.${athenaSlotNameColumn(k)}`),

@@ -150,6 +150,14 @@ describe('buildEventTable features', () => {
     assert.equal(c.cat_books_browsed_not_bought, 0, 'the books session is after T');
     assert.ok(Math.abs(num(c, 'session_recency_days') - 3) < 1e-9);
     assert.deepEqual(built.categories, ['books', 'toys']);
+    assert.equal(c.browsed_not_bought_categories, 1, 'garden; books was ordered');
+    assert.equal(c.browsed_not_bought_sessions, 1);
+    assert.equal(c.orders_per_day, 1 / 300);
+    assert.equal(c.sessions_per_day, 1 / 300, 'the session after T does not count');
+    const a = rowOf(built, 'a');
+    assert.equal(a.browsed_not_bought_categories, 0, 'a browsed books and ordered them');
+    assert.equal(a.browsed_not_bought_sessions, 0);
+    assert.equal(a.orders_per_day, 2 / 400);
   });
 
   it('gives null recency and zero counts to a customer without events, and keeps profile columns typed', () => {
@@ -159,6 +167,8 @@ describe('buildEventTable features', () => {
     assert.equal(h.orders_total, 0);
     assert.equal(h.sessions_30d, 0);
     assert.equal(h.top_category_spend_share, null);
+    assert.equal(h.orders_per_day, 0, 'a signup a millisecond before T counts as a day');
+    assert.equal(h.browsed_not_bought_sessions, 0);
     assert.equal(h.age, 60);
     assert.equal(rowOf(built, 'b').region, 'south, coast');
     assert.equal(rowOf(built, 'c').age, null);

@@ -133,9 +133,15 @@ export function categorySlotsSql(categories: readonly CategoryColumns[]): string
     FROM (SELECT *, coalesce(list_position(${listed}, category) - 1, ${categories.length}) AS slot FROM customer_categories) GROUP BY ALL`;
 }
 
-/** Per customer, before T: how many categories they ordered and browsed, and the share of their spend in their top category. */
+/**
+ * Per customer, before T: how many categories they ordered and browsed, how many they browsed without ever ordering
+ * and their sessions in those (where a first purchase — cross-sell — would come from), and the share of their spend in
+ * their top category.
+ */
 export function categorySummarySql(dialect: SqlDialect = duckDbDialect): string {
   return `SELECT cidx, ${dialect.countWhere('orders > 0')} AS order_categories, ${dialect.countWhere('sessions > 0')} AS browse_categories,
+      ${dialect.countWhere('sessions > 0 AND orders = 0')} AS browsed_not_bought_categories,
+      ${dialect.sum(`CASE WHEN orders = 0 THEN sessions ELSE ${dialect.double('0')} END`)} AS browsed_not_bought_sessions,
       max(spend) / nullif(${dialect.sum('spend')}, 0) AS top_category_spend_share
     FROM customer_categories GROUP BY cidx`;
 }
@@ -170,7 +176,9 @@ export function customerNumbersSql(pit: PointInTime, numericProfile: readonly nu
   const labelJoins = labels ? `LEFT JOIN (${futureOrdersSql(pit)}) f ON f.cidx = c.cidx LEFT JOIN (${crossSellSpendSql(pit)}) x ON x.cidx = c.cidx` : '';
   return `SELECT c.rn::DOUBLE AS rn, c.signup_us::DOUBLE AS signup_us ${profile},
       g.interpurchase_mean_days, g.interpurchase_std_days,
-      coalesce(k.order_categories, 0) AS order_categories, coalesce(k.browse_categories, 0) AS browse_categories, k.top_category_spend_share
+      coalesce(k.order_categories, 0) AS order_categories, coalesce(k.browse_categories, 0) AS browse_categories,
+      coalesce(k.browsed_not_bought_categories, 0) AS browsed_not_bought_categories, coalesce(k.browsed_not_bought_sessions, 0) AS browsed_not_bought_sessions,
+      k.top_category_spend_share
       ${labelColumns}
     FROM customers c LEFT JOIN (${interPurchaseSql(pit)}) g ON g.cidx = c.cidx LEFT JOIN (${categorySummarySql()}) k ON k.cidx = c.cidx ${labelJoins}
     ORDER BY c.cidx`;

@@ -65,6 +65,7 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const durations = layout.has.duration ? windowSums(parts.sessionBands, 'duration_s', size, sessionWindows) : undefined;
   const lastSession = perCustomer(parts.sessionBands, 'last_us', size, Math.max, bandsOf.total);
   const customers = parts.customers;
+  const tenure = customers.numbers('signup_us').map(daysBefore);
   const text = (name: string): readonly (string | null)[] => {
     const values = parts.customerTexts.get(name);
     if (values === undefined) throw new Error(`no text column "${name}" was read`);
@@ -83,7 +84,7 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const columns: EventTableColumn[] = [
     { name: 'customer_id', values: text('customer_id') },
     ...layout.profile.map(({ name, numeric }, i) => ({ name, values: numeric ? customers.numbers(`p${i}`) : text(`p${i}`) })),
-    { name: 'days_since_signup', values: customers.numbers('signup_us').map(daysBefore) },
+    { name: 'days_since_signup', values: tenure },
     { name: 'order_recency_days', values: lastOrder.map(daysBefore) },
     { name: 'first_order_days', values: firstOrder.map(daysBefore) },
     { name: 'session_recency_days', values: lastSession.map(daysBefore) },
@@ -104,8 +105,17 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
       ...(durations ? [{ name: `duration_s_${suffix}`, values: durations[suffix] }] : []),
     ]),
     { name: 'sessions_trend', values: trend(sessionCounts['30d'], sessionCounts.prev90) },
+    // Frequency per day since signup: how often the customer comes, which recency alone cannot tell apart from leaving.
+    { name: 'orders_per_day', values: perTenureDay(ordersTotal, tenure) },
+    { name: 'sessions_per_day', values: perTenureDay(sessionCounts.total, tenure) },
     { name: 'order_categories', values: customers.numbers('order_categories') },
-    ...(layout.has.category ? [{ name: 'browse_categories', values: customers.numbers('browse_categories') }] : []),
+    ...(layout.has.category
+      ? [
+          { name: 'browse_categories', values: customers.numbers('browse_categories') },
+          { name: 'browsed_not_bought_categories', values: customers.numbers('browsed_not_bought_categories') },
+          { name: 'browsed_not_bought_sessions', values: customers.numbers('browsed_not_bought_sessions') },
+        ]
+      : []),
     { name: 'top_category_spend_share', values: customers.numbers('top_category_spend_share') },
     ...[...layout.stems, layout.otherStem].flatMap((stem, slot) =>
       (['orders', 'spend', 'sessions', 'browsed_not_bought'] as const).map((what) => ({ name: `cat_${stem}_${what}`, values: categoryParts[what][slot]! })),
@@ -122,6 +132,11 @@ export function eventTableColumns(parts: EventTableParts, layout: EventTableLayo
   const crossSell = customers.numbers('cross_sell_spend').map((spend) => Math.log(1 + spend));
   const labels: Record<(typeof builtInEventLabelColumns)[number], Float64Array> = { purchase_intent: purchaseIntent, churn, cross_sell: crossSell };
   return [...columns, ...builtInEventLabelColumns.map((name) => ({ name, values: labels[name] }))];
+}
+
+/** A count before T per day since signup (at least one day, so a signup on the eve of T is not a burst). */
+function perTenureDay(counts: Float64Array, tenure: Float64Array): Float64Array {
+  return counts.map((count, c) => count / Math.max(1, tenure[c]!));
 }
 
 /** Last 30 days minus a third of the 90 days before them. */

@@ -77,9 +77,10 @@ export interface GeneratedShop {
  *
  * With `optimalScores`, `optimal-scores.csv` holds per customer (`customer_id`, then `purchase_intent`, `churn`,
  * `cross_sell`) the probability of each label that events mode builds at that cutoff (SPEC §3; cross_sell: of spend
- * > 0), given everything the generator knows at T: the customer's traits and tastes, the history before T and the
- * active spells (so when they drop out or come back). It is estimated by simulating the customer on from T
- * `replicas` times with fresh draws (`simulateShopCustomer`'s futures). Cells are empty where the customer carries
+ * > 0), given what the generator knows at T: the customer's true rates (traits), tastes, the history before T and
+ * where the customer stands (active, lapsing or lost) — not what it drew about the future (when an active customer
+ * drops out, whether a lost one comes back), which is drawn afresh. It is estimated by simulating the customer on
+ * from T `replicas` times with fresh draws (`simulateShopCustomer`'s futures). Cells are empty where the customer carries
  * no label: all three for a signup on or after T, churn without an order before T. No model of the logs can beat
  * these scores on average; their AUC on the labels is the ceiling a model is measured against.
  * @throws BadInputError for a non-positive customer count, a non-integer seed, bad start/end dates, or bad
@@ -91,7 +92,14 @@ export async function generateShop({ customers, seed, start = '2023-01-01', end 
   const windows = optimalScores === undefined ? undefined : labelWindows(optimalScores, start);
   // The futures draw from their own stream, so the logs are the same bytes with or without them.
   const futures: ShopFuturesOptions | undefined =
-    windows === undefined ? undefined : { cutoffDay: windows.cutoffDay, replicas: optimalScores?.replicas ?? 200, random: createSeededRandom(seed + 0x5eed) };
+    windows === undefined
+      ? undefined
+      : {
+          cutoffDay: windows.cutoffDay,
+          endDay: windows.cutoffDay + Math.max(windows.horizonDays, windows.churnDays),
+          replicas: optimalScores?.replicas ?? 200,
+          random: createSeededRandom(seed + 0x5eed),
+        };
   const folder = path.resolve(out);
   await mkdir(folder, { recursive: true });
   const random = createSeededRandom(seed);

@@ -1,5 +1,6 @@
 import { exponential, pickIndex, poisson } from '../../random/random-draws.ts';
 import type { SeededRandom } from '../../random/seeded-random.ts';
+import { drawActiveSpells, lapseFade, lapsePosterior, redrawSpells, spellStateAt, type ActiveSpell } from './shop-active-spells.ts';
 import type { ShopCalendar } from './shop-calendar.ts';
 import {
   ageBands,
@@ -64,9 +65,10 @@ export interface SimulatedShopCustomer {
 
 /**
  * Replays of a customer's future from a cutoff: the simulation is stopped at the cutoff day (all events before it
- * done, the customer's traits, tastes and active spells as they are) and run on from there `replicas` times with
- * fresh random draws. The share of replicas in which a label holds is the probability of that label given everything
- * the generator knows at the cutoff: the Bayes-optimal score.
+ * done; the customer's traits, tastes and state — active, lapsing or lost — as they are) and run on from there
+ * `replicas` times with fresh random draws, including fresh draws of everything about the future that the generator
+ * drew at signup (when the current spell ends, comebacks). The share of replicas in which a label holds is the
+ * probability of that label given the customer's true rates and state at the cutoff: the Bayes-optimal score.
  */
 export interface ShopFuturesOptions {
   /** The cutoff T as a day index of the calendar (T at 00:00 UTC). */
@@ -75,12 +77,16 @@ export interface ShopFuturesOptions {
   readonly replicas: number;
   /** The stream the futures draw from; the customer's own stream (and so the files) stay as without futures. */
   readonly random: SeededRandom;
+  /** Futures are simulated up to this day (excluded): the end of the last label window. @default the calendar's end */
+  readonly endDay?: number;
 }
 
 /** A customer's simulated futures from the cutoff (see {@link ShopFuturesOptions}). */
 export interface ShopCustomerFutures {
   /** Categories the customer ordered before the cutoff. */
   readonly orderedCategories: ReadonlySet<string>;
+  /** Where the customer stood at the cutoff, as every replica keeps it: in a spell (lapsing: in its last days), or lost. */
+  readonly state: 'active' | 'lapsing' | 'lost';
   /** Per replica, the sessions and orders at or after the cutoff, in the order they were simulated. */
   readonly replicas: readonly { readonly sessions: readonly ShopSession[]; readonly orders: readonly ShopOrder[] }[];
 }
@@ -93,13 +99,6 @@ const directOrdersPerDay = 0.005;
 const maxConversion = 0.5;
 /** Mean days from (re)activation to silent dropout for an average-risk customer. */
 const meanLifetimeDays = 330;
-/** Activity fades linearly to `lapseFloor` over the last `lapseDays` before a dropout: the lapsing phase. */
-const lapseDays = 45;
-const lapseFloor = 0.2;
-/** Chance that a lost customer comes back, the mean wait, and how much shorter the second life is. */
-const reactivationChance = 0.15;
-const meanDormantDays = 150;
-const reactivatedLifetimeShare = 0.6;
 /** Browsing that customers who have left still do (window shopping, no orders), relative to when active. */
 const residualBrowsing = 0.012;
 /** Share of new customers whose signup visit is logged as a session, and its chance of converting. */
@@ -209,14 +208,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
   if (rng.next() < signupSessionChance) browse(signupSecond, signupConversion);
 
   // Sessions and direct orders as one thinned Poisson process, so that each order's drift shapes what follows.
-  // The history in time order: a stretch away (window shopping only) before each active spell, and one after the last.
-  const segments: ActivitySegment[] = [];
-  let from = signupSecond / secondsPerDay;
-  for (const spell of activeSpells) {
-    segments.push({ from, to: spell.from, spell: null }, { from: spell.from, to: spell.to, spell });
-    from = spell.to;
-  }
-  segments.push({ from, to: calendar.days, spell: null });
+  const segments = activitySegments(activeSpells, signupSecond / secondsPerDay, calendar.days);
   const sessionMax = sessionRate * calendar.maxSessionFactor;
   const directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
 
@@ -229,49 +221,74 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     futures = replayFutures(futuresOptions);
   };
 
-  /** Simulates the segments from `startIndex` on, the first one from `startDay` (the whole history: 0, its start). */
-  const simulateFrom = (startIndex: number, startDay: number): void => {
-    for (let i = startIndex; i < segments.length; i++) {
-      const segment = segments[i] as ActivitySegment;
+  // The times (days) of the current spell's sessions and direct orders so far: what a lapse's posterior weighs.
+  let spellEventTimes: number[] = [];
+
+  /** Simulates `stretch` from `startIndex` on, the first segment from `startDay`, up to day `end` (excluded). */
+  const simulateFrom = (stretch: readonly ActivitySegment[], startIndex: number, startDay: number, end: number): void => {
+    for (let i = startIndex; i < stretch.length; i++) {
+      const segment = stretch[i] as ActivitySegment;
       const begin = i === startIndex ? startDay : segment.from;
       reach(Math.floor(begin));
       const spell = segment.spell;
       if (spell === null) {
-        browseWhileAway(rng, calendar, begin, segment.to, sessionRate * residualBrowsing, (day) => {
+        browseWhileAway(rng, calendar, begin, Math.min(segment.to, end), sessionRate * residualBrowsing, (day) => {
           reach(day);
           browse(atDay(day), 0);
         });
         continue;
       }
-      const until = Math.min(spell.to, calendar.days);
+      spellEventTimes = [];
+      const until = Math.min(spell.to, end);
       for (let t = begin + exponential(rng, 1 / (sessionMax + directMax)); t < until; t += exponential(rng, 1 / (sessionMax + directMax))) {
         const day = Math.floor(t);
         reach(day);
-        const fade = spell.to - t < lapseDays ? lapseFloor + ((1 - lapseFloor) * (spell.to - t)) / lapseDays : 1;
+        const fade = lapseFade(spell.to, t);
         if (rng.next() * (sessionMax + directMax) < sessionMax) {
-          if (rng.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) browse(atDay(day), null);
+          if (rng.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) {
+            spellEventTimes.push(t);
+            browse(atDay(day), null);
+          }
         } else {
           const sale = calendar.promo[day] === 1 ? promoSensitivity : 1;
           const accept = ((calendar.orderFactor[day] as number) * sale * fade) / (calendar.maxOrderFactor * Math.max(1, promoSensitivity));
-          if (rng.next() < accept) placeOrder(atDay(day), pickIndex(rng, affinity));
+          if (rng.next() < accept) {
+            spellEventTimes.push(t);
+            placeOrder(atDay(day), pickIndex(rng, affinity));
+          }
         }
       }
     }
   };
 
-  /** Runs the rest of the history `replicas` times from the cutoff on the futures' stream, then restores the state. */
-  const replayFutures = ({ cutoffDay, replicas, random: futureRandom }: ShopFuturesOptions): ShopCustomerFutures => {
+  /**
+   * Runs the customer on from the cutoff `replicas` times on the futures' stream, then restores the state. What each
+   * replica keeps is the state at the cutoff: the traits and rates, the tastes (affinities, what was viewed and bought),
+   * the history before the cutoff and where the customer stands (`spellStateAt`: active, and whether already lapsing;
+   * or lost, and since when). What the generator drew about the future at signup — when the spell ends, whether and
+   * when a lost customer comes back — is not kept: each replica draws it afresh from its distribution given that state
+   * (`redrawSpells`; a lapsing customer's remaining lifetime from its posterior given the spell's fading activity), so
+   * the scores are the probabilities given the true rates and the state at the cutoff, not given the future's draws.
+   */
+  const replayFutures = ({ cutoffDay, replicas, random: futureRandom, endDay }: ShopFuturesOptions): ShopCustomerFutures => {
     const cutoffSecond = cutoffDay * secondsPerDay;
+    const end = Math.min(endDay ?? calendar.days, calendar.days);
     const saved = { affinity: [...affinity], views: [...views], bought: [...bought], sessions: sessions.length, orders: orders.length };
     // An order placed just before midnight can land on the cutoff day: it is already decided, so every future has it.
     const decided = orders.filter((o) => o.second >= cutoffSecond);
     const orderedCategories = new Set(orders.filter((o) => o.second < cutoffSecond).map((o) => o.category));
-    const startIndex = segments.findIndex((segment) => segment.to > cutoffDay);
+    const state = spellStateAt(activeSpells, cutoffDay);
+    const intensity = (day: number): number =>
+      sessionRate * (calendar.sessionFactor[day] as number) + directRate * (calendar.orderFactor[day] as number) * (calendar.promo[day] === 1 ? promoSensitivity : 1);
+    const lapse = state.kind === 'active' && state.lapsing ? lapsePosterior(state.spell, cutoffDay, spellEventTimes, intensity) : undefined;
     const own = rng;
     rng = futureRandom;
     const replayed: ShopCustomerFutures['replicas'][number][] = [];
     for (let r = 0; r < replicas; r++) {
-      if (startIndex >= 0) simulateFrom(startIndex, Math.max(cutoffDay, (segments[startIndex] as ActivitySegment).from));
+      const spells = redrawSpells(rng, state, cutoffDay, calendar.days, lapse);
+      // Active: the current spell's segment comes second (after an empty stretch away at its start).
+      const stretch = activitySegments(spells, state.kind === 'active' ? state.spell.from : cutoffDay, calendar.days);
+      simulateFrom(stretch, state.kind === 'active' ? 1 : 0, cutoffDay, end);
       replayed.push({ sessions: sessions.slice(saved.sessions), orders: [...decided, ...orders.slice(saved.orders)] });
       sessions.length = saved.sessions;
       orders.length = saved.orders;
@@ -280,10 +297,10 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       bought.splice(0, bought.length, ...saved.bought);
     }
     rng = own;
-    return { orderedCategories, replicas: replayed };
+    return { orderedCategories, state: state.kind === 'lost' ? 'lost' : state.lapsing ? 'lapsing' : 'active', replicas: replayed };
   };
 
-  simulateFrom(0, segments[0]?.from ?? 0);
+  simulateFrom(segments, 0, segments[0]?.from ?? 0, calendar.days);
   reach(Number.POSITIVE_INFINITY);
 
   sessions.sort((a, b) => a.second - b.second);
@@ -321,25 +338,15 @@ interface ActivitySegment {
   readonly spell: ActiveSpell | null;
 }
 
-/** An active spell, in days since the calendar's start: from (re)activation to the dropout (which may lie past the end). */
-interface ActiveSpell {
-  readonly from: number;
-  readonly to: number;
-}
-
-/** The customer's active spells: a first lifetime from signup, then rarely a comeback after a dormant stretch. */
-function drawActiveSpells(random: SeededRandom, signup: number, days: number, lifetimeMean: number): ActiveSpell[] {
-  const spells: ActiveSpell[] = [];
-  let from = signup;
-  let mean = lifetimeMean;
-  while (from < days) {
-    const to = from + exponential(random, mean);
-    spells.push({ from, to });
-    if (to >= days || random.next() >= reactivationChance) break;
-    from = to + exponential(random, meanDormantDays);
-    mean *= reactivatedLifetimeShare;
+/** The history in time order from `from`: a stretch away (window shopping only) before each spell, and one after the last. */
+function activitySegments(spells: readonly ActiveSpell[], from: number, days: number): ActivitySegment[] {
+  const segments: ActivitySegment[] = [];
+  for (const spell of spells) {
+    segments.push({ from, to: spell.from, spell: null }, { from: spell.from, to: spell.to, spell });
+    from = spell.to;
   }
-  return spells;
+  segments.push({ from, to: days, spell: null });
+  return segments;
 }
 
 /** Window shopping while the customer is away: a thin Poisson process of sessions that never convert. */
