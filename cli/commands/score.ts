@@ -12,6 +12,7 @@ import { validateRows, type Preprocessor } from '../../src/features/preprocessor
 import { selectBackend } from '../../src/model/backend.ts';
 import { loadModel } from '../../src/model/model-artifacts.ts';
 import { checkFeatureColumns } from '../../src/serve/missing-feature-columns.ts';
+import { columnsToKeep, encodeChunksInWorker } from '../../src/serve/encoded-chunks.ts';
 import { openRejectWriter, openScoreChunkWriter } from '../../src/serve/score-chunk-writer.ts';
 import { chunksOfTable, streamScores } from '../../src/serve/stream-scores.ts';
 import { createS3Client } from '../../src/store/s3-store.ts';
@@ -112,6 +113,7 @@ export const scoreCommand: Command = {
       if (fromRaw && model.card.events === undefined) throw new BadInputError(`model ${model.modelId} was trained on a table: score it with --input FILE`, { value: '--raw' });
       const source = fromRaw ? String(context.flags.raw) : String(input);
       let chunks;
+      let encoded;
       let size: number;
       if (fromRaw) {
         const built = (await buildRawFeatureTable(context, model.card.events)).table;
@@ -120,15 +122,19 @@ export const scoreCommand: Command = {
         size = built.lines.length;
       } else {
         staged = await stageFlagInputs({ inputFile: source }, { s3ClientConfig: context.env.s3ClientConfig });
-        const keep = [...model.preprocessor.columns.map((column) => column.name), ...(model.card.idColumn === null ? [] : [model.card.idColumn])];
-        table = await openTableChunks(staged.inputFile ?? source, { chunkRows, keep });
+        const encoding = { preprocessor: model.preprocessor, idColumn: model.card.idColumn, ...(model.stability === undefined ? {} : { stabilityFeatures: model.stability.features }) };
+        const file = staged.inputFile ?? source;
+        // Opened here for its header and size; the rows are read, checked and encoded in a worker thread while this
+        // one scores and writes (two cores), at most two chunks ahead.
+        table = await openTableChunks(file, { chunkRows, keep: columnsToKeep(encoding) });
         try {
           checkColumns(table.columns);
         } catch (error) {
           throw await withFirstInvalidCell(error, table, model.preprocessor, source);
         }
-        chunks = table.chunks;
         size = table.size;
+        await table.close();
+        encoded = encodeChunksInWorker(file, chunkRows, encoding);
       }
       function checkColumns(columns: readonly string[]): void {
         const check = checkFeatureColumns(model.preprocessor, source, columns, { allowMissing: context.flags['allow-missing-features'] === true });
@@ -150,7 +156,7 @@ export const scoreCommand: Command = {
       const progress = createScoreProgress(context, { size });
       let result;
       try {
-        result = await streamScores({ model, chunks, writer, rejects, signal: stop.signal, onProgress: progress.onProgress });
+        result = await streamScores({ model, chunks, encoded, writer, rejects, signal: stop.signal, onProgress: progress.onProgress });
         await writer.commit();
         const rejectsWritten = await rejects.commit();
         await targets.publish([true, rejectsWritten], context.env.s3ClientConfig);

@@ -5,6 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { parse, type CsvError } from 'csv-parse/sync';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { printableText, quoteValue } from '../errors/printable-text.ts';
+import type { ColumnCells } from '../features/encode-columns.ts';
 import { binaryContentReason, TEXT_SNIFF_BYTES } from './binary-content.ts';
 import { openDuckDbSession, sqlIdentifier, sqlString } from './events/duckdb-session.ts';
 import type { RawRow, RawValue } from './labelled-row.ts';
@@ -23,6 +24,11 @@ export interface RejectedRow {
 export interface TableChunk {
   /** The rows that could be read, each with every column the reader was asked to keep (null when blank or absent). */
   readonly rows: RawRow[];
+  /**
+   * The same cells by column, when the reader has them so (CSV): per kept column of the file its values, row by row.
+   * A CSV chunk makes `rows` from them only when asked, so a columnar consumer builds no object per row.
+   */
+  readonly cells?: ColumnCells;
   /** 1-based source line of each row (see {@link RejectedRow.line}). */
   readonly lines: number[];
   /** 0-based position of each row among the file's data rows (rejected rows count), for fallback ids. */
@@ -76,8 +82,7 @@ export async function openTableChunks(file: string, { chunkRows = 8192, keep }: 
     throw new BadInputError(`${file}: unknown table format "${extension}"; use .csv, .jsonl, .ndjson or .parquet`, { value: file });
   }
   const size = await sniffTextFile(file, extension === '.csv' ? 'CSV' : 'JSON Lines');
-  const lines = readLines(file);
-  return extension === '.csv' ? openCsvChunks(file, size, lines, chunkRows, keep) : openJsonlChunks(file, size, lines, chunkRows, keep);
+  return extension === '.csv' ? openCsvChunks(file, size, chunkRows, keep) : openJsonlChunks(file, size, readLines(file), chunkRows, keep);
 }
 
 /** The file's size, after checking it exists, is not blank and does not look binary (its first bytes). */
@@ -111,8 +116,15 @@ interface TextLine {
   readonly bytes: number;
 }
 
-/** The lines of a UTF-8 file, streamed (`\n` or `\r\n` ends a line; the BOM is dropped). */
-async function* readLines(file: string): AsyncGenerator<TextLine> {
+/** The complete lines of one block of a file: `lines[k]` is line `first + k`; `bytes` read so far. */
+interface LineBlock {
+  readonly lines: readonly string[];
+  readonly first: number;
+  readonly bytes: number;
+}
+
+/** The lines of a UTF-8 file, streamed a block (1 MiB) at a time (`\n` or `\r\n` ends a line; the BOM is dropped). */
+async function* readLineBlocks(file: string): AsyncGenerator<LineBlock> {
   const decoder = new StringDecoder('utf8');
   let rest = '';
   let line = 0;
@@ -125,22 +137,32 @@ async function* readLines(file: string): AsyncGenerator<TextLine> {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
+    const lines: string[] = [];
     let start = 0;
     for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-      yield { text: text.charCodeAt(end - 1) === 13 && end > start ? text.slice(start, end - 1) : text.slice(start, end), line: ++line, bytes };
+      lines.push(text.charCodeAt(end - 1) === 13 && end > start ? text.slice(start, end - 1) : text.slice(start, end));
       start = end + 1;
     }
     rest = text.slice(start);
+    if (lines.length > 0) yield { lines, first: line + 1, bytes };
+    line += lines.length;
   }
   rest += decoder.end();
-  if (rest !== '') yield { text: rest.endsWith('\r') ? rest.slice(0, -1) : rest, line: line + 1, bytes };
+  if (rest !== '') yield { lines: [rest.endsWith('\r') ? rest.slice(0, -1) : rest], first: line + 1, bytes };
 }
 
-/** One CSV record with the line it starts on. */
-interface CsvRecord {
-  readonly cells: string[];
-  readonly line: number;
-  readonly bytes: number;
+/** The lines of a UTF-8 file one by one (see {@link readLineBlocks}). */
+async function* readLines(file: string): AsyncGenerator<TextLine> {
+  for await (const { lines, first, bytes } of readLineBlocks(file)) {
+    for (let k = 0; k < lines.length; k++) yield { text: lines[k] as string, line: first + k, bytes };
+  }
+}
+
+/** Takes the CSV records of a file's lines, block by block: `record` gets each with the line it starts on. */
+interface CsvSplitter {
+  take(block: LineBlock): void;
+  /** After the last block. @throws BadInputError when a quoted field is still open. */
+  end(): void;
 }
 
 /**
@@ -148,33 +170,41 @@ interface CsvRecord {
  * a fraction of the cost); a line with a quote starts a block that runs until its quotes balance, parsed by csv-parse
  * with the options `parseCsv` uses, so quoting means the same in both readers.
  */
-async function* csvRecords(file: string, lines: AsyncIterable<TextLine>): AsyncGenerator<CsvRecord> {
+function csvSplitter(file: string, record: (cells: string[], line: number, bytes: number) => void): CsvSplitter {
   let block: string[] = [];
   let blockLine = 0;
   let quotes = 0;
   let chars = 0;
-  for await (const { text, line, bytes } of lines) {
-    if (block.length === 0) {
-      if (text === '') continue;
-      if (!text.includes('"') && !text.includes('\r')) {
-        yield { cells: text.split(','), line, bytes };
-        continue;
+  return {
+    take({ lines, first, bytes }) {
+      for (let k = 0; k < lines.length; k++) {
+        const text = lines[k] as string;
+        const line = first + k;
+        if (block.length === 0) {
+          if (text === '') continue;
+          if (!text.includes('"') && !text.includes('\r')) {
+            record(text.split(','), line, bytes);
+            continue;
+          }
+          blockLine = line;
+        }
+        block.push(text);
+        quotes += countQuotes(text);
+        chars += text.length;
+        if (quotes % 2 === 1) {
+          if (chars > MAX_QUOTED_RECORD_CHARS) throw unclosedQuote(file, blockLine, `it runs on past ${MAX_QUOTED_RECORD_CHARS} characters`);
+          continue;
+        }
+        for (const parsed of parseBlock(file, block, blockLine)) record(parsed.cells, parsed.line, bytes);
+        block = [];
+        quotes = 0;
+        chars = 0;
       }
-      blockLine = line;
-    }
-    block.push(text);
-    quotes += countQuotes(text);
-    chars += text.length;
-    if (quotes % 2 === 1) {
-      if (chars > MAX_QUOTED_RECORD_CHARS) throw unclosedQuote(file, blockLine, `it runs on past ${MAX_QUOTED_RECORD_CHARS} characters`);
-      continue;
-    }
-    for (const record of parseBlock(file, block, blockLine)) yield { ...record, bytes };
-    block = [];
-    quotes = 0;
-    chars = 0;
-  }
-  if (block.length > 0) throw unclosedQuote(file, blockLine, 'the file ends first');
+    },
+    end() {
+      if (block.length > 0) throw unclosedQuote(file, blockLine, 'the file ends first');
+    },
+  };
 }
 
 function countQuotes(text: string): number {
@@ -208,10 +238,10 @@ function parseBlock(file: string, block: readonly string[], blockLine: number): 
 }
 
 /** The header's names, checked as `parseCsv` checks them. */
-function checkCsvHeader(file: string, record: CsvRecord): string[] {
+function checkCsvHeader(file: string, cells: readonly string[], line: number): string[] {
   const seen = new Set<string>();
-  const where = `${file}:${record.line}`;
-  return record.cells.map((raw, i) => {
+  const where = `${file}:${line}`;
+  return cells.map((raw, i) => {
     const name = raw.trim();
     const issue = name === '' ? `column ${i + 1} of the header has no name` : seen.has(name) ? `column ${quoteValue(name)} appears twice in the header` : undefined;
     if (issue !== undefined) throw new BadInputError(`${where}: ${issue}`, { value: raw, details: [{ path: where, issue }] });
@@ -220,60 +250,105 @@ function checkCsvHeader(file: string, record: CsvRecord): string[] {
   });
 }
 
-/** Row objects of one shape: every row starts as a copy of a template holding the kept columns. */
-function rowFactory(columns: readonly string[], keep: readonly string[] | undefined): { template: RawRow; picks: [number, string][] } {
-  const kept = keep === undefined ? columns : columns.filter((column) => keep.includes(column));
-  const template: RawRow = Object.fromEntries((keep ?? columns).map((column) => [column, null]));
-  return { template, picks: kept.map((column) => [columns.indexOf(column), column]) };
+/** A CSV cell as the readers keep it: text, or null when blank. */
+function csvValue(cell: string): string | null {
+  const code = cell.charCodeAt(0);
+  // Most cells start with a printable ASCII character, so they cannot be blank: no trim needed.
+  if (code > 32 && code < 127) return cell;
+  return cell === '' || isBlank(cell) ? null : cell;
 }
 
-async function openCsvChunks(file: string, size: number, lines: AsyncGenerator<TextLine>, chunkRows: number, keep: readonly string[] | undefined): Promise<TableChunks> {
-  const records = csvRecords(file, lines);
-  const first = await records.next();
-  if (first.done === true) {
-    await records.return(undefined);
-    throw new BadInputError(`${file} is empty`, { value: file, details: [{ path: file, issue: 'empty file' }] });
-  }
-  const header = first.value;
-  const columns = (() => {
-    try {
-      return checkCsvHeader(file, header);
-    } catch (error) {
-      void records.return(undefined);
-      throw error;
+/** A chunk of CSV rows held by column; its `rows` are made (each a copy of `template`) when first asked for. */
+function csvChunk(cells: Map<string, RawValue[]>, template: RawRow, lines: number[], positions: number[], rejects: RejectedRow[], done: number): TableChunk {
+  let rows: RawRow[] | undefined;
+  const makeRows = (): RawRow[] => {
+    const made = lines.map(() => ({ ...template }));
+    for (const [name, values] of cells) values.forEach((value, r) => ((made[r] as RawRow)[name] = value));
+    return made;
+  };
+  return {
+    get rows() {
+      return (rows ??= makeRows());
+    },
+    cells,
+    lines,
+    positions,
+    rejects,
+    done,
+  };
+}
+
+async function openCsvChunks(file: string, size: number, chunkRows: number, keep: readonly string[] | undefined): Promise<TableChunks> {
+  const blocks = readLineBlocks(file);
+  // Records split off a block before the chunks are read: the header, then whatever followed it in its block.
+  const early: [string[], number, number][] = [];
+  let take: (cells: string[], line: number, bytes: number) => void = (cells, line, bytes) => early.push([cells, line, bytes]);
+  const splitter = csvSplitter(file, (cells, line, bytes) => take(cells, line, bytes));
+  let header: [string[], number] | undefined;
+  try {
+    while (early.length === 0) {
+      const next = await blocks.next();
+      if (next.done === true) {
+        splitter.end();
+        break;
+      }
+      splitter.take(next.value);
     }
-  })();
-  const { template, picks } = rowFactory(columns, keep);
+    const first = early.shift();
+    if (first === undefined) throw new BadInputError(`${file} is empty`, { value: file, details: [{ path: file, issue: 'empty file' }] });
+    header = [checkCsvHeader(file, first[0], first[1]), first[1]];
+  } catch (error) {
+    await blocks.return(undefined);
+    throw error;
+  }
+  const columns = header[0];
+  const template: RawRow = Object.fromEntries((keep ?? columns).map((column) => [column, null]));
+  const picks = (keep === undefined ? columns : columns.filter((column) => keep.includes(column))).map((column) => [columns.indexOf(column), column] as const);
   async function* chunks(): AsyncGenerator<TableChunk> {
-    let chunk = emptyChunk();
+    const ready: TableChunk[] = [];
+    let cells = new Map<string, RawValue[]>();
+    let lines: number[] = [];
+    let positions: number[] = [];
+    let rejects: RejectedRow[] = [];
     let position = 0;
-    let any = false;
-    for await (const { cells, line, bytes } of records) {
-      any = true;
-      if (cells.length !== columns.length) {
-        chunk.rejects.push({ line, reason: `expected ${columns.length} cells like the header, found ${cells.length}` });
+    let done = 0;
+    const start = (): void => {
+      cells = new Map(picks.map(([, column]) => [column, []]));
+      lines = [];
+      positions = [];
+      rejects = [];
+    };
+    const columnsOfPicks = (): [number, RawValue[]][] => picks.map(([index, column]) => [index, cells.get(column) as RawValue[]]);
+    start();
+    let targets = columnsOfPicks();
+    take = (record, line, bytes) => {
+      if (record.length !== columns.length) {
+        rejects.push({ line, reason: `expected ${columns.length} cells like the header, found ${record.length}` });
       } else {
-        const row: RawRow = { ...template };
-        for (const [index, column] of picks) {
-          const cell = cells[index] as string;
-          row[column] = cell === '' || isBlank(cell) ? null : cell;
-        }
-        chunk.rows.push(row);
-        chunk.lines.push(line);
-        chunk.positions.push(position);
+        for (const [index, values] of targets) values.push(csvValue(record[index] as string));
+        lines.push(line);
+        positions.push(position);
       }
       position++;
-      chunk.done = bytes;
-      if (chunk.rows.length + chunk.rejects.length >= chunkRows) {
-        yield chunk;
-        chunk = emptyChunk();
+      done = bytes;
+      if (lines.length + rejects.length >= chunkRows) {
+        ready.push(csvChunk(cells, template, lines, positions, rejects, done));
+        start();
+        targets = columnsOfPicks();
       }
+    };
+    for (const [record, line, bytes] of early.splice(0)) take(record, line, bytes);
+    for (;;) {
+      yield* ready.splice(0);
+      const next = await blocks.next();
+      if (next.done === true) break;
+      splitter.take(next.value);
     }
-    if (!any) throw new BadInputError(`${file} has a header but no data rows`, { value: file, details: [{ path: file, issue: 'no data rows' }] });
-    chunk.done = size;
-    if (chunk.rows.length + chunk.rejects.length > 0) yield chunk;
+    splitter.end();
+    if (position === 0) throw new BadInputError(`${file} has a header but no data rows`, { value: file, details: [{ path: file, issue: 'no data rows' }] });
+    if (lines.length + rejects.length > 0) yield csvChunk(cells, template, lines, positions, rejects, size);
   }
-  return { source: file, columns, size, chunks: chunks(), close: async () => void (await records.return(undefined)) };
+  return { source: file, columns, size, chunks: chunks(), close: async () => void (await blocks.return(undefined)) };
 }
 
 type MutableChunk = { -readonly [K in keyof TableChunk]: TableChunk[K] };

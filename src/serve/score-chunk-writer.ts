@@ -6,8 +6,9 @@ import type { DuckDBAppender } from '@duckdb/node-api';
 import { openDuckDbSession, sqlIdentifier, sqlString, type DuckDbSession } from '../data/events/duckdb-session.ts';
 import type { RejectedRow } from '../data/read-table-chunks.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
-import { flattenPrediction, scoreColumns, scoreColumnTypes, type ScoredTask } from './score-columns.ts';
+import { scoreColumns, scoreColumnTypes, type ScoredTask } from './score-columns.ts';
 import type { CustomerPrediction } from './score-rows.ts';
+import { batchOfPredictions, type ScoredBatch } from './scored-batch.ts';
 
 /** Scores written chunk by chunk to a temporary file that only `commit` puts in place. */
 export interface ScoreChunkWriter {
@@ -15,6 +16,8 @@ export interface ScoreChunkWriter {
   readonly temporary: string;
   /** Appends one chunk's predictions, in order; waits while the disk catches up, so memory stays bounded. */
   write(predictions: readonly CustomerPrediction[]): Promise<void>;
+  /** The same for a chunk scored in columns (`score`'s path): the same bytes as `write` of its predictions. */
+  writeBatch(batch: ScoredBatch): Promise<void>;
   /** Finishes the file and renames it to its target (atomic on one filesystem). */
   commit(): Promise<void>;
   /** Drops the temporary file; the target is left as it was. Safe after `commit` or a failure, and twice. */
@@ -94,23 +97,71 @@ export async function openScoreChunkWriter(file: string, tasks: readonly ScoredT
   }
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   if (extension === '.parquet') return openParquetWriter(file, tasks);
-  const columns = scoreColumns(tasks);
   const out = new TemporaryTextFile(file);
   const csv = extension === '.csv';
-  if (csv) await out.write(`${columns.join(',')}\n`);
+  if (csv) await out.write(`${scoreColumns(tasks).join(',')}\n`);
+  const format = csv ? csvLines : jsonLines;
+  const writeBatch = (batch: ScoredBatch): Promise<void> => out.write(format(batch, 0, batch.rows));
   return {
     temporary: out.temporary,
-    async write(predictions) {
-      let text = '';
-      for (const prediction of predictions) {
-        const record = flattenPrediction(prediction, tasks);
-        text += csv ? `${columns.map((c) => csvCell(record[c] as string | number | boolean)).join(',')}\n` : `${JSON.stringify(record)}\n`;
-      }
-      await out.write(text);
-    },
+    write: (predictions) => writeBatch(batchOfPredictions(predictions, tasks)),
+    writeBatch,
     commit: () => out.commit(),
     abort: () => out.abort(),
   };
+}
+
+/** Decile cells, 0..10, as text: formatted once. */
+const decileText = Array.from({ length: 11 }, (_, d) => String(d));
+
+/**
+ * The CSV lines of the batch's rows `from` … `to − 1` in `scoreColumns` order: id, per task its score, decision (a multiclass task's predicted
+ * class), decile and class probabilities, then the segment; text cells quoted as `csvCell` does.
+ */
+function csvLines(batch: ScoredBatch, from: number, to: number): string {
+  const { tasks, ids, segments } = batch;
+  // Segments repeat: each distinct one is quoted once.
+  const quoted = new Map<string, string>();
+  let text = '';
+  for (let i = from; i < to; i++) {
+    let line = csvCell(ids[i] as string);
+    for (const task of tasks) {
+      line += `,${task.scores[i] as number},`;
+      line += task.predicted === undefined ? (task.decisions[i] === 1 ? 'true' : 'false') : csvCell(task.predicted[i] as string);
+      line += `,${decileText[task.deciles[i] as number] ?? String(task.deciles[i])}`;
+      const probabilities = task.probabilities;
+      if (probabilities !== undefined) {
+        const width = (task.classes as readonly string[]).length;
+        for (let c = 0; c < width; c++) line += `,${probabilities[i * width + c] as number}`;
+      }
+    }
+    const segment = segments[i] as string;
+    let cell = quoted.get(segment);
+    if (cell === undefined) {
+      cell = csvCell(segment);
+      quoted.set(segment, cell);
+    }
+    text += `${line},${cell}\n`;
+  }
+  return text;
+}
+
+/** Rows `from` … `to − 1` as JSON Lines: one object per row, keys in `scoreColumns` order (JSON.stringify of the flat record). */
+function jsonLines(batch: ScoredBatch, from: number, to: number): string {
+  let text = '';
+  for (let i = from; i < to; i++) {
+    const record: Record<string, string | number | boolean> = { id: batch.ids[i] as string };
+    for (const task of batch.tasks) {
+      record[task.name] = task.scores[i] as number;
+      record[`${task.name}_decision`] = task.predicted === undefined ? task.decisions[i] === 1 : (task.predicted[i] as string);
+      record[`${task.name}_decile`] = task.deciles[i] as number;
+      const width = task.classes?.length ?? 0;
+      task.classes?.forEach((label, c) => (record[`${task.name}_p_${label}`] = (task.probabilities as Float64Array)[i * width + c] as number));
+    }
+    record.segment = batch.segments[i] as string;
+    text += `${JSON.stringify(record)}\n`;
+  }
+  return text;
 }
 
 async function openParquetWriter(file: string, tasks: readonly ScoredTask[]): Promise<ScoreChunkWriter> {
@@ -133,23 +184,26 @@ async function openParquetWriter(file: string, tasks: readonly ScoredTask[]): Pr
     throw error;
   }
   const rows = appender;
+  const writeBatch = async (batch: ScoredBatch): Promise<void> => {
+    for (let i = 0; i < batch.rows; i++) {
+      rows.appendVarchar(batch.ids[i] as string);
+      for (const task of batch.tasks) {
+        rows.appendDouble(task.scores[i] as number);
+        if (task.predicted === undefined) rows.appendBoolean(task.decisions[i] === 1);
+        else rows.appendVarchar(task.predicted[i] as string);
+        rows.appendInteger(task.deciles[i] as number);
+        const width = task.classes?.length ?? 0;
+        for (let c = 0; c < width; c++) rows.appendDouble((task.probabilities as Float64Array)[i * width + c] as number);
+      }
+      rows.appendVarchar(batch.segments[i] as string);
+      rows.endRow();
+    }
+    rows.flushSync();
+  };
   return {
     temporary,
-    async write(predictions) {
-      for (const prediction of predictions) {
-        const record = flattenPrediction(prediction, tasks);
-        for (const [name, type] of columns) {
-          const value = record[name];
-          if (value === undefined || (typeof value === 'number' && Number.isNaN(value) && type !== 'DOUBLE')) rows.appendNull();
-          else if (type === 'DOUBLE') rows.appendDouble(Number(value));
-          else if (type === 'INTEGER') rows.appendInteger(Number(value));
-          else if (type === 'BOOLEAN') rows.appendBoolean(value === true);
-          else rows.appendVarchar(String(value));
-        }
-        rows.endRow();
-      }
-      rows.flushSync();
-    },
+    write: (predictions) => writeBatch(batchOfPredictions(predictions, tasks)),
+    writeBatch,
     async commit() {
       try {
         rows.closeSync();

@@ -1,9 +1,7 @@
 import type { RawRow } from '../data/labelled-row.ts';
 import { transformRows } from '../features/preprocessor.ts';
-import { assignDecile } from '../metrics/decile.ts';
-import { argmaxOfRow } from '../metrics/multiclass-metrics.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
-import { assignSegment } from './segment.ts';
+import { predictionsOfBatch, scoreBatch } from './scored-batch.ts';
 import { createServingForward, type ServingForward } from './serving-forward.ts';
 
 /** One customer's scores (SPEC §7); served tasks only (auxiliary tasks are left out). */
@@ -37,7 +35,7 @@ export interface ScoreRowsOptions {
  * Scores rows with a loaded model: the same preprocessor and serving graph for `score` and the API, so both give
  * the same numbers. A row's id is its `idColumn` value, else `fallbackIds[i]`, else its 1-based position.
  * A multiclass task's output `[rows, classes]` becomes the argmax class (`classes`), its probability (`scores`,
- * ranked into `deciles`) and all class probabilities (`probabilities`).
+ * ranked into `deciles`) and all class probabilities (`probabilities`): see scoreBatch, which `score` streams through.
  */
 export async function scoreRows(
   model: LoadedModel,
@@ -46,34 +44,7 @@ export async function scoreRows(
 ): Promise<CustomerPrediction[]> {
   const x = transformRows(model.preprocessor, rows);
   const outputs = await forward.predict(x, rows.length);
-  const served = model.card.tasks.filter((task) => !task.auxiliary);
-  const multiclass = served.some((task) => task.type === 'multiclass');
   const idColumn = model.card.idColumn;
-  return rows.map((row, i) => {
-    const scores: Record<string, number> = {};
-    const decisions: Record<string, boolean> = {};
-    const deciles: Record<string, number> = {};
-    const classes: Record<string, string> = {};
-    const probabilities: Record<string, Record<string, number>> = {};
-    for (const task of served) {
-      const output = outputs[task.name] as Float32Array;
-      let score: number;
-      if (task.type === 'multiclass') {
-        const names = task.classes ?? [];
-        const top = argmaxOfRow(output, i, names.length);
-        score = output[i * names.length + top] as number;
-        classes[task.name] = names[top] as string;
-        probabilities[task.name] = Object.fromEntries(names.map((name, c) => [name, output[i * names.length + c] as number]));
-      } else {
-        score = output[i] as number;
-      }
-      scores[task.name] = score;
-      decisions[task.name] = task.type === 'multiclass' || score >= task.threshold;
-      deciles[task.name] = assignDecile(score, task.decileEdges);
-    }
-    const idValue = idColumn === null ? undefined : row[idColumn];
-    const id = idValue !== undefined && idValue !== null && idValue !== '' ? String(idValue) : (fallbackIds?.[i] ?? String(i + 1));
-    const segment = assignSegment({ scores, decisions, deciles, classes }, served, model.card.segments);
-    return multiclass ? { id, scores, decisions, deciles, classes, probabilities, segment } : { id, scores, decisions, deciles, segment };
-  });
+  const idCells = idColumn === null ? undefined : rows.map((row) => row[idColumn] ?? null);
+  return predictionsOfBatch(scoreBatch(model, outputs, rows.length, { idCells, fallbackId: (i) => fallbackIds?.[i] ?? String(i + 1) }));
 }

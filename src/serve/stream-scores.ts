@@ -1,13 +1,12 @@
-import type { RawRow } from '../data/labelled-row.ts';
 import type { RejectedRow, TableChunk } from '../data/read-table-chunks.ts';
 import type { RawTable } from '../data/read-table.ts';
 import { InterruptedError, signalOfAbort } from '../errors/interrupted-error.ts';
-import { validateRows } from '../features/preprocessor.ts';
 import type { LoadedModel } from '../model/model-artifacts.ts';
 import type { BatchStability } from './batch-stability.ts';
 import { createBatchStabilityCounts } from './batch-stability-counts.ts';
 import type { RejectWriter, ScoreChunkWriter } from './score-chunk-writer.ts';
-import { scoreRows } from './score-rows.ts';
+import { encodeChunks, type EncodedChunk } from './encoded-chunks.ts';
+import { scoreBatch } from './scored-batch.ts';
 import { createServingForward } from './serving-forward.ts';
 
 /** Where a streamed scoring run stands after a chunk. */
@@ -23,8 +22,10 @@ export interface StreamProgress {
 /** Arguments of {@link streamScores}. */
 export interface StreamScoresOptions {
   readonly model: LoadedModel;
-  /** The input in chunks, in order (see `openTableChunks`, {@link chunksOfTable}). */
-  readonly chunks: AsyncIterable<TableChunk>;
+  /** The input in chunks, in order (see `openTableChunks`, {@link chunksOfTable}), encoded here as they come. */
+  readonly chunks?: AsyncIterable<TableChunk>;
+  /** Or the input already encoded (see `encodeChunksInWorker`): the model's `columnsToKeep`, its stability features. */
+  readonly encoded?: AsyncIterable<EncodedChunk>;
   /** Where the scores go; the caller commits or aborts it. */
   readonly writer: ScoreChunkWriter;
   /** Where rejected rows go; the caller commits or aborts it. */
@@ -33,7 +34,12 @@ export interface StreamScoresOptions {
   readonly signal?: AbortSignal | undefined;
   /** Called after each chunk is written. @default undefined */
   readonly onProgress?: ((progress: StreamProgress) => void) | undefined;
+  /** Chunks of at least this many valid rows go through the model's graph as one block (see ServingForwardOptions). @default 1024 */
+  readonly blockRows?: number;
 }
+
+/** Below this many rows a chunk's forward pass stays compiled: a TensorFlow.js call costs more than it saves. */
+const defaultBlockRows = 1024;
 
 /** What {@link streamScores} did. */
 export interface StreamScoresResult {
@@ -46,60 +52,41 @@ export interface StreamScoresResult {
 }
 
 /**
- * Scores a table chunk by chunk in bounded memory: each chunk's rows are checked cell by cell (`validateRows`; a row
- * with an invalid cell is rejected with its line, column and reason, as are the rows the reader rejected), the rest
- * scored with `scoreRows` (one compiled forward pass for the whole run) and appended to `writer`, and the batch's
- * population stability counted per chunk. A row without an id gets its 1-based position among the input's data rows,
+ * Scores a table chunk by chunk in bounded memory, column by column (no object per row): each chunk's cells are
+ * checked and encoded at once (`createChunkEncoder`, here or in a worker: what `validateRows` refuses and
+ * `transformRows` encodes; a row with an invalid cell is rejected with its line, column and reason, as are the rows
+ * the reader rejected), the rest go through one forward pass (chunks of `blockRows` rows or more as one TensorFlow.js block, see
+ * ServingForwardOptions), `scoreBatch` and `writer.writeBatch`, and the batch's population stability is counted per
+ * chunk. A row without an id gets its 1-based position among the input's data rows,
  * as in a whole-table run. Memory holds one chunk, whatever the row count.
  * @throws InterruptedError when `signal` aborts (between chunks); whatever the writers or the reader throw.
  */
-export async function streamScores({ model, chunks, writer, rejects, signal, onProgress }: StreamScoresOptions): Promise<StreamScoresResult> {
-  const forward = createServingForward(model);
+export async function streamScores({ model, chunks, encoded, writer, rejects, signal, onProgress, blockRows = defaultBlockRows }: StreamScoresOptions): Promise<StreamScoresResult> {
+  if (chunks === undefined && encoded === undefined) throw new TypeError('streamScores needs chunks or encoded chunks');
+  const forward = createServingForward(model, { blockRows });
   const stability = model.stability === undefined ? undefined : createBatchStabilityCounts(model.stability);
+  const encoding = { preprocessor: model.preprocessor, idColumn: model.card.idColumn, ...(model.stability === undefined ? {} : { stabilityFeatures: model.stability.features }) };
   let rows = 0;
   let rejected = 0;
   let firstReject: RejectedRow | undefined;
-  for await (const chunk of chunks) {
+  for await (const chunk of encoded ?? encodeChunks(chunks as AsyncIterable<TableChunk>, encoding)) {
     if (signal?.aborted === true) throw new InterruptedError('scoring stopped; no output was written', { signal: signalOfAbort(signal) });
-    const { valid, invalid } = splitInvalidRows(model, chunk);
-    const bad = [...chunk.rejects, ...invalid].sort((a, b) => a.line - b.line);
-    if (bad.length > 0) {
-      firstReject ??= bad[0];
-      rejected += bad.length;
-      await rejects.write(bad);
+    if (chunk.rejects.length > 0) {
+      firstReject ??= chunk.rejects[0];
+      rejected += chunk.rejects.length;
+      await rejects.write(chunk.rejects);
     }
-    if (valid.rows.length > 0) {
-      const predictions = await scoreRows(model, valid.rows, { forward, fallbackIds: valid.positions.map((p) => String(p + 1)) });
-      await writer.write(predictions);
-      stability?.add(valid.rows, predictions);
-      rows += predictions.length;
+    if (chunk.rows > 0) {
+      const outputs = await forward.predict(chunk.x, chunk.rows);
+      const batch = scoreBatch(model, outputs, chunk.rows, { idCells: chunk.ids });
+      await writer.writeBatch(batch);
+      stability?.addBatch(chunk.featureCounts ?? {}, batch);
+      rows += chunk.rows;
     }
     onProgress?.({ rows, rejected, done: chunk.done });
   }
   if (signal?.aborted === true) throw new InterruptedError('scoring stopped; no output was written', { signal: signalOfAbort(signal) });
   return { rows, rejected, ...(firstReject === undefined ? {} : { firstReject }), ...(stability === undefined || rows === 0 ? {} : { stability: stability.result() }) };
-}
-
-/** A chunk's rows split into those the model can score and those with an invalid cell (one reject per row, its first cell). */
-function splitInvalidRows(model: LoadedModel, chunk: TableChunk): { valid: { rows: RawRow[]; positions: number[] }; invalid: RejectedRow[] } {
-  const issues = validateRows(model.preprocessor, chunk.rows, 'row');
-  if (issues.length === 0) return { valid: { rows: chunk.rows, positions: chunk.positions }, invalid: [] };
-  const byRow = new Map<number, RejectedRow>();
-  for (const { path, issue } of issues) {
-    const match = /^row\[(\d+)\]\.?(.*)$/.exec(path);
-    const index = Number(match?.[1] ?? -1);
-    if (byRow.has(index)) continue;
-    const column = match?.[2] ?? '';
-    byRow.set(index, { line: chunk.lines[index] ?? 0, ...(column === '' ? {} : { column }), reason: issue });
-  }
-  const rows: RawRow[] = [];
-  const positions: number[] = [];
-  chunk.rows.forEach((row, i) => {
-    if (byRow.has(i)) return;
-    rows.push(row);
-    positions.push(chunk.positions[i] as number);
-  });
-  return { valid: { rows, positions }, invalid: [...byRow.values()] };
 }
 
 /**
