@@ -56,7 +56,8 @@ export function createServingForward(model: LoadedModel, { blockRows = Number.PO
     return {
       engine: blocks ? 'compiled+blocks' : 'compiled',
       predict: async (x, rows) => {
-        const outputs = blocks && rows >= blockRows ? predictBlock(model.network, x, rows, width) : compiled.predict(x, rows);
+        if (blocks && rows >= blockRows) return predictNetwork(model.network, x, rows, width, outputNames);
+        const outputs = compiled.predict(x, rows);
         const named: Record<string, Float32Array> = {};
         outputNames.forEach((name, k) => (named[name] = outputs[k] as Float32Array));
         return named;
@@ -68,23 +69,6 @@ export function createServingForward(model: LoadedModel, { blockRows = Number.PO
     reason: reason as string,
     predict: (x, rows) => predictNetwork(model.network, x, rows, width, outputNames),
   };
-}
-
-/**
- * The graph over all `rows` rows of `x` in one `predict` call: per output, its row-major `[rows, units]` values.
- * `predictNetwork` lets `predict` cut the rows into batches of 32, each a round of kernel calls; one batch of all the
- * rows is what makes the backend's matrix products pay.
- */
-function predictBlock(network: tf.LayersModel, x: Float32Array, rows: number, width: number): Float32Array[] {
-  const outputs = tf.tidy(() => {
-    const predicted = network.predict(tf.tensor2d(x.subarray(0, rows * width), [rows, width]), { batchSize: rows });
-    return Array.isArray(predicted) ? predicted : [predicted];
-  });
-  try {
-    return outputs.map((output) => output.dataSync() as Float32Array);
-  } finally {
-    tf.dispose(outputs);
-  }
 }
 
 /**

@@ -5,7 +5,8 @@ const chunkRows = 8192;
 /**
  * Runs the serving graph over a row-major matrix `[rows, width]` in chunks (bounded memory) and returns, per output
  * name, `[rows]` of probabilities or values for an output of width 1, and row-major `[rows, C]` class probabilities
- * for a multiclass output of width C. `outputNames` name the serving graph's outputs in order.
+ * for a multiclass output of width C. `outputNames` name the serving graph's outputs in order. Each chunk is one
+ * forward call of the whole graph.
  */
 export async function predictNetwork(
   serving: tf.LayersModel,
@@ -23,7 +24,9 @@ export async function predictNetwork(
     const end = Math.min(rows, start + chunkRows);
     const outputs = tf.tidy(() => {
       const input = tf.tensor2d(x.subarray(start * width, end * width), [end - start, width]);
-      const predicted = serving.predict(input);
+      // One batch per chunk: predict's default batches of 32 cost a round of kernel calls each, and the backend's
+      // matrix products (XNNPACK on wasm) only pay on many rows.
+      const predicted = serving.predict(input, { batchSize: end - start });
       return Array.isArray(predicted) ? predicted : [predicted];
     });
     try {
