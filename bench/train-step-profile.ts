@@ -8,6 +8,9 @@
  * (variableGrads minus the forward pass: the tape and the gradient kernels), `adam` (the AdamW update training uses,
  * src/train/adamw-optimizer.ts), `tfjsAdam` (tf.train.adam's applyGradients on the same gradients, for comparison). `step` is
  * `createTrainingStep().run`, the real fused step, and `batch` = copyBatch + step: what an epoch spends per batch.
+ * On wasm and cpu the forward and loss phases run the fused graph and losses (src/train/fused-training-graph.ts) as the
+ * step does; `plainStep` and `plainKernelsPerStep` are the same step through tfjs-layers and the tensor losses
+ * (`fusedGraph: false`), the path before them, for comparison.
  *
  * Kernels: `tf.profile` over `profiledSteps` real steps; per kernel name its calls and kernel milliseconds per step.
  * `kernelShare` is the kernels' time over the profiled steps' wall time; the rest is tfjs's JavaScript around them (dispatch,
@@ -23,6 +26,8 @@ import { createSeededRandom, shuffleInPlace } from '../src/random/seeded-random.
 import type { EncodedSplit } from '../src/train/encoded-split.ts';
 import { createAdamW } from '../src/train/adamw-optimizer.ts';
 import { batchTensors, copyBatch } from '../src/train/training-batch.ts';
+import { createFusedTrainingGraph } from '../src/train/fused-training-graph.ts';
+import { fusedMaskedTaskLosses } from '../src/train/fused-task-losses.ts';
 import { createTrainingStep } from '../src/train/training-step.ts';
 import type { TrainTask } from '../src/train/train-task.ts';
 import { round } from './round.ts';
@@ -37,6 +42,8 @@ export interface StepProfile {
   /** batches per epoch × `batch`, in seconds: what the epoch would take from the measured step alone. */
   readonly impliedEpochSeconds: number;
   readonly kernelsPerStep: number;
+  /** Kernels of one step through tfjs-layers and the tensor losses (`fusedGraph: false`), for comparison. */
+  readonly plainKernelsPerStep: number;
   readonly kernelMsPerStep: number;
   /** kernelMsPerStep over the wall ms of a profiled step (`phasesMs.profiledStep`). */
   readonly kernelShare: number;
@@ -59,10 +66,12 @@ export interface StepProfileArgs {
   readonly steps?: number;
   /** Steps under tf.profile. @default 10 */
   readonly profiledSteps?: number;
+  /** Model settings over the defaults (the bench pins those its PyTorch reference mirrors). @default none */
+  readonly model?: Readonly<Record<string, unknown>>;
 }
 
-export async function profileTrainingStep({ arch, train, tasks, batchSize, seed, steps = 60, profiledSteps = 10 }: StepProfileArgs): Promise<StepProfile> {
-  const params = modelSchema.parse({ arch, seed, batchSize });
+export async function profileTrainingStep({ arch, train, tasks, batchSize, seed, steps = 60, profiledSteps = 10, model = {} }: StepProfileArgs): Promise<StepProfile> {
+  const params = modelSchema.parse({ ...model, arch, seed, batchSize });
   const targetScales: Record<string, TargetScale> = {};
   for (const task of tasks) {
     if (task.type !== 'regression') continue;
@@ -78,6 +87,8 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
   const trained = tasks.map((task, output) => ({ task, output }));
   const weighting = { variables: [], combineLosses: (losses: tf.Scalar[]) => tf.addN(losses) as tf.Scalar, effectiveWeights: () => ({}), saveState: () => ({}), restoreState: () => undefined, dispose: () => undefined };
   const step = createTrainingStep({ network, trained, weighting, params });
+  // The same step through tfjs-layers and the tensor losses (the path before the fused graph), for comparison.
+  const plainStep = createTrainingStep({ network, trained, weighting, params, fusedGraph: false });
   const variables = network.training.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const kernels = network.training.trainableWeights.filter((weight) => /\/kernel(_\d+)?$/.test(weight.name)).map((weight) => weight.read());
 
@@ -89,16 +100,21 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
 
   // The training step's objective, written out as createTrainingStep's `forward` writes it (fixed weighting; the L2
   // term is the optimizer's, so the `adam` phase includes it).
+  // The fused graph and losses where the step uses them (wasm, cpu), as createTrainingStep does.
+  const fused = createFusedTrainingGraph(network.training);
   const networkForward = (batch: ReturnType<typeof batchAt>) => {
     const { input, targets } = batchTensors(batch);
-    const applied = network.training.apply(input, { training: true });
+    const applied = fused === undefined ? network.training.apply(input, { training: true }) : fused.apply(input);
     return { outputs: Array.isArray(applied) ? applied : [applied], targets };
   };
   const objective = (batch: ReturnType<typeof batchAt>): tf.Scalar => {
     const { outputs, targets } = networkForward(batch);
-    const losses = trained.map(({ task, output }) =>
-      computeMaskedTaskLoss(task.loss, (outputs[output] as tf.Tensor2D).reshape([-1]) as tf.Tensor1D, targets.labels[task.name] as tf.Tensor1D, targets.masks[task.name] as tf.Tensor1D),
-    );
+    const losses =
+      fused === undefined
+        ? trained.map(({ task, output }) =>
+            computeMaskedTaskLoss(task.loss, (outputs[output] as tf.Tensor2D).reshape([-1]) as tf.Tensor1D, targets.labels[task.name] as tf.Tensor1D, targets.masks[task.name] as tf.Tensor1D),
+          )
+        : fusedMaskedTaskLosses(trained.map(({ task, output }) => ({ loss: task.loss, output: outputs[output] as tf.Tensor, ...(batch.targets[task.name] as { y: Float32Array; mask: Float32Array }) })));
     return tf.addN(losses) as tf.Scalar;
   };
 
@@ -131,6 +147,9 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
     tfjsAdam.dispose();
     tf.dispose(Object.values(frozen));
     const stepMs = time((i) => step.run(pick(i)).dispose());
+    const plainStepMs = time((i) => plainStep.run(pick(i)).dispose());
+    const plainInfo = await tf.profile(() => plainStep.run(pick(0)).dispose());
+    const plainKernels = plainInfo.kernels.filter((k) => !k.name.endsWith('__op')).length;
 
     const profileStarted = performance.now();
     const info = await tf.profile(() => {
@@ -159,6 +178,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
       adam: round(adamMs, 3),
       tfjsAdam: round(tfjsAdamMs, 3),
       step: round(stepMs, 3),
+      plainStep: round(plainStepMs, 3),
       batch: round(copyMs + stepMs, 3),
       profiledStep: round(profiledStepMs, 3),
     };
@@ -169,6 +189,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
       phasesMs,
       impliedEpochSeconds: round((batchCount * (copyMs + stepMs)) / 1000, 3),
       kernelsPerStep: round([...byName.values()].reduce((s, k) => s + k.calls, 0) / profiledSteps, 1),
+      plainKernelsPerStep: plainKernels,
       kernelMsPerStep: round(kernelMs, 3),
       kernelShare: round(kernelMs / profiledStepMs, 3),
       profiledSteps,
@@ -178,6 +199,7 @@ export async function profileTrainingStep({ arch, train, tasks, batchSize, seed,
     };
   } finally {
     step.dispose();
+    plainStep.dispose();
     network.training.dispose();
     network.serving.dispose();
   }

@@ -65,6 +65,24 @@ if (values.reference !== undefined && values.reference !== 'torch') {
   process.stderr.write(`train-throughput: --reference knows only "torch", got "${values.reference}"\n`);
   process.exit(2);
 }
+/**
+ * The network and training settings bench/torch_reference.py mirrors (128 → 64 relu, towers of 32, 4 experts, dropout
+ * 0.1, no normalisation, L2 1e-4, Adam at 1e-3 without decay, standard-scaled numeric inputs), pinned so that the
+ * comparison stays like for like whatever the config defaults become.
+ */
+const referenceModel = {
+  sharedUnits: [128, 64],
+  towerUnits: [32],
+  mmoe: { experts: 4 },
+  activation: 'relu',
+  normalization: 'none',
+  dropout: 0.1,
+  l2: 1e-4,
+  weightDecay: 0,
+  learningRate: 1e-3,
+  lrSchedule: 'constant',
+} as const;
+const referenceFeatures = { numericEncoding: 'standard' } as const;
 /** Architectures bench/torch_reference.py builds. */
 const torchArchs = ['shared-bottom', 'mmoe'];
 /** Task order and types of the synthetic data (b binary, r regression), as torch_reference.py reads its file. */
@@ -184,8 +202,8 @@ async function runChild(backendName: string): Promise<void> {
     splits,
     featureColumns: data.featureColumns,
     tasks: data.tasks,
-    params: modelSchema.parse({ arch, epochs, seed, batchSize }),
-    features: featuresSchema.parse({}),
+    params: modelSchema.parse({ arch, epochs, seed, batchSize, ...referenceModel }),
+    features: featuresSchema.parse(referenceFeatures),
     selection: selectionSchema.parse({}),
     onEpoch: (record) => process.stderr.write(`train-throughput: ${backend} ${arch} epoch ${record.epoch} ${record.seconds.toFixed(2)} s\n`),
   });
@@ -193,7 +211,7 @@ async function runChild(backendName: string): Promise<void> {
   candidate.network.serving.dispose();
   const { samplesPerSecond, history, seconds } = candidate.training;
   const epochWallSeconds = history.reduce((s, record) => s + record.seconds, 0) / Math.max(history.length, 1);
-  const profile = values.profile === true ? await profileTrainingStep({ arch, train: encodeRows(splits.train, data.featureColumns, data.tasks), tasks: trainTasks(data.tasks), batchSize, seed }) : undefined;
+  const profile = values.profile === true ? await profileTrainingStep({ arch, train: encodeRows(splits.train, data.featureColumns, data.tasks), tasks: trainTasks(data.tasks), batchSize, seed, model: referenceModel }) : undefined;
   const testAuc = Object.fromEntries(Object.entries(candidate.metrics.test.tasks).map(([task, metrics]) => [task, round(metrics.auc ?? Number.NaN, 4)]));
   console.log(
     JSON.stringify({

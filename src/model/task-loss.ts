@@ -21,7 +21,8 @@ export interface TaskLossOptions {
 export const defaultFocalGamma = 2;
 /** Largest ratio between the two class weights {@link computeBalancedClassWeights} gives. */
 export const maxClassWeightRatio = 10;
-const huberDelta = 1;
+/** δ of the huber loss: quadratic within δ of the label, linear beyond. */
+export const huberDelta = 1;
 
 /**
  * Masked mean loss of one task. `output`: logits (binary) or standardised predictions (regression) `[batch]`, or class

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
+import { readHostValues, scratchValues } from './host-values.ts';
 import type { NamedTensor } from './training-state.ts';
 
 /** Arguments of {@link createAdamW}. */
@@ -115,8 +116,10 @@ export function createAdamW({ variables, learningRate, weightDecay = 0, l2 = 0, 
     for (const { i, gradient } of updatedVariables(gradients)) {
       const variable = variables[i] as tf.Variable;
       const { m, v } = hostMoments[i] as { m: Float32Array; v: Float32Array };
-      const g = gradient === undefined ? new Float32Array(variable.size) : (gradient.dataSync() as Float32Array);
-      const theta = Float32Array.from(variable.dataSync() as Float32Array);
+      // A view of the gradient (read before the update's tensor is created) and a copy of the weights.
+      const theta = scratchValues(variable.size);
+      theta.set(readHostValues(variable));
+      const g = gradient === undefined ? new Float32Array(variable.size) : readHostValues(gradient);
       const decaying = decays[i] === true;
       const shrink = f(decaying ? 1 - lr * weightDecay : 1);
       const l2Factor = f(decaying ? 2 * l2 : 0);

@@ -5,6 +5,8 @@ import { SeededDropout } from '../model/seeded-dropout.ts';
 import { computeMaskedTaskLoss } from '../model/task-loss.ts';
 import type { LossWeighting, NamedGradients } from '../model/weightings/loss-weighting.ts';
 import { createAdamW, type AdamWOptimizer } from './adamw-optimizer.ts';
+import { createFusedTrainingGraph } from './fused-training-graph.ts';
+import { fusedMaskedTaskLosses, isFusableTaskLoss } from './fused-task-losses.ts';
 import { batchTensors, type BatchTensors, type TrainingBatch } from './training-batch.ts';
 import type { TrainTask } from './train-task.ts';
 import { installWasmTransposedMatMul } from './wasm-transposed-matmul.ts';
@@ -18,6 +20,11 @@ export interface TrainingStepArgs {
   readonly params: ModelConfig;
   /** Where the AdamW update runs (see {@link createAdamW}). @default host on wasm and cpu, else tensor */
   readonly optimizerMode?: 'host' | 'tensor';
+  /**
+   * Run the training graph with fused dense/dropout operations (src/train/fused-training-graph.ts) where the backend
+   * allows; false runs it through tfjs-layers (the parity tests compare the two). @default true
+   */
+  readonly fusedGraph?: boolean;
 }
 
 /** A trained task and the index of its output in the training graph. */
@@ -49,7 +56,7 @@ export interface TrainingStep {
  * strategies with a gradient hook (GradNorm, PCGrad) get one gradient per task — the same dropout masks in every pass
  * — plus one for the L2 and architecture terms, and the optimizer applies what the hook combines.
  */
-export function createTrainingStep({ network, trained, weighting, params, optimizerMode }: TrainingStepArgs): TrainingStep {
+export function createTrainingStep({ network, trained, weighting, params, optimizerMode, fusedGraph = true }: TrainingStepArgs): TrainingStep {
   installWasmTransposedMatMul();
   const networkVariables = network.training.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const variables = [...networkVariables, ...weighting.variables];
@@ -72,10 +79,25 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
    * Per trained task its unweighted loss, and the sum of the architecture's own losses, undefined when it has none
    * (call inside a tidy or gradient scope). The L2 term is the optimizer's.
    */
-  const forward = ({ input, targets }: BatchTensors): { losses: tf.Scalar[]; regularisation: tf.Scalar | undefined } => {
-    const applied = network.training.apply(input, { training: true });
+  // On wasm and cpu the graph runs with fused dense/dropout operations (the same values, far fewer operations).
+  const fused = fusedGraph ? createFusedTrainingGraph(network.training) : undefined;
+  // With the fused graph, each bce/mse/huber loss is one operation over the batch's arrays. Not under batch
+  // normalisation: there the dense biases before each normalisation get no gradient but rounding noise, which Adam
+  // scales to full steps, so the float32-rounding differences of the fused sums would change those runs' weights.
+  const fusedLoss = trained.map(({ task }) => fused !== undefined && params.normalization !== 'batch' && isFusableTaskLoss(task.loss, task.units));
+  const forward = ({ input, targets }: BatchTensors, batch: TrainingBatch): { losses: tf.Scalar[]; regularisation: tf.Scalar | undefined } => {
+    const applied = fused === undefined ? network.training.apply(input, { training: true }) : fused.apply(input);
     const outputs = Array.isArray(applied) ? applied : [applied];
-    const losses = trained.map(({ task, output }) => {
+    const fusedLosses = fusedMaskedTaskLosses(
+      trained.flatMap(({ task, output }, k) => {
+        const target = batch.targets[task.name];
+        if (fusedLoss[k] !== true || target === undefined) return [];
+        return [{ loss: task.loss, ...(task.lossOptions === undefined ? {} : { options: task.lossOptions }), output: outputs[output] as tf.Tensor, y: target.y, mask: target.mask }];
+      }),
+    );
+    let nextFused = 0;
+    const losses = trained.map(({ task, output }, k) => {
+      if (fusedLoss[k] === true && batch.targets[task.name] !== undefined) return fusedLosses[nextFused++] as tf.Scalar;
       const raw = outputs[output] as tf.Tensor2D;
       const logits = task.units === 1 ? (raw.reshape([-1]) as tf.Tensor1D) : raw;
       return computeMaskedTaskLoss(task.loss, logits, targets.labels[task.name] as tf.Tensor1D, targets.masks[task.name] as tf.Tensor1D, task.lossOptions);
@@ -97,7 +119,7 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
   const runFused = (batch: TrainingBatch): tf.Tensor1D => {
     let taskLosses: tf.Tensor1D | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const { losses, regularisation } = forward(batchTensors(batch));
+      const { losses, regularisation } = forward(batchTensors(batch), batch);
       taskLosses = tf.keep(tf.stack(losses) as tf.Tensor1D);
       const combined = weighting.combineLosses(losses);
       return regularisation === undefined ? combined : combined.add(regularisation);
@@ -117,12 +139,12 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
       const lossValues: tf.Scalar[] = [];
       try {
         trained.forEach((_, k) => {
-          const { value, grads } = tf.variableGrads(() => forward(tensors).losses[k] as tf.Scalar, networkVariables);
+          const { value, grads } = tf.variableGrads(() => forward(tensors, batch).losses[k] as tf.Scalar, networkVariables);
           lossValues.push(value);
           taskGradients.push(completeGradients(grads, networkVariables));
         });
         // A pass for the architecture's own losses, where it has any.
-        const rest = network.extraLosses.length > 0 ? tf.variableGrads(() => forward(tensors).regularisation as tf.Scalar, networkVariables) : undefined;
+        const rest = network.extraLosses.length > 0 ? tf.variableGrads(() => forward(tensors, batch).regularisation as tf.Scalar, networkVariables) : undefined;
         const restGradients = rest === undefined ? undefined : completeGradients(rest.grads, networkVariables);
         const losses = lossValues.map((value) => value.dataSync()[0] as number);
         const applied = tf.tidy(() => {
@@ -158,7 +180,7 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
           const tensors = batchTensors(batch);
           return trained.map((_, k) =>
             tf.tidy(() => {
-              const { value, grads } = tf.variableGrads(() => forward(tensors).losses[k] as tf.Scalar, [...network.sharedVariables]);
+              const { value, grads } = tf.variableGrads(() => forward(tensors, batch).losses[k] as tf.Scalar, [...network.sharedVariables]);
               value.dispose();
               return tf.concat(network.sharedVariables.map((v) => (grads[v.name] ?? tf.zerosLike(v)).reshape([-1])));
             }),

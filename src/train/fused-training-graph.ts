@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs';
+import { TandemError } from '../errors/tandem-error.ts';
+import { MixtureOfExperts } from '../model/layers/mixture-of-experts.ts';
+import { drawKeepMasks, SeededDropout } from '../model/seeded-dropout.ts';
+import { applyDropoutMask, denseReluDropout, mixExperts } from './fused-layer-ops.ts';
+
+/** The parts of a functional LayersModel (a tfjs-layers Container) its executor reads. */
+interface ContainerInternals {
+  readonly inputs: readonly tf.SymbolicTensor[];
+  readonly outputs: readonly tf.SymbolicTensor[];
+}
+
+type Step =
+  | { readonly kind: 'layer'; readonly tensor: tf.SymbolicTensor }
+  | {
+      readonly kind: 'dense';
+      readonly layer: tf.layers.Layer;
+      readonly activation: 'relu' | 'linear';
+      /** Output units. */
+      readonly units: number;
+      readonly input: number;
+      readonly output: number;
+      readonly dropout?: SeededDropout;
+      readonly inputGradient: boolean;
+    }
+  /** `units`: the input's width where it is `[rows, units]`, else undefined (the mask is drawn when the shape is known). */
+  | { readonly kind: 'dropout'; readonly layer: SeededDropout; readonly units: number | undefined; readonly input: number; readonly output: number }
+  | { readonly kind: 'mixture'; readonly inputs: readonly number[]; readonly output: number };
+
+/** The training graph run eagerly with fused kernels (see {@link createFusedTrainingGraph}). */
+export interface FusedTrainingGraph {
+  /** The training graph's outputs for `input` `[rows, width]`, as `model.apply(input, { training: true })` gives them. */
+  apply(input: tf.Tensor2D): tf.Tensor[];
+}
+
+/**
+ * Runs a functional training graph as `model.apply(input, { training: true })` does (tfjs-layers' executor: the same
+ * topological order, each layer applied with `training: true`), except that every Dense layer with relu (and the
+ * SeededDropout it feeds, where that is its only reader) runs as one fused operation ({@link denseReluDropout}) and
+ * any other SeededDropout as one ({@link applyDropoutMask}), linear Dense layers as one, and a MixtureOfExperts' gated
+ * sum as one ({@link mixExperts}): far fewer recorded operations per step, the same values.
+ * Only on the backends that keep tensors in host memory (wasm, cpu), where the fused passes read and write values
+ * directly; undefined elsewhere, or for a graph with other than one input.
+ */
+export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGraph | undefined {
+  if (!['wasm', 'cpu'].includes(tf.getBackend())) return undefined;
+  const container = model as unknown as ContainerInternals;
+  if (container.inputs.length !== 1) return undefined;
+  const modelInput = container.inputs[0] as tf.SymbolicTensor;
+  const sorted = topologicalOrder(container.outputs, modelInput).filter((tensor) => tensor.sourceLayer.getClassName() !== 'InputLayer');
+  const readers = new Map<number, Set<number>>();
+  for (const tensor of sorted) for (const input of tensor.inputs) readers.set(input.id, (readers.get(input.id) ?? new Set()).add(tensor.id));
+  const outputIds = new Set(container.outputs.map((tensor) => tensor.id));
+
+  const steps: Step[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const tensor = sorted[i] as tf.SymbolicTensor;
+    const layer = tensor.sourceLayer;
+    const input = tensor.inputs.length === 1 ? tensor.inputs[0] : undefined;
+    if (input !== undefined) {
+      const activation = fusableDenseActivation(layer, input);
+      if (activation !== undefined) {
+        // The executor's order puts a tensor's only reader right after it when that reader has no other input.
+        const next = sorted[i + 1];
+        const reader =
+          activation === 'relu' && next !== undefined && next.sourceLayer instanceof SeededDropout && next.inputs[0]?.id === tensor.id && readers.get(tensor.id)?.size === 1 && !outputIds.has(tensor.id)
+            ? next
+            : undefined;
+        const inputGradient = input.id !== modelInput.id;
+        const units = tensor.shape[1] as number;
+        if (reader === undefined) steps.push({ kind: 'dense', layer, activation, units, input: input.id, output: tensor.id, inputGradient });
+        else {
+          steps.push({ kind: 'dense', layer, activation, units, input: input.id, output: reader.id, dropout: reader.sourceLayer as SeededDropout, inputGradient });
+          i++;
+        }
+        continue;
+      }
+      if (layer instanceof SeededDropout) {
+        const width = input.shape.length === 2 ? input.shape[1] : null;
+        steps.push({ kind: 'dropout', layer, units: typeof width === 'number' ? width : undefined, input: input.id, output: tensor.id });
+        continue;
+      }
+    }
+    if (layer instanceof MixtureOfExperts && tensor.inputs.length === layer.experts + 1 && tensor.inputs.every((symbolic) => symbolic.shape.length === 2)) {
+      steps.push({ kind: 'mixture', inputs: tensor.inputs.map((symbolic) => symbolic.id), output: tensor.id });
+      continue;
+    }
+    steps.push({ kind: 'layer', tensor });
+  }
+
+  return {
+    apply(input) {
+      const values = new Map<number, tf.Tensor>([[modelInput.id, input]]);
+      const kwargs = { training: true };
+      // Every dropout mask of the pass, drawn up front so that the generators interleave (see drawKeepMasks).
+      const rows = input.shape[0];
+      const masked = steps.flatMap((step): { step: Step; layer: SeededDropout; shape: number[] }[] => {
+        if (step.kind === 'dense' && step.dropout !== undefined) return [{ step, layer: step.dropout, shape: [rows, step.units] }];
+        if (step.kind === 'dropout' && step.units !== undefined) return [{ step, layer: step.layer, shape: [rows, step.units] }];
+        return [];
+      });
+      const masks = new Map(drawKeepMasks(masked).map((keep, i) => [(masked[i] as { step: Step }).step, keep] as const));
+      for (const step of steps) {
+        if (step.kind === 'layer') {
+          const { tensor } = step;
+          const inputs = tensor.inputs.map((symbolic) => values.get(symbolic.id) as tf.Tensor);
+          const applied = tensor.sourceLayer.apply(inputs, kwargs) as tf.Tensor | tf.Tensor[];
+          const outputs = Array.isArray(applied) ? applied : [applied];
+          const node = tensor.sourceLayer.inboundNodes[tensor.nodeIndex];
+          const symbolicOutputs = node === undefined ? [tensor] : node.outputTensors;
+          // As the executor does: a node's outputs are kept from its first application.
+          symbolicOutputs.forEach((symbolic, i) => {
+            if (!values.has(symbolic.id)) values.set(symbolic.id, outputs[i] as tf.Tensor);
+          });
+          continue;
+        }
+        if (step.kind === 'mixture') {
+          const [gate, ...experts] = step.inputs.map((id) => values.get(id) as tf.Tensor2D);
+          values.set(step.output, mixExperts(gate as tf.Tensor2D, experts));
+          continue;
+        }
+        const x = values.get(step.input) as tf.Tensor;
+        if (step.kind === 'dropout') {
+          const keep = masks.has(step) ? masks.get(step) : step.layer.drawKeepMask(x.shape);
+          values.set(step.output, keep === undefined ? x : applyDropoutMask(x, keep, step.layer.dropoutRate));
+          continue;
+        }
+        const [kernel, bias] = step.layer.trainableWeights.map((weight) => weight.read());
+        const keep = masks.get(step);
+        values.set(
+          step.output,
+          denseReluDropout({
+            x: x as tf.Tensor2D,
+            kernel: kernel as tf.Tensor2D,
+            bias: bias as tf.Tensor1D,
+            keep,
+            rate: step.dropout?.dropoutRate ?? 0,
+            inputGradient: step.inputGradient,
+            activation: step.activation,
+          }),
+        );
+      }
+      return container.outputs.map((tensor) => {
+        const value = values.get(tensor.id);
+        if (value === undefined) throw new TandemError(`fused training graph: output ${tensor.name} was not computed`, { value: tensor.name });
+        return value;
+      });
+    },
+  };
+}
+
+/**
+ * The symbolic tensors from `input` to `outputs` in the order tfjs-layers' executor (`execute`) runs them: per output, a
+ * depth-first walk that finalises a tensor after its inputs, visiting inputs from the last one pushed; duplicates
+ * across outputs dropped.
+ */
+function topologicalOrder(outputs: readonly tf.SymbolicTensor[], input: tf.SymbolicTensor): tf.SymbolicTensor[] {
+  const sorted: tf.SymbolicTensor[] = [];
+  const seen = new Set<string>();
+  for (const fetch of outputs) {
+    const visited = new Set<string>([input.name]);
+    const stack: tf.SymbolicTensor[] = [fetch];
+    const marks: number[] = [];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1] as tf.SymbolicTensor;
+      if (visited.has(top.name)) {
+        stack.pop();
+        continue;
+      }
+      const marked = marks[marks.length - 1] === stack.length - 1;
+      if (top.inputs.length === 0 || marked) {
+        stack.pop();
+        visited.add(top.name);
+        if (marked) marks.pop();
+        if (!seen.has(top.name)) {
+          seen.add(top.name);
+          sorted.push(top);
+        }
+      } else {
+        marks.push(stack.length - 1);
+        for (const next of top.inputs) if (!visited.has(next.name)) stack.push(next);
+      }
+    }
+  }
+  return sorted;
+}
+
+/** `relu` or `linear` for a trainable Dense layer with that activation and a bias on a `[rows, inputs]` input. */
+function fusableDenseActivation(layer: tf.layers.Layer, input: tf.SymbolicTensor): 'relu' | 'linear' | undefined {
+  if (layer.getClassName() !== 'Dense' || !layer.trainable || input.shape.length !== 2 || layer.trainableWeights.length !== 2) return undefined;
+  const config = layer.getConfig();
+  if (config.useBias !== true) return undefined;
+  return config.activation === 'relu' || config.activation === 'linear' ? config.activation : undefined;
+}
