@@ -1,8 +1,8 @@
 import { createReadStream, rmSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PutObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { isS3Uri } from '../../src/data/raw-data-fields.ts';
 import { openTableChunks, type TableChunks } from '../../src/data/read-table-chunks.ts';
 import { parseS3Uri, restoreUrisInError, stageFlagInputs, type StagedFlagInputs } from '../../src/data/stage-raw-inputs.ts';
@@ -16,6 +16,7 @@ import { columnsToKeep, encodeChunksInWorker } from '../../src/serve/encoded-chu
 import { openRejectWriter, openScoreChunkWriter } from '../../src/serve/score-chunk-writer.ts';
 import { chunksOfTable, streamScores } from '../../src/serve/stream-scores.ts';
 import { createS3Client } from '../../src/store/s3-store.ts';
+import { uploadS3Stream } from '../../src/store/upload-s3-stream.ts';
 import { championProject, projectFlag } from '../champion-project.ts';
 import type { Command } from '../command.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
@@ -43,7 +44,8 @@ async function localTargets(targets: readonly string[]): Promise<{ local: string
           const { bucket, key } = parseS3Uri(target, '--out');
           const file = local[i] as string;
           try {
-            await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(file), ContentLength: (await stat(file)).size }));
+            // Multipart past one part (no 5 GB cap on a whole base's scores), aborted on failure: no half object.
+            await uploadS3Stream(client, { bucket, key }, createReadStream(file));
           } catch (error) {
             throw new TandemError(`writing ${target} failed: ${(error as Error).message}`, { cause: error, value: target });
           }
