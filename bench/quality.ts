@@ -9,12 +9,13 @@
  * (Tandem − best reference) and a pass/fail against the issue's bar. Progress goes to stderr.
  *
  *   npm run bench:quality -- [config] [--seeds 3] [--search N] [--only telco,shoppers,bank] [--set model.dropout=0.2]
- *                            [--arch NAME] [--backend wasm|cpu|tensorflow] [--python PATH] [--parallel N]
+ *                            [--arch NAME] [--backend wasm|cpu|tensorflow] [--python PATH] [--parallel N] [--fresh-references]
  *
  * Without a config the three shared data sets run (bench/configs/telco-xsell.config.json,
  * examples/shoppers.config.json, examples/bank-churners.config.json).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -78,6 +79,7 @@ const { values, positionals } = parseArgs({
     backend: { type: 'string' },
     python: { type: 'string' },
     parallel: { type: 'string' },
+    'fresh-references': { type: 'boolean', default: false },
   },
   allowPositionals: true,
   strict: true,
@@ -245,12 +247,28 @@ async function runReferences(
     splits: splits.map(({ seed, indices }) => ({ seed, train: [...indices.train, ...indices.validation], test: indices.test })),
   };
   const script = new URL('./sklearn_reference.py', import.meta.url).pathname;
-  progress(`${entry.key}: scikit-learn references on ${splits.length} splits (${interpreter})`);
-  // One thread: HistGradientBoosting's OpenMP threads spin-wait, which on a shared machine slows everything.
-  const { code, stdout } = await runPython(interpreter, [script], { stdin: JSON.stringify(job), env: { OMP_NUM_THREADS: '1' } });
-  if (code !== 0) {
-    progress(`${entry.key}: the scikit-learn reference failed (exit ${String(code)}): the references are absent`);
-    return undefined;
+  // The references are deterministic in their inputs: cached by the hash of interpreter, script, data file and job, so
+  // runs that only change Tandem's settings (the usual loop when tuning) skip the minute of scikit-learn fitting.
+  const cacheKey = createHash('sha256')
+    .update(interpreter)
+    .update(await readFile(script))
+    .update(await readFile(config.data.path))
+    .update(JSON.stringify(job))
+    .digest('hex');
+  const cacheFile = path.join(os.tmpdir(), 'tandem-quality-references', `${cacheKey}.json`);
+  let stdout = values['fresh-references'] ? undefined : await readFile(cacheFile, 'utf8').catch(() => undefined);
+  if (stdout !== undefined) progress(`${entry.key}: scikit-learn references from the cache (${cacheFile}; --fresh-references refits)`);
+  else {
+    progress(`${entry.key}: scikit-learn references on ${splits.length} splits (${interpreter})`);
+    // One thread: HistGradientBoosting's OpenMP threads spin-wait, which on a shared machine slows everything.
+    const run = await runPython(interpreter, [script], { stdin: JSON.stringify(job), env: { OMP_NUM_THREADS: '1' } });
+    if (run.code !== 0) {
+      progress(`${entry.key}: the scikit-learn reference failed (exit ${String(run.code)}): the references are absent`);
+      return undefined;
+    }
+    stdout = run.stdout;
+    await mkdir(path.dirname(cacheFile), { recursive: true });
+    await writeFile(cacheFile, stdout);
   }
   const parsed = JSON.parse(stdout) as { tasks: Record<string, { tandem: { logreg: number[]; hgb: number[] }; readme?: { logreg: number[]; hgb: number[] } }> };
   return Object.fromEntries(
@@ -353,7 +371,7 @@ function progress(line: string): void {
 
 function usage(message: string): never {
   process.stderr.write(
-    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N]\n`,
+    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N] [--fresh-references]\n`,
   );
   process.exit(2);
 }

@@ -29,11 +29,11 @@ describe('model flags', () => {
   });
 
   it('set hidden-layer normalisation and class-imbalance handling, and name the flag of a bad choice', () => {
-    const params = resolveModelParams(base, { normalization: 'layer', imbalance: 'focal', 'focal-gamma': '1.5' });
-    assert.equal(params.normalization, 'layer');
+    const params = resolveModelParams(base, { normalization: 'batch', imbalance: 'focal', 'focal-gamma': '1.5' });
+    assert.equal(params.normalization, 'batch');
     assert.equal(params.imbalance, 'focal');
     assert.equal(params.focalGamma, 1.5);
-    assert.deepEqual([base.normalization, base.imbalance, base.focalGamma], ['none', 'none', 2]);
+    assert.deepEqual([base.normalization, base.imbalance, base.focalGamma], ['layer', 'none', 2]);
     assert.match(catchBadInput(() => resolveModelParams(base, { normalization: 'group' })).message, /^--normalization: /);
     assert.match(catchBadInput(() => resolveModelParams(base, { imbalance: 'smote' })).message, /^--imbalance: /);
     assert.match(catchBadInput(() => resolveModelParams(base, { 'focal-gamma': '-1' })).message, /^--focal-gamma: /);

@@ -4,7 +4,8 @@ import { featuresSchema } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { fitPreprocessor, transformRows, validateRows, type FitRow, type Preprocessor } from './preprocessor.ts';
 
-const config = featuresSchema.parse({ minCategoryCount: 1 });
+// These cases are about the standard numeric encoding (ple, the default, has its own cases below).
+const config = featuresSchema.parse({ minCategoryCount: 1, numericEncoding: 'standard' });
 const rows = (features: Record<string, string | number | null>[]): FitRow[] => features.map((f, i) => ({ features: f, line: i + 2 }));
 
 describe('fitPreprocessor', () => {

@@ -39,7 +39,7 @@ describe('leaderboard table', () => {
   });
 
   it('summarises the parameters that matter, task weights only for fixed weighting', () => {
-    const config = modelSchema.parse({ taskWeights: { churn: 1.5, spend: 0.5 }, sharedUnits: [64, 32], towerUnits: [], learningRate: 0.0003 });
+    const config = modelSchema.parse({ taskWeights: { churn: 1.5, spend: 0.5 }, sharedUnits: [64, 32], towerUnits: [], dropout: 0.1, learningRate: 0.0003 });
     assert.equal(summarizeParams(config), 'λ churn 1.50 · spend 0.50; shared 64×32; tower none; dropout 0.1; lr 3.00e-4; l2 1.00e-4; batch 256');
     assert.equal(summarizeParams(undefined), '');
   });
