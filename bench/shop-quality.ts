@@ -7,8 +7,8 @@
  * columns (the 8 most frequent can differ between two shops); the model parameters are the defaults unless
  * `--model` / `--features` override some. Prints one JSON line: per task Tandem's AUC on the second shop's labels, the
  * optimal scores' AUC on the same labels and the gap (optimal − Tandem; the issue's bar is 0.02). Progress goes to
- * stderr. The optimal scores know each customer's true rates, tastes and state at the cutoff (active, lapsing or lost),
- * which the logs only hint at; what the generator drew about the future is drawn afresh (see `generateShop`).
+ * stderr. The optimal scores know each customer's true rates and tastes and see the logs before the cutoff; whether
+ * the customer is active, lapsing or lost there is weighed from that history, as an observer would (see `generateShop`).
  *
  *   npm run bench:shop-quality -- [--customers 10000] [--score-customers 5000] [--seed 42] [--score-seed 43]
  *                                 [--cutoff 2024-11-02] [--replicas 500] [--backend NAME]

@@ -16,9 +16,9 @@ export const generateCommand: Command = {
     `their profiles, browsing sessions and orders as CSV into --out (default ${defaults.out}). The same --seed gives the same bytes.`,
     'Events span the whole history, so a cutoff such as --end minus 60 days leaves future events for the labels.',
     'With --optimal-scores it also writes optimal-scores.csv: per customer the probability of each events-mode label',
-    '(purchase_intent, churn, cross_sell > 0) at --cutoff given what the generator knows there (each customer\'s true rates',
-    'and state: active, lapsing or lost), estimated from --replicas simulated futures that draw the rest (when an active',
-    'customer drops out, whether a lost one comes back) afresh; the AUC of these scores on the labels is the ceiling.',
+    '(purchase_intent, churn, cross_sell > 0) at --cutoff given each customer\'s true rates and the logs before it (the',
+    'hidden state — active, lapsing or lost — is weighed from the history, not read from the generator), estimated from',
+    '--replicas simulated futures; the AUC of these scores on the labels is the Bayes-optimal ceiling.',
     'Example: tandem generate --customers 20000 --seed 7 --out data/shop',
   ].join('\n'),
   flags: {

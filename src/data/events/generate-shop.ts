@@ -77,10 +77,10 @@ export interface GeneratedShop {
  *
  * With `optimalScores`, `optimal-scores.csv` holds per customer (`customer_id`, then `purchase_intent`, `churn`,
  * `cross_sell`) the probability of each label that events mode builds at that cutoff (SPEC §3; cross_sell: of spend
- * > 0), given what the generator knows at T: the customer's true rates (traits), tastes, the history before T and
- * where the customer stands (active, lapsing or lost) — not what it drew about the future (when an active customer
- * drops out, whether a lost one comes back), which is drawn afresh. It is estimated by simulating the customer on
- * from T `replicas` times with fresh draws (`simulateShopCustomer`'s futures). Cells are empty where the customer carries
+ * > 0) given the customer's true rates (traits), tastes and the history before T — not where the customer stands
+ * (active, lapsing or lost), which the logs only hint at: that comes from spell paths weighted by the history
+ * (`spellPosterior`), and the future from fresh draws. It is estimated by simulating the customer on from T
+ * `replicas` times (`simulateShopCustomer`'s futures). Cells are empty where the customer carries
  * no label: all three for a signup on or after T, churn without an order before T. No model of the logs can beat
  * these scores on average; their AUC on the labels is the ceiling a model is measured against.
  * @throws BadInputError for a non-positive customer count, a non-integer seed, bad start/end dates, or bad

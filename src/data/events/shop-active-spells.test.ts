@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSeededRandom } from '../../random/seeded-random.ts';
-import { drawActiveSpells, lapseDays, lapsePosterior, redrawSpells, spellStateAt, type ActiveSpell, type SpellState } from './shop-active-spells.ts';
+import { drawActiveSpells, lapseDays, redrawSpells, spellStateAt, type ActiveSpell, type SpellState } from './shop-active-spells.ts';
 
 const days = 730;
 const cutoff = 670;
 
 /** The current spell's remaining lifetime from the cutoff in `n` redraws. */
-function remainingDraws(state: SpellState, n: number, seed: number, lapse = state.kind === 'active' && state.lapsing ? lapsePosterior(state.spell, cutoff, [], () => 0.2) : undefined): number[] {
+function remainingDraws(state: SpellState, n: number, seed: number): number[] {
   const random = createSeededRandom(seed);
-  return Array.from({ length: n }, () => (redrawSpells(random, state, cutoff, days, lapse)[0] as ActiveSpell).to - cutoff);
+  return Array.from({ length: n }, () => (redrawSpells(random, state, cutoff, days)[0] as ActiveSpell).to - cutoff);
 }
 
 const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
@@ -41,9 +41,9 @@ describe('redrawSpells', () => {
     assert.ok(Math.abs(mean(draws) - (lapseDays + 200)) < 15, `mean remaining ${mean(draws).toFixed(1)}`);
   });
 
-  it('keeps a lapsing customer lapsing: the spell ends within lapseDays', () => {
-    const draws = remainingDraws({ kind: 'active', spell: { from: 100, to: 690, mean: 200 }, lapsing: true }, 2000, 2);
-    assert.ok(draws.every((r) => r >= 0 && r < lapseDays));
+  it('keeps a lapsing customer\'s end: the fade before the cutoff already depends on it', () => {
+    const draws = remainingDraws({ kind: 'active', spell: { from: 100, to: 690, mean: 200 }, lapsing: true }, 200, 2);
+    assert.ok(draws.every((r) => r === 690 - cutoff && r < lapseDays));
   });
 
   it('brings a lost customer back with the chance that a comeback is still pending, never before the cutoff', () => {
@@ -63,17 +63,5 @@ describe('redrawSpells', () => {
     const pending = 0.15 * Math.exp(-1);
     const expected = pending / (0.85 + pending);
     assert.ok(Math.abs(back / n - expected) < 0.01, `comebacks ${(back / n).toFixed(4)}, expected ${expected.toFixed(4)}`);
-  });
-});
-
-describe('lapsePosterior', () => {
-  it('reads the fade from the history: no activity at all in the last weeks of a busy customer means the end is near', () => {
-    const spell: ActiveSpell = { from: 100, to: Number.NaN, mean: 300 };
-    const state: SpellState = { kind: 'active', spell, lapsing: true };
-    const busy = (): number => 1;
-    const daily = Array.from({ length: lapseDays }, (_, i) => cutoff - lapseDays + i + 0.5);
-    const quiet = mean(remainingDraws(state, 3000, 5, lapsePosterior(spell, cutoff, [], busy)));
-    const steady = mean(remainingDraws(state, 3000, 5, lapsePosterior(spell, cutoff, daily, busy)));
-    assert.ok(quiet < 10 && steady > 25, `mean remaining lapse: quiet ${quiet.toFixed(1)}, steady ${steady.toFixed(1)}`);
   });
 });

@@ -1,7 +1,8 @@
 import { exponential, pickIndex, poisson } from '../../random/random-draws.ts';
 import type { SeededRandom } from '../../random/seeded-random.ts';
-import { drawActiveSpells, lapseFade, lapsePosterior, redrawSpells, spellStateAt, type ActiveSpell } from './shop-active-spells.ts';
+import { drawActiveSpells, lapseFade, redrawSpells, spellStateAt, type ActiveSpell } from './shop-active-spells.ts';
 import type { ShopCalendar } from './shop-calendar.ts';
+import { drawPosteriorPath, spellPosterior, spellStatePosterior, type ObservedShopSession, type ShopActivityRates, type SpellPosterior } from './shop-spell-posterior.ts';
 import {
   ageBands,
   agePrice,
@@ -65,10 +66,12 @@ export interface SimulatedShopCustomer {
 
 /**
  * Replays of a customer's future from a cutoff: the simulation is stopped at the cutoff day (all events before it
- * done; the customer's traits, tastes and state — active, lapsing or lost — as they are) and run on from there
- * `replicas` times with fresh random draws, including fresh draws of everything about the future that the generator
- * drew at signup (when the current spell ends, comebacks). The share of replicas in which a label holds is the
- * probability of that label given the customer's true rates and state at the cutoff: the Bayes-optimal score.
+ * done; the customer's traits and tastes as they are) and run on from there `replicas` times with fresh random draws.
+ * The hidden spell structure — when the customer dropped out, whether lapsing or lost at the cutoff — is not taken
+ * from the generator's draw but from its posterior given the true rates and the history before the cutoff
+ * (`spellPosterior`), and what lies ahead (when the spell ends, comebacks) is drawn afresh. The share of replicas in
+ * which a label holds is the probability of that label given the true rates and the observed history: the
+ * Bayes-optimal score.
  */
 export interface ShopFuturesOptions {
   /** The cutoff T as a day index of the calendar (T at 00:00 UTC). */
@@ -79,14 +82,30 @@ export interface ShopFuturesOptions {
   readonly random: SeededRandom;
   /** Futures are simulated up to this day (excluded): the end of the last label window. @default the calendar's end */
   readonly endDay?: number;
+  /**
+   * What the futures start from: `history` — spell paths weighted by the history before the cutoff (the Bayes-optimal
+   * score of an observer who knows the true rates); `spells` — the generator's own spells up to the cutoff (it also
+   * knows the hidden state: an upper bound no observer of the logs can reach).
+   * @default 'history'
+   */
+  readonly knows?: 'history' | 'spells';
+  /**
+   * Spell paths drawn from the prior and weighted by the history, with `knows: 'history'`; doubled, up to 32 times
+   * as many, while their effective sample size is under a quarter of this. @default 400
+   */
+  readonly paths?: number;
 }
 
 /** A customer's simulated futures from the cutoff (see {@link ShopFuturesOptions}). */
 export interface ShopCustomerFutures {
   /** Categories the customer ordered before the cutoff. */
   readonly orderedCategories: ReadonlySet<string>;
-  /** Where the customer stood at the cutoff, as every replica keeps it: in a spell (lapsing: in its last days), or lost. */
+  /** Where the customer truly stood at the cutoff (the generator's draw): in a spell (lapsing: in its last days), or lost. */
   readonly state: 'active' | 'lapsing' | 'lost';
+  /** The probability of each state given what the futures start from (see {@link ShopFuturesOptions.knows}). */
+  readonly statePosterior: { readonly active: number; readonly lapsing: number; readonly lost: number };
+  /** The effective sample size of the weighted spell paths (1 with `knows: 'spells'`; 0 if no drawn path fit, see `replayFutures`). */
+  readonly effectiveSampleSize: number;
   /** Per replica, the sessions and orders at or after the cutoff, in the order they were simulated. */
   readonly replicas: readonly { readonly sessions: readonly ShopSession[]; readonly orders: readonly ShopOrder[] }[];
 }
@@ -185,14 +204,16 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     bought[category] = true;
   };
 
-  const browse = (second: number, convertChance: number | null): void => {
+  /** Returns what the session's outcome says about the customer: see {@link ObservedShopSession}. */
+  const browse = (second: number, convertChance: number | null): Omit<ObservedShopSession, 'day'> => {
     const category = rng.next() < explore ? relatedCategory(rng, pickIndex(rng, affinity)) : pickIndex(rng, affinity);
     const day = Math.floor(second / secondsPerDay);
     // Customers come back to buy what they have looked at before; a first purchase in a category is a bigger step.
     const considered = 1 + 0.25 * Math.min(views[category] as number, 4);
     const familiar = bought[category] === true ? 1.25 : 0.6;
     const sale = calendar.promo[day] === 1 ? 1.3 * promoSensitivity : 1;
-    const chance = convertChance ?? Math.min(maxConversion, conversion * considered * familiar * sale);
+    const activeChance = Math.min(maxConversion, conversion * considered * familiar * sale);
+    const chance = convertChance ?? activeChance;
     const converts = rng.next() < chance;
     const pages = 1 + poisson(rng, 1.8 * Math.exp(0.3 * browsing)) + (converts ? 2 + poisson(rng, 2) : 0);
     const durationS = Math.round(pages * 30 * Math.exp(0.5 * normal())) + 5;
@@ -203,6 +224,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       const basket = rng.next() < 0.08 ? relatedCategory(rng, category) : category;
       placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * rng.next())), basket);
     }
+    return converts ? { ifActive: activeChance, ifAway: 0 } : { ifActive: 1 - activeChance, ifAway: 1 };
   };
 
   if (rng.next() < signupSessionChance) browse(signupSecond, signupConversion);
@@ -221,8 +243,15 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     futures = replayFutures(futuresOptions);
   };
 
-  // The times (days) of the current spell's sessions and direct orders so far: what a lapse's posterior weighs.
-  let spellEventTimes: number[] = [];
+  // The history before the cutoff, as the spells' posterior weighs it: sessions of the activity process, direct orders.
+  const observedSessions: ObservedShopSession[] = [];
+  const directOrderDays: number[] = [];
+  // The intensities of that process per calendar day in a spell (the thinning below accepts candidates at these rates × fade).
+  const rates: ShopActivityRates = {
+    session: (day) => sessionRate * (calendar.sessionFactor[day] as number),
+    directOrder: (day) => directRate * (calendar.orderFactor[day] as number) * (calendar.promo[day] === 1 ? promoSensitivity : 1),
+    awaySession: sessionRate * residualBrowsing,
+  };
 
   /** Simulates `stretch` from `startIndex` on, the first segment from `startDay`, up to day `end` (excluded). */
   const simulateFrom = (stretch: readonly ActivitySegment[], startIndex: number, startDay: number, end: number): void => {
@@ -232,13 +261,13 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       reach(Math.floor(begin));
       const spell = segment.spell;
       if (spell === null) {
-        browseWhileAway(rng, calendar, begin, Math.min(segment.to, end), sessionRate * residualBrowsing, (day) => {
+        browseWhileAway(rng, calendar, begin, Math.min(segment.to, end), rates.awaySession, (day) => {
           reach(day);
-          browse(atDay(day), 0);
+          const outcome = browse(atDay(day), 0);
+          if (cutPending) observedSessions.push({ day, ...outcome });
         });
         continue;
       }
-      spellEventTimes = [];
       const until = Math.min(spell.to, end);
       for (let t = begin + exponential(rng, 1 / (sessionMax + directMax)); t < until; t += exponential(rng, 1 / (sessionMax + directMax))) {
         const day = Math.floor(t);
@@ -246,14 +275,14 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
         const fade = lapseFade(spell.to, t);
         if (rng.next() * (sessionMax + directMax) < sessionMax) {
           if (rng.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) {
-            spellEventTimes.push(t);
-            browse(atDay(day), null);
+            const outcome = browse(atDay(day), null);
+            if (cutPending) observedSessions.push({ day, ...outcome });
           }
         } else {
           const sale = calendar.promo[day] === 1 ? promoSensitivity : 1;
           const accept = ((calendar.orderFactor[day] as number) * sale * fade) / (calendar.maxOrderFactor * Math.max(1, promoSensitivity));
           if (rng.next() < accept) {
-            spellEventTimes.push(t);
+            if (cutPending) directOrderDays.push(day);
             placeOrder(atDay(day), pickIndex(rng, affinity));
           }
         }
@@ -263,29 +292,31 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
 
   /**
    * Runs the customer on from the cutoff `replicas` times on the futures' stream, then restores the state. What each
-   * replica keeps is the state at the cutoff: the traits and rates, the tastes (affinities, what was viewed and bought),
-   * the history before the cutoff and where the customer stands (`spellStateAt`: active, and whether already lapsing;
-   * or lost, and since when). What the generator drew about the future at signup — when the spell ends, whether and
-   * when a lost customer comes back — is not kept: each replica draws it afresh from its distribution given that state
-   * (`redrawSpells`; a lapsing customer's remaining lifetime from its posterior given the spell's fading activity), so
-   * the scores are the probabilities given the true rates and the state at the cutoff, not given the future's draws.
+   * replica keeps is what the customer is at the cutoff apart from the spells: the traits and rates, the tastes
+   * (affinities, what was viewed and bought) and the history before the cutoff. Each replica draws a spell path from
+   * the posterior given that history (`spellPosterior`; with `knows: 'spells'`, the generator's own), takes where it
+   * stands at the cutoff (`spellStateAt`) and draws what lies ahead afresh (`redrawSpells`).
    */
-  const replayFutures = ({ cutoffDay, replicas, random: futureRandom, endDay }: ShopFuturesOptions): ShopCustomerFutures => {
+  const replayFutures = ({ cutoffDay, replicas, random: futureRandom, endDay, knows = 'history', paths = 400 }: ShopFuturesOptions): ShopCustomerFutures => {
     const cutoffSecond = cutoffDay * secondsPerDay;
     const end = Math.min(endDay ?? calendar.days, calendar.days);
     const saved = { affinity: [...affinity], views: [...views], bought: [...bought], sessions: sessions.length, orders: orders.length };
     // An order placed just before midnight can land on the cutoff day: it is already decided, so every future has it.
     const decided = orders.filter((o) => o.second >= cutoffSecond);
     const orderedCategories = new Set(orders.filter((o) => o.second < cutoffSecond).map((o) => o.category));
-    const state = spellStateAt(activeSpells, cutoffDay);
-    const intensity = (day: number): number =>
-      sessionRate * (calendar.sessionFactor[day] as number) + directRate * (calendar.orderFactor[day] as number) * (calendar.promo[day] === 1 ? promoSensitivity : 1);
-    const lapse = state.kind === 'active' && state.lapsing ? lapsePosterior(state.spell, cutoffDay, spellEventTimes, intensity) : undefined;
+    const truth = spellStateAt(activeSpells, cutoffDay);
     const own = rng;
     rng = futureRandom;
+    const ownSpells: SpellPosterior = { paths: [activeSpells], cumulative: Float64Array.of(1), effectiveSampleSize: 1 };
+    const history = { signup: signupSecond / secondsPerDay, cutoff: cutoffDay, sessions: observedSessions, directOrderDays };
+    const drawPath = (r: SeededRandom): ActiveSpell[] => drawActiveSpells(r, signupSecond / secondsPerDay, calendar.days, lifetimeMean);
+    const weighted = knows === 'spells' ? ownSpells : spellPosterior(rng, history, rates, drawPath, { count: paths });
+    // Should no drawn path explain the history, the generator's own is one draw from the posterior given it.
+    const posterior = weighted.effectiveSampleSize === 0 ? { ...ownSpells, effectiveSampleSize: 0 } : weighted;
     const replayed: ShopCustomerFutures['replicas'][number][] = [];
     for (let r = 0; r < replicas; r++) {
-      const spells = redrawSpells(rng, state, cutoffDay, calendar.days, lapse);
+      const state = spellStateAt(drawPosteriorPath(rng, posterior), cutoffDay);
+      const spells = redrawSpells(rng, state, cutoffDay, calendar.days);
       // Active: the current spell's segment comes second (after an empty stretch away at its start).
       const stretch = activitySegments(spells, state.kind === 'active' ? state.spell.from : cutoffDay, calendar.days);
       simulateFrom(stretch, state.kind === 'active' ? 1 : 0, cutoffDay, end);
@@ -297,7 +328,13 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       bought.splice(0, bought.length, ...saved.bought);
     }
     rng = own;
-    return { orderedCategories, state: state.kind === 'lost' ? 'lost' : state.lapsing ? 'lapsing' : 'active', replicas: replayed };
+    return {
+      orderedCategories,
+      state: truth.kind === 'lost' ? 'lost' : truth.lapsing ? 'lapsing' : 'active',
+      statePosterior: spellStatePosterior(posterior, cutoffDay),
+      effectiveSampleSize: posterior.effectiveSampleSize,
+      replicas: replayed,
+    };
   };
 
   simulateFrom(segments, 0, segments[0]?.from ?? 0, calendar.days);
