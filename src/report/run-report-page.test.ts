@@ -65,7 +65,7 @@ describe('run report page', () => {
 
   it('compares the winner with the single baseline per task on auc, pr-auc, f1 and rmse', () => {
     const section = html.slice(html.indexOf('<section id="winner-vs-single">'), html.indexOf('<section id="curves">'));
-    assert.match(section, /t004 \(winner\)/);
+    assert.match(section, new RegExp(`${small.run.bestTrialId as string} \\(winner\\)`));
     assert.match(section, /t000 \(single\)/);
     for (const task of ['churn', 'security_xsell', 'spend']) assert.match(section, new RegExp(`>${task}<`));
     for (const metric of ['auc', 'pr-auc', 'f1', 'rmse']) assert.match(section, new RegExp(`<td>${metric}</td>`));
@@ -104,7 +104,7 @@ describe('run report page', () => {
     assert.match(asha, /t000 \(single baseline\): rung 2 \(6 epochs\)/);
     const weights = chartMarkup(html, 'task-weight-churn');
     assert.equal((weights.match(/<circle [^>]*r="5"/g) ?? []).length, 5);
-    assert.match(weights, /t001: λ 1\.500/);
+    assert.match(weights, /t001( \(winner\))?: λ 1\.500/);
     const pareto = html.slice(html.indexOf('<section id="pareto">'), html.indexOf('<section id="importance">'));
     for (const point of small.run.paretoFront) assert.match(pareto, new RegExp(`<tr><td>${point.trialId}`));
     assert.match(html, /absolute Spearman rank correlation/);

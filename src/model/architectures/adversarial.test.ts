@@ -22,7 +22,7 @@ describe('adversarial', () => {
 
   it('adds the discriminator and orthogonality losses to the training graph only', () => {
     const before = tf.memory().numTensors;
-    const params = modelSchema.parse({ arch: 'adversarial', sharedUnits: [8, 6], towerUnits: [4], adversarial: { discriminatorUnits: 5 } });
+    const params = modelSchema.parse({ arch: 'adversarial', normalization: 'none', sharedUnits: [8, 6], towerUnits: [4], adversarial: { discriminatorUnits: 5 } });
     const network = buildNetwork({ inputWidth, tasks: heads, params, targetScales: { spend: { mean: 10, std: 2 } } });
     try {
       assert.deepEqual(network.extraLosses.map((term) => term.loss.name), ['discriminator', 'orthogonality']);
@@ -62,7 +62,7 @@ describe('adversarial', () => {
 
   it('reverses the discriminator loss\'s gradient on the shared encoder only, not on the discriminator', () => {
     const before = tf.memory().numTensors;
-    const params = modelSchema.parse({ arch: 'adversarial', sharedUnits: [6], towerUnits: [3], dropout: 0, adversarial: { discriminatorUnits: 4, adversaryWeight: 0.5 } });
+    const params = modelSchema.parse({ arch: 'adversarial', normalization: 'none', sharedUnits: [6], towerUnits: [3], dropout: 0, adversarial: { discriminatorUnits: 4, adversaryWeight: 0.5 } });
     const network = buildNetwork({ inputWidth, tasks: heads, params, targetScales: {} });
     try {
       const term = network.extraLosses.find((t) => t.loss.name === 'discriminator')!;

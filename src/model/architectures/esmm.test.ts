@@ -13,7 +13,7 @@ import { buildNetwork, type MultiTaskNetwork } from '../build-network.ts';
 import { deserializeNetwork, serializeNetwork } from '../serialize-network.ts';
 
 const inputWidth = 5;
-const params = (overrides: Partial<ModelConfig> = {}): ModelConfig => modelSchema.parse({ arch: 'esmm', sharedUnits: [8], towerUnits: [4], ...overrides });
+const params = (overrides: Partial<ModelConfig> = {}): ModelConfig => modelSchema.parse({ arch: 'esmm', normalization: 'none', sharedUnits: [8], towerUnits: [4], ...overrides });
 
 function disposeNetwork(network: MultiTaskNetwork): void {
   network.training.dispose();

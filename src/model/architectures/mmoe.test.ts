@@ -22,7 +22,7 @@ describe('mmoe', () => {
 
   it('mixes shared experts with a softmax gate per task into outputs of the right shapes', () => {
     const before = tf.memory().numTensors;
-    const params = modelSchema.parse({ arch: 'mmoe', mmoe: { experts: 3 }, sharedUnits: [8, 6], towerUnits: [4] });
+    const params = modelSchema.parse({ arch: 'mmoe', normalization: 'none', mmoe: { experts: 3 }, sharedUnits: [8, 6], towerUnits: [4] });
     const network = buildNetwork({ inputWidth, tasks: heads, params, targetScales: { spend: { mean: 10, std: 2 } } });
     try {
       const x = tf.randomNormal([7, inputWidth], 0, 1, 'float32', 3);

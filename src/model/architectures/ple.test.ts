@@ -14,7 +14,7 @@ const heads: TaskHead[] = [
 const inputWidth = 5;
 
 function build(ple: Partial<ModelConfig['ple']>): MultiTaskNetwork {
-  const params = modelSchema.parse({ arch: 'ple', ple, sharedUnits: [8, 6], towerUnits: [4] });
+  const params = modelSchema.parse({ arch: 'ple', normalization: 'none', ple, sharedUnits: [8, 6], towerUnits: [4] });
   return buildNetwork({ inputWidth, tasks: heads, params, targetScales: {} });
 }
 
