@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { WorkflowInput } from '../functions/workflow-state.ts';
 import { runCliInProcess, type CliRun } from './helpers/run-cli-in-process.ts';
 import { startStepFunctionsServer, tandemExecutionHistory, type StepFunctionsServer } from './helpers/step-functions-server.ts';
+import { useFakeAwsCredentials } from './helpers/fake-aws-credentials.ts';
 
 const arn = 'arn:aws:states:us-east-2:123456789012:stateMachine:TandemWorkflow';
 const notify = { runId: 'r-cli', bestTrialId: 't000', bestModelId: 'm-9', championId: 'm-9', promoted: true, reason: 'no champion yet', message: 'run r-cli: m-9 is the new champion (no champion yet)' };
@@ -19,7 +20,7 @@ describe('tandem run --remote', () => {
   let dir: string;
   let server: StepFunctionsServer;
   let env: NodeJS.ProcessEnv;
-  const savedCredentials = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  let restoreCredentials = (): void => undefined;
   const writeConfig = async (file: string, data: Record<string, unknown>): Promise<string> => {
     const config = { name: 'cli', data, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churned', positive: ['Yes'] } }] };
     await writeFile(path.join(dir, file), JSON.stringify(config));
@@ -37,17 +38,12 @@ describe('tandem run --remote', () => {
       },
     });
     env = { TANDEM_SFN_ENDPOINT: server.endpoint };
-    // The SDK's default credential chain reads the process environment; the fake server only checks the signature's scope.
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
+    restoreCredentials = useFakeAwsCredentials();
   });
   after(async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });
-    for (const [name, value] of [['AWS_ACCESS_KEY_ID', savedCredentials.id], ['AWS_SECRET_ACCESS_KEY', savedCredentials.secret]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreCredentials();
   });
 
   it('starts the deployed state machine with the config and overrides, follows it, and prints one JSON document', async () => {

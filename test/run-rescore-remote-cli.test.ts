@@ -9,6 +9,7 @@ import type { WorkflowInput } from '../functions/workflow-state.ts';
 import { workflowStateNames as names } from '../workflows/tandem-workflow.ts';
 import { runCliInProcess, type CliRun } from './helpers/run-cli-in-process.ts';
 import { startStepFunctionsServer, type FakeHistoryEvent, type StepFunctionsServer } from './helpers/step-functions-server.ts';
+import { useFakeAwsCredentials } from './helpers/fake-aws-credentials.ts';
 
 const arn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:RescoringWorkflow9F8E';
 const summary = { manifestKey: 'scores/shop/date=2026-03-04/_manifest.json', modelId: 'm-7', date: '2026-03-04', parts: 2, rows: 1500, rejected: 3 };
@@ -44,7 +45,7 @@ describe('tandem run --rescore --remote', () => {
   let dir: string;
   let server: StepFunctionsServer;
   let env: NodeJS.ProcessEnv;
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  let restoreCredentials = (): void => undefined;
   const writeConfig = async (file: string, scoring: Record<string, unknown> | undefined): Promise<string> => {
     const config = { name: 'shop', data: { path: 'customers.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churned', positive: ['Yes'] } }], ...(scoring === undefined ? {} : { scoring }) };
     await writeFile(path.join(dir, file), JSON.stringify(config));
@@ -63,16 +64,12 @@ describe('tandem run --rescore --remote', () => {
       },
     });
     env = { TANDEM_SFN_ENDPOINT: server.endpoint };
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
+    restoreCredentials = useFakeAwsCredentials();
   });
   after(async () => {
     await server.close();
     await rm(dir, { recursive: true, force: true });
-    for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreCredentials();
   });
 
   it('starts the rescoring state machine with { config } (local training data is fine), follows it and reports the manifest', async () => {
