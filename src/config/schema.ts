@@ -318,7 +318,7 @@ export const searchSchema = z
       .max(16)
       .default(1)
       .describe(
-        'After a local search, average the winner with the next best completed trials that share its preprocessor, up to this many models, and select that ensemble (one saved model, one forward pass) when its validation combined score beats every member\'s. 1: off.',
+        'After a search (tandem search, or the workflow\'s select step), average the winner with the next best completed trials that share its preprocessor, up to this many models, and select that ensemble (one saved model, one forward pass) when its validation combined score beats every member\'s. 1: off.',
       ),
     space: searchSpaceOverrideSchema.optional(),
   })
