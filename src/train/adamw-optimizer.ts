@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
+import { adamUpdate } from './host-loops.ts';
 import { readHostValues, scratchValues } from './host-values.ts';
 import type { NamedTensor } from './training-state.ts';
 
@@ -111,7 +112,7 @@ export function createAdamW({ variables, learningRate, weightDecay = 0, l2 = 0, 
     const power = powersAt(t);
     const correction1 = f(1 - power.b1);
     const correction2 = f(1 - power.b2);
-    const negativeRate = f(-lr);
+    const constants = { b1, b2, c1, c2, correction1, correction2, epsilon: epsilon32, negativeRate: f(-lr) };
     let squares = 0;
     for (const { i, gradient } of updatedVariables(gradients)) {
       const variable = variables[i] as tf.Variable;
@@ -123,15 +124,7 @@ export function createAdamW({ variables, learningRate, weightDecay = 0, l2 = 0, 
       const decaying = decays[i] === true;
       const shrink = f(decaying ? 1 - lr * weightDecay : 1);
       const l2Factor = f(decaying ? 2 * l2 : 0);
-      for (let j = 0; j < theta.length; j++) {
-        const thetaJ = theta[j] as number;
-        if (decaying) squares += thetaJ * thetaJ;
-        const gj = l2Factor === 0 ? (g[j] as number) : f((g[j] as number) + f(l2Factor * thetaJ));
-        const mj = (m[j] = f(f((m[j] as number) * b1) + f(gj * c1)));
-        const vj = (v[j] = f(f((v[j] as number) * b2) + f(f(gj * gj) * c2)));
-        const step = f(f(mj / correction1) / f(f(Math.sqrt(f(vj / correction2))) + epsilon32));
-        theta[j] = f(f(step * negativeRate) + (shrink === 1 ? thetaJ : f(thetaJ * shrink)));
-      }
+      squares += adamUpdate(theta, g, m, v, constants, shrink, l2Factor, decaying);
       const updated = tf.tensor(theta, variable.shape, 'float32');
       variable.assign(updated);
       updated.dispose();

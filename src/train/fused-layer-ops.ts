@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readHostValues, scratchValues } from './host-values.ts';
+import { biasRelu, biasReluMask, biasSoftmax, softmaxBackward, dropoutBackward, dropoutForward, gateAddExpert, gateExpertBackward, gateFirstExpert, linearBackward, reluBackward } from './host-loops.ts';
 
 const f = Math.fround;
 
@@ -21,7 +22,26 @@ export interface DenseReluDropoutArgs {
    * `linear`: no relu and no mask (`keep` must be undefined); forward is tfjs' own fused matMul with bias, as the
    * Dense layer runs a linear layer, so the values are its values. @default relu
    */
-  readonly activation?: 'relu' | 'linear';
+  readonly activation?: 'relu' | 'linear' | 'softmax';
+  /** Where the tensors the backward pass reads are kept (see {@link RetainForBackward}); tfjs' save when undefined. */
+  readonly retain?: RetainForBackward;
+}
+
+/**
+ * Keeps tensors for an operation's backward pass without tfjs' save, which clones each one (an Identity kernel and a
+ * tape node per tensor): the caller `tf.keep`s them and disposes them once the step's backward pass is over (the
+ * fused graph does so at its next pass and on release).
+ */
+export type RetainForBackward = (tensors: readonly tf.Tensor[]) => void;
+
+/** Stores `tensors` for the backward pass through `retain` or tfjs' `save`; returns what the backward pass reads then. */
+function keepForBackward(retain: RetainForBackward | undefined, save: tf.GradSaveFunc, tensors: tf.Tensor[]): tf.Tensor[] | undefined {
+  if (retain === undefined) {
+    save(tensors);
+    return undefined;
+  }
+  retain(tensors);
+  return tensors;
 }
 
 /**
@@ -34,16 +54,17 @@ export interface DenseReluDropoutArgs {
  * unless the quotient lies within 2⁻⁵² of a rounding boundary. The passes are branch-free (relu as (z + |z|)/2, the
  * gate as a 0/1 factor): random signs and masks would mispredict branches on most units.
  */
-export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, activation = 'relu' }: DenseReluDropoutArgs): tf.Tensor2D {
+export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, activation = 'relu', retain }: DenseReluDropoutArgs): tf.Tensor2D {
   const linear = activation === 'linear';
   const rows = x.shape[0];
   const units = kernel.shape[1];
   const size = rows * units;
   // The unfused layer divides by 1 − rate rounded to float32.
   const reciprocal = 1 / f(1 - rate);
+  let retained: tf.Tensor[] | undefined;
   const forward = (save: tf.GradSaveFunc): tf.Tensor2D => {
     if (linear) {
-      save([x]);
+      retained = keepForBackward(retain, save, [x]);
       return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
     }
     const product = tf.matMul(x, kernel);
@@ -51,44 +72,27 @@ export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, a
     const p = readHostValues(product);
     const b = readHostValues(bias);
     const out = scratchValues(size);
-    if (keep === undefined) {
-      for (let i = 0, o = 0; o < size; o += units) {
-        for (let j = 0; j < units; j++, i++) {
-          const z = f((p[i] as number) + (b[j] as number));
-          out[i] = (z + Math.abs(z)) * 0.5;
-        }
-      }
-    } else {
-      const half = 0.5 * reciprocal;
-      for (let i = 0, o = 0; o < size; o += units) {
-        for (let j = 0; j < units; j++, i++) {
-          const z = f((p[i] as number) + (b[j] as number));
-          out[i] = (z + Math.abs(z)) * ((keep[i] as number) * half);
-        }
-      }
-    }
+    if (activation === 'softmax') biasSoftmax(p, b, out, units);
+    else if (keep === undefined) biasRelu(p, b, out, units);
+    else biasReluMask(p, b, keep, 0.5 * reciprocal, out, units);
     product.dispose();
     const value = tf.tensor2d(out, [rows, units]);
     // The output is > 0 exactly where the gradient flows (relu passed and the mask kept): the backward pass reads it.
-    save([x, value]);
+    retained = keepForBackward(retain, save, [x, value]);
     return value;
   };
 
-  const backward = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+  const backward = (dy: tf.Tensor, savedByTape: tf.Tensor[]): tf.Tensor[] => {
+    const saved = retained ?? savedByTape;
     const g = readHostValues(dy);
     const out = linear ? g : readHostValues(saved[1] as tf.Tensor);
     const dz = scratchValues(size);
     // A Float32Array accumulates in float32 (each += rounds on store), a Float64Array in float64.
     const db = tf.getBackend() === 'cpu' ? new Float64Array(units) : new Float32Array(units);
     const scale = keep === undefined ? 1 : reciprocal;
-    for (let i = 0, o = 0; o < size; o += units) {
-      for (let j = 0; j < units; j++, i++) {
-        // Multiplying by the 0/1 gate keeps the sign of zero the unfused `mul` kernels give.
-        const value = linear ? (g[i] as number) : f((g[i] as number) * scale) * Number((out[i] as number) !== 0);
-        dz[i] = value;
-        db[j] = (db[j] as number) + value;
-      }
-    }
+    if (linear) linearBackward(g, dz, db, units);
+    else if (activation === 'softmax') softmaxBackward(g, out, dz, db, units, db instanceof Float32Array);
+    else reluBackward(g, out, scale, dz, db, units);
     const dzTensor = tf.tensor2d(dz, [rows, units]);
     const input = saved[0] as tf.Tensor2D;
     const grads = [tf.matMul(input, dzTensor, true, false), tf.tensor1d(db instanceof Float32Array ? db : Float32Array.from(db))];
@@ -110,13 +114,13 @@ export function applyDropoutMask(x: tf.Tensor, keep: Uint8Array, rate: number): 
   return tf.customGrad((xIn) => {
     const values = readHostValues(xIn as tf.Tensor);
     const out = scratchValues(values.length);
-    for (let i = 0; i < out.length; i++) out[i] = (values[i] as number) * ((keep[i] as number) * reciprocal);
+    dropoutForward(values, keep, reciprocal, out);
     return {
       value: tf.tensor(out, (xIn as tf.Tensor).shape, 'float32'),
       gradFunc: (dy: tf.Tensor) => {
         const g = readHostValues(dy);
         const dx = scratchValues(g.length);
-        for (let i = 0; i < dx.length; i++) dx[i] = f((g[i] as number) * reciprocal) * (keep[i] as number);
+        dropoutBackward(g, keep, reciprocal, dx);
         return tf.tensor(dx, dy.shape, 'float32');
       },
     };
@@ -129,28 +133,25 @@ export function applyDropoutMask(x: tf.Tensor, keep: Uint8Array, rate: number): 
  * those kernels round: each product and each partial sum in float32, the gate's gradient summed over units in order
  * (float32 on wasm, float64 on cpu).
  */
-export function mixExperts(gate: tf.Tensor2D, experts: readonly tf.Tensor2D[]): tf.Tensor2D {
+export function mixExperts(gate: tf.Tensor2D, experts: readonly tf.Tensor2D[], retain?: RetainForBackward): tf.Tensor2D {
   const count = experts.length;
   const rows = gate.shape[0];
   const units = (experts[0] as tf.Tensor2D).shape[1];
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, count + 1) as tf.Tensor[];
-    (args[count + 1] as tf.GradSaveFunc)(inputs);
+    const retained = keepForBackward(retain, args[count + 1] as tf.GradSaveFunc, inputs);
     // Views into backend memory, read before the output tensor is created.
     const g = readHostValues(inputs[0] as tf.Tensor);
     const out = scratchValues(rows * units);
     for (let e = 0; e < count; e++) {
       const values = readHostValues(inputs[e + 1] as tf.Tensor);
-      for (let r = 0, i = 0; r < rows; r++) {
-        const weight = g[r * count + e] as number;
-        // A Float32Array store rounds each product and each partial sum to float32, as the kernels do.
-        if (e === 0) for (let u = 0; u < units; u++, i++) out[i] = (values[i] as number) * weight;
-        else for (let u = 0; u < units; u++, i++) out[i] = (out[i] as number) + f((values[i] as number) * weight);
-      }
+      if (e === 0) gateFirstExpert(values, g, count, e, out, units);
+      else gateAddExpert(values, g, count, e, out, units);
     }
     return {
       value: tf.tensor2d(out, [rows, units]),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, savedByTape: tf.Tensor[]) => {
+        const saved = retained ?? savedByTape;
         const float32Sum = tf.getBackend() !== 'cpu';
         const dGate = new Float32Array(rows * count);
         const dExperts: tf.Tensor2D[] = [];
@@ -160,24 +161,7 @@ export function mixExperts(gate: tf.Tensor2D, experts: readonly tf.Tensor2D[]): 
           const savedGate = readHostValues(saved[0] as tf.Tensor);
           const values = readHostValues(saved[e + 1] as tf.Tensor);
           const dx = scratchValues(rows * units);
-          for (let r = 0, i = 0; r < rows; r++) {
-            const weight = savedGate[r * count + e] as number;
-            for (let u = 0; u < units; u++, i++) dx[i] = (d[i] as number) * weight;
-          }
-          // The gate's gradient: per row, Σ over units of dy · expert, summed in order.
-          if (float32Sum) {
-            for (let r = 0, i = 0; r < rows; r++) {
-              let sum = 0;
-              for (let u = 0; u < units; u++, i++) sum = f(sum + f((d[i] as number) * (values[i] as number)));
-              dGate[r * count + e] = sum;
-            }
-          } else {
-            for (let r = 0, i = 0; r < rows; r++) {
-              let sum = 0;
-              for (let u = 0; u < units; u++, i++) sum += f((d[i] as number) * (values[i] as number));
-              dGate[r * count + e] = sum;
-            }
-          }
+          gateExpertBackward(d, savedGate, values, count, e, dx, dGate, units, float32Sum);
           dExperts.push(tf.tensor2d(dx, [rows, units]));
         }
         return [tf.tensor2d(dGate, [rows, count]), ...dExperts];

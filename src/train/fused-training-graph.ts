@@ -15,7 +15,7 @@ type Step =
   | {
       readonly kind: 'dense';
       readonly layer: tf.layers.Layer;
-      readonly activation: 'relu' | 'linear';
+      readonly activation: 'relu' | 'linear' | 'softmax';
       /** Output units. */
       readonly units: number;
       readonly input: number;
@@ -31,13 +31,15 @@ type Step =
 export interface FusedTrainingGraph {
   /** The training graph's outputs for `input` `[rows, width]`, as `model.apply(input, { training: true })` gives them. */
   apply(input: tf.Tensor2D): tf.Tensor[];
+  /** Disposes the tensors the last pass kept for its backward pass (the next `apply` does so too). */
+  release(): void;
 }
 
 /**
  * Runs a functional training graph as `model.apply(input, { training: true })` does (tfjs-layers' executor: the same
  * topological order, each layer applied with `training: true`), except that every Dense layer with relu (and the
  * SeededDropout it feeds, where that is its only reader) runs as one fused operation ({@link denseReluDropout}) and
- * any other SeededDropout as one ({@link applyDropoutMask}), linear Dense layers as one, and a MixtureOfExperts' gated
+ * any other SeededDropout as one ({@link applyDropoutMask}), linear and softmax Dense layers (the experts' gates) as one, and a MixtureOfExperts' gated
  * sum as one ({@link mixExperts}): far fewer recorded operations per step, the same values.
  * Only on the backends that keep tensors in host memory (wasm, cpu), where the fused passes read and write values
  * directly; undefined elsewhere, or for a graph with other than one input.
@@ -88,9 +90,25 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
     steps.push({ kind: 'layer', tensor });
   }
 
+  // What the fused operations keep for their backward pass, instead of tfjs' clones: kept until the next pass, when
+  // every backward pass of this one (one per task under GradNorm or PCGrad) is over.
+  let retained: tf.Tensor[] = [];
+  const release = (): void => {
+    tf.dispose(retained);
+    retained = [];
+  };
+  const retain = (tensors: readonly tf.Tensor[]): void => {
+    for (const tensor of tensors) retained.push(tf.keep(tensor));
+  };
   return {
+    release,
     apply(input) {
-      const values = new Map<number, tf.Tensor>([[modelInput.id, input]]);
+      release();
+      // The pass's own handle on the input (sharing its data): callers dispose theirs (a tidy around the forward
+      // pass, or after several passes over one batch), the backward pass still reads it.
+      const ownInput = input.clone();
+      retain([ownInput]);
+      const values = new Map<number, tf.Tensor>([[modelInput.id, ownInput]]);
       const kwargs = { training: true };
       // Every dropout mask of the pass, drawn up front so that the generators interleave (see drawKeepMasks).
       const rows = input.shape[0];
@@ -116,7 +134,7 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
         }
         if (step.kind === 'mixture') {
           const [gate, ...experts] = step.inputs.map((id) => values.get(id) as tf.Tensor2D);
-          values.set(step.output, mixExperts(gate as tf.Tensor2D, experts));
+          values.set(step.output, mixExperts(gate as tf.Tensor2D, experts, retain));
           continue;
         }
         const x = values.get(step.input) as tf.Tensor;
@@ -137,6 +155,7 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
             rate: step.dropout?.dropoutRate ?? 0,
             inputGradient: step.inputGradient,
             activation: step.activation,
+            retain,
           }),
         );
       }
@@ -185,10 +204,10 @@ function topologicalOrder(outputs: readonly tf.SymbolicTensor[], input: tf.Symbo
   return sorted;
 }
 
-/** `relu` or `linear` for a trainable Dense layer with that activation and a bias on a `[rows, inputs]` input. */
-function fusableDenseActivation(layer: tf.layers.Layer, input: tf.SymbolicTensor): 'relu' | 'linear' | undefined {
+/** `relu`, `linear` or `softmax` for a trainable Dense layer with that activation and a bias on a `[rows, inputs]` input. */
+function fusableDenseActivation(layer: tf.layers.Layer, input: tf.SymbolicTensor): 'relu' | 'linear' | 'softmax' | undefined {
   if (layer.getClassName() !== 'Dense' || !layer.trainable || input.shape.length !== 2 || layer.trainableWeights.length !== 2) return undefined;
   const config = layer.getConfig();
   if (config.useBias !== true) return undefined;
-  return config.activation === 'relu' || config.activation === 'linear' ? config.activation : undefined;
+  return config.activation === 'relu' || config.activation === 'linear' || config.activation === 'softmax' ? config.activation : undefined;
 }

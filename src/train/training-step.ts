@@ -124,6 +124,7 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
       const combined = weighting.combineLosses(losses);
       return regularisation === undefined ? combined : combined.add(regularisation);
     }, variables);
+    fused?.release();
     const penalty = optimizer.applyGradients(grads);
     tf.dispose(grads);
     const result = tf.tidy(() => tf.concat([taskLosses as tf.Tensor1D, value.add(penalty).reshape([1])]) as tf.Tensor1D);
@@ -165,18 +166,23 @@ export function createTrainingStep({ network, trained, weighting, params, optimi
         tf.dispose([penalty, ...(rest === undefined ? [] : [rest.value])]);
         return result;
       } finally {
+        fused?.release();
         tf.dispose([lossValues, taskGradients.map((grads) => Object.values(grads)), batchTensorList(tensors)]);
       }
     });
 
   return {
     optimizer,
-    dispose: () => optimizer.dispose(),
+    dispose: () => {
+      fused?.release();
+      optimizer.dispose();
+    },
     run: (batch) => (weighting.combineGradients === undefined ? runFused(batch) : runPerTask(batch, weighting.combineGradients.bind(weighting))),
     async sharedGradients(batch) {
       if (network.sharedVariables.length === 0) return [];
       const flat = withRepeatedMasks(() =>
         tf.tidy(() => {
+          // The last pass's kept tensors are released by the next training step's first pass (or dispose).
           const tensors = batchTensors(batch);
           return trained.map((_, k) =>
             tf.tidy(() => {
