@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
-import { adamUpdate } from './host-loops.ts';
+import { adamUpdate } from './simd-kernels.ts';
 import { readHostValues, scratchValues } from './host-values.ts';
 import type { NamedTensor } from './training-state.ts';
 

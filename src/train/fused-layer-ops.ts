@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readHostValues, scratchValues } from './host-values.ts';
-import { biasRelu, biasReluMask, biasSoftmax, softmaxBackward, dropoutBackward, dropoutForward, gateAddExpert, gateExpertBackward, gateFirstExpert, linearBackward, reluBackward } from './host-loops.ts';
+import { biasSoftmax, dropoutBackward, dropoutForward, linearBackward, softmaxBackward } from './host-loops.ts';
+import { gateBackward, gateMix, reluBackward, reluForward } from './simd-kernels.ts';
 
 const f = Math.fround;
 
@@ -23,24 +24,32 @@ export interface DenseReluDropoutArgs {
    * Dense layer runs a linear layer, so the values are its values. @default relu
    */
   readonly activation?: 'relu' | 'linear' | 'softmax';
-  /** Where the tensors the backward pass reads are kept (see {@link RetainForBackward}); tfjs' save when undefined. */
-  readonly retain?: RetainForBackward;
+  /** Where the tensors the backward pass reads are kept (see {@link BackwardStore}); tfjs' save when undefined. */
+  readonly store?: BackwardStore;
 }
 
 /**
- * Keeps tensors for an operation's backward pass without tfjs' save, which clones each one (an Identity kernel and a
- * tape node per tensor): the caller `tf.keep`s them and disposes them once the step's backward pass is over (the
- * fused graph does so at its next pass and on release).
+ * What the fused operations of one training pass keep for their backward pass, instead of tfjs' save, which clones
+ * each tensor (an Identity kernel and a tape node per tensor). The fused graph disposes it all once the step's backward
+ * passes are over (at its next pass, and on release).
  */
-export type RetainForBackward = (tensors: readonly tf.Tensor[]) => void;
+export interface BackwardStore {
+  /** Keeps `tensors` (tf.keep) until the store is released. */
+  retain(tensors: readonly tf.Tensor[]): void;
+  /**
+   * `tensor` transposed, made once per pass however many operations ask (the network's input feeds every expert and
+   * gate) and kept with the rest: the weight gradient xᵀ·dz is then a plain product (see host-transpose.ts).
+   */
+  transposed(tensor: tf.Tensor2D): tf.Tensor2D;
+}
 
-/** Stores `tensors` for the backward pass through `retain` or tfjs' `save`; returns what the backward pass reads then. */
-function keepForBackward(retain: RetainForBackward | undefined, save: tf.GradSaveFunc, tensors: tf.Tensor[]): tf.Tensor[] | undefined {
-  if (retain === undefined) {
+/** Stores `tensors` for the backward pass in `store` or through tfjs' `save`; returns what the backward pass reads then. */
+function keepForBackward(store: BackwardStore | undefined, save: tf.GradSaveFunc, tensors: tf.Tensor[]): tf.Tensor[] | undefined {
+  if (store === undefined) {
     save(tensors);
     return undefined;
   }
-  retain(tensors);
+  store.retain(tensors);
   return tensors;
 }
 
@@ -54,17 +63,17 @@ function keepForBackward(retain: RetainForBackward | undefined, save: tf.GradSav
  * unless the quotient lies within 2⁻⁵² of a rounding boundary. The passes are branch-free (relu as (z + |z|)/2, the
  * gate as a 0/1 factor): random signs and masks would mispredict branches on most units.
  */
-export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, activation = 'relu', retain }: DenseReluDropoutArgs): tf.Tensor2D {
+export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, activation = 'relu', store }: DenseReluDropoutArgs): tf.Tensor2D {
   const linear = activation === 'linear';
   const rows = x.shape[0];
   const units = kernel.shape[1];
   const size = rows * units;
   // The unfused layer divides by 1 − rate rounded to float32.
-  const reciprocal = 1 / f(1 - rate);
+  const keepProbability = f(1 - rate);
   let retained: tf.Tensor[] | undefined;
   const forward = (save: tf.GradSaveFunc): tf.Tensor2D => {
     if (linear) {
-      retained = keepForBackward(retain, save, [x]);
+      retained = keepForBackward(store, save, [x]);
       return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
     }
     const product = tf.matMul(x, kernel);
@@ -73,12 +82,11 @@ export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, a
     const b = readHostValues(bias);
     const out = scratchValues(size);
     if (activation === 'softmax') biasSoftmax(p, b, out, units);
-    else if (keep === undefined) biasRelu(p, b, out, units);
-    else biasReluMask(p, b, keep, 0.5 * reciprocal, out, units);
+    else reluForward(p, b, keep, keepProbability, out, units);
     product.dispose();
     const value = tf.tensor2d(out, [rows, units]);
     // The output is > 0 exactly where the gradient flows (relu passed and the mask kept): the backward pass reads it.
-    retained = keepForBackward(retain, save, [x, value]);
+    retained = keepForBackward(store, save, [x, value]);
     return value;
   };
 
@@ -89,14 +97,17 @@ export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, a
     const dz = scratchValues(size);
     // A Float32Array accumulates in float32 (each += rounds on store), a Float64Array in float64.
     const db = tf.getBackend() === 'cpu' ? new Float64Array(units) : new Float32Array(units);
-    const scale = keep === undefined ? 1 : reciprocal;
     if (linear) linearBackward(g, dz, db, units);
     else if (activation === 'softmax') softmaxBackward(g, out, dz, db, units, db instanceof Float32Array);
-    else reluBackward(g, out, scale, dz, db, units);
+    else reluBackward(g, out, keep === undefined ? undefined : keepProbability, dz, db, units);
     const dzTensor = tf.tensor2d(dz, [rows, units]);
     const input = saved[0] as tf.Tensor2D;
-    const grads = [tf.matMul(input, dzTensor, true, false), tf.tensor1d(db instanceof Float32Array ? db : Float32Array.from(db))];
-    return inputGradient ? [tf.matMul(dzTensor, kernel, false, true), ...grads] : grads;
+    const biasGradient = tf.tensor1d(db instanceof Float32Array ? db : Float32Array.from(db));
+    // The same products either way (a transpose is exact): the store's transposes are made once, in JavaScript.
+    const kernelGradient = store === undefined ? tf.matMul(input, dzTensor, true, false) : tf.matMul(store.transposed(input), dzTensor);
+    if (!inputGradient) return [kernelGradient, biasGradient];
+    const inputGrad = store === undefined ? tf.matMul(dzTensor, kernel, false, true) : tf.matMul(dzTensor, store.transposed(kernel));
+    return [inputGrad, kernelGradient, biasGradient];
   };
 
   if (inputGradient) {
@@ -131,39 +142,36 @@ export function applyDropoutMask(x: tf.Tensor, keep: Uint8Array, rate: number): 
  * The gated sum of a mixture-of-experts layer (src/model/layers/mixture-of-experts.ts), Σₑ gate[:, e] · expertₑ, as
  * one recorded operation instead of a split, a multiply per expert and an addN (and their gradients). Rounded as
  * those kernels round: each product and each partial sum in float32, the gate's gradient summed over units in order
- * (float32 on wasm, float64 on cpu).
+ * (float32 on wasm, float64 on cpu). The loops are SIMD kernels (simd-kernels.ts).
  */
-export function mixExperts(gate: tf.Tensor2D, experts: readonly tf.Tensor2D[], retain?: RetainForBackward): tf.Tensor2D {
+export function mixExperts(gate: tf.Tensor2D, experts: readonly tf.Tensor2D[], store?: BackwardStore): tf.Tensor2D {
   const count = experts.length;
   const rows = gate.shape[0];
   const units = (experts[0] as tf.Tensor2D).shape[1];
   return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const inputs = args.slice(0, count + 1) as tf.Tensor[];
-    const retained = keepForBackward(retain, args[count + 1] as tf.GradSaveFunc, inputs);
+    const retained = keepForBackward(store, args[count + 1] as tf.GradSaveFunc, inputs);
     // Views into backend memory, read before the output tensor is created.
-    const g = readHostValues(inputs[0] as tf.Tensor);
     const out = scratchValues(rows * units);
-    for (let e = 0; e < count; e++) {
-      const values = readHostValues(inputs[e + 1] as tf.Tensor);
-      if (e === 0) gateFirstExpert(values, g, count, e, out, units);
-      else gateAddExpert(values, g, count, e, out, units);
-    }
+    gateMix(
+      readHostValues(inputs[0] as tf.Tensor),
+      inputs.slice(1).map((input) => readHostValues(input)),
+      out,
+      units,
+    );
     return {
       value: tf.tensor2d(out, [rows, units]),
       gradFunc: (dy: tf.Tensor, savedByTape: tf.Tensor[]) => {
         const saved = retained ?? savedByTape;
-        const float32Sum = tf.getBackend() !== 'cpu';
         const dGate = new Float32Array(rows * count);
         const dExperts: tf.Tensor2D[] = [];
-        for (let e = 0; e < count; e++) {
-          // Views, read again for each expert: the tensor made at the end of the last one may have moved the heap.
-          const d = readHostValues(dy);
-          const savedGate = readHostValues(saved[0] as tf.Tensor);
-          const values = readHostValues(saved[e + 1] as tf.Tensor);
-          const dx = scratchValues(rows * units);
-          gateExpertBackward(d, savedGate, values, count, e, dx, dGate, units, float32Sum);
-          dExperts.push(tf.tensor2d(dx, [rows, units]));
-        }
+        // Views of the backend's memory, all copied into the kernels' memory before the first tensor is made.
+        const experts = saved.slice(1).map((tensor) => readHostValues(tensor));
+        gateBackward(readHostValues(dy), readHostValues(saved[0] as tf.Tensor), experts, dGate, units, tf.getBackend() === 'cpu', (dx) => {
+          const values = scratchValues(rows * units);
+          values.set(dx);
+          dExperts.push(tf.tensor2d(values, [rows, units]));
+        });
         return [tf.tensor2d(dGate, [rows, count]), ...dExperts];
       },
     };

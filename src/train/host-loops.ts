@@ -1,48 +1,10 @@
 /**
- * The element loops of the fused training operations (fused-layer-ops.ts) and of the host AdamW update, as top-level
- * functions of plain typed arrays and numbers. Written inline in the operations' closures, V8 kept deoptimising them
- * ("insufficient type feedback" in tfjs calls compiled into the same function) and ran them ~4× slower than these
- * (measured on MMoE: 4.5 ms of a 17 ms step). One function per variant keeps each loop monomorphic.
- * Every loop rounds exactly as the closure it replaces did: a Float32Array store rounds to float32, `f` is Math.fround.
+ * The JavaScript element loops of the fused training operations (fused-layer-ops.ts) that have no SIMD kernel
+ * (simd-kernels.ts): softmax gates, linear layers, a dropout on its own, and transposes. Top-level functions of plain
+ * typed arrays keep each loop monomorphic (written inline in the operations' closures, V8 kept deoptimising them).
+ * A Float32Array store rounds to float32; `f` is Math.fround.
  */
 const f = Math.fround;
-
-/** Relu dense forward without dropout: `out = relu(f(p + b))` row by row, relu as (z + |z|)/2 (branch-free). */
-export function biasRelu(p: Float32Array, b: Float32Array, out: Float32Array, units: number): void {
-  const size = out.length;
-  for (let i = 0, o = 0; o < size; o += units) {
-    for (let j = 0; j < units; j++, i++) {
-      const z = f((p[i] as number) + (b[j] as number));
-      out[i] = (z + Math.abs(z)) * 0.5;
-    }
-  }
-}
-
-/** Relu dense forward with a 0/1 keep mask: `out = (z + |z|) · keep · half`, half = 0.5 / (1 − rate). */
-export function biasReluMask(p: Float32Array, b: Float32Array, keep: Uint8Array, half: number, out: Float32Array, units: number): void {
-  const size = out.length;
-  for (let i = 0, o = 0; o < size; o += units) {
-    for (let j = 0; j < units; j++, i++) {
-      const z = f((p[i] as number) + (b[j] as number));
-      out[i] = (z + Math.abs(z)) * ((keep[i] as number) * half);
-    }
-  }
-}
-
-/**
- * Relu (and mask) dense backward: `dz = f(g · scale) · [out ≠ 0]` (the 0/1 factor keeps the sign of zero the unfused
- * kernels give), and the bias gradient `db += dz` summed over rows in order (in db's precision).
- */
-export function reluBackward(g: Float32Array, out: Float32Array, scale: number, dz: Float32Array, db: Float32Array | Float64Array, units: number): void {
-  const size = dz.length;
-  for (let i = 0, o = 0; o < size; o += units) {
-    for (let j = 0; j < units; j++, i++) {
-      const value = f((g[i] as number) * scale) * Number((out[i] as number) !== 0);
-      dz[i] = value;
-      db[j] = (db[j] as number) + value;
-    }
-  }
-}
 
 /** Linear dense backward: `dz = g`, and the bias gradient summed over rows in order. */
 export function linearBackward(g: Float32Array, dz: Float32Array, db: Float32Array | Float64Array, units: number): void {
@@ -102,87 +64,17 @@ export function dropoutBackward(g: Float32Array, keep: Uint8Array, reciprocal: n
   for (let i = 0; i < dx.length; i++) dx[i] = f((g[i] as number) * reciprocal) * (keep[i] as number);
 }
 
-/** The first expert's term of a gated sum: `out[r, u] = values[r, u] · gate[r, e]` (`count` experts per gate row). */
-export function gateFirstExpert(values: Float32Array, gate: Float32Array, count: number, e: number, out: Float32Array, units: number): void {
-  const rows = out.length / units;
-  for (let r = 0, i = 0; r < rows; r++) {
-    const weight = gate[r * count + e] as number;
-    for (let u = 0; u < units; u++, i++) out[i] = (values[i] as number) * weight;
-  }
-}
-
-/** A further expert's term: `out[r, u] += f(values[r, u] · gate[r, e])`, each partial sum rounded on store. */
-export function gateAddExpert(values: Float32Array, gate: Float32Array, count: number, e: number, out: Float32Array, units: number): void {
-  const rows = out.length / units;
-  for (let r = 0, i = 0; r < rows; r++) {
-    const weight = gate[r * count + e] as number;
-    for (let u = 0; u < units; u++, i++) out[i] = (out[i] as number) + f((values[i] as number) * weight);
-  }
-}
-
-/**
- * An expert's gradient in a gated sum, `dx[r, u] = dy[r, u] · gate[r, e]`, and the gate's, `dGate[r, e] = Σᵤ dy · expert`
- * summed over units in order: in float32 when `float32Sum` (the wasm Sum kernel), else in float64 (cpu's).
- */
-export function gateExpertBackward(
-  dy: Float32Array,
-  gate: Float32Array,
-  values: Float32Array,
-  count: number,
-  e: number,
-  dx: Float32Array,
-  dGate: Float32Array,
-  units: number,
-  float32Sum: boolean,
-): void {
-  const rows = dx.length / units;
-  for (let r = 0, i = 0; r < rows; r++) {
-    const weight = gate[r * count + e] as number;
-    for (let u = 0; u < units; u++, i++) dx[i] = (dy[i] as number) * weight;
-  }
-  if (float32Sum) {
-    for (let r = 0, i = 0; r < rows; r++) {
-      let sum = 0;
-      for (let u = 0; u < units; u++, i++) sum = f(sum + f((dy[i] as number) * (values[i] as number)));
-      dGate[r * count + e] = sum;
-    }
-  } else {
-    for (let r = 0, i = 0; r < rows; r++) {
-      let sum = 0;
-      for (let u = 0; u < units; u++, i++) sum += f((dy[i] as number) * (values[i] as number));
-      dGate[r * count + e] = sum;
+/** `dst` (`[cols, rows]`) = `src` (`[rows, cols]`) transposed, in 16 × 16 tiles so that reads and writes stay in cache. */
+export function transposeInto(src: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+  const tile = 16;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(r0 + tile, rows);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(c0 + tile, cols);
+      for (let r = r0; r < r1; r++) {
+        const from = r * cols;
+        for (let c = c0; c < c1; c++) dst[c * rows + r] = src[from + c] as number;
+      }
     }
   }
-}
-
-/** The float32 constants of one AdamW step (see adamw-optimizer.ts). */
-export interface AdamStepConstants {
-  readonly b1: number;
-  readonly b2: number;
-  readonly c1: number;
-  readonly c2: number;
-  readonly correction1: number;
-  readonly correction2: number;
-  readonly epsilon: number;
-  readonly negativeRate: number;
-}
-
-/**
- * One variable's AdamW update in place (`theta`, `m`, `v`), rounded as tf.train.adam rounds; `shrink` is the decoupled
- * decay factor and `l2Factor` 2·l2 (both float32; 1 and 0 for a variable that is not decayed). Returns Σθ² of the values
- * before the update when `decaying`, else 0.
- */
-export function adamUpdate(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants, shrink: number, l2Factor: number, decaying: boolean): number {
-  const { b1, b2, c1, c2, correction1, correction2, epsilon, negativeRate } = k;
-  let squares = 0;
-  for (let j = 0; j < theta.length; j++) {
-    const thetaJ = theta[j] as number;
-    if (decaying) squares += thetaJ * thetaJ;
-    const gj = l2Factor === 0 ? (g[j] as number) : f((g[j] as number) + f(l2Factor * thetaJ));
-    const mj = (m[j] = f(f((m[j] as number) * b1) + f(gj * c1)));
-    const vj = (v[j] = f(f((v[j] as number) * b2) + f(f(gj * gj) * c2)));
-    const step = f(f(mj / correction1) / f(f(Math.sqrt(f(vj / correction2))) + epsilon));
-    theta[j] = f(f(step * negativeRate) + (shrink === 1 ? thetaJ : f(thetaJ * shrink)));
-  }
-  return squares;
 }
