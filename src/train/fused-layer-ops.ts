@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readHostValues, scratchValues } from './host-values.ts';
-import { biasSoftmax, dropoutBackward, dropoutForward, linearBackward, softmaxBackward } from './host-loops.ts';
-import { gateBackward, gateMix, reluBackward, reluForward } from './simd-kernels.ts';
+import { biasSoftmax, dropoutBackward, dropoutForward, layerNormBackward, layerNormForward, linearBackward, softmaxBackward } from './host-loops.ts';
+import { biasForward, gateBackward, gateMix, reluBackward } from './simd-kernels.ts';
 
 const f = Math.fround;
 
@@ -20,8 +20,8 @@ export interface DenseReluDropoutArgs {
   /** False where `x` needs no gradient (the network's input): its product is skipped. */
   readonly inputGradient: boolean;
   /**
-   * `linear`: no relu and no mask (`keep` must be undefined); forward is tfjs' own fused matMul with bias, as the
-   * Dense layer runs a linear layer, so the values are its values. @default relu
+   * `linear`: no relu and no mask (`keep` must be undefined): the product and the bias added after it, as the Dense
+   * layer computes it; `softmax`: a softmax over each row (the experts' gates). @default relu
    */
   readonly activation?: 'relu' | 'linear' | 'softmax';
   /** Where the tensors the backward pass reads are kept (see {@link BackwardStore}); tfjs' save when undefined. */
@@ -72,21 +72,17 @@ export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, a
   const keepProbability = f(1 - rate);
   let retained: tf.Tensor[] | undefined;
   const forward = (save: tf.GradSaveFunc): tf.Tensor2D => {
-    if (linear) {
-      retained = keepForBackward(store, save, [x]);
-      return tf.fused.matMul({ a: x, b: kernel, bias }) as tf.Tensor2D;
-    }
     const product = tf.matMul(x, kernel);
     // Views into backend memory: read before the next tensor is created.
     const p = readHostValues(product);
     const b = readHostValues(bias);
     const out = scratchValues(size);
     if (activation === 'softmax') biasSoftmax(p, b, out, units);
-    else reluForward(p, b, keep, keepProbability, out, units);
+    else biasForward(p, b, !linear, keep, keepProbability, out, units);
     product.dispose();
     const value = tf.tensor2d(out, [rows, units]);
     // The output is > 0 exactly where the gradient flows (relu passed and the mask kept): the backward pass reads it.
-    retained = keepForBackward(store, save, [x, value]);
+    retained = keepForBackward(store, save, linear ? [x] : [x, value]);
     return value;
   };
 
@@ -176,4 +172,77 @@ export function mixExperts(gate: tf.Tensor2D, experts: readonly tf.Tensor2D[], s
       },
     };
   })(gate, ...experts) as tf.Tensor2D;
+}
+
+/** Arguments of {@link layerNormActivationDropout}. */
+export interface LayerNormActivationDropoutArgs {
+  /** `[rows, units]`: the pre-activations (a linear Dense layer's output). */
+  readonly x: tf.Tensor2D;
+  /** `[units]` */
+  readonly gamma: tf.Tensor1D;
+  /** `[units]` */
+  readonly beta: tf.Tensor1D;
+  readonly epsilon: number;
+  readonly activation: 'relu' | 'linear';
+  /** 0/1 per output unit, or undefined for no dropout. */
+  readonly keep: Uint8Array | undefined;
+  /** The dropout rate `keep` was drawn with. */
+  readonly rate: number;
+  /**
+   * Arrays for what the backward pass reads, reused from pass to pass (fresh 128 KB arrays per operation and step
+   * were most of its time): the caller keeps one per operation and lets a pass's backward run before the next pass.
+   */
+  readonly buffers?: LayerNormBuffers;
+}
+
+/** The values {@link layerNormActivationDropout} keeps for its backward pass; `ensure` sizes them. */
+export class LayerNormBuffers {
+  normalised = new Float32Array(0);
+  gate = new Float32Array(0);
+  scales = new Float32Array(0);
+  gamma = new Float32Array(0);
+
+  ensure(rows: number, units: number): this {
+    if (this.normalised.length !== rows * units) {
+      this.normalised = new Float32Array(rows * units);
+      this.gate = new Float32Array(rows * units);
+    }
+    if (this.scales.length !== rows) this.scales = new Float32Array(rows);
+    if (this.gamma.length !== units) this.gamma = new Float32Array(units);
+    return this;
+  }
+}
+
+/**
+ * Layer normalisation (RowLayerNormalization), its activation and the dropout it feeds as one recorded operation:
+ * one JavaScript pass forward and one backward (host-loops.ts) instead of ~40 kernels forward and ~60 backward, most
+ * of a default (layer-normalised) training step. The row statistics are summed in float64 rather than by the float32
+ * kernels, so values agree with the unfused layers to float32 rounding, not bit for bit. The backward pass reads the
+ * normalised values and row scales kept in JavaScript, so no tensor is saved.
+ */
+export function layerNormActivationDropout({ x, gamma, beta, epsilon, activation, keep, rate, buffers = new LayerNormBuffers() }: LayerNormActivationDropoutArgs): tf.Tensor2D {
+  const [rows, units] = x.shape;
+  const size = rows * units;
+  const keepProbability = f(1 - rate);
+  const relu = activation === 'relu';
+  return tf.customGrad((xIn, gammaIn, betaIn) => {
+    const { normalised, scales, gamma: gammaValues, gate } = buffers.ensure(rows, units);
+    gammaValues.set(readHostValues(gamma));
+    const out = scratchValues(size);
+    layerNormForward(readHostValues(x), gammaValues, readHostValues(beta), epsilon, relu, keep, keepProbability, out, normalised, scales, units);
+    // Where the output is zero the gradient stops (relu or mask). A copy: the cpu backend keeps the array it is given.
+    gate.set(out);
+    const value = tf.tensor2d(out, [rows, units]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor) => {
+        const dx = scratchValues(size);
+        const dGamma = new Float64Array(units);
+        const dBeta = new Float64Array(units);
+        layerNormBackward(readHostValues(dy), gate, normalised, scales, gammaValues, relu || keep !== undefined, keep === undefined ? undefined : keepProbability, dx, dGamma, dBeta, new Float64Array(units), units);
+        const dxTensor = tf.tensor2d(dx, [rows, units]);
+        return [dxTensor, tf.tensor1d(Float32Array.from(dGamma)), tf.tensor1d(Float32Array.from(dBeta))];
+      },
+    };
+  })(x, gamma, beta) as tf.Tensor2D;
 }

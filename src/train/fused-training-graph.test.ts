@@ -66,6 +66,9 @@ describe('fused training graph', () => {
     ['mmoe', { mmoe: { experts: 3 } }],
     ['ple', { ple: { levels: 2, sharedExperts: 1, taskExperts: 1 } }],
     ['shared-bottom', { normalization: 'layer', activation: 'elu' }],
+    // Layer normalisation → relu → dropout as one fused operation (the default recipe's hidden layers).
+    ['shared-bottom', { normalization: 'layer', activation: 'relu' }],
+    ['mmoe', { normalization: 'layer', activation: 'relu', mmoe: { experts: 3 } }],
   ] as const) {
     it(`${arch} ${JSON.stringify(extra)}: the fused step gives the tfjs-layers step's losses and weights within 1e-5, and leaks nothing`, () => {
       const params = modelSchema.parse({ arch, seed: 3, sharedUnits: [16, 8], towerUnits: [4], dropout: 0.2, l2: 1e-3, weightDecay: 1e-3, learningRate: 0.01, ...extra });

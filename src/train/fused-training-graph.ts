@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
 import { MixtureOfExperts } from '../model/layers/mixture-of-experts.ts';
 import { drawKeepMasks, SeededDropout } from '../model/seeded-dropout.ts';
-import { applyDropoutMask, denseReluDropout, mixExperts, type BackwardStore } from './fused-layer-ops.ts';
+import { applyDropoutMask, denseReluDropout, LayerNormBuffers, layerNormActivationDropout, mixExperts, type BackwardStore } from './fused-layer-ops.ts';
+import { RowLayerNormalization } from '../model/layers/row-layer-normalization.ts';
 import { transposeInto } from './host-loops.ts';
 import { readHostValues, scratchValues } from './host-values.ts';
 
@@ -27,7 +28,16 @@ type Step =
     }
   /** `units`: the input's width where it is `[rows, units]`, else undefined (the mask is drawn when the shape is known). */
   | { readonly kind: 'dropout'; readonly layer: SeededDropout; readonly units: number | undefined; readonly input: number; readonly output: number }
-  | { readonly kind: 'mixture'; readonly inputs: readonly number[]; readonly output: number };
+  | { readonly kind: 'mixture'; readonly inputs: readonly number[]; readonly output: number }
+  | {
+      readonly kind: 'norm';
+      readonly layer: RowLayerNormalization;
+      readonly activation: 'relu' | 'linear';
+      readonly units: number;
+      readonly dropout?: SeededDropout;
+      readonly input: number;
+      readonly output: number;
+    };
 
 /** The training graph run eagerly with fused kernels (see {@link createFusedTrainingGraph}). */
 export interface FusedTrainingGraph {
@@ -42,7 +52,8 @@ export interface FusedTrainingGraph {
  * topological order, each layer applied with `training: true`), except that every Dense layer with relu (and the
  * SeededDropout it feeds, where that is its only reader) runs as one fused operation ({@link denseReluDropout}) and
  * any other SeededDropout as one ({@link applyDropoutMask}), linear and softmax Dense layers (the experts' gates) as one, and a MixtureOfExperts' gated
- * sum as one ({@link mixExperts}): far fewer recorded operations per step, the same values.
+ * sum as one ({@link mixExperts}), and each layer normalisation with its relu or linear activation and the dropout it
+ * feeds as one ({@link layerNormActivationDropout}): far fewer recorded operations per step, the same values.
  * Only on the backends that keep tensors in host memory (wasm, cpu), where the fused passes read and write values
  * directly; undefined elsewhere, or for a graph with other than one input.
  */
@@ -85,6 +96,21 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
         continue;
       }
     }
+    if (layer instanceof RowLayerNormalization && input !== undefined && input.shape.length === 2 && typeof input.shape[1] === 'number') {
+      // Layer normalisation → its activation (→ the dropout it feeds), each the only reader of the one before.
+      const onlyReader = (from: tf.SymbolicTensor, next: tf.SymbolicTensor | undefined): boolean =>
+        next !== undefined && next.inputs.length === 1 && next.inputs[0]?.id === from.id && readers.get(from.id)?.size === 1 && !outputIds.has(from.id);
+      const activated = sorted[i + 1];
+      const activation = activated?.sourceLayer.getClassName() === 'Activation' ? activated.sourceLayer.getConfig().activation : undefined;
+      if (activated !== undefined && onlyReader(tensor, activated) && (activation === 'relu' || activation === 'linear')) {
+        const dropped = sorted[i + 2];
+        const dropout = dropped !== undefined && dropped.sourceLayer instanceof SeededDropout && onlyReader(activated, dropped) ? dropped : undefined;
+        const units = input.shape[1];
+        steps.push({ kind: 'norm', layer, activation, units, input: input.id, output: (dropout ?? activated).id, ...(dropout === undefined ? {} : { dropout: dropout.sourceLayer as SeededDropout }) });
+        i += dropout === undefined ? 1 : 2;
+        continue;
+      }
+    }
     if (layer instanceof MixtureOfExperts && tensor.inputs.length === layer.experts + 1 && tensor.inputs.every((symbolic) => symbolic.shape.length === 2)) {
       steps.push({ kind: 'mixture', inputs: tensor.inputs.map((symbolic) => symbolic.id), output: tensor.id });
       continue;
@@ -95,6 +121,8 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
   // What the fused operations keep for their backward pass, instead of tfjs' clones: kept until the next pass, when
   // every backward pass of this one (one per task under GradNorm or PCGrad) is over.
   let retained: tf.Tensor[] = [];
+  // Per layer normalisation, the arrays its backward pass reads (each pass's backward runs before the next pass).
+  const normBuffers = new Map<Step, LayerNormBuffers>();
   let transposes = new Map<tf.Tensor, tf.Tensor2D>();
   const release = (): void => {
     tf.dispose(retained);
@@ -128,7 +156,7 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
       // Every dropout mask of the pass, drawn up front so that the generators interleave (see drawKeepMasks).
       const rows = input.shape[0];
       const masked = steps.flatMap((step): { step: Step; layer: SeededDropout; shape: number[] }[] => {
-        if (step.kind === 'dense' && step.dropout !== undefined) return [{ step, layer: step.dropout, shape: [rows, step.units] }];
+        if ((step.kind === 'dense' || step.kind === 'norm') && step.dropout !== undefined) return [{ step, layer: step.dropout, shape: [rows, step.units] }];
         if (step.kind === 'dropout' && step.units !== undefined) return [{ step, layer: step.layer, shape: [rows, step.units] }];
         return [];
       });
@@ -153,6 +181,23 @@ export function createFusedTrainingGraph(model: tf.LayersModel): FusedTrainingGr
           continue;
         }
         const x = values.get(step.input) as tf.Tensor;
+        if (step.kind === 'norm') {
+          const [gamma, beta] = step.layer.trainableWeights.map((weight) => weight.read());
+          values.set(
+            step.output,
+            layerNormActivationDropout({
+              x: x as tf.Tensor2D,
+              gamma: gamma as tf.Tensor1D,
+              beta: beta as tf.Tensor1D,
+              epsilon: step.layer.epsilon,
+              activation: step.activation,
+              keep: masks.get(step),
+              rate: step.dropout?.dropoutRate ?? 0,
+              buffers: normBuffers.get(step) ?? normBuffers.set(step, new LayerNormBuffers()).get(step),
+            }),
+          );
+          continue;
+        }
         if (step.kind === 'dropout') {
           const keep = masks.has(step) ? masks.get(step) : step.layer.drawKeepMask(x.shape);
           values.set(step.output, keep === undefined ? x : applyDropoutMask(x, keep, step.layer.dropoutRate));

@@ -78,3 +78,88 @@ export function transposeInto(src: Float32Array, rows: number, cols: number, dst
     }
   }
 }
+
+/**
+ * Layer normalisation of each row (over `units`), then γ·n + β, relu (when `relu`), and a 0/1 keep mask divided by
+ * `keepProbability` (when `keep`): the forward pass of RowLayerNormalization → relu → dropout. Computed in float64 and
+ * stored in float32 (the unfused kernels round every step to float32: the values agree to float32 rounding);
+ * `normalised` and `scales` (n and 1/√(σ² + ε) per row) are kept for {@link layerNormBackward}.
+ */
+export function layerNormForward(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  relu: boolean,
+  keep: Uint8Array | undefined,
+  keepProbability: number,
+  out: Float32Array,
+  normalised: Float32Array,
+  scales: Float32Array,
+  units: number,
+): void {
+  const rows = out.length / units;
+  const inverseKeep = 1 / keepProbability;
+  for (let r = 0, o = 0; r < rows; r++, o += units) {
+    let sum = 0;
+    for (let j = 0; j < units; j++) sum += x[o + j] as number;
+    const mean = sum / units;
+    let squares = 0;
+    for (let j = 0; j < units; j++) {
+      const c = (x[o + j] as number) - mean;
+      squares += c * c;
+    }
+    const scale = 1 / Math.sqrt(squares / units + epsilon);
+    scales[r] = scale;
+    for (let j = 0; j < units; j++) {
+      const n = ((x[o + j] as number) - mean) * scale;
+      normalised[o + j] = n;
+      const z = n * (gamma[j] as number) + (beta[j] as number);
+      // Branch-free: random signs and masks would mispredict a branch on about every other unit.
+      const y = relu ? (z + Math.abs(z)) * 0.5 : z;
+      out[o + j] = keep === undefined ? y : y * (keep[o + j] as number) * inverseKeep;
+    }
+  }
+}
+
+/**
+ * The gradients of {@link layerNormForward}: with d = dOut / keepProbability (under a mask) where the output is
+ * non-zero (relu and mask passed; every value when `gated` is false), dγ = Σ_rows d·n and dβ = Σ_rows d (float64, in
+ * row order), and dx = s · (dn − mean(dn) − n · mean(dn·n)) per row with dn = d·γ, the exact derivative of the row
+ * normalisation.
+ */
+export function layerNormBackward(
+  dOut: Float32Array,
+  out: Float32Array,
+  normalised: Float32Array,
+  scales: Float32Array,
+  gamma: Float32Array,
+  gated: boolean,
+  keepProbability: number | undefined,
+  dx: Float32Array,
+  dGamma: Float64Array,
+  dBeta: Float64Array,
+  dn: Float64Array,
+  units: number,
+): void {
+  const rows = dx.length / units;
+  const inverseKeep = keepProbability === undefined ? 1 : 1 / keepProbability;
+  for (let r = 0, o = 0; r < rows; r++, o += units) {
+    let sumDn = 0;
+    let sumDnN = 0;
+    for (let j = 0; j < units; j++) {
+      const d = (dOut[o + j] as number) * inverseKeep * (gated ? Number((out[o + j] as number) !== 0) : 1);
+      const n = normalised[o + j] as number;
+      dGamma[j] = (dGamma[j] as number) + d * n;
+      dBeta[j] = (dBeta[j] as number) + d;
+      const v = d * (gamma[j] as number);
+      dn[j] = v;
+      sumDn += v;
+      sumDnN += v * n;
+    }
+    const meanDn = sumDn / units;
+    const meanDnN = sumDnN / units;
+    const scale = scales[r] as number;
+    for (let j = 0; j < units; j++) dx[o + j] = scale * ((dn[j] as number) - meanDn - (normalised[o + j] as number) * meanDnN);
+  }
+}

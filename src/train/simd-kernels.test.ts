@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { createSeededRandom } from '../random/seeded-random.ts';
 import { compileSimdKernels } from './compile-simd-kernels.ts';
 import { simdKernelsBase64 } from './simd-kernels-binary.ts';
-import { adamUpdate, gateBackward, gateMix, reluBackward, reluForward } from './simd-kernels.ts';
+import { adamUpdate, biasForward, gateBackward, gateMix, reluBackward } from './simd-kernels.ts';
 
 const f = Math.fround;
 const random = createSeededRandom(17);
@@ -20,21 +20,23 @@ describe('SIMD training kernels', () => {
     assert.deepEqual(Buffer.from(await compileSimdKernels(text)), Buffer.from(simdKernelsBase64, 'base64'));
   });
 
-  it('relu forward: relu(p + b), times keep and divided by the keep probability, in float32, vector lanes and tail alike', () => {
+  it('bias forward: p + b, relu or not, times keep and divided by the keep probability, in float32, vector lanes and tail alike', () => {
     const p = normals(size);
     const b = normals(units);
     const keep = Uint8Array.from({ length: size }, () => Number(random.next() < 0.7));
     const keepProbability = f(0.7);
-    for (const mask of [undefined, keep]) {
-      const out = new Float32Array(size);
-      reluForward(p, b, mask, keepProbability, out, units);
-      for (let i = 0; i < size; i++) {
-        const z = f((p[i] as number) + (b[i % units] as number));
-        const relu = Math.max(z, 0);
-        const expected = mask === undefined ? relu : f(f(relu * (mask[i] as number)) / keepProbability);
-        assert.equal(out[i], expected, `element ${i}`);
+    for (const relu of [true, false]) {
+      for (const mask of [undefined, keep]) {
+        const out = new Float32Array(size);
+        biasForward(p, b, relu, mask, keepProbability, out, units);
+        for (let i = 0; i < size; i++) {
+          const z = f((p[i] as number) + (b[i % units] as number));
+          const activated = relu ? Math.max(z, 0) : z;
+          const expected = mask === undefined ? activated : f(f(activated * (mask[i] as number)) / keepProbability);
+          assert.equal(out[i], expected, `element ${i}`);
+        }
+        assert.ok(out.some((value) => value > 0) && out.some((value) => (relu ? value === 0 : value < 0)));
       }
-      assert.ok(out.some((value) => value > 0) && out.some((value) => value === 0));
     }
   });
 

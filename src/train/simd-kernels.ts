@@ -9,7 +9,7 @@ import { simdKernelsBase64 } from './simd-kernels-binary.ts';
  */
 interface SimdExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  reluForward(p: number, b: number, keep: number, keepProbability: number, masked: number, out: number, rows: number, units: number): void;
+  biasForward(p: number, b: number, relu: number, keep: number, keepProbability: number, masked: number, out: number, rows: number, units: number): void;
   reluBackward(g: number, out: number, keepProbability: number, masked: number, dz: number, db: number, db64: number, rows: number, units: number): void;
   gateMix(gate: number, experts: number, count: number, out: number, rows: number, units: number): void;
   gateBackward(dy: number, gate: number, expert: number, count: number, e: number, dx: number, dGate: number, sum64: number, rows: number, units: number): void;
@@ -63,16 +63,17 @@ function layout(...bytes: number[]): number[] {
 const f32 = (at: number, length: number): Float32Array => new Float32Array(kernels().memory.buffer, at, length);
 
 /**
- * Relu dense forward: `out = relu(f32(p + b))` row by row (`units` per row), and with a keep mask, times keep and
- * divided by `keepProbability` (float32), as Relu, Multiply and RealDiv compute it.
+ * Dense forward after the product: `out = f32(p + b)` row by row (`units` per row) as the Dense layer's bias Add,
+ * relu'd when `relu`, and with a keep mask, times keep and divided by `keepProbability` (float32), as Relu, Multiply
+ * and RealDiv compute it.
  */
-export function reluForward(p: Float32Array, b: Float32Array, keep: Uint8Array | undefined, keepProbability: number, out: Float32Array, units: number): void {
+export function biasForward(p: Float32Array, b: Float32Array, relu: boolean, keep: Uint8Array | undefined, keepProbability: number, out: Float32Array, units: number): void {
   const size = out.length;
   const [pAt, bAt, keepAt, outAt] = layout(4 * size, 4 * units, keep === undefined ? 0 : size, 4 * size) as [number, number, number, number];
   f32(pAt, size).set(p.subarray(0, size));
   f32(bAt, units).set(b.subarray(0, units));
   if (keep !== undefined) new Uint8Array(kernels().memory.buffer, keepAt, size).set(keep.subarray(0, size));
-  kernels().reluForward(pAt, bAt, keepAt, keepProbability, keep === undefined ? 0 : 1, outAt, size / units, units);
+  kernels().biasForward(pAt, bAt, relu ? 1 : 0, keepAt, keepProbability, keep === undefined ? 0 : 1, outAt, size / units, units);
   out.set(f32(outAt, size));
 }
 

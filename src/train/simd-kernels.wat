@@ -6,9 +6,10 @@
 (module
   (memory (export "memory") 1)
 
-  ;; out[r, j] = relu(f32(p[r, j] + b[j])), times keep[r, j] (0/1 bytes) and divided by keepProbability when $masked.
-  (func (export "reluForward")
-    (param $p i32) (param $b i32) (param $keep i32) (param $keepProbability f32) (param $masked i32)
+  ;; out[r, j] = f32(p[r, j] + b[j]), relu'd when $relu, times keep[r, j] (0/1 bytes) and divided by keepProbability
+  ;; when $masked.
+  (func (export "biasForward")
+    (param $p i32) (param $b i32) (param $relu i32) (param $keep i32) (param $keepProbability f32) (param $masked i32)
     (param $out i32) (param $rows i32) (param $units i32)
     (local $r i32) (local $j i32) (local $i i32) (local $z v128) (local $y v128) (local $kp v128) (local $half v128)
     (local $zs f32) (local $ys f32)
@@ -25,7 +26,9 @@
         (local.set $z (f32x4.add
           (v128.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
           (v128.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))))
-        (local.set $y (f32x4.mul (f32x4.add (local.get $z) (f32x4.abs (local.get $z))) (local.get $half)))
+        (local.set $y (local.get $z))
+        (if (local.get $relu)
+          (then (local.set $y (f32x4.mul (f32x4.add (local.get $z) (f32x4.abs (local.get $z))) (local.get $half)))))
         (if (local.get $masked)
           (then
             (local.set $y (f32x4.div
@@ -43,7 +46,9 @@
         (local.set $zs (f32.add
           (f32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
           (f32.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))))))
-        (local.set $ys (f32.mul (f32.add (local.get $zs) (f32.abs (local.get $zs))) (f32.const 0.5)))
+        (local.set $ys (local.get $zs))
+        (if (local.get $relu)
+          (then (local.set $ys (f32.mul (f32.add (local.get $zs) (f32.abs (local.get $zs))) (f32.const 0.5)))))
         (if (local.get $masked)
           (then
             (local.set $ys (f32.div
