@@ -225,7 +225,7 @@ export function layerNormActivationDropout({ x, gamma, beta, epsilon, activation
   const size = rows * units;
   const keepProbability = f(1 - rate);
   const relu = activation === 'relu';
-  return tf.customGrad((xIn, gammaIn, betaIn) => {
+  return tf.customGrad(() => {
     const { normalised, scales, gamma: gammaValues, gate } = buffers.ensure(rows, units);
     gammaValues.set(readHostValues(gamma));
     const out = scratchValues(size);
