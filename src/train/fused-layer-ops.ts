@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readHostValues, scratchValues } from './host-values.ts';
-import { biasSoftmax, dropoutBackward, dropoutForward, layerNormBackward, layerNormForward, linearBackward, softmaxBackward } from './host-loops.ts';
-import { biasForward, gateBackward, gateMix, reluBackward } from './simd-kernels.ts';
+import { biasSoftmax, dropoutBackward, dropoutForward, linearBackward, softmaxBackward } from './host-loops.ts';
+import { biasForward, gateBackward, gateMix, layerNormBackward, layerNormForward, reluBackward } from './simd-kernels.ts';
 
 const f = Math.fround;
 
@@ -215,9 +215,9 @@ export class LayerNormBuffers {
 
 /**
  * Layer normalisation (RowLayerNormalization), its activation and the dropout it feeds as one recorded operation:
- * one JavaScript pass forward and one backward (host-loops.ts) instead of ~40 kernels forward and ~60 backward, most
- * of a default (layer-normalised) training step. The row statistics are summed in float64 rather than by the float32
- * kernels, so values agree with the unfused layers to float32 rounding, not bit for bit. The backward pass reads the
+ * one SIMD pass forward and one backward (simd-kernels.ts) instead of ~40 kernels forward and ~60 backward, most of a
+ * default (layer-normalised) training step. The row statistics are summed in four lanes rather than in the kernels'
+ * order, so values agree with the unfused layers to float32 rounding, not bit for bit. The backward pass reads the
  * normalised values and row scales kept in JavaScript, so no tensor is saved.
  */
 export function layerNormActivationDropout({ x, gamma, beta, epsilon, activation, keep, rate, buffers = new LayerNormBuffers() }: LayerNormActivationDropoutArgs): tf.Tensor2D {
@@ -237,11 +237,10 @@ export function layerNormActivationDropout({ x, gamma, beta, epsilon, activation
       value,
       gradFunc: (dy: tf.Tensor) => {
         const dx = scratchValues(size);
-        const dGamma = new Float64Array(units);
-        const dBeta = new Float64Array(units);
-        layerNormBackward(readHostValues(dy), gate, normalised, scales, gammaValues, relu || keep !== undefined, keep === undefined ? undefined : keepProbability, dx, dGamma, dBeta, new Float64Array(units), units);
-        const dxTensor = tf.tensor2d(dx, [rows, units]);
-        return [dxTensor, tf.tensor1d(Float32Array.from(dGamma)), tf.tensor1d(Float32Array.from(dBeta))];
+        const dGamma = new Float32Array(units);
+        const dBeta = new Float32Array(units);
+        layerNormBackward(readHostValues(dy), gate, normalised, scales, gammaValues, relu || keep !== undefined, keep === undefined ? undefined : keepProbability, dx, dGamma, dBeta, units);
+        return [tf.tensor2d(dx, [rows, units]), tf.tensor1d(dGamma), tf.tensor1d(dBeta)];
       },
     };
   })(x, gamma, beta) as tf.Tensor2D;

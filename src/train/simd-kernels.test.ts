@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { createSeededRandom } from '../random/seeded-random.ts';
 import { compileSimdKernels } from './compile-simd-kernels.ts';
 import { simdKernelsBase64 } from './simd-kernels-binary.ts';
-import { adamUpdate, biasForward, gateBackward, gateMix, reluBackward } from './simd-kernels.ts';
+import { adamUpdate, biasForward, gateBackward, gateMix, layerNormBackward, layerNormForward, reluBackward } from './simd-kernels.ts';
 
 const f = Math.fround;
 const random = createSeededRandom(17);
@@ -95,6 +95,51 @@ describe('SIMD training kernels', () => {
         }
       }
     }
+  });
+
+  it('layer normalisation → relu → mask and its gradients: within float32 rounding of the float64 formulas', () => {
+    const x = normals(size).map((value) => 3 * value + 1);
+    const gamma = normals(units).map((value) => 1 + 0.2 * value);
+    const beta = normals(units).map((value) => 0.1 * value);
+    const keep = Uint8Array.from({ length: size }, () => Number(random.next() < 0.8));
+    const keepProbability = f(0.8);
+    const epsilon = 1e-3;
+    const out = new Float32Array(size);
+    const normalised = new Float32Array(size);
+    const scales = new Float32Array(rows);
+    layerNormForward(x, gamma, beta, epsilon, true, keep, keepProbability, out, normalised, scales, units);
+    const dOut = normals(size);
+    const dx = new Float32Array(size);
+    const dGamma = new Float32Array(units);
+    const dBeta = new Float32Array(units);
+    layerNormBackward(dOut, out, normalised, scales, gamma, true, keepProbability, dx, dGamma, dBeta, units);
+    const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
+    const expectedDGamma = new Float64Array(units);
+    const expectedDBeta = new Float64Array(units);
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(x.subarray(r * units, (r + 1) * units));
+      const mean = row.reduce((a, b) => a + b, 0) / units;
+      const scale = 1 / Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / units + epsilon);
+      close(scales[r] as number, scale, `scale ${r}`);
+      const n = row.map((value) => (value - mean) * scale);
+      const d = n.map((value, j) => {
+        const y = value * (gamma[j] as number) + (beta[j] as number);
+        const kept = (keep[r * units + j] as number) === 1;
+        close(out[r * units + j] as number, y > 0 && kept ? y / keepProbability : 0, `out ${r} ${j}`);
+        return y > 0 && kept ? (dOut[r * units + j] as number) / keepProbability : 0;
+      });
+      const dn = d.map((value, j) => value * (gamma[j] as number));
+      const meanDn = dn.reduce((a, b) => a + b, 0) / units;
+      const meanDnN = dn.reduce((a, b, j) => a + b * (n[j] as number), 0) / units;
+      dn.forEach((value, j) => close(dx[r * units + j] as number, scale * (value - meanDn - (n[j] as number) * meanDnN), `dx ${r} ${j}`));
+      d.forEach((value, j) => {
+        expectedDGamma[j] = (expectedDGamma[j] as number) + value * (n[j] as number);
+        expectedDBeta[j] = (expectedDBeta[j] as number) + value;
+      });
+    }
+    expectedDGamma.forEach((value, j) => close(dGamma[j] as number, value, `dGamma ${j}`));
+    expectedDBeta.forEach((value, j) => close(dBeta[j] as number, value, `dBeta ${j}`));
+    assert.ok(out.some((value) => value > 0) && out.some((value) => value === 0));
   });
 
   it('AdamW: every operation rounded to float32 in tf.train.adam order, with L2 and decoupled decay, Σθ² returned', () => {

@@ -11,6 +11,36 @@ interface SimdExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   biasForward(p: number, b: number, relu: number, keep: number, keepProbability: number, masked: number, out: number, rows: number, units: number): void;
   reluBackward(g: number, out: number, keepProbability: number, masked: number, dz: number, db: number, db64: number, rows: number, units: number): void;
+  layerNormForward(
+    x: number,
+    gamma: number,
+    beta: number,
+    epsilon: number,
+    relu: number,
+    keep: number,
+    inverseKeep: number,
+    masked: number,
+    out: number,
+    normalised: number,
+    scales: number,
+    rows: number,
+    units: number,
+  ): void;
+  layerNormBackward(
+    dOut: number,
+    out: number,
+    normalised: number,
+    scales: number,
+    gamma: number,
+    gated: number,
+    inverseKeep: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+    dn: number,
+    rows: number,
+    units: number,
+  ): void;
   gateMix(gate: number, experts: number, count: number, out: number, rows: number, units: number): void;
   gateBackward(dy: number, gate: number, expert: number, count: number, e: number, dx: number, dGate: number, sum64: number, rows: number, units: number): void;
   adamUpdate(
@@ -93,6 +123,90 @@ export function reluBackward(g: Float32Array, out: Float32Array, keepProbability
   kernels().reluBackward(gAt, outAt, keepProbability ?? 1, keepProbability === undefined ? 0 : 1, dzAt, dbAt, db64 ? 1 : 0, size / units, units);
   dz.set(f32(dzAt, size));
   db.set(db64 ? new Float64Array(memory.buffer, dbAt, units) : f32(dbAt, units));
+}
+
+/**
+ * Layer normalisation of each row (over `units`), then γ·n + β, relu (when `relu`), and a 0/1 keep mask times
+ * 1/`keepProbability` (when `keep`): RowLayerNormalization → relu → dropout in float32, the row statistics summed in
+ * four lanes (so within float32 rounding of the unfused kernels, not bit for bit). `normalised` and `scales` (n and
+ * 1/√(σ² + ε) per row) are what {@link layerNormBackward} reads.
+ */
+export function layerNormForward(
+  x: Float32Array,
+  gamma: Float32Array,
+  beta: Float32Array,
+  epsilon: number,
+  relu: boolean,
+  keep: Uint8Array | undefined,
+  keepProbability: number,
+  out: Float32Array,
+  normalised: Float32Array,
+  scales: Float32Array,
+  units: number,
+): void {
+  const size = out.length;
+  const rows = size / units;
+  const [xAt, gammaAt, betaAt, keepAt, outAt, normalisedAt, scalesAt] = layout(4 * size, 4 * units, 4 * units, keep === undefined ? 0 : size, 4 * size, 4 * size, 4 * rows) as number[] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  f32(xAt, size).set(x.subarray(0, size));
+  f32(gammaAt, units).set(gamma.subarray(0, units));
+  f32(betaAt, units).set(beta.subarray(0, units));
+  if (keep !== undefined) new Uint8Array(kernels().memory.buffer, keepAt, size).set(keep.subarray(0, size));
+  kernels().layerNormForward(xAt, gammaAt, betaAt, epsilon, relu ? 1 : 0, keepAt, 1 / keepProbability, keep === undefined ? 0 : 1, outAt, normalisedAt, scalesAt, rows, units);
+  out.set(f32(outAt, size));
+  normalised.set(f32(normalisedAt, size));
+  scales.set(f32(scalesAt, rows));
+}
+
+/**
+ * The gradients of {@link layerNormForward}: with d = dOut / keepProbability (under a mask), zero where the output is
+ * zero when `gated` (relu or mask), `dGamma += Σ_rows d·n` and `dBeta += Σ_rows d`, and dx = s · (dn − mean(dn) −
+ * n · mean(dn·n)) per row with dn = d·γ: the exact derivative of the row normalisation, in float32.
+ */
+export function layerNormBackward(
+  dOut: Float32Array,
+  out: Float32Array,
+  normalised: Float32Array,
+  scales: Float32Array,
+  gamma: Float32Array,
+  gated: boolean,
+  keepProbability: number | undefined,
+  dx: Float32Array,
+  dGamma: Float32Array,
+  dBeta: Float32Array,
+  units: number,
+): void {
+  const size = dx.length;
+  const rows = size / units;
+  const [dOutAt, outAt, normalisedAt, scalesAt, gammaAt, dxAt, dGammaAt, dBetaAt, dnAt] = layout(4 * size, 4 * size, 4 * size, 4 * rows, 4 * units, 4 * size, 4 * units, 4 * units, 4 * units) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  f32(dOutAt, size).set(dOut.subarray(0, size));
+  f32(outAt, size).set(out.subarray(0, size));
+  f32(normalisedAt, size).set(normalised.subarray(0, size));
+  f32(scalesAt, rows).set(scales.subarray(0, rows));
+  f32(gammaAt, units).set(gamma.subarray(0, units));
+  f32(dGammaAt, units).set(dGamma);
+  f32(dBetaAt, units).set(dBeta);
+  kernels().layerNormBackward(dOutAt, outAt, normalisedAt, scalesAt, gammaAt, gated ? 1 : 0, keepProbability === undefined ? 1 : 1 / keepProbability, dxAt, dGammaAt, dBetaAt, dnAt, rows, units);
+  dx.set(f32(dxAt, size));
+  dGamma.set(f32(dGammaAt, units));
+  dBeta.set(f32(dBetaAt, units));
 }
 
 /** A mixture's gated sum, `out[r, u] = Σₑ f32(experts[e][r, u] · gate[r, e])`, summed over experts in order. */
