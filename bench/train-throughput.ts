@@ -6,6 +6,7 @@
  *
  *   npm run bench:train -- [--rows 100000] [--features 64] [--epochs N] [--batch-size 256] [--backends wasm,cpu,tensorflow]
  *                          [--arch shared-bottom,mmoe] [--reference torch] [--profile]
+ *                          [--normalization none|layer|batch]
  *
  * Without --epochs, cpu trains 1 epoch (it is about 10× slower) and the others 2.
  * `--reference torch` also trains the same network in PyTorch (bench/torch_reference.py, one CPU thread) on the same
@@ -13,6 +14,8 @@
  * seconds, PyTorch's, and their ratio) per architecture; it runs only where `python3 -c "import torch"` works
  * (`--python` names another interpreter) and says so on stderr otherwise.
  * `--profile` adds `profile` to each line: where one training step's time goes (bench/train-step-profile.ts).
+ * `--normalization layer` (or batch) trains the same network with that normalisation in every hidden layer, as the
+ * default recipe does (no torch reference for it).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,6 +48,7 @@ const { values } = parseArgs({
     reference: { type: 'string' },
     python: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    normalization: { type: 'string', default: 'none' },
     'data-out': { type: 'string' },
   },
   strict: true,
@@ -70,12 +74,21 @@ if (values.reference !== undefined && values.reference !== 'torch') {
  * 0.1, no normalisation, L2 1e-4, Adam at 1e-3 without decay, standard-scaled numeric inputs), pinned so that the
  * comparison stays like for like whatever the config defaults become.
  */
+const normalization = values.normalization ?? 'none';
+if (!['none', 'layer', 'batch'].includes(normalization)) {
+  process.stderr.write(`train-throughput: --normalization must be none, layer or batch, got "${normalization}"\n`);
+  process.exit(2);
+}
+if (normalization !== 'none' && values.reference !== undefined) {
+  process.stderr.write('train-throughput: --reference torch mirrors the network without normalisation; leave out --normalization\n');
+  process.exit(2);
+}
 const referenceModel = {
   sharedUnits: [128, 64],
   towerUnits: [32],
   mmoe: { experts: 4 },
   activation: 'relu',
-  normalization: 'none',
+  normalization: normalization as 'none' | 'layer' | 'batch',
   dropout: 0.1,
   l2: 1e-4,
   weightDecay: 0,
@@ -97,7 +110,7 @@ else await runChild(values.child);
  */
 async function runParent(): Promise<void> {
   const script = fileURLToPath(import.meta.url);
-  const common = ['--rows', String(rows), '--features', String(features), '--seed', String(seed), '--batch-size', String(batchSize)];
+  const common = ['--rows', String(rows), '--features', String(features), '--seed', String(seed), '--batch-size', String(batchSize), '--normalization', normalization];
   const python = values.reference === 'torch' ? await findTorchPython() : undefined;
   let dataFile: string | undefined;
   let failed = false;
@@ -235,6 +248,7 @@ async function runChild(backendName: string): Promise<void> {
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       testAuc,
       arch,
+      normalization,
       ...(profile === undefined ? {} : { profile }),
     }),
   );
