@@ -63,13 +63,11 @@ try {
     throw new Error(`the two shops' feature columns differ (their top categories?): ${train.featureColumns.join(',')} vs ${scored.featureColumns.join(',')}`);
   }
 
-  // The second shop is the test split, so the first one's own test rows train too (its validation rows still pick
-  // the epoch): trainCandidate's test metrics are Tandem's AUCs on the second shop.
-  const trainRows = [...train.rows.train, ...train.rows.test];
-  progress(`training the default model on ${trainRows.length} + ${train.rows.validation.length} customers (${backend})`);
+  progress(`training the default model on ${train.rows.train.length} + ${train.rows.validation.length} customers (${backend})`);
   const scoreRows = [...scored.rows.train, ...scored.rows.validation, ...scored.rows.test];
+  // The second shop is the test split: trainCandidate's test metrics are Tandem's AUCs on it.
   const candidate = await trainCandidate({
-    splits: { train: trainRows, validation: train.rows.validation, test: scoreRows },
+    splits: { train: train.rows.train, validation: train.rows.validation, test: scoreRows },
     featureColumns: train.featureColumns,
     tasks: train.config.tasks,
     params: train.config.model,
