@@ -77,7 +77,7 @@ function kernels(): SimdExports {
 }
 
 /** Byte offsets of consecutive 16-byte-aligned regions of the given sizes, the memory grown to hold them all. */
-function layout(...bytes: number[]): number[] {
+function layout<Sizes extends number[]>(...bytes: Sizes): { [K in keyof Sizes]: number } {
   const { memory } = kernels();
   const offsets: number[] = [];
   let end = 0;
@@ -87,7 +87,7 @@ function layout(...bytes: number[]): number[] {
   }
   const missing = end - memory.buffer.byteLength;
   if (missing > 0) memory.grow(Math.ceil(missing / 65536));
-  return offsets;
+  return offsets as { [K in keyof Sizes]: number };
 }
 
 const f32 = (at: number, length: number): Float32Array => new Float32Array(kernels().memory.buffer, at, length);
@@ -99,7 +99,7 @@ const f32 = (at: number, length: number): Float32Array => new Float32Array(kerne
  */
 export function biasForward(p: Float32Array, b: Float32Array, relu: boolean, keep: Uint8Array | undefined, keepProbability: number, out: Float32Array, units: number): void {
   const size = out.length;
-  const [pAt, bAt, keepAt, outAt] = layout(4 * size, 4 * units, keep === undefined ? 0 : size, 4 * size) as [number, number, number, number];
+  const [pAt, bAt, keepAt, outAt] = layout(4 * size, 4 * units, keep === undefined ? 0 : size, 4 * size);
   f32(pAt, size).set(p.subarray(0, size));
   f32(bAt, units).set(b.subarray(0, units));
   if (keep !== undefined) new Uint8Array(kernels().memory.buffer, keepAt, size).set(keep.subarray(0, size));
@@ -114,7 +114,7 @@ export function biasForward(p: Float32Array, b: Float32Array, relu: boolean, kee
 export function reluBackward(g: Float32Array, out: Float32Array, keepProbability: number | undefined, dz: Float32Array, db: Float32Array | Float64Array, units: number): void {
   const size = dz.length;
   const db64 = db instanceof Float64Array;
-  const [gAt, outAt, dzAt, dbAt] = layout(4 * size, 4 * size, 4 * size, (db64 ? 8 : 4) * units) as [number, number, number, number];
+  const [gAt, outAt, dzAt, dbAt] = layout(4 * size, 4 * size, 4 * size, (db64 ? 8 : 4) * units);
   const { memory } = kernels();
   f32(gAt, size).set(g.subarray(0, size));
   f32(outAt, size).set(out.subarray(0, size));
@@ -146,15 +146,7 @@ export function layerNormForward(
 ): void {
   const size = out.length;
   const rows = size / units;
-  const [xAt, gammaAt, betaAt, keepAt, outAt, normalisedAt, scalesAt] = layout(4 * size, 4 * units, 4 * units, keep === undefined ? 0 : size, 4 * size, 4 * size, 4 * rows) as number[] as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [xAt, gammaAt, betaAt, keepAt, outAt, normalisedAt, scalesAt] = layout(4 * size, 4 * units, 4 * units, keep === undefined ? 0 : size, 4 * size, 4 * size, 4 * rows);
   f32(xAt, size).set(x.subarray(0, size));
   f32(gammaAt, units).set(gamma.subarray(0, units));
   f32(betaAt, units).set(beta.subarray(0, units));
@@ -185,17 +177,7 @@ export function layerNormBackward(
 ): void {
   const size = dx.length;
   const rows = size / units;
-  const [dOutAt, outAt, normalisedAt, scalesAt, gammaAt, dxAt, dGammaAt, dBetaAt, dnAt] = layout(4 * size, 4 * size, 4 * size, 4 * rows, 4 * units, 4 * size, 4 * units, 4 * units, 4 * units) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [dOutAt, outAt, normalisedAt, scalesAt, gammaAt, dxAt, dGammaAt, dBetaAt, dnAt] = layout(4 * size, 4 * size, 4 * size, 4 * rows, 4 * units, 4 * size, 4 * units, 4 * units, 4 * units);
   f32(dOutAt, size).set(dOut.subarray(0, size));
   f32(outAt, size).set(out.subarray(0, size));
   f32(normalisedAt, size).set(normalised.subarray(0, size));
@@ -214,7 +196,7 @@ export function gateMix(gate: Float32Array, experts: readonly Float32Array[], ou
   const size = out.length;
   const count = experts.length;
   const rows = size / units;
-  const [gateAt, expertsAt, outAt] = layout(4 * rows * count, 4 * size * count, 4 * size) as [number, number, number];
+  const [gateAt, expertsAt, outAt] = layout(4 * rows * count, 4 * size * count, 4 * size);
   f32(gateAt, rows * count).set(gate.subarray(0, rows * count));
   experts.forEach((values, e) => f32(expertsAt + 4 * size * e, size).set(values.subarray(0, size)));
   kernels().gateMix(gateAt, expertsAt, count, outAt, rows, units);
@@ -230,7 +212,7 @@ export function gateBackward(dy: Float32Array, gate: Float32Array, experts: read
   const size = dy.length;
   const count = experts.length;
   const rows = size / units;
-  const [dyAt, gateAt, expertsAt, dxAt, dGateAt] = layout(4 * size, 4 * rows * count, 4 * size * count, 4 * size, 4 * rows * count) as [number, number, number, number, number];
+  const [dyAt, gateAt, expertsAt, dxAt, dGateAt] = layout(4 * size, 4 * rows * count, 4 * size * count, 4 * size, 4 * rows * count);
   f32(dyAt, size).set(dy.subarray(0, size));
   f32(gateAt, rows * count).set(gate.subarray(0, rows * count));
   experts.forEach((values, e) => f32(expertsAt + 4 * size * e, size).set(values.subarray(0, size)));
@@ -260,7 +242,7 @@ export interface AdamStepConstants {
  */
 export function adamUpdate(theta: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, k: AdamStepConstants, shrink: number, l2Factor: number, decaying: boolean): number {
   const n = theta.length;
-  const [thetaAt, gAt, mAt, vAt] = layout(4 * n, 4 * n, 4 * n, 4 * n) as [number, number, number, number];
+  const [thetaAt, gAt, mAt, vAt] = layout(4 * n, 4 * n, 4 * n, 4 * n);
   f32(thetaAt, n).set(theta);
   f32(gAt, n).set(g.subarray(0, n));
   f32(mAt, n).set(m);
