@@ -2,7 +2,10 @@
  * Events mode against the Bayes-optimal scores (issue 11): generates a shop for training (`--customers`, default
  * 10,000) and another with a different seed for scoring (`--score-customers`, default 5,000, written with
  * `optimal-scores.csv`), ingests both at the same cutoff, trains a candidate with the default model parameters on the
- * first (its train and validation splits, as `tandem train` does) and scores every customer of the second. Both are
+ * first (its train and validation splits, as `tandem train` does) and scores every customer of the second. Where
+ * Python has scikit-learn and pandas (`--python`, else Debian's /usr/bin/python3), bench/sklearn_reference.py fits
+ * logistic regression and HistGradientBoosting on the same feature table and rows (train + validation) and scores the
+ * second shop too: how far the same features take other model families. Both are
  * ingested with `topCategories` = all of the shop's categories, so that both tables have the same per-category
  * columns (the 8 most frequent can differ between two shops); the model parameters are the defaults unless
  * `--model` / `--features` override some. Prints one JSON line: per task Tandem's AUC on the second shop's labels, the
@@ -11,10 +14,10 @@
  * the customer is active, lapsing or lost there is weighed from that history, as an observer would (see `generateShop`).
  *
  *   npm run bench:shop-quality -- [--customers 10000] [--score-customers 5000] [--seed 42] [--score-seed 43]
- *                                 [--cutoff 2024-11-02] [--replicas 500] [--backend NAME]
+ *                                 [--cutoff 2024-11-02] [--replicas 500] [--backend NAME] [--python PATH]
  *                                 [--model '{"ensembleSeeds": 3}'] [--features '{"numericEncoding": "quantile"}']
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +32,7 @@ import { computeAuc } from '../src/metrics/roc-auc.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { trainCandidate } from '../src/train/train-candidate.ts';
+import { findPythonWith, runPython } from './python-interpreter.ts';
 import { roundOrNull as round } from './round.ts';
 
 const { values } = parseArgs({
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     // 500 futures per customer: the optimal AUC is then within about 0.001 of its limit (200: 0.001–0.0015 below).
     replicas: { type: 'string', default: '500' },
     backend: { type: 'string' },
+    python: { type: 'string' },
     // JSON objects over the events config's `model` and `features` (default: none, Tandem's defaults), to compare settings.
     model: { type: 'string', default: '{}' },
     features: { type: 'string', default: '{}' },
@@ -79,6 +84,7 @@ try {
   candidate.network.serving.dispose();
 
   const optimal = await readOptimalScores(path.join(scored.out, 'optimal-scores.csv'));
+  const references = await sklearnReferences([...train.rows.train, ...train.rows.validation], scoreRows, train.featureColumns, train.config.tasks.map((task) => task.name));
   const tasks: Record<string, unknown> = {};
   let pass = true;
   for (const task of train.config.tasks) {
@@ -87,7 +93,15 @@ try {
     const gap = tandemAuc === null || optimalAuc === null ? null : round(optimalAuc - tandemAuc);
     pass &&= gap !== null && gap <= maxGap;
     const labelled = scoreRows.filter((row) => row.labels[task.name] !== null && row.labels[task.name] !== undefined);
-    tasks[task.name] = { tandemAuc, optimalAuc, gap, labelled: labelled.length, positives: labelled.filter((row) => (row.labels[task.name] ?? 0) > 0).length };
+    const reference = references?.[task.name];
+    tasks[task.name] = {
+      tandemAuc,
+      optimalAuc,
+      gap,
+      ...(reference === undefined ? {} : { logreg: round(reference.logreg), hgb: round(reference.hgb) }),
+      labelled: labelled.length,
+      positives: labelled.filter((row) => (row.labels[task.name] ?? 0) > 0).length,
+    };
     progress(`${task.name}: tandem ${String(tandemAuc)}, optimal ${String(optimalAuc)}`);
   }
   console.log(
@@ -132,6 +146,48 @@ try {
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * scikit-learn's logistic regression and HistGradientBoosting (bench/sklearn_reference.py) fitted on `trainRows` and
+ * scored on `testRows`, on the same feature columns, each task's label as label > 0; undefined (with a note) where no
+ * Python has scikit-learn and pandas or the script fails.
+ */
+async function sklearnReferences(trainRows: readonly LabelledRow[], testRows: readonly LabelledRow[], columns: readonly string[], taskNames: readonly string[]): Promise<Record<string, { logreg: number; hgb: number }> | undefined> {
+  const python = await findPythonWith(['sklearn', 'pandas'], values.python === undefined ? ['/usr/bin/python3', 'python3'] : [values.python]);
+  if (python === undefined) {
+    progress('no python with scikit-learn and pandas (Debian: apt-get install -y python3-sklearn python3-pandas; or --python PATH): no references');
+    return undefined;
+  }
+  const rows = [...trainRows, ...testRows];
+  const cell = (value: unknown): string => {
+    const text = value === null || value === undefined ? '' : String(value);
+    return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const csv = path.join(dir, 'references.csv');
+  await writeFile(csv, [['customer_id', ...columns].join(','), ...rows.map((row) => [row.id, ...columns.map((column) => row.features[column])].map(cell).join(','))].join('\n') + '\n');
+  const job = {
+    csv,
+    idColumn: 'customer_id',
+    ids: rows.map((row) => row.id),
+    tasks: taskNames.map((name) => ({
+      name,
+      labels: rows.map((row) => {
+        const label = row.labels[name];
+        return label === null || label === undefined ? null : Number(label > 0);
+      }),
+      featureSets: { tandem: columns },
+    })),
+    splits: [{ seed: 1, train: trainRows.map((_, i) => i), test: testRows.map((_, i) => trainRows.length + i) }],
+  };
+  progress(`scikit-learn references on the same feature table (${python})`);
+  const run = await runPython(python, [new URL('./sklearn_reference.py', import.meta.url).pathname], { stdin: JSON.stringify(job), env: { OMP_NUM_THREADS: '1' } });
+  if (run.code !== 0) {
+    progress(`the scikit-learn reference failed (exit ${String(run.code)}): no references`);
+    return undefined;
+  }
+  const parsed = JSON.parse(run.stdout) as { tasks: Record<string, { tandem: { logreg: number[]; hgb: number[] } }> };
+  return Object.fromEntries(Object.entries(parsed.tasks).map(([name, sets]) => [name, { logreg: sets.tandem.logreg[0] as number, hgb: sets.tandem.hgb[0] as number }]));
 }
 
 /** `optimal-scores.csv` as customer id → task → probability (null where the cell is empty). */
