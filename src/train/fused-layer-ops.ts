@@ -43,23 +43,6 @@ export interface BackwardStore {
   transposed(tensor: tf.Tensor2D): tf.Tensor2D;
 }
 
-/**
- * xᵀ·dz, the kernel's gradient, as a plain product. XNNPACK packs the right operand of a product before multiplying,
- * and keeps the packing while that tensor lives: packing a fresh `[256, 128]` operand cost twice the multiplication.
- * So where the layer has fewer inputs than units, (dzᵀ·x)ᵀ packs the smaller `x` instead — once per pass when `x` is
- * the network's input, which every expert and gate reads; otherwise xᵀ·dz packs `dz`. Transposes are exact and each
- * entry sums the same products, so both give the same gradient.
- */
-function kernelGradientOf(x: tf.Tensor2D, dz: tf.Tensor2D, store: BackwardStore): tf.Tensor {
-  if (x.shape[1] >= dz.shape[1]) return tf.matMul(store.transposed(x), dz);
-  const transposed = tf.matMul(store.transposed(dz), x) as tf.Tensor2D;
-  try {
-    return store.transposed(transposed).clone();
-  } finally {
-    transposed.dispose();
-  }
-}
-
 /** Stores `tensors` for the backward pass in `store` or through tfjs' `save`; returns what the backward pass reads then. */
 function keepForBackward(store: BackwardStore | undefined, save: tf.GradSaveFunc, tensors: tf.Tensor[]): tf.Tensor[] | undefined {
   if (store === undefined) {
@@ -117,7 +100,7 @@ export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, a
     const input = saved[0] as tf.Tensor2D;
     const biasGradient = tf.tensor1d(db instanceof Float32Array ? db : Float32Array.from(db));
     // The same products either way (a transpose is exact): the store's transposes are made once, in JavaScript.
-    const kernelGradient = store === undefined ? tf.matMul(input, dzTensor, true, false) : kernelGradientOf(input, dzTensor, store);
+    const kernelGradient = store === undefined ? tf.matMul(input, dzTensor, true, false) : tf.matMul(store.transposed(input), dzTensor);
     if (!inputGradient) return [kernelGradient, biasGradient];
     const inputGrad = store === undefined ? tf.matMul(dzTensor, kernel, false, true) : tf.matMul(dzTensor, store.transposed(kernel));
     return [inputGrad, kernelGradient, biasGradient];
