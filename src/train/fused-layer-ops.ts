@@ -55,13 +55,13 @@ function keepForBackward(store: BackwardStore | undefined, save: tf.GradSaveFunc
 
 /**
  * A Dense layer with relu, then inverted dropout, as one recorded operation: forward the backend's matMul and one
- * JavaScript pass for bias, relu and mask; backward one pass for the mask, relu and bias gradients and the two matMuls.
- * The unfused layers record ~7 kernels forward and ~11 backward (plus a clone of every saved tensor), each with
- * tfjs's per-operation overhead. Values are rounded as the unfused kernels round them (float32 add; the bias gradient
- * summed over rows in order, in float32 on wasm and float64 on cpu, as their Sum kernels do), except that dividing
- * by the float32 keep share is a float64 multiply by its reciprocal before the float32 rounding: the same float32
- * unless the quotient lies within 2⁻⁵² of a rounding boundary. The passes are branch-free (relu as (z + |z|)/2, the
- * gate as a 0/1 factor): random signs and masks would mispredict branches on most units.
+ * SIMD pass for bias, relu and mask (simd-kernels.ts); backward one pass for the mask, relu and bias gradients and
+ * the two matMuls. The unfused layers record ~7 kernels forward and ~11 backward (plus a clone of every saved tensor),
+ * each with tfjs's per-operation overhead. Values are rounded as the unfused kernels round them (float32 add, the mask
+ * divided by the float32 keep share as RealDiv does; the bias gradient summed over rows in order, in float32 on wasm
+ * and float64 on cpu, as their Sum kernels do). The passes are branch-free (relu as (z + |z|)/2, the gate as a 0/1
+ * factor): random signs and masks would mispredict branches on most units. Also linear layers (the bias added after
+ * the product, as the Dense layer adds it) and softmax ones (the experts' gates).
  */
 export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, activation = 'relu', store }: DenseReluDropoutArgs): tf.Tensor2D {
   const linear = activation === 'linear';
