@@ -114,7 +114,9 @@ export function denseReluDropout({ x, kernel, bias, keep, rate, inputGradient, a
 
 /**
  * Inverted dropout with a drawn mask as one recorded operation (the unfused layer records GreaterEqual, Cast,
- * Multiply and RealDiv, and two kernels backward): `x · keep / (1 − rate)`, rounded as {@link denseReluDropout} rounds.
+ * Multiply and RealDiv, and two kernels backward): `x · keep / (1 − rate)`, the division a float64 multiply by the
+ * reciprocal of the float32 keep share before the float32 rounding (the same float32 unless the quotient lies within
+ * 2⁻⁵² of a rounding boundary; {@link denseReluDropout}'s SIMD pass divides in float32).
  */
 export function applyDropoutMask(x: tf.Tensor, keep: Uint8Array, rate: number): tf.Tensor {
   const reciprocal = 1 / f(1 - rate);
