@@ -1,7 +1,7 @@
 import type { RawValue } from '../data/labelled-row.ts';
 import { isMissing, parseBooleanWord, parseNumber } from './column-kind.ts';
 import { writePle } from './piecewise-linear-encoding.ts';
-import { inputWidth, type BooleanColumn, type CategoricalColumn, type NumericColumn, type Preprocessor } from './preprocessor.ts';
+import { inputWidth, writeLeafInputs, type BooleanColumn, type CategoricalColumn, type NumericColumn, type Preprocessor } from './preprocessor.ts';
 import { quantileEncode } from './quantile-encoding.ts';
 
 /** A table's cells by column: per column name its values, row by row (a column absent from the map is missing everywhere). */
@@ -62,6 +62,7 @@ export function createColumnEncoder(preprocessor: Preprocessor): ColumnEncoder {
             break;
         }
       });
+      writeLeafInputs(preprocessor, x);
       return { x, issues: [...issueOf.values()].sort((a, b) => a.row - b.row) };
     },
   };

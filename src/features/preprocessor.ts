@@ -6,6 +6,7 @@ import { medianOf } from '../metrics/decile.ts';
 import { isMissing, parseBooleanWord, parseNumber, type ColumnKind } from './column-kind.ts';
 import { fitPleEdges, writePle } from './piecewise-linear-encoding.ts';
 import { fitQuantiles, quantileEncode } from './quantile-encoding.ts';
+import { writeTreeLeaves, type TreeInput, type TreeLeafEncoding } from './tree-leaf-encoding.ts';
 
 /**
  * A numeric column: median imputation, then its `encoding`, or (without one) optional log1p for skewed non-negative
@@ -51,13 +52,18 @@ export type PreprocessedColumn = NumericColumn | BooleanColumn | CategoricalColu
  * The fitted preprocessor (saved as `preprocessor.json` with the model). One-hot rather than embedding lookups
  * because the wasm backend cannot take the gradient of a gather (a learned embedding is a linear layer over the
  * one-hot block instead: see `categoricalBlocks`). Version 2 added the optional numeric `encoding`; a version-1 file
- * has none and transforms exactly as before.
+ * has none and transforms exactly as before. Version 3 added `treeLeaves`.
  */
 export interface Preprocessor {
-  readonly version: 1 | 2;
+  readonly version: 1 | 2 | 3;
   readonly columns: readonly PreprocessedColumn[];
-  /** Name of every model input, in order: `tenure`, `tenure__missing`, `Contract=Two year`, `Contract=__other__`. */
+  /**
+   * Name of every model input, in order: `tenure`, `tenure__missing`, `Contract=Two year`, `Contract=__other__`,
+   * then the tree leaves (`churn__leaf0`, …) when there are any.
+   */
   readonly inputNames: readonly string[];
+  /** Boosted-tree leaf inputs after the columns' (see tree-leaf-encoding.ts); absent when `features.treeLeaves` is 0. */
+  readonly treeLeaves?: TreeLeafEncoding;
 }
 
 /** A row to fit on, with its source line for error messages. */
@@ -238,6 +244,43 @@ export function inputWidth(preprocessor: Preprocessor): number {
   return preprocessor.inputNames.length;
 }
 
+/** The columns' inputs: the width before the tree leaves (what the trees split on). */
+export function columnInputWidth(preprocessor: Preprocessor): number {
+  return preprocessor.inputNames.length - (preprocessor.treeLeaves?.leaves ?? 0);
+}
+
+/**
+ * What boosted trees split on, one per numeric column (the sum of its ple inputs, or its one scaled input), per
+ * missing flag, yes/no column and one-hot category: see tree-leaf-encoding.ts.
+ */
+export function treeInputs(preprocessor: Preprocessor): TreeInput[] {
+  const inputs: TreeInput[] = [];
+  let start = 0;
+  for (const column of preprocessor.columns) {
+    const names = inputNamesOf(column);
+    if (column.kind === 'numeric') {
+      const encoded = names.length - (column.missingIndicator ? 1 : 0);
+      inputs.push({ name: column.name, start, size: encoded });
+      if (column.missingIndicator) inputs.push({ name: names[encoded] as string, start: start + encoded, size: 1 });
+    } else {
+      names.forEach((name, i) => inputs.push({ name, start: start + i, size: 1 }));
+    }
+    start += names.length;
+  }
+  return inputs;
+}
+
+/** `preprocessor` (without leaves) with the fitted tree leaves appended to its inputs. */
+export function withTreeLeaves(preprocessor: Preprocessor, treeLeaves: TreeLeafEncoding): Preprocessor {
+  const leafNames = treeLeaves.forests.flatMap((forest) => Array.from({ length: forest.leaves }, (_, i) => `${forest.task}__leaf${i}`));
+  return { version: 3, columns: preprocessor.columns, inputNames: [...preprocessor.inputNames, ...leafNames], treeLeaves };
+}
+
+/** Writes the tree leaves of rows whose column inputs are already in `x` (`[rows, inputWidth]`); no-op without leaves. */
+export function writeLeafInputs(preprocessor: Preprocessor, x: Float32Array): void {
+  if (preprocessor.treeLeaves !== undefined) writeTreeLeaves(preprocessor.treeLeaves, x, inputWidth(preprocessor), columnInputWidth(preprocessor));
+}
+
 /**
  * Checks request rows against the feature schema: a numeric column must get a number (or numeric text), a yes/no
  * column a boolean or yes/no word, a categorical column a string, number or boolean. Missing or null is fine
@@ -278,6 +321,7 @@ export function transformRows(preprocessor: Preprocessor, rows: readonly RawRow[
   const width = inputWidth(preprocessor);
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, r) => writeRow(preprocessor, row, out, r * width));
+  writeLeafInputs(preprocessor, out);
   return out;
 }
 

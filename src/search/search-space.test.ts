@@ -179,6 +179,7 @@ describe('findSampleIssues', () => {
     epochs: 20,
     'features.numericEncoding': 'quantile',
     'features.categoricalEmbedding': null,
+    'features.treeLeaves': 0,
   };
 
   void it('accepts a sample that fits', () => {

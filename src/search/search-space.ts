@@ -68,7 +68,7 @@ export const derivedParamNames = ['sharedWidth', 'sharedDepth', 'towerWidth', 't
  * Parameters that set a trial's `features` section (its preprocessor and input embedding) rather than a model setting:
  * `sampleToFeaturesConfig` applies them, `sampleToModelConfig` leaves them alone.
  */
-export const featureParamNames = ['features.numericEncoding', 'features.bins', 'features.categoricalEmbedding'] as const;
+export const featureParamNames = ['features.numericEncoding', 'features.bins', 'features.categoricalEmbedding', 'features.treeLeaves', 'features.treeDepth'] as const;
 
 /** What the default space needs to know of the tasks besides their names. */
 export interface SearchSpaceOptions {
@@ -92,7 +92,8 @@ export function searchSpaceInputs(tasks: readonly TaskSpec[]): { taskNames: stri
  * non-auxiliary ones); `taskWeights` exists only when `weighting` is `fixed`. Each architecture's and strategy's
  * own arguments (`mmoe.experts`, `gradnorm.alpha`, …) exist only when it is drawn. `esmm` is a choice only when a
  * task is conditioned on another. `imbalance` exists only when a task is binary, and `focalGamma` only when `imbalance`
- * is `focal`. `epochs` is used by `random` and `tpe`; ASHA sets epochs itself. `features.numericEncoding` and
+ * is `focal`. `epochs` is used by `random` and `tpe`; ASHA sets epochs itself. `features.numericEncoding`,
+ * `features.treeLeaves` (0: no boosted-tree leaves), `features.treeDepth` (only with leaves) and
  * `features.categoricalEmbedding` (null: one-hot) set the trial's preprocessor and input embedding.
  */
 export function defaultSearchSpace(taskNames: readonly string[], options: SearchSpaceOptions = {}): SearchSpace {
@@ -124,6 +125,8 @@ export function defaultSearchSpace(taskNames: readonly string[], options: Search
     epochs: { type: 'int', low: 10, high: 60, step: 5 },
     'features.numericEncoding': { type: 'categorical', choices: [...numericEncodings] },
     'features.categoricalEmbedding': { type: 'categorical', choices: [null, 4, 8, 16] },
+    'features.treeLeaves': { type: 'categorical', choices: [0, 200] },
+    'features.treeDepth': { type: 'categorical', choices: [2, 3, 4], when: { param: 'features.treeLeaves', in: [200] } },
   };
 }
 

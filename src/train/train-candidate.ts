@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
 import type { DatasetSplits } from '../data/labelled-row.ts';
+import { fitTreeLeaves } from '../features/fit-tree-leaves.ts';
 import { categoricalBlocks, fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
@@ -86,7 +87,8 @@ export interface TrainedCandidate {
 export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedCandidate> {
   const started = performance.now();
   const { splits, featureColumns, params, selection } = args;
-  const preprocessor = fitPreprocessor(splits.train, featureColumns, args.features, args.source === undefined ? {} : { source: args.source });
+  const columns = fitPreprocessor(splits.train, featureColumns, args.features, args.source === undefined ? {} : { source: args.source });
+  const preprocessor = fitTreeLeaves(columns, splits.train, args.tasks, args.features);
   const taskNames = args.tasks.map((task) => task.name);
   const train = encodeSplit(splits.train, preprocessor, taskNames);
   const validation = encodeSplit(splits.validation, preprocessor, taskNames);
