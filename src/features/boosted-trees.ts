@@ -211,6 +211,8 @@ function startScore(y: Float64Array, loss: BoostingLoss): number {
 interface GrowingNode {
   readonly rows: Int32Array;
   readonly depth: number;
+  /** The node's gradient histograms: built, or its parent's minus its sibling's; undefined at the depth limit. */
+  readonly histogram: Histogram | undefined;
   /** Where this node's reference is written once it is known: [parent node index, 2 = left or 3 = right]; root: undefined. */
   readonly parentSlot?: readonly [number, 2 | 3];
 }
@@ -218,6 +220,47 @@ interface GrowingNode {
 interface GrownLeaf {
   readonly rows: Int32Array;
   readonly value: number;
+}
+
+/** Per feature and bin (feature f's bins from `offsets[f]`): summed gradients, hessians and row counts of a node. */
+interface Histogram {
+  readonly g: Float64Array;
+  readonly h: Float64Array;
+  readonly n: Float64Array;
+}
+
+/** Where each feature's bins start in a {@link Histogram}, and the total number of bins. */
+function histogramOffsets(cuts: readonly Float64Array[]): { offsets: Int32Array; size: number } {
+  const offsets = new Int32Array(cuts.length);
+  let size = 0;
+  cuts.forEach((featureCuts, f) => {
+    offsets[f] = size;
+    size += featureCuts.length + 1;
+  });
+  return { offsets, size };
+}
+
+function buildHistogram(bins: readonly Uint8Array[], offsets: Int32Array, size: number, rows: Int32Array, gradient: Float64Array, hessian: Float64Array): Histogram {
+  const g = new Float64Array(size);
+  const h = new Float64Array(size);
+  const n = new Float64Array(size);
+  for (let f = 0; f < bins.length; f++) {
+    const featureBins = bins[f] as Uint8Array;
+    const offset = offsets[f] as number;
+    for (let k = 0; k < rows.length; k++) {
+      const i = rows[k] as number;
+      const b = offset + (featureBins[i] as number);
+      g[b] = (g[b] as number) + (gradient[i] as number);
+      h[b] = (h[b] as number) + (hessian[i] as number);
+      n[b] = (n[b] as number) + 1;
+    }
+  }
+  return { g, h, n };
+}
+
+/** The histogram of a node's other child: the parent's minus this child's (LightGBM's subtraction trick). */
+function subtractHistogram(parent: Histogram, child: Histogram): Histogram {
+  return { g: parent.g.map((v, b) => v - (child.g[b] as number)), h: parent.h.map((v, b) => v - (child.h[b] as number)), n: parent.n.map((v, b) => v - (child.n[b] as number)) };
 }
 
 /** One tree, depth-wise; undefined when the root cannot be split (boosting has nothing left to gain). */
@@ -232,10 +275,13 @@ function growTree(
   const nodes: [number, number, number, number][] = [];
   const splitBins: number[] = [];
   const leaves: GrownLeaf[] = [];
-  const queue: GrowingNode[] = [{ rows: Int32Array.from({ length: gradient.length }, (_, i) => i), depth: 0 }];
+  const { offsets, size } = histogramOffsets(cuts);
+  const histogramOf = (rows: Int32Array): Histogram => buildHistogram(bins, offsets, size, rows, gradient, hessian);
+  const all = Int32Array.from({ length: gradient.length }, (_, i) => i);
+  const queue: GrowingNode[] = [{ rows: all, depth: 0, histogram: settings.depth > 0 ? histogramOf(all) : undefined }];
   while (queue.length > 0) {
     const node = queue.shift() as GrowingNode;
-    const split = node.depth < settings.depth ? bestSplit(bins, cuts, node.rows, gradient, hessian, settings) : undefined;
+    const split = node.histogram === undefined ? undefined : bestSplit(node.histogram, offsets, cuts, node.rows, gradient, hessian, settings);
     if (split === undefined) {
       if (node.parentSlot === undefined) return undefined;
       const [parent, side] = node.parentSlot;
@@ -250,7 +296,15 @@ function growTree(
     const featureBins = bins[split.feature] as Uint8Array;
     const left = node.rows.filter((i) => (featureBins[i] as number) <= split.bin);
     const right = node.rows.filter((i) => (featureBins[i] as number) > split.bin);
-    queue.push({ rows: left, depth: node.depth + 1, parentSlot: [index, 2] }, { rows: right, depth: node.depth + 1, parentSlot: [index, 3] });
+    let leftHistogram: Histogram | undefined;
+    let rightHistogram: Histogram | undefined;
+    if (node.depth + 1 < settings.depth) {
+      // Build the smaller child's histograms; the larger one's are the parent's minus those.
+      const smaller = histogramOf(left.length <= right.length ? left : right);
+      const larger = subtractHistogram(node.histogram as Histogram, smaller);
+      [leftHistogram, rightHistogram] = left.length <= right.length ? [smaller, larger] : [larger, smaller];
+    }
+    queue.push({ rows: left, depth: node.depth + 1, histogram: leftHistogram, parentSlot: [index, 2] }, { rows: right, depth: node.depth + 1, histogram: rightHistogram, parentSlot: [index, 3] });
   }
   return { nodes, splitBins, leaves };
 }
@@ -261,9 +315,10 @@ function sumOver(values: Float64Array, rows: Int32Array): number {
   return sum;
 }
 
-/** The split of `rows` with the largest gain: each side ≥ minLeafRows; undefined when none gains anything. */
+/** The split of `rows` (histogram given) with the largest gain: each side ≥ minLeafRows; undefined when none gains anything. */
 function bestSplit(
-  bins: readonly Uint8Array[],
+  histogram: Histogram,
+  offsets: Int32Array,
   cuts: readonly Float64Array[],
   rows: Int32Array,
   gradient: Float64Array,
@@ -272,35 +327,22 @@ function bestSplit(
 ): { feature: number; bin: number } | undefined {
   if (rows.length < 2 * settings.minLeafRows) return undefined;
   const { l2, minLeafRows } = settings;
-  const g = new Float64Array(maxBins);
-  const h = new Float64Array(maxBins);
-  const n = new Int32Array(maxBins);
+  const { g, h, n } = histogram;
   const totalG = sumOver(gradient, rows);
   const totalH = sumOver(hessian, rows);
   const parentScore = (totalG * totalG) / (totalH + l2);
   let best: { feature: number; bin: number } | undefined;
   let bestGain = 1e-9;
-  for (let f = 0; f < bins.length; f++) {
-    const featureCuts = cuts[f] as Float64Array;
-    if (featureCuts.length === 0) continue;
-    const featureBins = bins[f] as Uint8Array;
-    const used = featureCuts.length + 1;
-    g.fill(0, 0, used);
-    h.fill(0, 0, used);
-    n.fill(0, 0, used);
-    for (const i of rows) {
-      const b = featureBins[i] as number;
-      g[b] = (g[b] as number) + (gradient[i] as number);
-      h[b] = (h[b] as number) + (hessian[i] as number);
-      n[b] = (n[b] as number) + 1;
-    }
+  for (let f = 0; f < cuts.length; f++) {
+    const splits = (cuts[f] as Float64Array).length;
+    const offset = offsets[f] as number;
     let leftG = 0;
     let leftH = 0;
     let leftN = 0;
-    for (let b = 0; b < used - 1; b++) {
-      leftG += g[b] as number;
-      leftH += h[b] as number;
-      leftN += n[b] as number;
+    for (let b = 0; b < splits; b++) {
+      leftG += g[offset + b] as number;
+      leftH += h[offset + b] as number;
+      leftN += n[offset + b] as number;
       if (leftN < minLeafRows) continue;
       if (rows.length - leftN < minLeafRows) break;
       const rightG = totalG - leftG;

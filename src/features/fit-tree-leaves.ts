@@ -4,7 +4,7 @@ import { inputWidth, transformRows, treeInputs, withTreeLeaves, type Preprocesso
 import { fitTreeLeafEncoding, type TreeTarget } from './tree-leaf-encoding.ts';
 
 /** Boosting settings not in the config: scikit-learn's HistGradientBoosting's learning rate, XGBoost's λ. */
-const boosting = { learningRate: 0.1, minLeafRows: 20, l2: 1, maxRows: 50_000 } as const;
+const boosting = { learningRate: 0.1, minLeafRows: 20, l2: 1, maxRows: 20_000 } as const;
 
 /**
  * `base` with boosted-tree leaf inputs (`features.treeLeaves` trees of `features.treeDepth` per binary or regression
