@@ -15,6 +15,7 @@ describe('feature flags', () => {
       categoricalEmbedding: null,
     });
     assert.equal(resolveFeaturesConfig(featuresSchema.parse({}), { 'categorical-embedding': '4' }).categoricalEmbedding, 4);
+    assert.deepEqual(resolveFeaturesConfig(base, { 'tree-leaves': '0', 'tree-depth': '2' }), { ...base, treeLeaves: 0, treeDepth: 2 });
     assert.deepEqual(resolveFeaturesConfig(base, {}), base);
   });
 
@@ -22,5 +23,7 @@ describe('feature flags', () => {
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'numeric-encoding': 'log' })).message, /^--numeric-encoding: /);
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'categorical-embedding': 'wide' })).message, /^--categorical-embedding: /);
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { bins: '1' })).message, /^--bins: /);
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-leaves': '-1' })).message, /^--tree-leaves: /);
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-depth': '9' })).message, /^--tree-depth: /);
   });
 });

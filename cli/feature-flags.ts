@@ -7,9 +7,11 @@ export const featureFlags: Readonly<Record<string, FlagSpec>> = {
   'numeric-encoding': { type: 'string', valueName: 'NAME', description: `how numeric columns are encoded: ${numericEncodings.join(', ')} (features.numericEncoding)` },
   bins: { type: 'string', valueName: 'N', description: 'ple: quantile bins per numeric column (features.bins)' },
   'categorical-embedding': { type: 'string', valueName: 'N|none', description: 'learned embedding width per categorical column, none for plain one-hot (features.categoricalEmbedding)' },
+  'tree-leaves': { type: 'string', valueName: 'N', description: 'boosted trees per task whose leaves become inputs, 0 for none (features.treeLeaves)' },
+  'tree-depth': { type: 'string', valueName: 'N', description: 'levels of splits per boosted tree (features.treeDepth)' },
 };
 
-const keyOfFlag = { 'numeric-encoding': 'numericEncoding', bins: 'bins', 'categorical-embedding': 'categoricalEmbedding' } as const;
+const keyOfFlag = { 'numeric-encoding': 'numericEncoding', bins: 'bins', 'categorical-embedding': 'categoricalEmbedding', 'tree-leaves': 'treeLeaves', 'tree-depth': 'treeDepth' } as const;
 
 /** Applies the feature flags over the config's `features` section; a bad value is an error naming its flag. */
 export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): FeaturesConfig {

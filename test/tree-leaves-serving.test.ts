@@ -31,7 +31,7 @@ describe('boosted-tree leaf inputs end to end', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-leaves-'));
     store = new FileStore(path.join(dir, 'store'));
-    await writeFile(path.join(dir, 'customers.csv'), interactionCustomersCsv(1200, 5));
+    await writeFile(path.join(dir, 'customers.csv'), interactionCustomersCsv(2000, 5));
     const configFile = path.join(dir, 'leaves.config.json');
     await writeFile(configFile, JSON.stringify({ name: 'leaves', data: { path: 'customers.csv', id: 'id', exclude: ['tier'] }, tasks: taskSpecs, features: { treeLeaves: 40 } }));
     const { config } = await loadTableConfig(configFile);

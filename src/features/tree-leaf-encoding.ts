@@ -50,6 +50,8 @@ export interface TreeLeafSettings extends BoostingSettings {
 
 /** Share by which the trees' held-out loss must undercut the linear model's for their leaves to be used. */
 const minLossCut = 0.05;
+/** Fewest held-out rows that can tell trees and a linear model apart (a task with fewer labelled rows gets no trees). */
+const minHeldOutRows = 100;
 
 /**
  * Fits one forest per target on the base-encoded training matrix `x` (`[rows, width]`, row-major). A target whose
@@ -57,6 +59,8 @@ const minLossCut = 0.05;
  * {@link minLossCut} lower; see linear-held-out-loss.ts) gets no forest: the network finds linear structure itself,
  * and leaves that add little to it add noise (measured on Telco, where boosting trails logistic regression and the
  * leaves cost the network up to 0.003 AUC; on BankChurners and Online Shoppers the trees' loss is 16–70 % lower).
+ * A target with fewer than {@link minHeldOutRows} held-out rows (about 1,000 labelled training rows) gets none either:
+ * so few rows cannot tell the two apart.
  */
 export function fitTreeLeafEncoding(
   inputs: readonly TreeInput[],
@@ -75,9 +79,10 @@ export function fitTreeLeafEncoding(
   let leaves = 0;
   for (const target of targets) {
     const rows = boostingRows(Float32Array.from(picked, (r) => target.labels[r] as number), target.loss);
+    if (!rows.canStopEarly || rows.heldOut.length < minHeldOutRows) continue;
     const fitted = fitBoostedTrees(data, rows, target.loss, settings, leaves);
-    const linear = linearHeldOutLoss(values, rows, target.loss);
-    if (fitted.leaves === 0 || (fitted.heldOutLoss !== undefined && linear !== undefined && fitted.heldOutLoss > (1 - minLossCut) * linear)) continue;
+    const linear = linearHeldOutLoss(values, rows, target.loss) as number;
+    if (fitted.leaves === 0 || (fitted.heldOutLoss as number) > (1 - minLossCut) * linear) continue;
     forests.push({ task: target.task, trees: fitted.trees, firstLeaf: leaves, leaves: fitted.leaves });
     leaves += fitted.leaves;
   }
