@@ -54,6 +54,16 @@ const minLossCut = 0.05;
 const minHeldOutRows = 100;
 
 /**
+ * Whether a target has enough labelled rows for {@link fitTreeLeafEncoding} to consider trees at all (a necessary
+ * condition: at least {@link minHeldOutRows} held out of every tenth), so callers can skip encoding the rows when none does.
+ */
+export function mayHaveTrees(labels: Float32Array): boolean {
+  let labelled = 0;
+  for (const label of labels) if (!Number.isNaN(label)) labelled++;
+  return labelled >= minHeldOutRows * 10;
+}
+
+/**
  * Fits one forest per target on the base-encoded training matrix `x` (`[rows, width]`, row-major). A target whose
  * trees do not clearly beat a linear model on the held-out tenth of its rows (a held-out loss at least
  * {@link minLossCut} lower; see linear-held-out-loss.ts) gets no forest: the network finds linear structure itself,
