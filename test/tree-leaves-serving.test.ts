@@ -62,10 +62,11 @@ describe('boosted-tree leaf inputs end to end', () => {
       ['premium'],
     );
     assert.equal(model.network.inputs[0]?.shape[1], preprocessor.inputNames.length);
+    assert.equal(preprocessor.inputNames.at(-1), 'premium__tree_score');
     const { config } = await loadTableConfig(path.join(dir, 'leaves.config.json'));
     const { splits } = await loadDataset(store, model.card.datasetId);
     const columns = ['income', 'limit', 'age'];
-    const refit = (rows: typeof splits.train) => fitTreeLeaves(fitPreprocessor(rows, columns, config.features), rows, config.tasks, config.features);
+    const refit = (rows: typeof splits.train) => fitTreeLeaves(fitPreprocessor(rows, columns, config.features), rows, config.tasks, config.features).preprocessor;
     assert.deepEqual(refit(splits.train), preprocessor);
     assert.notDeepEqual(refit([...splits.train, ...splits.validation]).treeLeaves, preprocessor.treeLeaves, 'held-out rows would have moved the trees');
   });

@@ -360,6 +360,10 @@ export const featuresSchema = z
         'Boosted-tree leaf inputs (He et al. 2014): per binary or regression task, up to this many gradient-boosted trees are fitted on the training rows\' column inputs (as many as improve a held-out tenth of them), and each row gets a one-hot of the leaf it reaches in every tree, next to its column inputs. A task whose trees do not beat a linear model on that tenth by 5% of its loss gets none. Gives the network the threshold splits and interactions that boosting finds. 0: none.',
       ),
     treeDepth: z.number().int().min(1).max(8).default(3).describe('treeLeaves: levels of splits per tree (at most 2^depth leaves each).'),
+    treeScores: z
+      .boolean()
+      .default(true)
+      .describe('treeLeaves: each task\'s trees also give their boosted score (standardised) as one more input, next to their leaves.'),
   })
   .strict();
 

@@ -70,6 +70,12 @@ describe('fitBoostedTrees', () => {
       [...numbers].sort((x, y) => x - y),
       Array.from({ length: onSignal.leaves }, (_, i) => 1000 + i),
     );
+    // The kept leaves' values give the score: start + a value per tree ranks the AND rows above the rest.
+    assert.equal(onSignal.leafValues.length, onSignal.leaves);
+    const score = (i: number): number => onSignal.trees.reduce((sum, tree) => sum + (onSignal.leafValues[leafOf(tree, (f) => (f === 0 ? a[i] : b[i]) as number) - 1000] as number), onSignal.start);
+    const positives = a.map((_, i) => i).filter((i) => both[i] === 1);
+    const negatives = a.map((_, i) => i).filter((i) => both[i] === 0);
+    assert.ok(Math.min(...positives.map(score)) > Math.max(...negatives.map(score)));
   });
 
   it('leaves out rows without a label, is deterministic, and boosts squared error for regression targets', () => {

@@ -120,6 +120,10 @@ export function boostingRows(targets: Float32Array, loss: BoostingLoss): Boostin
 export interface BoostedTrees {
   readonly trees: TreeNodes[];
   readonly leaves: number;
+  /** The score every row starts from (log-odds of the positive share, or the mean label). */
+  readonly start: number;
+  /** Each kept leaf's value, in leaf-number order: a row's score is `start` plus the values of the leaves it reaches. */
+  readonly leafValues: number[];
   /** Mean loss of the kept trees on the held-out rows; undefined when they cannot judge (see {@link BoostingRows}). */
   readonly heldOutLoss: number | undefined;
 }
@@ -141,6 +145,7 @@ export function fitBoostedTrees(data: BinnedFeatures, rows: BoostingRows, loss: 
   const heldBins = data.bins.map((bins) => Uint8Array.from(heldOut, (r) => bins[r] as number));
   const trees: TreeNodes[] = [];
   const leafCounts: number[] = [];
+  const leafValues: number[] = [];
   let bestLoss = canStopEarly ? meanLoss(heldScore, yHeldOut, loss) : 0;
   let bestRounds = 0;
   let nextLeaf = firstLeaf;
@@ -162,6 +167,7 @@ export function fitBoostedTrees(data: BinnedFeatures, rows: BoostingRows, loss: 
     }
     trees.push(grown.nodes);
     leafCounts.push(grown.leaves.length);
+    for (const leaf of grown.leaves) leafValues.push(leaf.value);
     nextLeaf += grown.leaves.length;
     if (!canStopEarly) continue;
     for (let i = 0; i < heldOut.length; i++) {
@@ -175,7 +181,8 @@ export function fitBoostedTrees(data: BinnedFeatures, rows: BoostingRows, loss: 
     } else if (trees.length - bestRounds >= patience) break;
   }
   const kept = canStopEarly ? bestRounds : trees.length;
-  return { trees: trees.slice(0, kept), leaves: leafCounts.slice(0, kept).reduce((sum, n) => sum + n, 0), heldOutLoss: canStopEarly ? bestLoss : undefined };
+  const leaves = leafCounts.slice(0, kept).reduce((sum, n) => sum + n, 0);
+  return { trees: trees.slice(0, kept), leaves, start, leafValues: leafValues.slice(0, leaves), heldOutLoss: canStopEarly ? bestLoss : undefined };
 }
 
 /** Mean log-loss (scores are log-odds) or squared error of `score` against `y`. */

@@ -6,7 +6,7 @@ import { medianOf } from '../metrics/decile.ts';
 import { isMissing, parseBooleanWord, parseNumber, type ColumnKind } from './column-kind.ts';
 import { fitPleEdges, writePle } from './piecewise-linear-encoding.ts';
 import { fitQuantiles, quantileEncode } from './quantile-encoding.ts';
-import { writeTreeLeaves, type TreeInput, type TreeLeafEncoding } from './tree-leaf-encoding.ts';
+import { treeEncodingWidth, writeTreeLeaves, type TreeInput, type TreeLeafEncoding } from './tree-leaf-encoding.ts';
 
 /**
  * A numeric column: median imputation, then its `encoding`, or (without one) optional log1p for skewed non-negative
@@ -246,7 +246,7 @@ export function inputWidth(preprocessor: Preprocessor): number {
 
 /** The columns' inputs: the width before the tree leaves (what the trees split on). */
 export function columnInputWidth(preprocessor: Preprocessor): number {
-  return preprocessor.inputNames.length - (preprocessor.treeLeaves?.leaves ?? 0);
+  return preprocessor.inputNames.length - (preprocessor.treeLeaves === undefined ? 0 : treeEncodingWidth(preprocessor.treeLeaves));
 }
 
 /**
@@ -273,7 +273,8 @@ export function treeInputs(preprocessor: Preprocessor): TreeInput[] {
 /** `preprocessor` (without leaves) with the fitted tree leaves appended to its inputs. */
 export function withTreeLeaves(preprocessor: Preprocessor, treeLeaves: TreeLeafEncoding): Preprocessor {
   const leafNames = treeLeaves.forests.flatMap((forest) => Array.from({ length: forest.leaves }, (_, i) => `${forest.task}__leaf${i}`));
-  return { version: 3, columns: preprocessor.columns, inputNames: [...preprocessor.inputNames, ...leafNames], treeLeaves };
+  const scoreNames = treeLeaves.forests.filter((forest) => forest.score !== undefined).map((forest) => `${forest.task}__tree_score`);
+  return { version: 3, columns: preprocessor.columns, inputNames: [...preprocessor.inputNames, ...leafNames, ...scoreNames], treeLeaves };
 }
 
 /** Writes the tree leaves of rows whose column inputs are already in `x` (`[rows, inputWidth]`); no-op without leaves. */

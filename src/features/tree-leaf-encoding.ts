@@ -1,4 +1,4 @@
-import { binFeature, boostingRows, fitBoostedTrees, leafOf, type BoostingLoss, type BoostingSettings, type TreeNodes } from './boosted-trees.ts';
+import { binFeature, boostingRows, fitBoostedTrees, leafOf, type BinnedFeatures, type BoostingLoss, type BoostingSettings, type TreeNodes } from './boosted-trees.ts';
 import { linearHeldOutLoss } from './linear-held-out-loss.ts';
 
 /**
@@ -12,8 +12,22 @@ export interface TreeLeafEncoding {
   readonly inputs: readonly TreeInput[];
   /** Per task, its trees; their leaves are numbered across all forests, in order. */
   readonly forests: readonly TreeLeafForest[];
-  /** Leaf inputs in all: the encoding's width. */
+  /** Leaf inputs in all; the forests' score inputs (see {@link TreeScore}) follow them. */
   readonly leaves: number;
+}
+
+/**
+ * A forest's own prediction as one more input, after all leaves: the boosted score (start + the values of the
+ * leaves a row reaches; log-odds for a binary task), standardised over the rows the trees were fitted on. The leaves
+ * hold the same information, but as a sum over hundreds of one-hots that dropout and weight decay blur; one input
+ * carrying the whole forest is one weight away (a stacked model, as in He et al.'s wide part).
+ */
+export interface TreeScore {
+  readonly start: number;
+  /** The forest's leaf values, in its leaf order (leaf `firstLeaf + i` has value `leafValues[i]`). */
+  readonly leafValues: readonly number[];
+  readonly mean: number;
+  readonly scale: number;
 }
 
 /**
@@ -33,6 +47,8 @@ export interface TreeLeafForest {
   /** Number of this forest's first leaf among all leaves. */
   readonly firstLeaf: number;
   readonly leaves: number;
+  /** Present when the forest also gives its score as an input (`features.treeScores`). */
+  readonly score?: TreeScore;
 }
 
 /** A task the trees are boosted for: its labels (NaN where a row has none) and loss. */
@@ -42,10 +58,19 @@ export interface TreeTarget {
   readonly loss: BoostingLoss;
 }
 
+/** What {@link fitTreeLeafEncoding} gives: the encoding, and per forest with a score the training rows' cross-fitted scores. */
+export interface FittedTreeLeaves {
+  readonly encoding: TreeLeafEncoding;
+  /** Per forest with a {@link TreeScore}, in forest order: each training row's score input (see `crossFittedScores`). */
+  readonly trainingScores: readonly Float32Array[];
+}
+
 /** Settings of {@link fitTreeLeafEncoding}: the boosting's, and the most rows the trees are fitted on. */
 export interface TreeLeafSettings extends BoostingSettings {
   /** Larger training splits are thinned to this many rows, evenly spread, for the trees only. */
   readonly maxRows: number;
+  /** Whether each forest also gives its standardised score as an input (see {@link TreeScore}). */
+  readonly scores: boolean;
 }
 
 /** Share by which the trees' held-out loss must undercut the linear model's for their leaves to be used. */
@@ -78,7 +103,7 @@ export function fitTreeLeafEncoding(
   width: number,
   targets: readonly TreeTarget[],
   settings: TreeLeafSettings,
-): TreeLeafEncoding {
+): FittedTreeLeaves {
   const totalRows = width === 0 ? 0 : x.length / width;
   const stride = Math.max(1, Math.ceil(totalRows / settings.maxRows));
   const picked = Int32Array.from({ length: Math.ceil(totalRows / stride) }, (_, i) => i * stride);
@@ -86,6 +111,7 @@ export function fitTreeLeafEncoding(
   const binned = values.map(binFeature);
   const data = { rows: picked.length, bins: binned.map((b) => b.bins), cuts: binned.map((b) => b.cuts) };
   const forests: TreeLeafForest[] = [];
+  const trainingScores: Float32Array[] = [];
   let leaves = 0;
   for (const target of targets) {
     const rows = boostingRows(Float32Array.from(picked, (r) => target.labels[r] as number), target.loss);
@@ -93,10 +119,78 @@ export function fitTreeLeafEncoding(
     const fitted = fitBoostedTrees(data, rows, target.loss, settings, leaves);
     const linear = linearHeldOutLoss(values, rows, target.loss) as number;
     if (fitted.leaves === 0 || (fitted.heldOutLoss as number) > (1 - minLossCut) * linear) continue;
-    forests.push({ task: target.task, trees: fitted.trees, firstLeaf: leaves, leaves: fitted.leaves });
+    const forest = { task: target.task, trees: fitted.trees, firstLeaf: leaves, leaves: fitted.leaves };
+    if (settings.scores) {
+      const score = standardisedScore(forest, fitted.start, fitted.leafValues, values);
+      forests.push({ ...forest, score });
+      const picks = { rows: picked, values, data, labels: Float32Array.from(picked, (r) => target.labels[r] as number) };
+      trainingScores.push(crossFittedScores({ ...forest, score }, inputs, x, width, picks, target.loss, settings));
+    } else forests.push(forest);
     leaves += fitted.leaves;
   }
-  return { inputs, forests, leaves };
+  return { encoding: { inputs, forests, leaves }, trainingScores };
+}
+
+/** Folds of {@link crossFittedScores}. */
+const scoreFolds = 5;
+
+/**
+ * The training rows' score inputs as an unseen row would get them: a forest's score of a row it was fitted on is
+ * overconfident (its trees fitted that row's label), and a network trained on such scores learns to trust them more
+ * than they deserve on new rows. So each fifth of the rows the trees were fitted on gets the score of a forest boosted
+ * (same settings) on the other four fifths; rows left out of the fit (tables past `maxRows`) keep the forest's own,
+ * already unseen, score. Standardised like the forest's. Stacking's out-of-fold predictions (Wolpert 1992).
+ */
+function crossFittedScores(
+  forest: TreeLeafForest & { readonly score: TreeScore },
+  inputs: readonly TreeInput[],
+  x: Float32Array,
+  width: number,
+  picks: { rows: Int32Array; values: readonly Float64Array[]; data: BinnedFeatures; labels: Float32Array },
+  loss: BoostingLoss,
+  settings: TreeLeafSettings,
+): Float32Array {
+  const totalRows = width === 0 ? 0 : x.length / width;
+  const rowValues = new Float64Array(inputs.length);
+  const scores = Float32Array.from({ length: totalRows }, (_, r) => {
+    inputs.forEach((input, f) => (rowValues[f] = treeInputValue(x, r * width, input)));
+    return (forestScore(forest, forest.score, (f) => rowValues[f] as number) - forest.score.mean) / forest.score.scale;
+  });
+  for (let fold = 0; fold < scoreFolds; fold++) {
+    const labels = picks.labels.map((label, i) => (i % scoreFolds === fold ? Number.NaN : label));
+    const rows = boostingRows(labels, loss);
+    if (!rows.canStopEarly) continue;
+    const fitted = fitBoostedTrees(picks.data, rows, loss, settings);
+    const foldForest = { task: forest.task, trees: fitted.trees, firstLeaf: 0, leaves: fitted.leaves };
+    const foldScore = { start: fitted.start, leafValues: fitted.leafValues, mean: 0, scale: 1 };
+    for (let i = fold; i < picks.rows.length; i += scoreFolds) {
+      const raw = forestScore(foldForest, foldScore, (f) => (picks.values[f] as Float64Array)[i] as number);
+      scores[picks.rows[i] as number] = (raw - forest.score.mean) / forest.score.scale;
+    }
+  }
+  return scores;
+}
+
+/** The forest's score with the mean and spread of its values over the rows the trees were fitted on (`values`: per tree input). */
+function standardisedScore(forest: TreeLeafForest, start: number, leafValues: readonly number[], values: readonly Float64Array[]): TreeScore {
+  const raw = { start, leafValues, mean: 0, scale: 1 };
+  const rows = values[0]?.length ?? 0;
+  const scores = Float64Array.from({ length: rows }, (_, r) => forestScore(forest, raw, (f) => (values[f] as Float64Array)[r] as number));
+  const mean = scores.reduce((sum, v) => sum + v, 0) / Math.max(1, scores.length);
+  const variance = scores.reduce((sum, v) => sum + (v - mean) ** 2, 0) / Math.max(1, scores.length);
+  return { start, leafValues, mean, scale: Math.sqrt(variance) || 1 };
+}
+
+/** A forest's boosted score for a row whose tree input `f` has value `value(f)`. */
+function forestScore(forest: TreeLeafForest, score: TreeScore, value: (feature: number) => number): number {
+  let sum = score.start;
+  for (const tree of forest.trees) sum += score.leafValues[leafOf(tree, value) - forest.firstLeaf] as number;
+  return sum;
+}
+
+/** Inputs the encoding adds in all: its leaves and the forests' scores. */
+export function treeEncodingWidth(encoding: TreeLeafEncoding): number {
+  return encoding.leaves + encoding.forests.filter((forest) => forest.score !== undefined).length;
 }
 
 /** A tree input's value in the row starting at `offset`: the float64 sum of its float32 base inputs, in order. */
@@ -108,7 +202,7 @@ function treeInputValue(x: Float32Array, offset: number, input: TreeInput): numb
 
 /**
  * Writes each row's leaf one-hots into `x` (`[rows, width]`, the base inputs already written in each row's first
- * columns) at columns `leafStart + leaf`. The leaf columns must be 0 on entry.
+ * columns) at columns `leafStart + leaf`, then the forests' standardised scores. The leaf columns must be 0 on entry.
  */
 export function writeTreeLeaves(encoding: TreeLeafEncoding, x: Float32Array, width: number, leafStart: number): void {
   const rows = width === 0 ? 0 : x.length / width;
@@ -119,8 +213,10 @@ export function writeTreeLeaves(encoding: TreeLeafEncoding, x: Float32Array, wid
     encoding.inputs.forEach((input, f) => {
       values[f] = treeInputValue(x, offset, input);
     });
+    let scoreColumn = offset + leafStart + encoding.leaves;
     for (const forest of encoding.forests) {
       for (const tree of forest.trees) x[offset + leafStart + leafOf(tree, value)] = 1;
+      if (forest.score !== undefined) x[scoreColumn++] = (forestScore(forest, forest.score, value) - forest.score.mean) / forest.score.scale;
     }
   }
 }

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
 import type { DatasetSplits } from '../data/labelled-row.ts';
-import { fitTreeLeaves } from '../features/fit-tree-leaves.ts';
+import { fitTreeLeaves, writeTrainingTreeScores } from '../features/fit-tree-leaves.ts';
 import { categoricalBlocks, fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
@@ -88,9 +88,11 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
   const started = performance.now();
   const { splits, featureColumns, params, selection } = args;
   const columns = fitPreprocessor(splits.train, featureColumns, args.features, args.source === undefined ? {} : { source: args.source });
-  const preprocessor = fitTreeLeaves(columns, splits.train, args.tasks, args.features);
+  const treeLeaves = fitTreeLeaves(columns, splits.train, args.tasks, args.features);
+  const { preprocessor } = treeLeaves;
   const taskNames = args.tasks.map((task) => task.name);
   const train = encodeSplit(splits.train, preprocessor, taskNames);
+  writeTrainingTreeScores(treeLeaves, train.x);
   const validation = encodeSplit(splits.validation, preprocessor, taskNames);
   const test = encodeSplit(splits.test, preprocessor, taskNames);
   const tasks = resolveTrainTasks(args.tasks, params.taskWeights, train.labels, params);
