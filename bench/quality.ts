@@ -138,6 +138,7 @@ async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ sum
 
   const defaults: Record<string, (number | null)[]> = {};
   const searched: Record<string, (number | null)[]> = {};
+  const searchedSingle: Record<string, (number | null)[]> = {};
   const perSeed: unknown[] = [];
   for (const { seed, indices } of splits) {
     // What `tandem train` trains: one candidate, or with model.ensembleSeeds > 1 the seed ensemble when it wins.
@@ -166,8 +167,12 @@ async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ sum
     if (searchTrials !== undefined) {
       const winner = await searchWinner(config, seed, searchTrials);
       for (const task of config.tasks) (searched[task.name] ??= []).push(round(winner.aucs[task.name]));
-      seedResult.search = { winner: winner.trialId, arch: winner.arch, tasks: winner.aucs, seconds: winner.seconds };
-      progress(`${entry.key} seed ${seed}/${seeds}: search winner ${winner.trialId} (${winner.arch}) ${JSON.stringify(winner.aucs)}`);
+      for (const task of config.tasks) (searchedSingle[task.name] ??= []).push(round(winner.single.aucs[task.name]));
+      seedResult.search = { winner: winner.trialId, arch: winner.arch, tasks: winner.aucs, single: winner.single, ensemble: winner.ensemble, seconds: winner.seconds };
+      progress(
+        `${entry.key} seed ${seed}/${seeds}: search winner ${winner.trialId} (${winner.arch}) ${JSON.stringify(winner.aucs)}` +
+          (winner.ensemble === null ? '' : `; best single trial ${String(winner.single.trialId)} ${JSON.stringify(winner.single.aucs)}, ensemble ${JSON.stringify(winner.ensemble)}`),
+      );
     }
     perSeed.push(seedResult);
   }
@@ -177,7 +182,8 @@ async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ sum
   for (const task of config.tasks) {
     const tandemDefault = meanAndStd(defaults[task.name] ?? []);
     const tandemSearch = searchTrials === undefined ? undefined : meanAndStd(searched[task.name] ?? []);
-    const row: Record<string, unknown> = { tandemDefault, ...(tandemSearch === undefined ? {} : { tandemSearch }) };
+    const tandemSearchSingle = searchTrials === undefined ? undefined : meanAndStd(searchedSingle[task.name] ?? []);
+    const row: Record<string, unknown> = { tandemDefault, ...(tandemSearch === undefined ? {} : { tandemSearch, tandemSearchSingle }) };
     const ref = references?.[task.name];
     if (task.type === 'binary' && ref !== undefined) {
       const logreg = meanAndStd(ref.tandem.logreg);
@@ -284,7 +290,11 @@ async function runReferences(
  * the table ingested into a temporary store with that split seed, trials in `tandem trial` worker processes as the
  * CLI runs them. Returns the winner's test AUC per task.
  */
-async function searchWinner(config: TableConfig, seed: number, trials: number): Promise<{ trialId: string | null; arch: string | null; aucs: Record<string, number | null>; seconds: number }> {
+async function searchWinner(
+  config: TableConfig,
+  seed: number,
+  trials: number,
+): Promise<{ trialId: string | null; arch: string | null; aucs: Record<string, number | null>; single: { trialId: string | null; aucs: Record<string, number | null> }; ensemble: unknown; seconds: number }> {
   const searchStarted = performance.now();
   const splitConfig = { ...config, split: { ...config.split, seed } };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-quality-search-'));
@@ -302,9 +312,25 @@ async function searchWinner(config: TableConfig, seed: number, trials: number): 
         defaults: { name: config.name, datasetId: manifest.datasetId, tasks: manifest.tasks, params: config.model, features: config.features, selection: config.selection },
       },
     });
+    const testAucs = (trialId: string | null | undefined): Record<string, number | null> => {
+      const row = leaderboard.find((candidate) => candidate.trialId === trialId);
+      return Object.fromEntries(config.tasks.map((task) => [task.name, round(row?.metrics?.test.tasks[task.name]?.auc)]));
+    };
     const winner = leaderboard.find((row) => row.trialId === run.bestTrialId);
-    const aucs = Object.fromEntries(config.tasks.map((task) => [task.name, round(winner?.metrics?.test.tasks[task.name]?.auc)]));
-    return { trialId: run.bestTrialId, arch: winner?.config.arch ?? null, aucs, seconds: round((performance.now() - searchStarted) / 1000, 1) ?? 0 };
+    // With search.ensembleTopK > 1: the trial that won before the ensemble (its first member), to compare on test.
+    const singleId = run.ensemble === undefined ? run.bestTrialId : (run.ensemble.members[0]?.id ?? null);
+    const ensemble =
+      run.ensemble === undefined
+        ? null
+        : { kept: run.ensemble.kept, members: run.ensemble.members.map((member) => member.id), validation: round(run.ensemble.validationCombinedScore), bestMemberValidation: round(run.ensemble.bestMemberValidationCombinedScore) };
+    return {
+      trialId: run.bestTrialId,
+      arch: winner?.config.arch ?? null,
+      aucs: testAucs(run.bestTrialId),
+      single: { trialId: singleId, aucs: testAucs(singleId) },
+      ensemble,
+      seconds: round((performance.now() - searchStarted) / 1000, 1) ?? 0,
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
