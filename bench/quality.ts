@@ -28,7 +28,12 @@ import { ingestTable } from '../src/data/ingest-table.ts';
 import { readTable } from '../src/data/read-table.ts';
 import { splitDataset, splitRows, type SplitIndices } from '../src/data/split-dataset.ts';
 import { selectBackend } from '../src/model/backend.ts';
+import { modelFolder } from '../src/model/model-artifacts.ts';
+import type { ModelCard } from '../src/model/model-card.ts';
+import type { RunRecord as StoredRunRecord } from '../src/search/run-record.ts';
 import { runSearch } from '../src/search/run-search.ts';
+import { readJson } from '../src/store/json-object.ts';
+import { ensembleSavedModels } from '../src/train/ensemble-saved-models.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { trainSeedEnsemble } from '../src/train/ensemble-candidate.ts';
 import { findPythonWith, runPython } from './python-interpreter.ts';
@@ -322,7 +327,13 @@ async function searchWinner(
     const ensemble =
       run.ensemble === undefined
         ? null
-        : { kept: run.ensemble.kept, members: run.ensemble.members.map((member) => member.id), validation: round(run.ensemble.validationCombinedScore), bestMemberValidation: round(run.ensemble.bestMemberValidationCombinedScore) };
+        : {
+            kept: run.ensemble.kept,
+            members: run.ensemble.members.map((member) => member.id),
+            validation: round(run.ensemble.validationCombinedScore),
+            bestMemberValidation: round(run.ensemble.bestMemberValidationCombinedScore),
+            test: await ensembleTestAucs(store, config, run.ensemble),
+          };
     return {
       trialId: run.bestTrialId,
       arch: winner?.config.arch ?? null,
@@ -334,6 +345,20 @@ async function searchWinner(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The test AUCs of a search's top-k ensemble, also when it lost on validation (then it is built again and saved
+ * in the bench's temporary store only, to see what keeping it would have given).
+ */
+async function ensembleTestAucs(store: FileStore, config: TableConfig, ensemble: NonNullable<StoredRunRecord['ensemble']>): Promise<Record<string, number | null>> {
+  let modelId = ensemble.modelId;
+  if (modelId === undefined) {
+    const members = ensemble.members.map((member) => ({ modelId: member.modelId as string, id: member.id }));
+    modelId = (await ensembleSavedModels(store, { members, selection: config.selection, saveWhenLosing: true })).modelId as string;
+  }
+  const card = await readJson<ModelCard>(store, `${modelFolder(modelId)}/card.json`);
+  return Object.fromEntries(config.tasks.map((task) => [task.name, round(card.metrics.test.tasks[task.name]?.auc)]));
 }
 
 /** The suite entries to run: the positional config alone, else the shared data sets (`--only` picks some). */
