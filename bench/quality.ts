@@ -332,6 +332,7 @@ async function searchWinner(
             members: run.ensemble.members.map((member) => member.id),
             validation: round(run.ensemble.validationCombinedScore),
             bestMemberValidation: round(run.ensemble.bestMemberValidationCombinedScore),
+            memberMeanValidation: round(run.ensemble.members.reduce((sum, member) => sum + member.validationCombinedScore, 0) / run.ensemble.members.length),
             test: await ensembleTestAucs(store, config, run.ensemble),
           };
     return {
