@@ -16,6 +16,8 @@ describe('feature flags', () => {
     });
     assert.equal(resolveFeaturesConfig(featuresSchema.parse({}), { 'categorical-embedding': '4' }).categoricalEmbedding, 4);
     assert.deepEqual(resolveFeaturesConfig(base, { 'tree-leaves': '0', 'tree-depth': '2' }), { ...base, treeLeaves: 0, treeDepth: 2 });
+    assert.deepEqual(resolveFeaturesConfig(base, { 'tree-scores': 'no' }), { ...base, treeScores: false });
+    assert.deepEqual(resolveFeaturesConfig({ ...base, treeScores: false }, { 'tree-scores': 'Yes' }), { ...base, treeScores: true });
     assert.deepEqual(resolveFeaturesConfig(base, {}), base);
   });
 
@@ -25,5 +27,6 @@ describe('feature flags', () => {
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { bins: '1' })).message, /^--bins: /);
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-leaves': '-1' })).message, /^--tree-leaves: /);
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-depth': '9' })).message, /^--tree-depth: /);
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-scores': 'maybe' })).message, /^--tree-scores: /);
   });
 });

@@ -9,9 +9,10 @@ export const featureFlags: Readonly<Record<string, FlagSpec>> = {
   'categorical-embedding': { type: 'string', valueName: 'N|none', description: 'learned embedding width per categorical column, none for plain one-hot (features.categoricalEmbedding)' },
   'tree-leaves': { type: 'string', valueName: 'N', description: 'boosted trees per task whose leaves become inputs, 0 for none (features.treeLeaves)' },
   'tree-depth': { type: 'string', valueName: 'N', description: 'levels of splits per boosted tree (features.treeDepth)' },
+  'tree-scores': { type: 'string', valueName: 'yes|no', description: "each task's trees also give their score as an input (features.treeScores)" },
 };
 
-const keyOfFlag = { 'numeric-encoding': 'numericEncoding', bins: 'bins', 'categorical-embedding': 'categoricalEmbedding', 'tree-leaves': 'treeLeaves', 'tree-depth': 'treeDepth' } as const;
+const keyOfFlag = { 'numeric-encoding': 'numericEncoding', bins: 'bins', 'categorical-embedding': 'categoricalEmbedding', 'tree-leaves': 'treeLeaves', 'tree-depth': 'treeDepth', 'tree-scores': 'treeScores' } as const;
 
 /** Applies the feature flags over the config's `features` section; a bad value is an error naming its flag. */
 export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): FeaturesConfig {
@@ -20,7 +21,16 @@ export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): Featu
     const raw = flags[flag];
     if (typeof raw !== 'string') continue;
     const text = raw.trim();
-    merged[key] = key === 'numericEncoding' ? text : key === 'categoricalEmbedding' && /^(none|null)$/i.test(text) ? null : text === '' ? Number.NaN : Number(text);
+    merged[key] =
+      key === 'numericEncoding'
+        ? text
+        : key === 'treeScores'
+          ? yesOrNo(text)
+          : key === 'categoricalEmbedding' && /^(none|null)$/i.test(text)
+            ? null
+            : text === ''
+              ? Number.NaN
+              : Number(text);
   }
   const parsed = featuresSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
@@ -29,4 +39,11 @@ export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): Featu
   const flag = Object.entries(keyOfFlag).find(([, k]) => k === key)?.[0] ?? key;
   const message = issue?.message ?? 'invalid value';
   throw new BadInputError(`--${flag}: ${message}`, { value: flags[flag], details: [{ path: `--${flag}`, issue: message }] });
+}
+
+/** yes/no (true/false) as a boolean; any other text as it is, for the schema to reject with its message. */
+function yesOrNo(text: string): boolean | string {
+  if (/^(yes|true)$/i.test(text)) return true;
+  if (/^(no|false)$/i.test(text)) return false;
+  return text;
 }

@@ -17,7 +17,7 @@ export const trainCommand: Command = {
   summary: 'train one multi-task model on a dataset (or straight from --config) and save it to the store',
   help: [
     'Without --dataset, the config\'s data is ingested first (a no-op when already ingested).',
-    'Model flags override the config\'s "model" section, --numeric-encoding, --bins, --categorical-embedding, --tree-leaves and --tree-depth its "features". Example:',
+    'Model flags override the config\'s "model" section, --numeric-encoding, --bins, --categorical-embedding, --tree-leaves, --tree-depth and --tree-scores its "features". Example:',
     '  npm run --silent tandem -- train --config examples/telco.config.json --arch single --epochs 20',
   ].join('\n'),
   flags: {
