@@ -317,10 +317,7 @@ async function searchWinner(
         defaults: { name: config.name, datasetId: manifest.datasetId, tasks: manifest.tasks, params: config.model, features: config.features, selection: config.selection },
       },
     });
-    const testAucs = (trialId: string | null | undefined): Record<string, number | null> => {
-      const row = leaderboard.find((candidate) => candidate.trialId === trialId);
-      return Object.fromEntries(config.tasks.map((task) => [task.name, round(row?.metrics?.test.tasks[task.name]?.auc)]));
-    };
+    const testAucs = (trialId: string | null | undefined): Record<string, number | null> => testAucsOf(config, leaderboard.find((candidate) => candidate.trialId === trialId)?.metrics);
     const winner = leaderboard.find((row) => row.trialId === run.bestTrialId);
     // With search.ensembleTopK > 1: the trial that won before the ensemble (its first member), to compare on test.
     const singleId = run.ensemble === undefined ? run.bestTrialId : (run.ensemble.members[0]?.id ?? null);
@@ -358,8 +355,12 @@ async function ensembleTestAucs(store: FileStore, config: TableConfig, ensemble:
     const members = ensemble.members.map((member) => ({ modelId: member.modelId as string, id: member.id }));
     modelId = (await ensembleSavedModels(store, { members, selection: config.selection, saveWhenLosing: true })).modelId as string;
   }
-  const card = await readJson<ModelCard>(store, `${modelFolder(modelId)}/card.json`);
-  return Object.fromEntries(config.tasks.map((task) => [task.name, round(card.metrics.test.tasks[task.name]?.auc)]));
+  return testAucsOf(config, (await readJson<ModelCard>(store, `${modelFolder(modelId)}/card.json`)).metrics);
+}
+
+/** Test AUC per task of a model's metrics (null where absent). */
+function testAucsOf(config: TableConfig, metrics: ModelCard['metrics'] | null | undefined): Record<string, number | null> {
+  return Object.fromEntries(config.tasks.map((task) => [task.name, round(metrics?.test.tasks[task.name]?.auc)]));
 }
 
 /** The suite entries to run: the positional config alone, else the shared data sets (`--only` picks some). */

@@ -21,16 +21,7 @@ export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): Featu
     const raw = flags[flag];
     if (typeof raw !== 'string') continue;
     const text = raw.trim();
-    merged[key] =
-      key === 'numericEncoding'
-        ? text
-        : key === 'treeScores'
-          ? yesOrNo(text)
-          : key === 'categoricalEmbedding' && /^(none|null)$/i.test(text)
-            ? null
-            : text === ''
-              ? Number.NaN
-              : Number(text);
+    merged[key] = flagValue(key, text);
   }
   const parsed = featuresSchema.safeParse(merged);
   if (parsed.success) return parsed.data;
@@ -41,9 +32,10 @@ export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): Featu
   throw new BadInputError(`--${flag}: ${message}`, { value: flags[flag], details: [{ path: `--${flag}`, issue: message }] });
 }
 
-/** yes/no (true/false) as a boolean; any other text as it is, for the schema to reject with its message. */
-function yesOrNo(text: string): boolean | string {
-  if (/^(yes|true)$/i.test(text)) return true;
-  if (/^(no|false)$/i.test(text)) return false;
-  return text;
+/** A flag's text as its key's value; text that cannot be one stays as it is (or NaN), for the schema to reject. */
+function flagValue(key: (typeof keyOfFlag)[keyof typeof keyOfFlag], text: string): unknown {
+  if (key === 'numericEncoding') return text;
+  if (key === 'treeScores') return /^(yes|true)$/i.test(text) ? true : /^(no|false)$/i.test(text) ? false : text;
+  if (key === 'categoricalEmbedding' && /^(none|null)$/i.test(text)) return null;
+  return text === '' ? Number.NaN : Number(text);
 }

@@ -9,7 +9,7 @@ const boosting = { learningRate: 0.1, minLeafRows: 20, l2: 1, maxRows: 20_000 } 
 /** {@link fitTreeLeaves}' result: the preprocessor, and the training rows' cross-fitted tree scores (see tree-leaf-encoding.ts). */
 export interface TreeLeavesFit {
   readonly preprocessor: Preprocessor;
-  /** Per forest with a score input, in order: each training row's value of it. Empty without score inputs. */
+  /** Per forest with a score input, in order: each training row's value of it (NaN: the forest's own score stands). Empty without score inputs. */
   readonly trainingScores: readonly Float32Array[];
 }
 
@@ -33,13 +33,14 @@ export function fitTreeLeaves(base: Preprocessor, train: readonly LabelledRow[],
 
 /**
  * Puts the cross-fitted tree scores into the training rows' encoded inputs (`x`: `[rows, width]`, as `transformRows`
- * wrote them), in place of the scores of the forests that were fitted on those very rows.
+ * wrote them), in place of the scores of the forests that were fitted on those very rows; rows the forests did not
+ * see (NaN) keep theirs.
  */
 export function writeTrainingTreeScores({ preprocessor, trainingScores }: TreeLeavesFit, x: Float32Array): void {
   const width = inputWidth(preprocessor);
   const first = width - trainingScores.length;
   if (trainingScores.length > 0 && first < columnInputWidth(preprocessor)) throw new Error('the tree scores do not fit the preprocessor\'s inputs');
   trainingScores.forEach((scores, i) => {
-    for (let r = 0; r < scores.length; r++) x[r * width + first + i] = scores[r] as number;
+    for (let r = 0; r < scores.length; r++) if (!Number.isNaN(scores[r] as number)) x[r * width + first + i] = scores[r] as number;
   });
 }

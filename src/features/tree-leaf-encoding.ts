@@ -61,7 +61,7 @@ export interface TreeTarget {
 /** What {@link fitTreeLeafEncoding} gives: the encoding, and per forest with a score the training rows' cross-fitted scores. */
 export interface FittedTreeLeaves {
   readonly encoding: TreeLeafEncoding;
-  /** Per forest with a {@link TreeScore}, in forest order: each training row's score input (see `crossFittedScores`). */
+  /** Per forest with a {@link TreeScore}, in forest order: each training row's score input, NaN where the forest's own stands (see `crossFittedScores`). */
   readonly trainingScores: readonly Float32Array[];
 }
 
@@ -114,19 +114,21 @@ export function fitTreeLeafEncoding(
   const trainingScores: Float32Array[] = [];
   let leaves = 0;
   for (const target of targets) {
-    const rows = boostingRows(Float32Array.from(picked, (r) => target.labels[r] as number), target.loss);
+    const labels = Float32Array.from(picked, (r) => target.labels[r] as number);
+    const rows = boostingRows(labels, target.loss);
     if (!rows.canStopEarly || rows.heldOut.length < minHeldOutRows) continue;
     const fitted = fitBoostedTrees(data, rows, target.loss, settings, leaves);
     const linear = linearHeldOutLoss(values, rows, target.loss) as number;
     if (fitted.leaves === 0 || (fitted.heldOutLoss as number) > (1 - minLossCut) * linear) continue;
     const forest = { task: target.task, trees: fitted.trees, firstLeaf: leaves, leaves: fitted.leaves };
-    if (settings.scores) {
-      const score = standardisedScore(forest, fitted.start, fitted.leafValues, values);
-      forests.push({ ...forest, score });
-      const picks = { rows: picked, values, data, labels: Float32Array.from(picked, (r) => target.labels[r] as number) };
-      trainingScores.push(crossFittedScores({ ...forest, score }, inputs, x, width, picks, target.loss, settings));
-    } else forests.push(forest);
     leaves += fitted.leaves;
+    if (!settings.scores) {
+      forests.push(forest);
+      continue;
+    }
+    const score = standardisedScore(forest, fitted.start, fitted.leafValues, values);
+    forests.push({ ...forest, score });
+    trainingScores.push(crossFittedScores(score, totalRows, { rows: picked, values, data, labels }, target.loss, settings));
   }
   return { encoding: { inputs, forests, leaves }, trainingScores };
 }
@@ -137,35 +139,30 @@ const scoreFolds = 5;
 /**
  * The training rows' score inputs as an unseen row would get them: a forest's score of a row it was fitted on is
  * overconfident (its trees fitted that row's label), and a network trained on such scores learns to trust them more
- * than they deserve on new rows. So each fifth of the rows the trees were fitted on gets the score of a forest boosted
- * (same settings) on the other four fifths; rows left out of the fit (tables past `maxRows`) keep the forest's own,
- * already unseen, score. Standardised like the forest's. Stacking's out-of-fold predictions (Wolpert 1992).
+ * than they deserve on new rows. So each fifth of the rows the trees were fitted on (`picks`) gets the score of a
+ * forest boosted (same settings) on the other four fifths, standardised like the forest's (`score`). The other rows
+ * (tables past `maxRows`) are NaN: they keep the forest's own score, which is already that of an unseen row.
+ * Stacking's out-of-fold predictions (Wolpert 1992).
  */
 function crossFittedScores(
-  forest: TreeLeafForest & { readonly score: TreeScore },
-  inputs: readonly TreeInput[],
-  x: Float32Array,
-  width: number,
+  score: TreeScore,
+  totalRows: number,
   picks: { rows: Int32Array; values: readonly Float64Array[]; data: BinnedFeatures; labels: Float32Array },
   loss: BoostingLoss,
   settings: TreeLeafSettings,
 ): Float32Array {
-  const totalRows = width === 0 ? 0 : x.length / width;
-  const rowValues = new Float64Array(inputs.length);
-  const scores = Float32Array.from({ length: totalRows }, (_, r) => {
-    inputs.forEach((input, f) => (rowValues[f] = treeInputValue(x, r * width, input)));
-    return (forestScore(forest, forest.score, (f) => rowValues[f] as number) - forest.score.mean) / forest.score.scale;
-  });
+  const scores = new Float32Array(totalRows).fill(Number.NaN);
   for (let fold = 0; fold < scoreFolds; fold++) {
-    const labels = picks.labels.map((label, i) => (i % scoreFolds === fold ? Number.NaN : label));
-    const rows = boostingRows(labels, loss);
-    if (!rows.canStopEarly) continue;
-    const fitted = fitBoostedTrees(picks.data, rows, loss, settings);
-    const foldForest = { task: forest.task, trees: fitted.trees, firstLeaf: 0, leaves: fitted.leaves };
-    const foldScore = { start: fitted.start, leafValues: fitted.leafValues, mean: 0, scale: 1 };
+    const rows = boostingRows(
+      picks.labels.map((label, i) => (i % scoreFolds === fold ? Number.NaN : label)),
+      loss,
+    );
+    const fitted = rows.canStopEarly ? fitBoostedTrees(picks.data, rows, loss, settings) : undefined;
     for (let i = fold; i < picks.rows.length; i += scoreFolds) {
-      const raw = forestScore(foldForest, foldScore, (f) => (picks.values[f] as Float64Array)[i] as number);
-      scores[picks.rows[i] as number] = (raw - forest.score.mean) / forest.score.scale;
+      const value = (f: number): number => (picks.values[f] as Float64Array)[i] as number;
+      // A fold that cannot be boosted (too few labels) keeps the forest's own score for its rows.
+      const raw = fitted === undefined ? undefined : fitted.trees.reduce((sum, tree) => sum + (fitted.leafValues[leafOf(tree, value)] as number), fitted.start);
+      if (raw !== undefined) scores[picks.rows[i] as number] = (raw - score.mean) / score.scale;
     }
   }
   return scores;
@@ -215,8 +212,14 @@ export function writeTreeLeaves(encoding: TreeLeafEncoding, x: Float32Array, wid
     });
     let scoreColumn = offset + leafStart + encoding.leaves;
     for (const forest of encoding.forests) {
-      for (const tree of forest.trees) x[offset + leafStart + leafOf(tree, value)] = 1;
-      if (forest.score !== undefined) x[scoreColumn++] = (forestScore(forest, forest.score, value) - forest.score.mean) / forest.score.scale;
+      // One walk per tree gives both the leaf's one-hot and its value towards the forest's score.
+      let sum = forest.score?.start ?? 0;
+      for (const tree of forest.trees) {
+        const leaf = leafOf(tree, value);
+        x[offset + leafStart + leaf] = 1;
+        if (forest.score !== undefined) sum += forest.score.leafValues[leaf - forest.firstLeaf] as number;
+      }
+      if (forest.score !== undefined) x[scoreColumn++] = (sum - forest.score.mean) / forest.score.scale;
     }
   }
 }
