@@ -10,6 +10,7 @@
  *
  *   npm run bench:quality -- [config] [--seeds 3] [--search N] [--only telco,shoppers,bank] [--set model.dropout=0.2]
  *                            [--arch NAME] [--backend wasm|cpu|tensorflow] [--python PATH] [--parallel N] [--fresh-references]
+ *                            [--keep-stores DIR]
  *
  * Without a config the three shared data sets run (bench/configs/telco-xsell.config.json,
  * examples/shoppers.config.json, examples/bank-churners.config.json).
@@ -85,6 +86,7 @@ const { values, positionals } = parseArgs({
     python: { type: 'string' },
     parallel: { type: 'string' },
     'fresh-references': { type: 'boolean', default: false },
+    'keep-stores': { type: 'string' },
   },
   allowPositionals: true,
   strict: true,
@@ -302,7 +304,10 @@ async function searchWinner(
 ): Promise<{ trialId: string | null; arch: string | null; aucs: Record<string, number | null>; single: { trialId: string | null; aucs: Record<string, number | null> }; ensemble: unknown; seconds: number }> {
   const searchStarted = performance.now();
   const splitConfig = { ...config, split: { ...config.split, seed } };
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-quality-search-'));
+  // --keep-stores: each search's store stays as DIR/<name>-split<seed> (a store `tandem --store` reads) for analysis.
+  const keepStores = values['keep-stores'];
+  const dir = keepStores === undefined ? await mkdtemp(path.join(os.tmpdir(), 'tandem-quality-search-')) : path.join(keepStores, `${config.name}-split${seed}`);
+  if (keepStores !== undefined) await mkdir(dir, { recursive: true });
   try {
     const store = new FileStore(dir);
     const { manifest } = await ingestTable(splitConfig, store);
@@ -341,7 +346,7 @@ async function searchWinner(
       seconds: round((performance.now() - searchStarted) / 1000, 1) ?? 0,
     };
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (keepStores === undefined) await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -424,7 +429,7 @@ function progress(line: string): void {
 
 function usage(message: string): never {
   process.stderr.write(
-    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N] [--fresh-references]\n`,
+    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N] [--fresh-references] [--keep-stores DIR]\n`,
   );
   process.exit(2);
 }
