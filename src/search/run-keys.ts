@@ -10,3 +10,8 @@ export function runKey(runId: string, file: RunFile): string {
 export function trialFolder(runId: string, trialId: string): string {
   return `runs/${runId}/trials/${trialId}`;
 }
+
+/** The store folder of a run's fitted inputs, `runs/<runId>/inputs` (preprocessors with tree leaves its trials share). */
+export function fittedInputsFolder(runId: string): string {
+  return `runs/${runId}/inputs`;
+}

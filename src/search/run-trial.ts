@@ -2,13 +2,14 @@ import { loadDataset } from '../data/load-dataset.ts';
 import type { BackendName } from '../model/backend.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { writeJson } from '../store/json-object.ts';
+import { storeFittedInputsCache } from '../train/fitted-inputs-cache.ts';
 import { summarizeTaskDiagnostics } from '../train/task-diagnostics-summary.ts';
 import { saveCandidateAsModel } from '../train/train-and-save.ts';
 import { trainCandidate } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 import { deleteTrainingCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from '../train/training-checkpoint.ts';
 import { disposeTrainingState } from '../train/training-state.ts';
-import { trialFolder } from './run-keys.ts';
+import { fittedInputsFolder, trialFolder } from './run-keys.ts';
 import type { TrialMetricsFile } from './trial-metrics-file.ts';
 import type { TrialSpec } from './trial-spec.ts';
 
@@ -38,6 +39,7 @@ export async function runTrial(
     source: manifest.source.path,
     untilEpoch,
     keepState: true,
+    inputsCache: storeFittedInputsCache(store, fittedInputsFolder(spec.runId)),
     ...(checkpoint === undefined ? {} : { resume: checkpoint }),
     ...(onEpoch === undefined ? {} : { onEpoch }),
   }).finally(() => disposeTrainingState(checkpoint));

@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../config/schema.ts';
 import type { DatasetSplits } from '../data/labelled-row.ts';
-import { fitTreeLeaves, writeTrainingTreeScores } from '../features/fit-tree-leaves.ts';
+import { fitTreeLeaves, writeTrainingTreeScores, type TreeLeavesFit } from '../features/fit-tree-leaves.ts';
+import { fittedInputsKey, type FittedInputsCache } from './fitted-inputs-cache.ts';
 import { categoricalBlocks, fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
@@ -61,6 +62,8 @@ export interface TrainCandidateArgs {
   readonly untilEpoch?: number;
   /** Also return a checkpoint (`training.state`, disposed by the caller) to resume from. */
   readonly keepState?: boolean;
+  /** Where fits with boosted-tree leaves on these very training rows are kept and found again (a search run's trials). */
+  readonly inputsCache?: FittedInputsCache;
 }
 
 /** A trained candidate, ready to be saved. The caller disposes `network` (both graphs share the weights). */
@@ -86,9 +89,8 @@ export interface TrainedCandidate {
  */
 export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedCandidate> {
   const started = performance.now();
-  const { splits, featureColumns, params, selection } = args;
-  const columns = fitPreprocessor(splits.train, featureColumns, args.features, args.source === undefined ? {} : { source: args.source });
-  const treeLeaves = fitTreeLeaves(columns, splits.train, args.tasks, args.features);
+  const { splits, params, selection } = args;
+  const treeLeaves = await fitInputs(args);
   const { preprocessor } = treeLeaves;
   const taskNames = args.tasks.map((task) => task.name);
   const train = encodeSplit(splits.train, preprocessor, taskNames);
@@ -138,6 +140,18 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
     network.serving.dispose();
     throw error;
   }
+}
+
+/** The preprocessor fitted on the training rows, with its tree leaves: from `inputsCache` when it holds this fit. */
+async function fitInputs({ splits, featureColumns, tasks, features, source, inputsCache }: TrainCandidateArgs): Promise<TreeLeavesFit> {
+  const fit = (): TreeLeavesFit => fitTreeLeaves(fitPreprocessor(splits.train, featureColumns, features, source === undefined ? {} : { source }), splits.train, tasks, features);
+  if (inputsCache === undefined || features.treeLeaves === 0) return fit();
+  const key = fittedInputsKey({ featureColumns, tasks, features });
+  const cached = await inputsCache.get(key);
+  if (cached !== undefined) return cached;
+  const fitted = fit();
+  await inputsCache.put(key, fitted);
+  return fitted;
 }
 
 /** A serving graph's evaluation on the three splits: what {@link TrainedCandidate} records besides its training. */
