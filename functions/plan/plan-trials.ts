@@ -10,7 +10,7 @@ import { WorkflowStepError } from '../workflow-step-error.ts';
 /**
  * The workflow's plan step: creates the run (`runs/<runId>/run.json`, leaderboard, trial log) as `tandem search`
  * does, with the same settings, trial plan and sampler (`src/search`), and returns its first rung: the `single`
- * baseline (all its epochs) plus `trials` sampled trials (ASHA: to the first rung's epochs; otherwise to the end).
+ * baseline and with `search.defaultTrial` the config's own recipe (all their epochs) plus `trials` sampled trials (ASHA: to the first rung's epochs; otherwise to the end).
  * Each trial's spec goes to the store (`runs/<runId>/trials/<trialId>/spec.json`); the rung carries only their
  * references. The workflow's Map sets the parallelism (1 unless overridden) and the workflow keeps no time budget.
  */
@@ -20,7 +20,7 @@ export async function planTrials(store: BlobStore, input: IngestOutput, now: () 
   const at = now();
   const run = createStoredRun(settings, trialDefaultsOf(config, input), at);
   const { search, specs } = planFirstRung(run, at);
-  requireRungFitsState(specs.map(trialRefOf));
+  requireRungFitsState(specs.map(trialRefOf), specs.length - settings.trials);
   const refs = await writeTrialSpecs(store, specs);
   await writeRunFiles(store, rungSearchFiles(search), at);
   return { runId: run.runId, rung: 0, trials: refs, done: false };
@@ -37,13 +37,14 @@ export const stepFunctionsStateLimitBytes = 256 * 1024;
  * (A trial that fails for good comes back as its reference plus the error, whose cause may run to kilobytes.)
  * @throws WorkflowStepError naming the trial count, the size and how many trials fit.
  */
-function requireRungFitsState(refs: readonly TrialRef[]): void {
+function requireRungFitsState(refs: readonly TrialRef[], fixedTrials: number): void {
   const bytes = Buffer.byteLength(JSON.stringify({ trials: refs, results: refs.map((ref) => ref.trialId) }));
   const budget = stepFunctionsStateLimitBytes - 8 * 1024;
   if (bytes <= budget) return;
-  const fit = Math.floor((budget / bytes) * refs.length) - 1;
+  const fit = Math.floor((budget / bytes) * refs.length) - fixedTrials;
+  const sampled = refs.length - fixedTrials;
   throw new WorkflowStepError(
-    `plan: ${refs.length - 1} trials (plus the single baseline) make a rung of ${Math.ceil(bytes / 1024)} KiB of trial references and results in the workflow state (limit 256 KiB); run at most ${fit} trials per execution, or use tandem search`,
-    { value: refs.length - 1 },
+    `plan: ${sampled} trials (plus ${fixedTrials === 1 ? 'the single baseline' : 'the single baseline and the default recipe'}) make a rung of ${Math.ceil(bytes / 1024)} KiB of trial references and results in the workflow state (limit 256 KiB); run at most ${fit} trials per execution, or use tandem search`,
+    { value: sampled },
   );
 }

@@ -311,6 +311,12 @@ export const searchSchema = z
     budgetMinutes: z.number().positive().optional().describe('Stop launching trials after this many minutes. Default: no limit.'),
     startupTrials: z.number().int().nonnegative().default(8).describe('tpe: random trials before the Parzen estimators take over.'),
     asha: ashaSchema.default(ashaSchema.parse({})),
+    defaultTrial: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Train the config\'s own model and features (what tandem train trains) as one more trial after the single baseline, with all its epochs, so the search can only find it or better. It does not count towards trials.',
+      ),
     ensembleTopK: z
       .number()
       .int()

@@ -36,6 +36,8 @@ export interface LeaderboardRow {
   readonly attempts: number;
   /** Whether this trial is the `single` baseline that Δm compares to. */
   readonly baseline: boolean;
+  /** Whether this trial is the config's own model and features (`search.defaultTrial`), not a draw from the space. */
+  readonly defaultRecipe?: boolean;
 }
 
 /** `runs/<runId>/run.json`. */

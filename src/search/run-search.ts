@@ -11,6 +11,7 @@ import {
   isTrialFinished,
   launchTrial,
   nextAshaJob,
+  pendingFixedTrial,
   planNewTrial,
   recordTrialFailure,
   recordTrialResult,
@@ -106,7 +107,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
     const retry = retries.shift();
     if (retry !== undefined) return retry;
     if (now().getTime() >= deadline) return undefined;
-    if (![...rows.values()].some((row) => row.baseline)) return newTrial();
+    if (pendingFixedTrial(run, rows.values()) !== undefined) return newTrial();
     const sampled = countSampledTrials(rows.values());
     if (settings.strategy === 'asha') {
       const job = nextAshaJob(run, rows.values(), (row) => (row as Row).job !== null, sampled >= settings.trials);

@@ -2,7 +2,7 @@ import type { BlobStore } from '../store/blob-store.ts';
 import { readTrialMetrics, type RunFiles } from './run-files.ts';
 import { createSearchSampler } from './search-sampler.ts';
 import type { StoredRun, TrialLogEvent } from './stored-run.ts';
-import { countSampledTrials, launchTrial, nextAshaJob, planNewTrial, recordTrialFailure, recordTrialResult, trialEvent, type SearchRow, type TrialJob } from './trial-plan.ts';
+import { countSampledTrials, isFixedTrial, launchTrial, pendingFixedTrial, nextAshaJob, planNewTrial, recordTrialFailure, recordTrialResult, trialEvent, type SearchRow, type TrialJob } from './trial-plan.ts';
 import { trialSpecOf, type TrialSpec } from './trial-spec.ts';
 
 /**
@@ -35,7 +35,8 @@ export function rungSearchFiles(search: RungSearch): RunFiles {
 }
 
 /**
- * The first rung of a new run: the `single` baseline plus `settings.trials` sampled trials, planned in the order and
+ * The first rung of a new run: the fixed trials (the `single` baseline, the default recipe) plus `settings.trials`
+ * sampled trials, planned in the order and
  * with the sampler `tandem search` uses (so the same seed gives the same trials), all launched at once. Trials of one
  * rung train together, so every draw sees an empty history (TPE samples like its startup phase). Returns the search
  * and each trial's spec for this rung.
@@ -44,7 +45,7 @@ export function planFirstRung(run: StoredRun, at: Date): { search: RungSearch; s
   const search: RungSearch = { run, rows: new Map(), events: [] };
   const sampler = createSearchSampler(run.settings, 0);
   const specs: TrialSpec[] = [];
-  while (search.rows.size === 0 || countSampledTrials(search.rows.values()) < run.settings.trials) {
+  while (pendingFixedTrial(run, search.rows.values()) !== undefined || countSampledTrials(search.rows.values()) < run.settings.trials) {
     const { row, job } = planNewTrial(run, [...search.rows.values()], sampler);
     search.rows.set(row.trialId, row);
     specs.push(launch(search, job, at));
@@ -61,7 +62,7 @@ export async function recordRungResults(store: BlobStore, search: RungSearch, ru
   const topRung = Math.max(search.run.rungs.length - 1, 0);
   for (const outcome of outcomes) {
     const row = search.rows.get(outcome.trialId) as SearchRow;
-    const job: TrialJob = { trialId: row.trialId, rung: row.baseline ? topRung : rung, untilEpoch: outcome.untilEpoch };
+    const job: TrialJob = { trialId: row.trialId, rung: isFixedTrial(row) ? topRung : rung, untilEpoch: outcome.untilEpoch };
     const attempt = lastLaunchAttempt(search.events, row.trialId);
     if (outcome.error !== undefined) {
       recordTrialFailure(row, outcome.error);

@@ -42,6 +42,7 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
     startupTrials: config.search.startupTrials,
     asha: config.search.asha,
     space: resolveConfigSearchSpace(config.search.space, config.tasks),
+    defaultTrial: config.search.defaultTrial,
     ...(budgetMinutes === undefined ? {} : { budgetMinutes }),
     ...(config.search.ensembleTopK > 1 ? { ensembleTopK: config.search.ensembleTopK } : {}),
   };

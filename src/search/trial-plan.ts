@@ -29,28 +29,45 @@ export function isTrialFinished(row: Pick<LeaderboardRow, 'status'>): boolean {
   return row.status === 'completed' || row.status === 'failed' || row.status === 'pruned';
 }
 
-/** How many of the rows are sampled trials (not the `single` baseline). */
+/** Whether a trial is one of the run's fixed trials (the `single` baseline, the config's own recipe), not a draw from the space. */
+export function isFixedTrial(row: Pick<LeaderboardRow, 'baseline' | 'defaultRecipe'>): boolean {
+  return row.baseline || row.defaultRecipe === true;
+}
+
+/** How many of the rows are sampled trials (not the fixed ones). */
 export function countSampledTrials(rows: Iterable<LeaderboardRow>): number {
   let count = 0;
-  for (const row of rows) if (!row.baseline) count++;
+  for (const row of rows) if (!isFixedTrial(row)) count++;
   return count;
+}
+
+/** The fixed trial the run still lacks, in the order they come first: the baseline, then the default recipe. */
+export function pendingFixedTrial(run: Pick<StoredRun, 'settings'>, rows: Iterable<LeaderboardRow>): 'baseline' | 'default' | undefined {
+  const all = [...rows];
+  if (!all.some((row) => row.baseline)) return 'baseline';
+  if (run.settings.defaultTrial === true && !all.some((row) => row.defaultRecipe === true)) return 'default';
+  return undefined;
 }
 
 /**
  * The next trial of a run with trials `rows` (SPEC §6), as every search driver plans it: the `single` baseline first
- * (the base model with `arch: single`, all its epochs in one job, on the top rung), then trials drawn by `sampler`
- * from the run's space given the scored trials so far. With ASHA a sampled trial gets `maxEpochs` and a first job to
- * the first rung; otherwise it trains all its epochs. Trial ids count up: t000 (the baseline), t001, …
+ * (the base model with `arch: single`, all its epochs in one job, on the top rung), then with `search.defaultTrial`
+ * the config's own model and features as they are (what `tandem train` trains; all its epochs in one job, on the top
+ * rung: a known good recipe the search has to beat, not a point of the space), then trials drawn by `sampler` from
+ * the run's space given the scored trials so far. With ASHA a sampled trial gets `maxEpochs` and a first job to the
+ * first rung; otherwise it trains all its epochs. Trial ids count up: t000 (the baseline), t001, …
  */
 export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sampler: Sampler): PlannedTrial {
   const { settings, defaults } = run;
-  const baseline = !rows.some((row) => row.baseline);
+  const fixed = pendingFixedTrial(run, rows);
+  const baseline = fixed === 'baseline';
   const trialId = `t${String(rows.length).padStart(3, '0')}`;
   const asha = settings.strategy === 'asha';
   const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
-  const sample: Sample = baseline ? { arch: 'single' } : sampler.sample(settings.space, samplerHistory(rows));
-  const sampled: ModelConfig = baseline ? { ...defaults.params, arch: 'single' } : sampleToModelConfig(sample, defaults.params, taskNames);
-  const params: ModelConfig = asha ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
+  const fixedSamples = { baseline: { arch: 'single' }, default: {} } as const;
+  const sample: Sample = fixed === undefined ? sampler.sample(settings.space, samplerHistory(rows)) : fixedSamples[fixed];
+  const sampled: ModelConfig = fixed === undefined ? sampleToModelConfig(sample, defaults.params, taskNames) : { ...defaults.params, ...sample };
+  const params: ModelConfig = asha && fixed === undefined ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
   const row: SearchRow = {
     trialId,
     config: params,
@@ -65,24 +82,25 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
     modelId: null,
     attempts: 0,
     baseline,
+    ...(fixed === 'default' ? { defaultRecipe: true } : {}),
   };
   return { row, job: firstTrialJob(run, row) };
 }
 
 /**
- * A trial's first job: with ASHA a sampled trial trains to the first rung; the baseline, and every trial of the other
- * strategies, trains all its epochs on the top rung. Also what a resume runs for a trial that was planned (its row
+ * A trial's first job: with ASHA a sampled trial trains to the first rung; the fixed trials, and every trial of the
+ * other strategies, train all their epochs on the top rung. Also what a resume runs for a trial that was planned (its row
  * written) but killed before its launch reached the trial log.
  */
-export function firstTrialJob(run: StoredRun, row: Pick<LeaderboardRow, 'trialId' | 'baseline' | 'config'>): TrialJob {
+export function firstTrialJob(run: StoredRun, row: Pick<LeaderboardRow, 'trialId' | 'baseline' | 'defaultRecipe' | 'config'>): TrialJob {
   const { rungs } = run;
-  if (run.settings.strategy === 'asha' && !row.baseline) return { trialId: row.trialId, rung: 0, untilEpoch: rungs[0] as number };
+  if (run.settings.strategy === 'asha' && !isFixedTrial(row)) return { trialId: row.trialId, rung: 0, untilEpoch: rungs[0] as number };
   return { trialId: row.trialId, rung: Math.max(rungs.length - 1, 0), untilEpoch: row.config.epochs };
 }
 
 /** The sampler's view of a run: every sampled trial with a score so far (its latest rung's). */
 export function samplerHistory(rows: Iterable<LeaderboardRow>): SampledTrial[] {
-  return [...rows].filter((row) => !row.baseline && row.rungScores.length > 0).map((row) => ({ sample: row.sample as Sample, score: row.rungScores.at(-1) ?? null }));
+  return [...rows].filter((row) => !isFixedTrial(row) && row.rungScores.length > 0).map((row) => ({ sample: row.sample as Sample, score: row.rungScores.at(-1) ?? null }));
 }
 
 /** A trial-log event of `job` at `at`; `attempt` counts the launches of this job (1, then 2 for its retry). */
@@ -129,7 +147,7 @@ export function recordTrialFailure(row: SearchRow, message: string): void {
  */
 export function nextAshaJob(run: StoredRun, rows: Iterable<LeaderboardRow>, isBusy: (row: LeaderboardRow) => boolean, finishing: boolean): TrialJob | undefined {
   const candidates = [...rows]
-    .filter((row) => !row.baseline)
+    .filter((row) => !isFixedTrial(row))
     .map((row) => ({ trialId: row.trialId, rungScores: row.rungScores, busy: isBusy(row), finished: isTrialFinished(row) }));
   const promotion = findAshaPromotion(candidates, run.rungs.length, run.settings.asha.eta, { finishing });
   return promotion === undefined ? undefined : { trialId: promotion.trialId, rung: promotion.toRung, untilEpoch: run.rungs[promotion.toRung] as number };

@@ -39,15 +39,15 @@ describe('tandem run: the workflow definition executed locally', () => {
     // Two rungs: the Map runs twice, the Choice loops back once.
     assert.equal(result.states.filter((state) => state === names.rungTrials).length, 2);
     assert.deepEqual(result.states.slice(0, 6), [names.measureRawInput, names.chooseIngestRunner, names.ingest, names.plan, names.chooseRungMap, names.rungTrials]);
-    assert.ok(!result.states.includes(names.rungTrialsDistributed), 'rungs of 3 and 1 trials stay below distributedMapMinTrials (40)');
+    assert.ok(!result.states.includes(names.rungTrialsDistributed), 'rungs of 4 and 1 trials stay below distributedMapMinTrials (40)');
     assert.ok(!result.states.includes(names.ingestOnBatch), 'a tiny input stays below batchIngestMinBytes');
     // No `scoring` in the config: the rescoring plan finds no part, and the run goes on to notify.
     assert.deepEqual(result.states.slice(-6), [names.select, names.promote, names.chooseRescoring, names.planRescoring, names.chooseRescoreParts, names.notify]);
-    assert.equal(result.states.filter((state) => state === names.runTrial).length, 4, 'baseline + 2 sampled at rung 0, the best promoted to rung 1');
+    assert.equal(result.states.filter((state) => state === names.runTrial).length, 5, 'baseline, default recipe and 2 sampled at rung 0, the best sampled one promoted to rung 1');
     const run = JSON.parse(await readFile(path.join(storeDir, 'runs', result.runId, 'run.json'), 'utf8')) as { status: string; bestTrialId: string | null };
     assert.equal(run.status, 'completed');
     const leaderboard = JSON.parse(await readFile(path.join(storeDir, 'runs', result.runId, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
-    assert.deepEqual(leaderboard.map((row) => row.status).sort(), ['completed', 'completed', 'pruned']);
+    assert.deepEqual(leaderboard.map((row) => row.status).sort(), ['completed', 'completed', 'completed', 'pruned']);
   });
 
   it('executes exactly the rendered definition; ingests on Batch when the input reaches batchIngestMinBytes; runs a rung of distributedMapMinTrials in the Distributed Map; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
@@ -61,7 +61,7 @@ describe('tandem run: the workflow definition executed locally', () => {
       // Threshold 0: every input goes to the CPU Batch ingest job (here: its code in-process, on its container overrides).
       input: { config, overrides: { trials: 2, parallel: 3, batchIngestMinBytes: 0 } },
       maxConcurrency: 3,
-      // Rung 0 (baseline + 2 sampled) reaches 3 trials: the Distributed Map; rung 1 (the one promoted): the inline Map.
+      // Rung 0 (baseline, default recipe, 2 sampled) reaches 4 trials: the Distributed Map; rung 1 (the one promoted): the inline Map.
       distributedMapMinTrials: 3,
       launchTrial: async (spec) => {
         if (spec.trialId === 't001') {
@@ -83,7 +83,7 @@ describe('tandem run: the workflow definition executed locally', () => {
     assert.equal(run.datasetId, ingested.datasetId);
     assert.equal(t001Attempts, 2, 'the Retry on a crashed trial runs it once more');
     assert.deepEqual(states.filter((state) => state === names.rungTrials || state === names.rungTrialsDistributed), [names.rungTrialsDistributed, names.rungTrials]);
-    assert.equal(states.filter((state) => state === names.runTrialDistributed).length, 3);
+    assert.equal(states.filter((state) => state === names.runTrialDistributed).length, 4);
     assert.equal(states.filter((state) => state === names.runTrial).length, 1);
     assert.ok(states.includes(names.trialFailedDistributed));
     assert.equal(output.promoted, true);
@@ -91,6 +91,6 @@ describe('tandem run: the workflow definition executed locally', () => {
     const t001 = leaderboard.find((row) => row.trialId === 't001');
     assert.equal(t001?.status, 'failed');
     assert.match(t001.error ?? '', /TrialProcessError: trial t001 exited with status 1: forced failure 2/);
-    assert.ok(leaderboard.some((row) => row.trialId === 't002' && row.status === 'completed'), 'the other trial went on to the top rung');
+    assert.ok(leaderboard.some((row) => !row.baseline && row.defaultRecipe !== true && row.status === 'completed'), 'a sampled trial went on to the top rung');
   });
 });

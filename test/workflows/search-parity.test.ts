@@ -72,7 +72,7 @@ describe('one search, two drivers: `tandem search` and the workflow (`tandem run
     assert.equal(local.run.status, 'completed');
 
     // The same trials, each with the same draw and the same model parameters.
-    assert.deepEqual(workflow.leaderboard.map((row) => row.trialId), ['t000', 't001', 't002']);
+    assert.deepEqual(workflow.leaderboard.map((row) => row.trialId), ['t000', 't001', 't002', 't003']);
     assert.deepEqual(workflow.leaderboard.map((row) => row.trialId), local.leaderboard.map((row) => row.trialId));
     for (const [index, row] of workflow.leaderboard.entries()) {
       const twin = local.leaderboard[index] as LeaderboardRow;
