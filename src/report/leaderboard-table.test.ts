@@ -35,6 +35,9 @@ describe('leaderboard table', () => {
     assert.match(html, /error: worker &#60;killed&#62;/);
     assert.match(html, /★ winner/);
     assert.match(html, /2 launches/);
+    assert.doesNotMatch(html, /default recipe/);
+    const tagged = renderLeaderboardTable([row('t000', 'completed', 0.7, { baseline: true }), row('t001', 'completed', 0.8, { defaultRecipe: true })], { baselineId: 't000' });
+    assert.match(tagged, /data-trial="t001"[^]*default recipe[^]*data-trial="t000"[^]*single baseline/);
     assert.match(renderLeaderboardTable([], {}), /empty/);
   });
 

@@ -41,14 +41,18 @@ export function summarizeParams(config: Partial<ModelConfig> | undefined): strin
 const COLUMNS = ['#', 'trial', 'status', 'arch', 'weighting', 'key parameters', 'validation combined', 'test combined', 'Δm vs single (test)', 'epochs', 'rung'];
 
 /**
- * The leaderboard as an HTML table, best first (see {@link orderLeaderboard}); the winner starred, the baseline
- * tagged, a failed trial followed by a row with its error. Each trial row carries `data-trial`.
+ * The leaderboard as an HTML table, best first (see {@link orderLeaderboard}); the winner starred, the baseline and
+ * the default recipe tagged, a failed trial followed by a row with its error. Each trial row carries `data-trial`.
  */
 export function renderLeaderboardTable(rows: readonly LeaderboardRow[], { winnerId, baselineId }: { winnerId?: string | undefined; baselineId?: string | undefined }): string {
   if (rows.length === 0) return '<p class="note">The leaderboard is empty: no trial has been recorded yet.</p>';
   const body = orderLeaderboard(rows, winnerId)
     .map((row, i) => {
-      const tags = [row.trialId === winnerId ? '<span class="tag winner">★ winner</span>' : '', row.trialId === baselineId ? '<span class="tag baseline">single baseline</span>' : ''].join(' ');
+      const tags = [
+        row.trialId === winnerId ? '<span class="tag winner">★ winner</span>' : '',
+        row.trialId === baselineId ? '<span class="tag baseline">single baseline</span>' : '',
+        row.defaultRecipe === true ? '<span class="tag baseline">default recipe</span>' : '',
+      ].join(' ');
       const config = row.config as Partial<ModelConfig> | undefined;
       const cells = [
         `<td class="num">${i + 1}</td>`,
