@@ -73,6 +73,39 @@ describe('buildEnsembleNetwork', () => {
     });
   }
 
+  it('weights members per output (a member counted w times), a lone member included, and save → load keeps the weights', async () => {
+    const parts = members('shared-bottom', 3);
+    const x = inputMatrix();
+    const weights = { churn: [2, 1, 0], plan: [0, 0, 1], spend: [1, 1, 1] };
+    const ensemble = await buildEnsembleNetwork(parts, weights);
+    const loaded = await deserializeNetwork(await serializeNetwork(ensemble));
+    try {
+      const memberPredictions = await Promise.all(parts.map((part) => predictNetwork(part, x, rows, inputWidth, outputNames)));
+      const saved = await predictNetwork(loaded, x, rows, inputWidth, outputNames);
+      for (const name of outputNames) {
+        const w = weights[name as keyof typeof weights];
+        const total = w.reduce((a, b) => a + b, 0);
+        (saved[name] as Float32Array).forEach((value, i) => {
+          const mean = memberPredictions.reduce((sum, p, m) => sum + (w[m] as number) * (p[name] as Float32Array)[i]!, 0) / total;
+          assert.ok(Math.abs(value - mean) <= 1e-6 * Math.max(1, Math.abs(mean)), `${name}[${i}]: ${value} vs weighted mean ${mean}`);
+        });
+      }
+      assert.ok(!loaded.layers.some((layer) => layer.name.startsWith('m0_plan') || layer.name.startsWith('m2_churn')), 'towers weighted 0 are left out');
+      const plain = await buildEnsembleNetwork(parts);
+      const unweighted = await predictNetwork(plain, x, rows, inputWidth, outputNames);
+      plain.dispose();
+      assert.notDeepEqual(saved.churn, unweighted.churn, 'the weights change the average');
+    } finally {
+      ensemble.dispose();
+      loaded.dispose();
+    }
+    await assert.rejects(buildEnsembleNetwork(parts, { churn: [1, 0, 0], plan: [1, 0, 0], spend: [1, 0, 0] }), /member 1, 2 has weight 0 in every output/);
+    await assert.rejects(buildEnsembleNetwork(parts, { churn: [0, 0, 0] }), /not all 0/);
+    await assert.rejects(buildEnsembleNetwork(parts, { churn: [1, 1] }), /3 non-negative integers/);
+    await assert.rejects(buildEnsembleNetwork(parts, { nope: [1, 1, 1] }), /lack: "nope"/);
+    for (const part of parts) part.dispose();
+  });
+
   it('refuses members with another input width', async () => {
     const [a] = members('shared-bottom', 1);
     const b = buildNetwork({ inputWidth: inputWidth + 1, tasks: heads, params: modelSchema.parse({ sharedUnits: [8], towerUnits: [4] }), targetScales: {} });

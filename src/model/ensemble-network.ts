@@ -22,14 +22,21 @@ export function ensembleMemberPrefix(index: number): string {
 }
 
 /**
+ * Per output name, how many times each member (in order) counts in that output's average: a weighted mean with
+ * integer weights, as ensemble selection (with replacement) builds it. Outputs not named weigh every member once.
+ */
+export type EnsembleOutputWeights = Readonly<Record<string, readonly number[]>>;
+
+/**
  * Combines k ≥ 2 serving graphs of the same input width and outputs into ONE serving graph: input `[batch, width]`
  * (one `features` input shared by every member) → per output, in the members' order and under the members' output
  * names, the mean of the members' outputs (`[batch, 1]` probability or value, `[batch, C]` class probabilities; the
- * mean of probability vectors is again one). Each member's layers are rebuilt under the prefix `m<i>_` and get a copy
- * of its weights, so the result saves as one model.json + weights.bin that the ordinary loader reads, and the members
- * stay the caller's to dispose. The caller disposes the result.
+ * mean of probability vectors is again one), weighted by `outputWeights` (a member repeated in that output's Average).
+ * Each member's layers are rebuilt under the prefix `m<i>_` and get a copy of its weights, so the result saves as one
+ * model.json + weights.bin that the ordinary loader reads, and the members stay the caller's to dispose. The caller
+ * disposes the result.
  */
-export async function buildEnsembleNetwork(members: readonly tf.LayersModel[]): Promise<tf.LayersModel> {
+export async function buildEnsembleNetwork(members: readonly tf.LayersModel[], outputWeights: EnsembleOutputWeights = {}): Promise<tf.LayersModel> {
   if (members.length < 2) throw new TandemError(`an ensemble needs at least 2 members, got ${members.length}`, { value: members.length });
   const topologies = members.map((member) => member.toJSON(null, false) as unknown as Topology);
   const first = topologies[0] as Topology;
@@ -37,6 +44,7 @@ export async function buildEnsembleNetwork(members: readonly tf.LayersModel[]): 
   const outputNames = first.config.output_layers.map(([name]) => name);
   const inputLayer = first.config.layers.find((layer) => layer.name === inputName) as TopologyLayer;
   topologies.forEach((topology, index) => checkCompatible(topology, first, index));
+  const counts = memberCounts(outputNames, members.length, outputWeights);
 
   const layers: TopologyLayer[] = [inputLayer];
   topologies.forEach((topology, index) => {
@@ -52,13 +60,15 @@ export async function buildEnsembleNetwork(members: readonly tf.LayersModel[]): 
       });
     }
   });
-  // One Average layer per output, named as the members' output, so callers find outputs exactly as before.
+  // One Average layer per output, named as the members' output, so callers find outputs exactly as before; a member
+  // weighted w is w of its inputs (a merge layer takes two inputs at least: a lone member is averaged with itself).
   for (const [output, nodeIndex, tensorIndex] of first.config.output_layers) {
+    const inputs = (counts.get(output) as number[]).flatMap((count, index) => Array.from({ length: count }, () => [`${ensembleMemberPrefix(index)}${output}`, nodeIndex, tensorIndex, {}] as [string, number, number, unknown]));
     layers.push({
       name: output,
       class_name: 'Average',
       config: { name: output, trainable: false },
-      inbound_nodes: [topologies.map((_, index) => [`${ensembleMemberPrefix(index)}${output}`, nodeIndex, tensorIndex, {}])],
+      inbound_nodes: [inputs.length === 1 ? [...inputs, ...inputs] : inputs],
     });
   }
   const topology: Topology = {
@@ -67,10 +77,14 @@ export async function buildEnsembleNetwork(members: readonly tf.LayersModel[]): 
   };
   const ensemble = await tf.models.modelFromJSON({ modelTopology: topology as unknown as tf.io.ModelJSON['modelTopology'] });
   try {
+    // A member's layers that lead to no output it is weighted in (a tower of a task it has weight 0 for) are not in
+    // the graph at all: TensorFlow.js keeps only what the outputs need.
+    const present = new Set(ensemble.layers.map((layer) => layer.name));
     members.forEach((member, index) => {
       for (const layer of member.layers) {
-        if (layer.weights.length === 0) continue;
-        ensemble.getLayer(`${ensembleMemberPrefix(index)}${layer.name}`).setWeights(layer.getWeights());
+        const name = `${ensembleMemberPrefix(index)}${layer.name}`;
+        if (layer.weights.length === 0 || !present.has(name)) continue;
+        ensemble.getLayer(name).setWeights(layer.getWeights());
       }
     });
   } catch (error) {
@@ -78,6 +92,20 @@ export async function buildEnsembleNetwork(members: readonly tf.LayersModel[]): 
     throw error;
   }
   return ensemble;
+}
+
+/** Each output's member counts: non-negative integers, some member counted, and every member counted somewhere. */
+function memberCounts(outputNames: readonly string[], members: number, outputWeights: EnsembleOutputWeights): Map<string, number[]> {
+  const counts = new Map(outputNames.map((name) => [name, [...(outputWeights[name] ?? Array.from({ length: members }, () => 1))]]));
+  for (const [name, weights] of counts) {
+    if (weights.length !== members || weights.some((w) => !Number.isInteger(w) || w < 0) || !weights.some((w) => w > 0)) {
+      throw new TandemError(`ensemble weights of output "${name}" must be ${members} non-negative integers, not all 0; got ${JSON.stringify(weights)}`, { value: weights });
+    }
+  }
+  for (const name of Object.keys(outputWeights)) if (!counts.has(name)) throw new TandemError(`ensemble weights name an output the members lack: "${name}"`, { value: name });
+  const unused = Array.from({ length: members }, (_, index) => index).filter((index) => [...counts.values()].every((weights) => weights[index] === 0));
+  if (unused.length > 0) throw new TandemError(`ensemble member ${unused.join(', ')} has weight 0 in every output: leave it out`, { value: unused });
+  return counts;
 }
 
 /** Members must take the same input and give the same outputs, or their average means nothing. */
