@@ -351,14 +351,17 @@ async function searchWinner(
 }
 
 /**
- * The test AUCs of a search's top-k ensemble, also when it lost on validation (then it is built again and saved
- * in the bench's temporary store only, to see what keeping it would have given).
+ * The test AUCs of a search's ensemble, also when it lost on validation (then it is built again, with the weights
+ * selection gave it, and saved in the bench's temporary store only, to see what keeping it would have given); null
+ * AUCs when selection kept the winner alone.
  */
 async function ensembleTestAucs(store: FileStore, config: TableConfig, ensemble: NonNullable<StoredRunRecord['ensemble']>): Promise<Record<string, number | null>> {
   let modelId = ensemble.modelId;
   if (modelId === undefined) {
     const members = ensemble.members.map((member) => ({ modelId: member.modelId as string, id: member.id }));
-    modelId = (await ensembleSavedModels(store, { members, selection: config.selection, saveWhenLosing: true })).modelId as string;
+    if (members.length < 2) return testAucsOf(config, null);
+    const weights = ensemble.weights === undefined ? {} : { weights: ensemble.weights };
+    modelId = (await ensembleSavedModels(store, { members, selection: config.selection, saveWhenLosing: true, ...weights })).modelId as string;
   }
   return testAucsOf(config, (await readJson<ModelCard>(store, `${modelFolder(modelId)}/card.json`)).metrics);
 }

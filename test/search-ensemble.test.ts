@@ -57,8 +57,8 @@ describe('search.ensembleTopK', () => {
     const closed = await closeSearchWithEnsemble(store, run, rows, false);
     const ensemble = closed.run.ensemble;
     assert.ok(ensemble !== undefined, 'an ensemble was tried');
-    const standard = rows.filter((row) => row.trialId !== 't2').map((row) => row.trialId).sort();
-    assert.deepEqual(ensemble.members.map((member) => member.id).sort(), standard, 'the quantile-encoded trial reads other inputs');
+    assert.ok(!ensemble.members.some((member) => member.id === 't2'), 'the quantile-encoded trial reads other inputs');
+    assert.ok(ensemble.members.length >= 1 && ensemble.members.length <= 3);
     const winnerOfTrials = [...rows].sort((a, b) => (b.metrics?.validation.combinedScore ?? 0) - (a.metrics?.validation.combinedScore ?? 0))[0];
     assert.equal(ensemble.kept, ensemble.validationCombinedScore > ensemble.bestMemberValidationCombinedScore);
     if (ensemble.kept) {

@@ -62,6 +62,8 @@ export interface ModelEnsembleInfo {
   readonly validationCombinedScore: number;
   /** The best member's validation combined score: the ensemble is kept only when it is above. */
   readonly bestMemberValidationCombinedScore: number;
+  /** Per task, each member's weight in that task's average (ensemble selection); absent: every member weighs 1. */
+  readonly weights?: Readonly<Record<string, readonly number[]>>;
 }
 
 /** One member of an ensemble. */

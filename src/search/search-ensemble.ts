@@ -11,12 +11,13 @@ import type { StoredRun } from './stored-run.ts';
 export const ensembleTrialId = 'ensemble';
 
 /**
- * Closes a search as {@link closeSearch} does and then, with `settings.ensembleTopK` = k > 1, averages the winner with
- * the next best completed trials (by validation combined score, meeting the floors) whose saved preprocessor is
- * identical to the winner's — `features.numericEncoding` and the like are search dimensions, and members must read
- * the same inputs — up to k models. The ensemble is saved as one model and becomes the winner (a leaderboard row
- * `ensemble`, so `search`, the report and `promote` select it like any trial) only when its validation combined
- * score beats every member's; run.json records the attempt either way (`ensemble`).
+ * Closes a search as {@link closeSearch} does and then, with `settings.ensembleTopK` = k > 1, builds an ensemble of
+ * up to k trials by ensemble selection per task on validation (`ensembleSavedModels` with `select`): the candidates
+ * are the winner and every other completed trial meeting the floors whose saved preprocessor is identical to the
+ * winner's — `features.numericEncoding` and the like are search dimensions, and members must read the same inputs.
+ * The ensemble is saved as one model and becomes the winner (a leaderboard row `ensemble`, so `search`, the report
+ * and `promote` select it like any trial) only when its validation combined score beats every member's; run.json
+ * records the attempt either way (`ensemble`).
  */
 export async function closeSearchWithEnsemble(
   store: BlobStore,
@@ -34,15 +35,13 @@ export async function closeSearchWithEnsemble(
     .filter((row) => row.trialId !== winner.trialId && row.status === 'completed' && row.modelId !== null && row.metrics !== null)
     .filter((row) => meetsFloors(row.metrics!, run.defaults.selection.floors))
     .sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
-  const members = [winner];
-  for (const row of others) {
-    if (members.length >= topK) break;
-    if ((await preprocessorOf(row.modelId as string)) === winnerPreprocessor) members.push(row);
-  }
-  if (members.length < 2) return closed;
+  const candidates = [winner];
+  for (const row of others) if ((await preprocessorOf(row.modelId as string)) === winnerPreprocessor) candidates.push(row);
+  if (candidates.length < 2) return closed;
   const { ensemble, modelId } = await ensembleSavedModels(store, {
-    members: members.map((row) => ({ modelId: row.modelId as string, id: row.trialId })),
+    members: candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId })),
     selection: run.defaults.selection,
+    select: { maxMembers: topK },
   });
   const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
   if (modelId === undefined) return { run: { ...closed.run, ensemble: record }, leaderboard: closed.leaderboard };

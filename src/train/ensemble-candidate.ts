@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
 import { TandemError } from '../errors/tandem-error.ts';
-import { buildEnsembleNetwork } from '../model/ensemble-network.ts';
+import { buildEnsembleNetwork, type EnsembleOutputWeights } from '../model/ensemble-network.ts';
 import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import { encodeSplit } from './encoded-split.ts';
 import { evaluateServingNetwork, trainCandidate, type EvaluateServingNetworkArgs, type ServingEvaluation, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
@@ -12,12 +12,16 @@ export interface EvaluatedEnsemble extends ServingEvaluation {
 }
 
 /**
- * Averages member serving graphs into one ({@link buildEnsembleNetwork}) and measures it exactly as a single model is
+ * Averages member serving graphs into one ({@link buildEnsembleNetwork}; `outputWeights` per task, equal by default) and measures it exactly as a single model is
  * measured ({@link evaluateServingNetwork}: validation thresholds, validation and test metrics, deciles, stability).
  * The members must share `preprocessor` (the splits are encoded with it once).
  */
-export async function evaluateEnsemble(members: readonly tf.LayersModel[], args: Omit<EvaluateServingNetworkArgs, 'serving'>): Promise<EvaluatedEnsemble> {
-  const serving = await buildEnsembleNetwork(members);
+export async function evaluateEnsemble(
+  members: readonly tf.LayersModel[],
+  args: Omit<EvaluateServingNetworkArgs, 'serving'>,
+  outputWeights: EnsembleOutputWeights = {},
+): Promise<EvaluatedEnsemble> {
+  const serving = await buildEnsembleNetwork(members, outputWeights);
   try {
     return { serving, ...(await evaluateServingNetwork({ ...args, serving })) };
   } catch (error) {

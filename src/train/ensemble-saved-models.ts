@@ -4,9 +4,12 @@ import { BadInputError } from '../errors/bad-input-error.ts';
 import { createModelId, loadModel, saveModel, type LoadedModel } from '../model/model-artifacts.ts';
 import type { EnsembleMember, ModelCard, ModelEnsembleInfo } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
-import { encodeSplit } from './encoded-split.ts';
+import type { EnsembleOutputWeights } from '../model/ensemble-network.ts';
+import { encodeSplit, type EncodedSplit } from './encoded-split.ts';
+import { selectEnsembleWeights } from './ensemble-selection.ts';
+import { predictNetwork } from './predict-network.ts';
 import { ensembleWins, evaluateEnsemble } from './ensemble-candidate.ts';
-import { resolveTrainTasks } from './train-task.ts';
+import { resolveTrainTasks, type TrainTask } from './train-task.ts';
 
 /** One saved model to average, e.g. a finished search trial. */
 export interface SavedEnsembleMember {
@@ -20,6 +23,13 @@ export interface EnsembleSavedModelsArgs {
   /** k ≥ 2 saved models of one dataset with identical preprocessors; the first is the one to beat (a search's winner). */
   readonly members: readonly SavedEnsembleMember[];
   readonly selection: SelectionConfig;
+  /**
+   * Pick the ensemble from `members` (candidates, best first) by ensemble selection per task on validation
+   * ({@link selectEnsembleWeights}), using at most `maxMembers` of them. Absent: every member, weighted by `weights`.
+   */
+  readonly select?: { readonly maxMembers: number };
+  /** Per task, each member's weight (as a card's `ensemble.weights` records it). @default 1 each */
+  readonly weights?: EnsembleOutputWeights;
   /** Save the ensemble even when it does not beat its best member (tests, explicit requests). @default false */
   readonly saveWhenLosing?: boolean;
   readonly now?: () => Date;
@@ -32,10 +42,12 @@ export interface SavedEnsembleResult {
 }
 
 /**
- * Averages saved models into one ({@link evaluateEnsemble}), measures it on their dataset's validation and test splits
- * as any model is measured, and saves it as `models/<id>/` (the first member's card with the ensemble's metrics,
- * thresholds and deciles) when its validation combined score beats every member's. Used after a search
- * (`search.ensembleTopK`). Members with another preprocessor or dataset are refused: their inputs differ.
+ * Averages saved models into one ({@link evaluateEnsemble}; with `select`, the members and per-task weights that
+ * ensemble selection picks), measures it on their dataset's validation and test splits as any model is measured, and
+ * saves it as `models/<id>/` (the first member's card with the ensemble's metrics, thresholds and deciles) when its
+ * validation combined score beats every member's. Used after a search (`search.ensembleTopK`). Members with another
+ * preprocessor or dataset are refused: their inputs differ. When selection keeps the first member alone, nothing is
+ * averaged and the result says so (`kept: false`, that one member).
  */
 export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedModelsArgs): Promise<SavedEnsembleResult> {
   const loaded: LoadedModel[] = [];
@@ -60,21 +72,35 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
       const rule = first.card.tasks.find((scoring) => scoring.name === task.name);
       return rule?.positiveAbove === undefined ? task : { ...task, positiveAbove: rule.positiveAbove };
     });
+    const outputNames = first.card.tasks.map((task) => task.name);
+    const chosen = args.select === undefined ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {} } : await selectMembers(loaded, encoded.validation, tasks, outputNames, args.select.maxMembers);
+    const memberScoreOf = (model: LoadedModel): number => model.card.metrics.validation.combinedScore ?? -Infinity;
+    const memberOf = (i: number): EnsembleMember => {
+      const model = loaded[i] as LoadedModel;
+      return { id: args.members[i]?.id ?? model.modelId, seed: model.card.training.params.seed, modelId: model.modelId, validationCombinedScore: memberScoreOf(model) };
+    };
+    if (chosen.indices.length < 2) {
+      const score = memberScoreOf(first);
+      return { ensemble: { kind: 'trials', kept: false, members: [memberOf(0)], validationCombinedScore: score, bestMemberValidationCombinedScore: score } };
+    }
     const evaluated = await evaluateEnsemble(
-      loaded.map((model) => model.network),
-      { outputNames: first.card.tasks.map((task) => task.name), preprocessor: first.preprocessor, tasks, splits, encoded, selection: args.selection },
+      chosen.indices.map((i) => (loaded[i] as LoadedModel).network),
+      { outputNames, preprocessor: first.preprocessor, tasks, splits, encoded, selection: args.selection },
+      chosen.weights,
     );
     try {
-      const memberScores = loaded.map((model) => model.card.metrics.validation.combinedScore ?? -Infinity);
+      const memberScores = chosen.indices.map((i) => memberScoreOf(loaded[i] as LoadedModel));
       const validationCombinedScore = evaluated.metrics.validation.combinedScore ?? -Infinity;
       const kept = ensembleWins(validationCombinedScore, memberScores);
-      const members: EnsembleMember[] = loaded.map((model, i) => ({
-        id: args.members[i]?.id ?? model.modelId,
-        seed: model.card.training.params.seed,
-        modelId: model.modelId,
-        validationCombinedScore: memberScores[i] as number,
-      }));
-      const ensemble: ModelEnsembleInfo = { kind: 'trials', kept, members, validationCombinedScore, bestMemberValidationCombinedScore: Math.max(...memberScores) };
+      const members = chosen.indices.map(memberOf);
+      const ensemble: ModelEnsembleInfo = {
+        kind: 'trials',
+        kept,
+        members,
+        validationCombinedScore,
+        bestMemberValidationCombinedScore: Math.max(...memberScores),
+        ...(Object.keys(chosen.weights).length === 0 ? {} : { weights: chosen.weights }),
+      };
       if (!kept && args.saveWhenLosing !== true) return { ensemble };
       const now = args.now ?? (() => new Date());
       const modelId = createModelId(first.card.name, now());
@@ -87,4 +113,22 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
   } finally {
     for (const model of loaded) model.network.dispose();
   }
+}
+
+/**
+ * Ensemble selection over the loaded candidates ({@link selectEnsembleWeights} on their validation predictions): the
+ * candidates some task uses, in candidate order, and each task's weights over them.
+ */
+async function selectMembers(
+  loaded: readonly LoadedModel[],
+  validation: EncodedSplit,
+  tasks: readonly TrainTask[],
+  outputNames: readonly string[],
+  maxMembers: number,
+): Promise<{ indices: number[]; weights: Record<string, number[]> }> {
+  const candidates = [];
+  for (const model of loaded) candidates.push(await predictNetwork(model.network, validation.x, validation.rows, validation.width, outputNames));
+  const byTask = selectEnsembleWeights({ candidates, validation, tasks, maxMembers });
+  const indices = loaded.map((_, i) => i).filter((i) => Object.values(byTask).some((counts) => (counts[i] as number) > 0));
+  return { indices, weights: Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, indices.map((i) => counts[i] as number)])) };
 }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createSeededRandom } from '../random/seeded-random.ts';
+import type { EncodedSplit } from './encoded-split.ts';
+import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
+import { selectEnsembleWeights } from './ensemble-selection.ts';
+import type { TrainTask } from './train-task.ts';
+
+const rows = 600;
+const random = createSeededRandom(7);
+const truth = { a: Float32Array.from({ length: rows }, () => random.normal()), b: Float32Array.from({ length: rows }, () => random.normal()) };
+const validation: EncodedSplit = {
+  rows,
+  width: 0,
+  x: new Float32Array(0),
+  labels: { a: truth.a.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)), b: truth.b.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)) },
+  ids: Array.from({ length: rows }, (_, i) => `r${i}`),
+};
+const task = (name: string, auxiliary = false): TrainTask => ({ name, type: 'binary', units: 1, loss: 'bce', weight: 1, auxiliary });
+const tasks = [task('a'), task('b')];
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+/** A candidate that sees task a's and task b's truth through noise of these sizes (independent per candidate). */
+const candidate = (noiseA: number, noiseB: number): Record<string, Float32Array> => ({
+  a: truth.a.map((v) => sigmoid(v + noiseA * random.normal())),
+  b: truth.b.map((v) => sigmoid(v + noiseB * random.normal())),
+});
+const score = (predictions: Record<string, Float32Array>): number =>
+  evaluatePredictions(predictions, validation, tasks, chooseThresholds(predictions, validation, tasks), {}).combinedScore as number;
+
+describe('selectEnsembleWeights', () => {
+  const candidates = [candidate(1, 1), candidate(0.3, 3), candidate(3, 0.3), candidate(1.2, 1.2), candidate(1.2, 1.2)];
+
+  it('starts each task from its best candidate and adds others only while that task improves on validation', () => {
+    const weights = selectEnsembleWeights({ candidates, validation, tasks, maxMembers: 5 });
+    const a = weights.a as number[];
+    const b = weights.b as number[];
+    assert.equal(a.length, candidates.length);
+    assert.ok((a[1] as number) >= 1 && a[1] === Math.max(...a), `task a leans on candidate 1: ${a}`);
+    assert.ok((b[2] as number) >= 1 && b[2] === Math.max(...b), `task b leans on candidate 2: ${b}`);
+    // The weighted averages, task by task, beat every single candidate on the combined score.
+    const mix = (name: 'a' | 'b', counts: number[]): Float32Array => {
+      const total = counts.reduce((s, c) => s + c, 0);
+      return Float32Array.from({ length: rows }, (_, i) => counts.reduce((s, c, k) => s + (c * (candidates[k]?.[name] as Float32Array)[i]!) / total, 0));
+    };
+    const ensemble = score({ a: mix('a', a), b: mix('b', b) });
+    for (const [k, single] of candidates.entries()) assert.ok(ensemble >= score(single), `ensemble ${ensemble} vs candidate ${k} ${score(single)}`);
+  });
+
+  it('uses at most maxMembers distinct candidates, and the first alone for an auxiliary task with none chosen otherwise', () => {
+    const two = selectEnsembleWeights({ candidates, validation, tasks, maxMembers: 2 });
+    const used = candidates.map((_, k) => k).filter((k) => (two.a?.[k] ?? 0) + (two.b?.[k] ?? 0) > 0);
+    assert.ok(used.length <= 2, `used ${used}`);
+    const withAuxiliary = selectEnsembleWeights({ candidates, validation, tasks: [task('a'), task('b', true)], maxMembers: 3 });
+    const usedByA = (withAuxiliary.a as number[]).map((c) => (c > 0 ? 1 : 0));
+    assert.deepEqual(withAuxiliary.b, usedByA, 'the auxiliary task weighs the used candidates equally');
+    const one = selectEnsembleWeights({ candidates: [candidates[0] as Record<string, Float32Array>], validation, tasks, maxMembers: 3 });
+    assert.deepEqual(one, { a: [1], b: [1] });
+  });
+});
