@@ -30,8 +30,8 @@ const score = (predictions: Record<string, Float32Array>): number =>
 describe('selectEnsembleWeights', () => {
   const candidates = [candidate(1, 1), candidate(0.3, 3), candidate(3, 0.3), candidate(1.2, 1.2), candidate(1.2, 1.2)];
 
-  it('starts each task from its best candidate and adds others only while that task improves on validation', () => {
-    const weights = selectEnsembleWeights({ candidates, validation, tasks, maxMembers: 5 });
+  it('from one start (initialSize 1), each task starts from its best candidate and adds others only while it improves on validation', () => {
+    const weights = selectEnsembleWeights({ candidates, validation, tasks, maxMembers: 5, initialSize: 1 });
     const a = weights.a as number[];
     const b = weights.b as number[];
     assert.equal(a.length, candidates.length);
@@ -44,6 +44,14 @@ describe('selectEnsembleWeights', () => {
     };
     const ensemble = score({ a: mix('a', a), b: mix('b', b) });
     for (const [k, single] of candidates.entries()) assert.ok(ensemble >= score(single), `ensemble ${ensemble} vs candidate ${k} ${score(single)}`);
+  });
+
+  it('by default each task starts from its several best candidates, equally weighted: the one best for it always among them', () => {
+    const weights = selectEnsembleWeights({ candidates, validation, tasks, maxMembers: 5, initialSize: 3, maxSteps: 0 });
+    assert.equal((weights.a as number[]).filter((c) => c > 0).length, 3);
+    assert.equal(weights.a?.[1], 1, 'task a starts with candidate 1');
+    assert.equal(weights.b?.[2], 1, 'task b starts with candidate 2');
+    assert.equal(weights.a?.[2], 0, 'candidate 2, which barely sees task a, is not among its three best');
   });
 
   it('uses at most maxMembers distinct candidates, and the first alone for an auxiliary task with none chosen otherwise', () => {

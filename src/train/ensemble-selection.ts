@@ -10,7 +10,9 @@ export interface EnsembleSelectionArgs {
   readonly tasks: readonly TrainTask[];
   /** Distinct candidates the ensemble may use in all (its forward pass runs each once). */
   readonly maxMembers: number;
-  /** Additions per task after its first pick. @default 2 × maxMembers */
+  /** Candidates each task starts from, equally weighted: its best ones for it (sorted initialisation). @default 5 */
+  readonly initialSize?: number;
+  /** Additions per task after the start. @default 2 × maxMembers */
   readonly maxSteps?: number;
 }
 
@@ -18,25 +20,39 @@ export interface EnsembleSelectionArgs {
 export type EnsembleTaskWeights = Record<string, number[]>;
 
 /**
- * Ensemble selection (Caruana et al., "Ensemble Selection from Libraries of Models", ICML 2004), once per task: each
- * selected task starts from the candidate with the best validation score for it — (auc + f1) / 2, the task's part of
- * the combined score, thresholds chosen on the same rows — and then, in rounds over the tasks, adds (with
- * replacement) the candidate whose inclusion raises that score most, while some inclusion raises it at all. So every
- * task's average is at least as good on validation as any one candidate for it, and the combined score at least the
- * best candidate's. Candidates used by any task count towards `maxMembers`; once that many are used, only they can
- * be added. Tasks without an AUC (and auxiliary tasks, which selection ignores) weigh the used candidates equally,
- * the first alone when there is none.
+ * Ensemble selection (Caruana et al., "Ensemble Selection from Libraries of Models", ICML 2004), once per task, with
+ * the paper's sorted initialisation: each selected task starts from the equal average of its `initialSize` best
+ * candidates by validation score for it — (auc + f1) / 2, the task's part of the combined score, thresholds chosen on
+ * the same rows — and then, in rounds over the tasks, adds (with replacement) the candidate whose inclusion raises
+ * that score most, while some inclusion raises it at all. Starting from several good candidates rather than the best
+ * one is what keeps the hill-climbing from fitting the validation rows' noise (on a few hundred rows the best
+ * candidate is also the luckiest). Candidates used by any task count towards `maxMembers`; once that many are used,
+ * the starts and additions take only those. Tasks without an AUC (and auxiliary tasks, which selection ignores) weigh
+ * the used candidates equally, the first alone when there is none.
  */
-export function selectEnsembleWeights({ candidates, validation, tasks, maxMembers, maxSteps = 2 * maxMembers }: EnsembleSelectionArgs): EnsembleTaskWeights {
+export function selectEnsembleWeights({ candidates, validation, tasks, maxMembers, initialSize = 5, maxSteps = 2 * maxMembers }: EnsembleSelectionArgs): EnsembleTaskWeights {
   const used = new Set<number>();
+  const allowed = (index: number): boolean => used.has(index) || used.size < maxMembers;
   const scored = tasks.filter((task) => !task.auxiliary && taskScore(candidates[0] ?? {}, validation, task) !== null);
+  // Each task's candidates, best for it first; the starts are taken in rounds over the tasks so that none uses up the cap.
+  const rankings = new Map(scored.map((task) => {
+    const scores = candidates.map((candidate) => taskScore(candidate, validation, task) ?? Number.NEGATIVE_INFINITY);
+    return [task.name, candidates.map((_, i) => i).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b)] as const;
+  }));
+  const starts = new Map(scored.map((task) => [task.name, candidates.map(() => 0)]));
+  for (let round = 0; round < initialSize; round++) {
+    for (const task of scored) {
+      const counts = starts.get(task.name) as number[];
+      const next = (rankings.get(task.name) as number[]).find((index) => counts[index] === 0 && allowed(index));
+      if (next === undefined) continue;
+      counts[next] = 1;
+      used.add(next);
+    }
+  }
   const state = new Map<string, { counts: number[]; score: number; done: boolean }>();
   for (const task of scored) {
-    const scores = candidates.map((candidate) => taskScore(candidate, validation, task) ?? Number.NEGATIVE_INFINITY);
-    const start = scores.indexOf(Math.max(...scores));
-    const counts = candidates.map((_, i) => (i === start ? 1 : 0));
-    state.set(task.name, { counts, score: scores[start] as number, done: false });
-    used.add(start);
+    const counts = starts.get(task.name) as number[];
+    state.set(task.name, { counts, score: taskScore(weightedMean(candidates, counts, task.name), validation, task) ?? Number.NEGATIVE_INFINITY, done: false });
   }
   for (let step = 0; step < maxSteps; step++) {
     for (const task of scored) {
@@ -44,7 +60,7 @@ export function selectEnsembleWeights({ candidates, validation, tasks, maxMember
       if (current.done) continue;
       let best: { index: number; score: number } | undefined;
       candidates.forEach((_, index) => {
-        if (!used.has(index) && used.size >= maxMembers) return;
+        if (!allowed(index)) return;
         const counts = current.counts.map((count, i) => (i === index ? count + 1 : count));
         const score = taskScore(weightedMean(candidates, counts, task.name), validation, task) ?? Number.NEGATIVE_INFINITY;
         if (score > (best?.score ?? current.score)) best = { index, score };
