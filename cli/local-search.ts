@@ -1,7 +1,7 @@
 import type { TandemConfig } from '../src/config/schema.ts';
 import type { DatasetManifest } from '../src/data/labelled-row.ts';
 import { runSearch, type SearchResult, type TrialLauncher } from '../src/search/run-search.ts';
-import { resolveSearchSettings as resolveSettings, trialDefaultsOf, type SearchOverrides } from '../src/search/search-settings.ts';
+import { fixedTrialsText, resolveSearchSettings as resolveSettings, trialDefaultsOf, type SearchOverrides } from '../src/search/search-settings.ts';
 import type { SearchSettings } from '../src/search/stored-run.ts';
 import { runTrialProcess, signalWorkerPid, type TrialProcessCommand } from '../src/search/trial-process.ts';
 import type { BlobStore } from '../src/store/blob-store.ts';
@@ -56,7 +56,7 @@ export function runLocalSearch(
     launch: localTrialLauncher(store, context, stop),
     log: context.log,
     // The run id comes first, so a person (or a script reading stderr) can follow, report or resume it.
-    onRun: (run) => context.log(`search run ${run.runId}: ${settings.strategy}, ${settings.trials} trials + a single baseline, ${settings.parallel} at a time, on ${manifest.datasetId}`),
+    onRun: (run) => context.log(`search run ${run.runId}: ${settings.strategy}, ${settings.trials} trials + ${fixedTrialsText(settings)}, ${settings.parallel} at a time, on ${manifest.datasetId}`),
     ...(stop === undefined ? {} : { signal: stop.signal }),
     start: { settings, defaults: trialDefaultsOf(config, manifest) },
   });

@@ -6,6 +6,7 @@ import type { Command } from '../command.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import { dataFlags } from '../data-flags.ts';
 import { localTrialLauncher, resolveSearchSettings, resumeCommand, runLocalSearch } from '../local-search.ts';
+import { fixedTrialsText } from '../../src/search/search-settings.ts';
 
 /** `tandem search`: the AutoML search (SPEC §6). */
 export const searchCommand: Command = {
@@ -42,7 +43,7 @@ export const searchCommand: Command = {
         log: context.log,
         resumeRunId: context.flags.resume,
         signal: stop.signal,
-        onRun: (run) => context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + a single baseline, ${parallel ?? run.parallel} at a time`),
+        onRun: (run) => context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + ${fixedTrialsText(run.settings)}, ${parallel ?? run.parallel} at a time`),
         ...(parallel === undefined ? {} : { parallel }),
       });
     } else {

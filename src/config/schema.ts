@@ -315,7 +315,7 @@ export const searchSchema = z
       .boolean()
       .default(true)
       .describe(
-        'Train the config\'s own model and features (what tandem train trains) as one more trial after the single baseline, with all its epochs, so the search can only find it or better. It does not count towards trials.',
+        'Train the config\'s own model and features (what tandem train trains) as one more trial after the single baseline, with all its epochs: the search starts from a known good recipe instead of having to find it. It does not count towards trials.',
       ),
     ensembleTopK: z
       .number()

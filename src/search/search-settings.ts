@@ -48,6 +48,11 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
   };
 }
 
+/** The run's fixed trials in words, for progress lines: `a single baseline`, with the default recipe when it has one. */
+export function fixedTrialsText(settings: Pick<SearchSettings, 'defaultTrial'>): string {
+  return settings.defaultTrial === true ? 'the single baseline and the default recipe' : 'a single baseline';
+}
+
 /** What every trial of a search over `dataset` shares: the config's name, model, features, selection and segments. */
 export function trialDefaultsOf(config: TandemConfig, dataset: { readonly datasetId: string; readonly tasks: readonly TaskSpec[] }): TrialDefaults {
   return {

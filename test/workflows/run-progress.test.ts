@@ -30,21 +30,22 @@ describe('tandem run: progress and interrupts', () => {
     assert.equal(code, 0, stderr);
     const { runId } = JSON.parse(stdout) as { runId: string };
     const lines = stderr.split('\n');
-    const runLine = lines.findIndex((line) => line === `run ${runId}: 1 trials + a single baseline`);
+    const runLine = lines.findIndex((line) => line === `run ${runId}: a first rung of 3 trials (the fixed ones — the single baseline, the default recipe — and the sampled)`);
     assert.ok(runLine >= 0, stderr);
     assert.ok(runLine < lines.findIndex((line) => / started: /.test(line)), 'the run id comes before any trial starts');
     for (const pattern of [
       /^state Ingest entered$/,
       /^state Ingest succeeded in \d+(\.\d)?s$/,
       /^state PlanTrials succeeded in /,
-      /^state RungTrials entered: 2 trials$/,
+      /^state RungTrials entered: 3 trials$/,
       /^state RungTrials succeeded in /,
       /^state SelectWinner succeeded in /,
       /^t000 started: single, to epoch 2$/,
       /^t000 completed: single, validation combined score (\d\.\d{4}|n\/a), 2 epochs in /,
-      /^t001 (paused at its rung|completed): [a-z-]+, validation combined score (\d\.\d{4}|n\/a), 1 epoch in /,
-      /^progress: trials 1\/2 done, \S+ elapsed, about \S+ left \(run /,
-      /^progress: trials 2\/2 done, /,
+      /^t001 completed: shared-bottom, validation combined score (\d\.\d{4}|n\/a), 2 epochs in /,
+      /^t002 (paused at its rung|completed): [a-z-]+, validation combined score (\d\.\d{4}|n\/a), 1 epoch in /,
+      /^progress: trials 1\/3 done, \S+ elapsed, about \S+ left \(run /,
+      /^progress: trials 3\/3 done, /,
     ]) {
       assert.ok(lines.some((line) => pattern.test(line)), `a line matching ${pattern} in:\n${stderr}`);
     }
@@ -96,8 +97,9 @@ describe('tandem run: progress and interrupts', () => {
     const stored = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
     assert.equal(stored.status, 'interrupted');
     const leaderboard = JSON.parse(await readFile(path.join(folder, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
-    assert.deepEqual(leaderboard.map((row) => row.status), ['interrupted', 'interrupted', 'interrupted']);
+    // t003, planned in the rung but not started (the Map runs 3 at once), is interrupted too: nothing of the run runs.
+    assert.deepEqual(leaderboard.map((row) => row.status), ['interrupted', 'interrupted', 'interrupted', 'interrupted']);
     const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
-    assert.deepEqual(log.filter((event) => event.event === 'interrupted').map((event) => event.trialId).sort(), ['t000', 't001', 't002']);
+    assert.deepEqual(log.filter((event) => event.event === 'interrupted').map((event) => event.trialId).sort(), ['t000', 't001', 't002', 't003']);
   });
 });
