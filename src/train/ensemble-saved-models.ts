@@ -91,7 +91,8 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
     try {
       const memberScores = chosen.indices.map((i) => memberScoreOf(loaded[i] as LoadedModel));
       const validationCombinedScore = evaluated.metrics.validation.combinedScore ?? -Infinity;
-      const kept = ensembleWins(validationCombinedScore, memberScores);
+      // The first model (the search's winner) is the one to beat even when selection left it out.
+      const kept = ensembleWins(validationCombinedScore, [...memberScores, memberScoreOf(first)]);
       const members = chosen.indices.map(memberOf);
       const ensemble: ModelEnsembleInfo = {
         kind: 'trials',
