@@ -20,7 +20,7 @@ import type { StoredRun } from '../src/search/stored-run.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { readJson } from '../src/store/json-object.ts';
 import { encodeSplit } from '../src/train/encoded-split.ts';
-import { selectEnsembleWeights, type EnsembleTaskWeights } from '../src/train/ensemble-selection.ts';
+import { selectEnsembleWeights, weightedMean, type EnsembleTaskWeights } from '../src/train/ensemble-selection.ts';
 import { chooseThresholds, evaluatePredictions } from '../src/train/evaluate-predictions.ts';
 import { predictNetwork } from '../src/train/predict-network.ts';
 import { resolveTrainTasks } from '../src/train/train-task.ts';
@@ -130,17 +130,7 @@ console.log(
 
 /** Per task, the candidates' predictions averaged with the pick's weights. */
 function weighted(predictions: readonly Predictions[], pick: Pick): Predictions {
-  return Object.fromEntries(
-    Object.entries(pick).map(([task, counts]) => {
-      const total = counts.reduce((sum, count) => sum + count, 0);
-      const out = new Float32Array((predictions[0]?.[task] as Float32Array).length);
-      predictions.forEach((p, i) => {
-        const w = (counts[i] as number) / total;
-        if (w > 0) (p[task] as Float32Array).forEach((v, r) => (out[r] = (out[r] as number) + w * v));
-      });
-      return [task, out];
-    }),
-  );
+  return Object.assign({}, ...Object.entries(pick).map(([task, counts]) => weightedMean(predictions, counts, task))) as Predictions;
 }
 
 function progress(message: string): void {

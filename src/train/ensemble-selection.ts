@@ -1,5 +1,6 @@
 import type { EncodedSplit } from './encoded-split.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
+import { taskKpi } from './train-candidate.ts';
 import type { TrainTask } from './train-task.ts';
 
 /** Arguments of {@link selectEnsembleWeights}. */
@@ -81,11 +82,11 @@ export function selectEnsembleWeights({ candidates, validation, tasks, maxMember
 /** The task's part of the combined score on validation, (auc + f1) / 2; null when it has no AUC. */
 function taskScore(predictions: Readonly<Record<string, Float32Array>>, validation: EncodedSplit, task: TrainTask): number | null {
   const metrics = evaluatePredictions(predictions, validation, [task], chooseThresholds(predictions, validation, [task]), {}).tasks[task.name];
-  return metrics === undefined || metrics.auc === null ? null : (metrics.auc + metrics.f1) / 2;
+  return metrics === undefined ? null : taskKpi(metrics);
 }
 
 /** The candidates' predictions of one task averaged with weights `counts`. */
-function weightedMean(candidates: readonly Readonly<Record<string, Float32Array>>[], counts: readonly number[], task: string): Record<string, Float32Array> {
+export function weightedMean(candidates: readonly Readonly<Record<string, Float32Array>>[], counts: readonly number[], task: string): Record<string, Float32Array> {
   const total = counts.reduce((sum, count) => sum + count, 0);
   const out = new Float32Array((candidates[0]?.[task] as Float32Array).length);
   candidates.forEach((candidate, index) => {

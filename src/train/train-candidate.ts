@@ -217,7 +217,7 @@ export async function evaluateServingNetwork({ serving, outputNames, preprocesso
 }
 
 /** A task's KPI in [0, 1] for strategies that adapt to it: (auc + f1) / 2, null without an auc. */
-function taskKpi(metrics: TaskMetrics): number | null {
+export function taskKpi(metrics: TaskMetrics): number | null {
   return metrics.auc === null ? null : (metrics.auc + metrics.f1) / 2;
 }
 
