@@ -12,6 +12,7 @@ const modelFlagKeys = {
   sharedUnits: { flag: 'shared-units', parse: 'list', valueName: 'N,N', description: 'widths of the shared bottom, e.g. 128,64' },
   towerUnits: { flag: 'tower-units', parse: 'list', valueName: 'N,N', description: 'widths of each task tower, e.g. 32' },
   activation: { flag: 'activation', parse: 'string', valueName: 'NAME', description: 'relu, elu, selu or tanh' },
+  wide: { flag: 'wide', parse: 'boolean', valueName: 'BOOL', description: "true: wide & deep, each task's output also gets a linear function of the inputs (default false)" },
   normalization: {
     flag: 'normalization',
     parse: 'string',
@@ -124,6 +125,11 @@ function parseFlagValue(flag: string, kind: string, raw: string): unknown {
       return number(raw);
     case 'list':
       return raw.split(',').map(number);
+    case 'boolean': {
+      const word = raw.trim().toLowerCase();
+      if (word === 'true' || word === 'false') return word === 'true';
+      throw new BadInputError(`--${flag}: "${raw}" is not true or false`, { value: raw });
+    }
     case 'weights':
       return Object.fromEntries(
         raw.split(',').map((pair) => {

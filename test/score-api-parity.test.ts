@@ -25,7 +25,7 @@ const variants: readonly { readonly name: string; readonly features: Partial<Fea
   { name: 'quantile (rank-Gaussian)', features: { numericEncoding: 'quantile' } },
   { name: 'piecewise-linear encoding', features: { numericEncoding: 'ple', bins: 4 } },
   { name: 'ple with categorical embeddings', features: { numericEncoding: 'ple', bins: 4, categoricalEmbedding: 2, minCategoryCount: 1 } },
-  // One saved graph averaging three models (the tfjs path: the compiled forward pass has no Average layer).
+  // One saved graph averaging three models (Average layers, which the compiled forward pass runs too).
   { name: 'an ensemble of 3 ple models', features: { numericEncoding: 'ple', bins: 4 }, ensembleOf: 3 },
 ];
 

@@ -155,6 +155,12 @@ export const modelSchema = z
     sharedUnits: z.array(z.number().int().positive()).min(1).default([128, 64]).describe('Widths of the shared bottom (per-task for single).'),
     towerUnits: z.array(z.number().int().positive()).default([32]).describe('Widths of each task tower.'),
     activation: z.enum(['relu', 'elu', 'selu', 'tanh']).default('relu'),
+    wide: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Wide & deep (Cheng et al. 2016): each task's output also gets a linear function of the model's inputs (its column encodings and any tree leaves and scores), added to what the architecture computes; with tree leaves this is boosting's leaves refitted as a logistic regression (He et al. 2014) beside the network.",
+      ),
     normalization: z
       .enum(normalizations)
       // Measured default (README "Why these defaults"): with ple inputs and learningRate 3e-3 it trains stably.

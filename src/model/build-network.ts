@@ -79,7 +79,8 @@ export function buildNetwork({ inputWidth, tasks, params, targetScales, categori
       dropout: (x, name) =>
         training && params.dropout > 0 ? (new SeededDropout({ rate: params.dropout, seed: seedFor(name, params.seed), name }).apply(x) as tf.SymbolicTensor) : x,
     };
-    return { input, ...builder(context) };
+    const built = builder(context);
+    return { input, ...built, outputs: params.wide ? withWideTerms(built.outputs, input, heads, context) : built.outputs };
   };
 
   const train = graph(true);
@@ -113,6 +114,27 @@ export function buildNetwork({ inputWidth, tasks, params, targetScales, categori
   });
   const serving = tf.model({ inputs: serve.input, outputs: servingOutputs, name: 'tandem' });
   return { training, serving, outputNames, heads, sharedVariables: upstreamVariables(train.shared), extraLosses };
+}
+
+/**
+ * Each task's output plus a linear function of the raw inputs (`model.wide`): one dense layer per task, shared by the
+ * training and serving graphs, read from the encoded columns rather than from any categorical embedding.
+ */
+function withWideTerms(
+  outputs: Readonly<Record<string, tf.SymbolicTensor>>,
+  input: tf.SymbolicTensor,
+  heads: readonly TaskHead[],
+  { dense, layer }: Pick<ArchitectureContext, 'dense' | 'layer'>,
+): Record<string, tf.SymbolicTensor> {
+  const widened: Record<string, tf.SymbolicTensor> = { ...outputs };
+  for (const head of heads) {
+    const deep = outputs[head.name] as tf.SymbolicTensor;
+    const units = deep.shape[deep.shape.length - 1] as number;
+    const wide = dense(`wide_${head.name}`, units).apply(input) as tf.SymbolicTensor;
+    const sum = layer(`wide_and_deep_${head.name}`, () => tf.layers.add({ name: `wide_and_deep_${head.name}` }));
+    widened[head.name] = sum.apply([deep, wide]) as tf.SymbolicTensor;
+  }
+  return widened;
 }
 
 /** The trainable variables of every layer on a path from the input to one of `tensors`. */

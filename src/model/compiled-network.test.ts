@@ -105,6 +105,23 @@ describe('compileNetwork', () => {
     });
   }
 
+  for (const arch of ['shared-bottom', 'esmm'] as const) {
+    it(`matches TensorFlow.js on a wide-and-deep ${arch} serving graph (an Add per task)`, async () => {
+      const params = modelSchema.parse({ arch, sharedUnits: [8], towerUnits: [4], wide: true, seed: 6 });
+      const built = buildNetwork({ inputWidth, tasks: headsFor(arch), params, targetScales: {} });
+      const network = await deserializeNetwork(await serializeNetwork(built.serving));
+      built.training.dispose();
+      try {
+        assert.ok(network.layers.some((layer) => layer.getClassName() === 'Add'), 'the wide terms are in the saved graph');
+        perturbWeights(network);
+        const { expected, actual } = runBoth(network, inputMatrix(inputWidth));
+        assertClose(actual, expected, `wide ${arch}`);
+      } finally {
+        network.dispose();
+      }
+    });
+  }
+
   for (const activation of ['relu', 'selu', 'tanh'] as const) {
     it(`matches TensorFlow.js with ${activation} hidden layers`, () => {
       const params = modelSchema.parse({ arch: 'shared-bottom', sharedUnits: [8], towerUnits: [4], activation, seed: 4 });

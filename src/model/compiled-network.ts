@@ -61,6 +61,8 @@ const knownLayers: ReadonlySet<string> = new Set([
   'Activation',
   'Dropout',
   'Concatenate',
+  'Add',
+  'Average',
   'BatchNormalization',
   'TandemColumnSlice',
   'TandemLayerNormalization',
@@ -226,6 +228,10 @@ function compileLayer(layer: LayerConfig, instance: tf.layers.Layer, inputWidths
     case 'Concatenate':
       if (config.axis !== -1 && config.axis !== 1) throw new UnsupportedGraph(`layer "${name}" concatenates on axis ${String(config.axis)}, not the last`);
       return compileConcatenate(inputWidths);
+    case 'Add':
+      return compileElementwiseSum(name, inputWidths, 1);
+    case 'Average':
+      return compileElementwiseSum(name, inputWidths, 1 / inputWidths.length);
     case 'BatchNormalization':
       return compileBatchNormalization(name, instance, single(), config);
     case 'TandemColumnSlice':
@@ -360,6 +366,25 @@ function compileConcatenate(inputWidths: readonly number[]): CompiledLayer {
           at += width;
         });
       }
+    },
+  };
+}
+
+/** Add and Average: the element-wise sum of inputs of one width, times `scale` (1, or 1 / inputs for the mean). */
+function compileElementwiseSum(name: string, inputWidths: readonly number[], scale: number): CompiledLayer {
+  const width = inputWidths[0] as number;
+  if (inputWidths.some((w) => w !== width)) throw new UnsupportedGraph(`layer "${name}" merges inputs of widths ${inputWidths.join(', ')}`);
+  return {
+    widths: [width],
+    run: (inputs, [y], rows) => {
+      const output = y as Float64Array;
+      const n = rows * width;
+      output.set((inputs[0] as Float64Array).subarray(0, n));
+      for (let k = 1; k < inputs.length; k++) {
+        const x = inputs[k] as Float64Array;
+        for (let i = 0; i < n; i++) output[i] = (output[i] as number) + (x[i] as number);
+      }
+      if (scale !== 1) for (let i = 0; i < n; i++) output[i] = (output[i] as number) * scale;
     },
   };
 }
