@@ -38,4 +38,11 @@ describe('model flags', () => {
     assert.match(catchBadInput(() => resolveModelParams(base, { imbalance: 'smote' })).message, /^--imbalance: /);
     assert.match(catchBadInput(() => resolveModelParams(base, { 'focal-gamma': '-1' })).message, /^--focal-gamma: /);
   });
+
+  it('turn wide & deep on and off with --wide true|false, and refuse any other word', () => {
+    assert.equal(base.wide, false);
+    assert.equal(resolveModelParams(base, { wide: 'true' }).wide, true);
+    assert.equal(resolveModelParams({ ...base, wide: true }, { wide: 'FALSE' }).wide, false);
+    assert.match(catchBadInput(() => resolveModelParams(base, { wide: 'yes' })).message, /^--wide: "yes" is not true or false/);
+  });
 });

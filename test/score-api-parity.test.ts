@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { selectionSchema, type FeaturesConfig } from '../src/config/schema.ts';
+import { selectionSchema, type FeaturesConfig, type ModelConfig } from '../src/config/schema.ts';
 import { parseNumber } from '../src/features/column-kind.ts';
 import { fitPleEdges } from '../src/features/piecewise-linear-encoding.ts';
 import type { NumericColumn } from '../src/features/preprocessor.ts';
@@ -20,13 +20,14 @@ import { runCliInProcess } from './helpers/run-cli-in-process.ts';
 import { tinyDataFile, trainTinyModel } from './helpers/train-tiny-model.ts';
 
 /** The same tiny model trained with each numeric encoding, and with categorical embeddings. */
-const variants: readonly { readonly name: string; readonly features: Partial<FeaturesConfig>; readonly ensembleOf?: number }[] = [
+const variants: readonly { readonly name: string; readonly features: Partial<FeaturesConfig>; readonly model?: Partial<ModelConfig>; readonly ensembleOf?: number }[] = [
   { name: 'standard scaling', features: {} },
   { name: 'quantile (rank-Gaussian)', features: { numericEncoding: 'quantile' } },
   { name: 'piecewise-linear encoding', features: { numericEncoding: 'ple', bins: 4 } },
   { name: 'ple with categorical embeddings', features: { numericEncoding: 'ple', bins: 4, categoricalEmbedding: 2, minCategoryCount: 1 } },
   // One saved graph averaging three models (Average layers, which the compiled forward pass runs too).
   { name: 'an ensemble of 3 ple models', features: { numericEncoding: 'ple', bins: 4 }, ensembleOf: 3 },
+  { name: 'wide & deep over ple', features: { numericEncoding: 'ple', bins: 4 }, model: { wide: true } },
 ];
 
 describe('tandem score and POST /v1/predict', () => {
@@ -37,7 +38,7 @@ describe('tandem score and POST /v1/predict', () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-parity-'));
     store = new FileStore(path.join(dir, 'store'));
     for (const variant of variants) {
-      const { modelId } = variant.ensembleOf === undefined ? await trainTinyModel(store, {}, { features: variant.features }) : await trainTinyEnsemble(variant.ensembleOf, variant.features);
+      const { modelId } = variant.ensembleOf === undefined ? await trainTinyModel(store, variant.model ?? {}, { features: variant.features }) : await trainTinyEnsemble(variant.ensembleOf, variant.features);
       served.push({ modelId, server: await startServer(createApp({ models: createFixedModelSource(await loadModel(store, modelId)) }), { port: 0 }) });
     }
   });

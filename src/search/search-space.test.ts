@@ -167,6 +167,7 @@ describe('findSampleIssues', () => {
     sharedDepth: 3,
     towerWidth: 16,
     towerDepth: 0,
+    wide: true,
     normalization: 'batch',
     imbalance: 'none',
     dropout: 0.2,

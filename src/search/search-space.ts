@@ -109,6 +109,7 @@ export function defaultSearchSpace(taskNames: readonly string[], options: Search
     towerWidth: { type: 'categorical', choices: [8, 16, 32, 64] },
     towerDepth: { type: 'int', low: 0, high: 2 },
     normalization: { type: 'categorical', choices: [...normalizations] },
+    wide: { type: 'categorical', choices: [false, true] },
     ...(options.binaryTasks === false
       ? {}
       : {
