@@ -9,9 +9,13 @@ import type { CommandContext } from './command.ts';
 /**
  * The point-in-time feature table (no labels) of the raw logs in `--raw DIR` (a local folder or `s3://bucket/prefix`,
  * streamed to a private folder first) as of `--cutoff DATE` (or `auto`: the day after the last event), and the
- * cutoff as used. With a model's events settings, the per-category columns are the model's, so the rows fit it.
+ * cutoff as used. With a model's events settings, the per-category columns are the model's, so the rows fit it; with
+ * only `topCategories` (a config's), the K most frequent categories get their own columns.
  */
-export async function buildRawFeatureTable({ flags, env }: Pick<CommandContext, 'flags' | 'env'>, events?: ModelEventsInfo): Promise<{ table: RawTable; cutoff: string }> {
+export async function buildRawFeatureTable(
+  { flags, env }: Pick<CommandContext, 'flags' | 'env'>,
+  events?: Pick<ModelEventsInfo, 'topCategories'> & Partial<Pick<ModelEventsInfo, 'categories'>>,
+): Promise<{ table: RawTable; cutoff: string }> {
   if (typeof flags.raw !== 'string') throw new BadInputError('needs --raw DIR (a folder with customers, sessions and orders logs)', { value: '--raw' });
   if (typeof flags.cutoff !== 'string') {
     throw new BadInputError('needs --cutoff DATE (features use events before it; auto: the day after the last event), e.g. --cutoff 2024-11-01', { value: '--cutoff' });
@@ -21,7 +25,7 @@ export async function buildRawFeatureTable({ flags, env }: Pick<CommandContext, 
     const built = await buildEventTable(eventFilesIn(staged.rawDir ?? flags.raw), {
       cutoff: flags.cutoff,
       labels: false,
-      ...(events === undefined ? {} : { categories: events.categories, topCategories: events.topCategories }),
+      ...(events === undefined ? {} : { topCategories: events.topCategories, ...(events.categories === undefined ? {} : { categories: events.categories }) }),
     });
     // The table outlives the staging folder: it names the logs by their URIs.
     const { source, columns, cells, lines } = built.table;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +57,16 @@ describe('events mode through the CLI', () => {
     const latest = await runCliInProcess(['features', '--raw', raw, '--cutoff', 'auto', '--out', path.join(dir, 'latest.csv'), '--json']);
     assert.equal(latest.code, 0, latest.stderr);
     assert.match((JSON.parse(latest.stdout) as { cutoff: string }).cutoff, /^\d{4}-\d{2}-\d{2}$/, 'auto resolves to the day after the last event');
+    // Without --model, an events config's topCategories sets the per-category columns (here 1, plus `other`).
+    const oneCategory = path.join(dir, 'one-category.config.json');
+    const fixture = JSON.parse(await readFile(config, 'utf8')) as { data: Record<string, unknown> };
+    const absolute = (file: unknown): string => path.resolve(path.dirname(config), String(file));
+    await writeFile(oneCategory, JSON.stringify({ ...fixture, data: { ...fixture.data, customers: absolute(fixture.data.customers), sessions: absolute(fixture.data.sessions), orders: absolute(fixture.data.orders), topCategories: 1 } }));
+    const configured = path.join(dir, 'configured.csv');
+    assert.equal((await runCliInProcess(['features', '--config', oneCategory, '--raw', raw, '--cutoff', '2024-06-01', '--out', configured])).code, 0);
+    const categoryColumns = (file: string): Promise<string[]> => readFile(file, 'utf8').then((text) => text.split('\n')[0]!.split(',').filter((column) => /^cat_.*_orders$/.test(column)));
+    assert.equal((await categoryColumns(configured)).length, 2, 'one category of its own and other');
+    assert.ok((await categoryColumns(features)).length > 2, "the model's columns: the default 8 categories");
     const header = (await readFile(features, 'utf8')).split('\n')[0]!.split(',');
     assert.equal(header[0], 'customer_id');
     for (const label of ['purchase_intent', 'churn', 'cross_sell']) assert.ok(!header.includes(label), `${label} is not a feature`);

@@ -13,7 +13,8 @@ export const featuresCommand: Command = {
   summary: 'events mode: the point-in-time feature table (one row per customer) of raw logs as of a cutoff',
   help: [
     'Example: npm run --silent tandem -- features --raw .tandem/shop --cutoff 2024-11-01 --out features.csv',
-    'With --model, the per-category columns are the ones that model was trained with, so the rows can go to its API.',
+    'With --model, the per-category columns are the ones that model was trained with, so the rows can go to its API;',
+    "without it, an events-mode config (--config or tandem.config.json) gives data.topCategories.",
   ].join('\n'),
   flags: {
     cutoff: { type: 'string', valueName: 'DATE', description: 'T: features use events with ts < T (auto: the day after the last event)' },
@@ -23,8 +24,11 @@ export const featuresCommand: Command = {
   },
   async run(context) {
     if (typeof context.flags.out !== 'string') throw new BadInputError('features needs --out FILE', { value: '--out' });
-    let events: ModelEventsInfo | undefined;
-    if (typeof context.flags.model === 'string') {
+    let events: Pick<ModelEventsInfo, 'topCategories'> & Partial<Pick<ModelEventsInfo, 'categories'>> | undefined;
+    if (typeof context.flags.model !== 'string') {
+      const config = await context.optionalConfig();
+      if (config?.data.kind === 'events') events = { topCategories: config.data.topCategories };
+    } else {
       await selectBackend(context.env.backend);
       const store = await context.store();
       const model = await loadModel(store, context.flags.model, context.flags.model === 'champion' ? { project: await championProject(context, store) } : {});
