@@ -4,7 +4,8 @@
  * task of the single winner (best validation combined score), of the default recipe's trial, of the uniform average of
  * the top k trials by validation score, and of ensemble selection per task (src/train/ensemble-selection.ts) from one
  * start or from each task's five best, up to k members; and per rule whether it beats the best trial on validation
- * (what keeps an ensemble). Every candidate shares the winner's preprocessor, as a saved ensemble must. Prints one
+ * (what keeps an ensemble). Every candidate shares the winner's preprocessor, as a saved ensemble must — except in
+ * the rules named "any preprocessor", which pool every completed trial, each scored through its own. Prints one
  * JSON object: per rule the mean over the stores; progress on stderr.
  *
  *   npm run bench:ensembles -- DIR
@@ -19,7 +20,7 @@ import type { LeaderboardRow } from '../src/search/run-record.ts';
 import type { StoredRun } from '../src/search/stored-run.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { readJson } from '../src/store/json-object.ts';
-import { encodeSplit } from '../src/train/encoded-split.ts';
+import { encodeSplit, type EncodedSplit } from '../src/train/encoded-split.ts';
 import { selectEnsembleWeights, weightedMean, type EnsembleTaskWeights } from '../src/train/ensemble-selection.ts';
 import { chooseThresholds, evaluatePredictions } from '../src/train/evaluate-predictions.ts';
 import { predictNetwork } from '../src/train/predict-network.ts';
@@ -64,22 +65,31 @@ for (const name of stores) {
   const test = encodeSplit(splits.test, winner.preprocessor, taskNames);
   const tasks = resolveTrainTasks(manifest.tasks, {}, encodeSplit(splits.train, winner.preprocessor, taskNames).labels);
   winner.network.dispose();
+  // Every completed trial, each scored through its own preprocessor (the splits' rows and labels are the same).
+  const encodings = new Map<string, { validation: EncodedSplit; test: EncodedSplit }>([[preprocessor, { validation, test }]]);
+  const everyTrial: Candidate[] = [];
   const candidates: Candidate[] = [];
   for (const row of trials) {
     const model = await loadModel(store, row.modelId as string);
-    if (JSON.stringify(model.preprocessor) === preprocessor) {
-      const outputs = model.card.tasks.map((task) => task.name);
-      candidates.push({
-        trialId: row.trialId,
-        validationScore: row.metrics?.validation.combinedScore ?? -Infinity,
-        defaultRecipe: row.defaultRecipe === true,
-        validation: await predictNetwork(model.network, validation.x, validation.rows, validation.width, outputs),
-        test: await predictNetwork(model.network, test.x, test.rows, test.width, outputs),
-      });
+    const key = JSON.stringify(model.preprocessor);
+    let own = encodings.get(key);
+    if (own === undefined) {
+      own = { validation: encodeSplit(splits.validation, model.preprocessor, taskNames), test: encodeSplit(splits.test, model.preprocessor, taskNames) };
+      encodings.set(key, own);
     }
+    const outputs = model.card.tasks.map((task) => task.name);
+    const candidate = {
+      trialId: row.trialId,
+      validationScore: row.metrics?.validation.combinedScore ?? -Infinity,
+      defaultRecipe: row.defaultRecipe === true,
+      validation: await predictNetwork(model.network, own.validation.x, own.validation.rows, own.validation.width, outputs),
+      test: await predictNetwork(model.network, own.test.x, own.test.rows, own.test.width, outputs),
+    };
+    everyTrial.push(candidate);
+    if (key === preprocessor) candidates.push(candidate);
     model.network.dispose();
   }
-  progress(`${name}: ${candidates.length} of ${trials.length} completed trials share the winner's preprocessor`);
+  progress(`${name}: ${candidates.length} of ${trials.length} completed trials share the winner's preprocessor (${encodings.size} preprocessors in all)`);
   const one = (index: number): Pick => Object.fromEntries(tasks.map((task) => [task.name, candidates.map((_, i) => (i === index ? 1 : 0))]));
   const topK = (k: number): Pick => Object.fromEntries(tasks.map((task) => [task.name, candidates.map((_, i) => (i < k ? 1 : 0))]));
   const rules: Record<string, Pick | undefined> = {
@@ -94,17 +104,24 @@ for (const name of stores) {
       rules[`selection per task, start ${initialSize}, up to ${maxMembers}`] = selectEnsembleWeights({ candidates: candidates.map((c) => c.validation), validation, tasks, maxMembers, initialSize });
     }
   }
+  const acrossPreprocessors: Record<string, Pick> = {
+    'any preprocessor: uniform top 8': Object.fromEntries(tasks.map((task) => [task.name, everyTrial.map((_, i) => (i < 8 ? 1 : 0))])),
+  };
+  for (const maxMembers of [5, 8]) {
+    acrossPreprocessors[`any preprocessor: selection per task, start 5, up to ${maxMembers}`] = selectEnsembleWeights({ candidates: everyTrial.map((c) => c.validation), validation, tasks, maxMembers, initialSize: 5 });
+  }
   const best = candidates[0]?.validationScore ?? -Infinity;
-  for (const [rule, pick] of Object.entries(rules)) {
+  for (const [rule, pick] of [...Object.entries(rules), ...Object.entries(acrossPreprocessors)]) {
     if (pick === undefined) continue;
+    const pool = rule in acrossPreprocessors ? everyTrial : candidates;
     const entry = results.get(rule) ?? { aucs: new Map<string, number[]>(), wins: [], members: [] };
     results.set(rule, entry);
-    const averaged = { validation: weighted(candidates.map((c) => c.validation), pick), test: weighted(candidates.map((c) => c.test), pick) };
+    const averaged = { validation: weighted(pool.map((c) => c.validation), pick), test: weighted(pool.map((c) => c.test), pick) };
     const thresholds = chooseThresholds(averaged.validation, validation, tasks);
     const testMetrics = evaluatePredictions(averaged.test, test, tasks, thresholds, run.defaults.selection.weights);
     for (const task of tasks) entry.aucs.set(task.name, [...(entry.aucs.get(task.name) ?? []), testMetrics.tasks[task.name]?.auc ?? Number.NaN]);
     const validationScore = evaluatePredictions(averaged.validation, validation, tasks, thresholds, run.defaults.selection.weights).combinedScore ?? -Infinity;
-    const used = candidates.filter((_, i) => Object.values(pick).some((counts) => (counts[i] as number) > 0)).length;
+    const used = pool.filter((_, i) => Object.values(pick).some((counts) => (counts[i] as number) > 0)).length;
     entry.wins.push(used > 1 && validationScore > best ? 1 : 0);
     entry.members.push(used);
   }
