@@ -8,7 +8,7 @@
  * Prints one JSON object: per data set and task the mean and spread of test AUC, the references, the difference
  * (Tandem − best reference) and a pass/fail against the issue's bar. Progress goes to stderr.
  *
- *   npm run bench:quality -- [config] [--seeds 3] [--search N] [--only telco,shoppers,bank] [--set model.dropout=0.2]
+ *   npm run bench:quality -- [config] [--seeds 3] [--first-seed 1] [--search N] [--only telco,shoppers,bank] [--set model.dropout=0.2]
  *                            [--arch NAME] [--backend wasm|cpu|tensorflow] [--python PATH] [--parallel N] [--fresh-references]
  *                            [--keep-stores DIR]
  *
@@ -78,6 +78,7 @@ const defaultTolerance = 0.005;
 const { values, positionals } = parseArgs({
   options: {
     seeds: { type: 'string', default: '3' },
+    'first-seed': { type: 'string', default: '1' },
     search: { type: 'string' },
     only: { type: 'string' },
     set: { type: 'string', multiple: true, default: [] },
@@ -93,6 +94,8 @@ const { values, positionals } = parseArgs({
 });
 
 const seeds = positiveInteger('seeds', values.seeds);
+// --first-seed K: split seeds K … K + seeds − 1, to finish a long series of searches in parts.
+const firstSeed = positiveInteger('first-seed', values['first-seed']);
 const searchTrials = values.search === undefined ? undefined : positiveInteger('search', values.search);
 const parallel = values.parallel === undefined ? undefined : positiveInteger('parallel', values.parallel);
 const arch = values.arch;
@@ -138,7 +141,7 @@ async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ sum
   const params: ModelConfig = { ...config.model, ...(arch === undefined ? {} : { arch: arch as ModelConfig['arch'] }) };
   const table = await readTable(config.data.path);
   const labelled = extractLabels(table, config);
-  const splits = Array.from({ length: seeds }, (_, i) => ({ seed: i + 1, indices: splitDataset(labelled, { ...config.split, seed: i + 1 }, config.tasks) }));
+  const splits = Array.from({ length: seeds }, (_, i) => ({ seed: firstSeed + i, indices: splitDataset(labelled, { ...config.split, seed: firstSeed + i }, config.tasks) }));
   progress(`${entry.key}: ${labelled.rows.length} rows, ${labelled.featureColumns.length} feature columns, tasks ${config.tasks.map((t) => t.name).join(', ')}`);
 
   const references = python === undefined ? undefined : await runReferences(python, entry, config, table.columns, labelled, splits);
@@ -170,14 +173,14 @@ async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ sum
     };
     for (const task of config.tasks) (defaults[task.name] ??= []).push(round(candidate.metrics.test.tasks[task.name]?.auc));
     seedResult.default = Object.fromEntries(config.tasks.map((task) => [task.name, defaults[task.name]?.at(-1) ?? null]));
-    progress(`${entry.key} seed ${seed}/${seeds}: default ${JSON.stringify(seedResult.default)} (best epoch ${candidate.training.bestEpoch}, ${String(seedResult.seconds)} s)`);
+    progress(`${entry.key} seed ${seed}/${firstSeed + seeds - 1}: default ${JSON.stringify(seedResult.default)} (best epoch ${candidate.training.bestEpoch}, ${String(seedResult.seconds)} s)`);
     if (searchTrials !== undefined) {
       const winner = await searchWinner(config, seed, searchTrials);
       for (const task of config.tasks) (searched[task.name] ??= []).push(round(winner.aucs[task.name]));
       for (const task of config.tasks) (searchedSingle[task.name] ??= []).push(round(winner.single.aucs[task.name]));
       seedResult.search = { winner: winner.trialId, arch: winner.arch, tasks: winner.aucs, single: winner.single, ensemble: winner.ensemble, seconds: winner.seconds };
       progress(
-        `${entry.key} seed ${seed}/${seeds}: search winner ${winner.trialId} (${winner.arch}) ${JSON.stringify(winner.aucs)}` +
+        `${entry.key} seed ${seed}/${firstSeed + seeds - 1}: search winner ${winner.trialId} (${winner.arch}) ${JSON.stringify(winner.aucs)}` +
           (winner.ensemble === null ? '' : `; best single trial ${String(winner.single.trialId)} ${JSON.stringify(winner.single.aucs)}, ensemble ${JSON.stringify(winner.ensemble)}`),
       );
     }
@@ -432,7 +435,7 @@ function progress(line: string): void {
 
 function usage(message: string): never {
   process.stderr.write(
-    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N] [--fresh-references] [--keep-stores DIR]\n`,
+    `quality: ${message}\nusage: tsx bench/quality.ts [config] [--seeds N] [--first-seed K] [--search N] [--only ${suite.map((e) => e.key).join(',')}] [--set path=value]... [--arch NAME] [--backend NAME] [--python PATH] [--parallel N] [--fresh-references] [--keep-stores DIR]\n`,
   );
   process.exit(2);
 }
