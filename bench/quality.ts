@@ -126,6 +126,7 @@ console.log(
     bench: 'quality',
     backend,
     seeds,
+    firstSeed,
     search: searchTrials ?? null,
     set: values.set,
     python: python ?? null,
