@@ -6,6 +6,9 @@ import { BadInputError } from '../src/errors/bad-input-error.ts';
 import type { ModelEventsInfo } from '../src/model/model-card.ts';
 import type { CommandContext } from './command.ts';
 
+/** Which per-category columns to build: a model's exact categories, or (a config's) only how many of the most frequent. */
+export type CategoryColumnsSetting = Pick<ModelEventsInfo, 'topCategories'> & Partial<Pick<ModelEventsInfo, 'categories'>>;
+
 /**
  * The point-in-time feature table (no labels) of the raw logs in `--raw DIR` (a local folder or `s3://bucket/prefix`,
  * streamed to a private folder first) as of `--cutoff DATE` (or `auto`: the day after the last event), and the
@@ -14,7 +17,7 @@ import type { CommandContext } from './command.ts';
  */
 export async function buildRawFeatureTable(
   { flags, env }: Pick<CommandContext, 'flags' | 'env'>,
-  events?: Pick<ModelEventsInfo, 'topCategories'> & Partial<Pick<ModelEventsInfo, 'categories'>>,
+  events?: CategoryColumnsSetting,
 ): Promise<{ table: RawTable; cutoff: string }> {
   if (typeof flags.raw !== 'string') throw new BadInputError('needs --raw DIR (a folder with customers, sessions and orders logs)', { value: '--raw' });
   if (typeof flags.cutoff !== 'string') {

@@ -2,10 +2,9 @@ import { writeTable } from '../../src/data/write-table.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { loadModel } from '../../src/model/model-artifacts.ts';
-import type { ModelEventsInfo } from '../../src/model/model-card.ts';
 import { championProject, projectFlag } from '../champion-project.ts';
 import type { Command } from '../command.ts';
-import { buildRawFeatureTable } from '../raw-feature-table.ts';
+import { buildRawFeatureTable, type CategoryColumnsSetting } from '../raw-feature-table.ts';
 
 /** `tandem features`: events mode's point-in-time feature table. */
 export const featuresCommand: Command = {
@@ -24,7 +23,7 @@ export const featuresCommand: Command = {
   },
   async run(context) {
     if (typeof context.flags.out !== 'string') throw new BadInputError('features needs --out FILE', { value: '--out' });
-    let events: Pick<ModelEventsInfo, 'topCategories'> & Partial<Pick<ModelEventsInfo, 'categories'>> | undefined;
+    let events: CategoryColumnsSetting | undefined;
     if (typeof context.flags.model !== 'string') {
       const config = await context.optionalConfig();
       if (config?.data.kind === 'events') events = { topCategories: config.data.topCategories };
