@@ -10,12 +10,14 @@
  * columns (the 8 most frequent can differ between two shops); the model parameters are the defaults unless
  * `--model` / `--features` override some. Prints one JSON line: per task Tandem's AUC on the second shop's labels, the
  * optimal scores' AUC on the same labels and the gap (optimal − Tandem; the issue's bar is 0.02). Progress goes to
- * stderr. The optimal scores know each customer's true rates and tastes and see the logs before the cutoff; whether
- * the customer is active, lapsing or lost there is weighed from that history, as an observer would (see `generateShop`).
+ * stderr. The optimal scores see only the logs before the cutoff: each customer's rates, tastes and whether they are
+ * active, lapsing or lost there are weighed from that history as an observer would (see `generateShop`).
+ * `--ceilings` adds higher ceilings that know the true rates (`rates`), the tastes too (`tastes`) or the spells too
+ * (`spells`): their AUCs are printed as `optimalAucKnowing<What>`, for how much of the gap each hidden part explains.
  *
  *   npm run bench:shop-quality -- [--customers 10000] [--score-customers 5000] [--seed 42] [--score-seed 43]
- *                                 [--cutoff 2024-11-02] [--replicas 500] [--backend NAME] [--python PATH]
- *                                 [--model '{"ensembleSeeds": 3}'] [--features '{"numericEncoding": "quantile"}']
+ *                                 [--cutoff 2024-11-02] [--replicas 500] [--ceilings rates,tastes] [--backend NAME]
+ *                                 [--python PATH] [--model '{"ensembleSeeds": 3}'] [--features '{"numericEncoding": "quantile"}']
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,6 +27,7 @@ import { parseConfig } from '../src/config/load-config.ts';
 import type { EventsConfig } from '../src/config/schema.ts';
 import { generateShop } from '../src/data/events/generate-shop.ts';
 import { shopCategories } from '../src/data/events/shop-catalog.ts';
+import { shopFuturesKnowledge, type ShopFuturesKnowledge } from '../src/data/events/shop-customer-simulation.ts';
 import { ingestEvents } from '../src/data/events/ingest-events.ts';
 import type { LabelledRow } from '../src/data/labelled-row.ts';
 import { loadDataset } from '../src/data/load-dataset.ts';
@@ -45,6 +48,8 @@ const { values } = parseArgs({
     cutoff: { type: 'string', default: '2024-11-02' },
     // 500 futures per customer: the optimal AUC is then within about 0.001 of its limit (200: 0.001–0.0015 below).
     replicas: { type: 'string', default: '500' },
+    // Higher ceilings to print beside the bar's (which knows only the logs), comma-separated: rates, tastes, spells.
+    ceilings: { type: 'string', default: 'rates,tastes' },
     backend: { type: 'string' },
     python: { type: 'string' },
     // JSON objects over the events config's `model` and `features` (default: none, Tandem's defaults), to compare settings.
@@ -56,6 +61,11 @@ const { values } = parseArgs({
 
 /** The issue's bar: Tandem within this much of the optimal scores' AUC on every task. */
 const maxGap = 0.02;
+
+const ceilings = values.ceilings.split(',').filter((name) => name !== '');
+for (const name of ceilings) {
+  if (!(shopFuturesKnowledge as readonly string[]).includes(name) || name === 'logs') throw new Error(`--ceilings: expected rates, tastes and/or spells, got "${name}"`);
+}
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-shop-quality-'));
 try {
@@ -84,6 +94,17 @@ try {
   candidate.network.serving.dispose();
 
   const optimal = await readOptimalScores(path.join(scored.out, 'optimal-scores.csv'));
+  const higher: [string, Map<string, Record<string, number | null>>][] = [];
+  for (const knows of ceilings as ShopFuturesKnowledge[]) {
+    progress(`the score shop's optimal scores knowing the true ${knows} too`);
+    const shop = await generateShop({
+      customers: Number(values['score-customers']),
+      seed: Number(values['score-seed']),
+      out: path.join(dir, `score-knowing-${knows}`),
+      optimalScores: { cutoff: values.cutoff, replicas: Number(values.replicas), knows },
+    });
+    higher.push([`optimalAucKnowing${knows[0]?.toUpperCase() ?? ''}${knows.slice(1)}`, await readOptimalScores(path.join(shop.out, 'optimal-scores.csv'))]);
+  }
   const references = await sklearnReferences([...train.rows.train, ...train.rows.validation], scoreRows, train.featureColumns, train.config.tasks.map((task) => task.name));
   const tasks: Record<string, unknown> = {};
   let pass = true;
@@ -98,6 +119,7 @@ try {
       tandemAuc,
       optimalAuc,
       gap,
+      ...Object.fromEntries(higher.map(([name, scores]) => [name, round(optimalAucOf(scoreRows, scores, task.name))])),
       ...(reference === undefined ? {} : { logreg: round(reference.logreg), hgb: round(reference.hgb) }),
       labelled: labelled.length,
       positives: labelled.filter((row) => (row.labels[task.name] ?? 0) > 0).length,

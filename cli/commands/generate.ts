@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { generateShop, type GenerateShopProgress, type OptimalScoresOptions } from '../../src/data/events/generate-shop.ts';
+import { shopFuturesKnowledge, type ShopFuturesKnowledge } from '../../src/data/events/shop-customer-simulation.ts';
 import { isIsoDay } from '../../src/data/events/shop-calendar.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import type { Command, CommandContext, Flags } from '../command.ts';
 
-const defaults = { customers: 10_000, seed: 42, out: path.join('.tandem', 'shop'), start: '2023-01-01', end: '2024-12-31', horizonDays: 30, churnDays: 60, replicas: 200 } as const;
+const defaults = { customers: 10_000, seed: 42, out: path.join('.tandem', 'shop'), start: '2023-01-01', end: '2024-12-31', horizonDays: 30, churnDays: 60, replicas: 200, knows: 'logs' } as const;
 
 /** `tandem generate`: a synthetic shop's raw logs (customers.csv, sessions.csv, orders.csv; SPEC §1 and §3). */
 export const generateCommand: Command = {
@@ -16,9 +17,10 @@ export const generateCommand: Command = {
     `their profiles, browsing sessions and orders as CSV into --out (default ${defaults.out}). The same --seed gives the same bytes.`,
     'Events span the whole history, so a cutoff such as --end minus 60 days leaves future events for the labels.',
     'With --optimal-scores it also writes optimal-scores.csv: per customer the probability of each events-mode label',
-    '(purchase_intent, churn, cross_sell > 0) at --cutoff given each customer\'s true rates and the logs before it (the',
-    'hidden state — active, lapsing or lost — is weighed from the history, not read from the generator), estimated from',
-    '--replicas simulated futures; the AUC of these scores on the labels is the Bayes-optimal ceiling.',
+    '(purchase_intent, churn, cross_sell > 0) at --cutoff given the logs before it: each customer\'s rates, tastes and',
+    'hidden state (active, lapsing or lost) are weighed from that history, not read from the generator (--knows rates,',
+    'tastes or spells reads them instead, for higher ceilings), estimated from --replicas simulated futures; the AUC',
+    'of these scores on the labels is the Bayes-optimal ceiling.',
     'Example: tandem generate --customers 20000 --seed 7 --out data/shop',
   ].join('\n'),
   flags: {
@@ -32,6 +34,7 @@ export const generateCommand: Command = {
     'horizon-days': { type: 'string', valueName: 'H', description: `H of the optimal scores, as data.horizonDays (default ${defaults.horizonDays})` },
     'churn-days': { type: 'string', valueName: 'C', description: `C of the optimal scores, as data.churnDays (default ${defaults.churnDays})` },
     replicas: { type: 'string', valueName: 'N', description: `futures simulated per customer for the optimal scores (default ${defaults.replicas})` },
+    knows: { type: 'string', valueName: 'WHAT', description: `what the optimal scores know beyond the logs: ${shopFuturesKnowledge.join(', ')} (default ${defaults.knows})` },
   },
   async run(context) {
     const { flags } = context;
@@ -95,7 +98,12 @@ function optimalScoreOptions(flags: Flags, end: string): Required<OptimalScoresO
   const replicas = readNumericFlag(flags, 'replicas', { min: 1 }) ?? defaults.replicas;
   const autoCutoff = new Date(Date.parse(`${end}T00:00:00Z`) + (1 - Math.max(horizonDays, churnDays)) * 86_400_000).toISOString().slice(0, 10);
   const cutoff = flags.cutoff === undefined ? autoCutoff : dateFlag(flags, 'cutoff', autoCutoff);
-  return { cutoff, horizonDays, churnDays, replicas };
+  const knows = stringFlag(flags, 'knows', defaults.knows);
+  if (!(shopFuturesKnowledge as readonly string[]).includes(knows)) {
+    const issue = `expected one of ${shopFuturesKnowledge.join(', ')}, got "${knows}"`;
+    throw new BadInputError(`--knows: ${issue}`, { value: knows, details: [{ path: '--knows', issue }] });
+  }
+  return { cutoff, horizonDays, churnDays, replicas, knows: knows as ShopFuturesKnowledge };
 }
 
 function stringFlag(flags: Flags, name: string, fallback: string): string {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { BadInputError } from '../../errors/bad-input-error.ts';
 import { createSeededRandom } from '../../random/seeded-random.ts';
 import { createShopCalendar, isIsoDay } from './shop-calendar.ts';
-import { formatShopTimestamp, simulateShopCustomer, type ShopFuturesOptions, type SimulatedShopCustomer } from './shop-customer-simulation.ts';
+import { formatShopTimestamp, shopFuturesKnowledge, simulateShopCustomer, type ShopFuturesKnowledge, type ShopFuturesOptions, type SimulatedShopCustomer } from './shop-customer-simulation.ts';
 import { ShopCsvWriter } from './shop-csv-writer.ts';
 import { shopOptimalScoreColumns, shopOptimalScores, type ShopLabelWindows } from './shop-optimal-scores.ts';
 
@@ -46,7 +46,16 @@ export interface OptimalScoresOptions {
   readonly churnDays?: number;
   /** Futures simulated per customer; a score's standard error is at most 0.5 / √replicas. @default 200 */
   readonly replicas?: number;
+  /**
+   * What the scores know beyond the logs before T: `logs` — nothing (each customer's traits, tastes and spells are
+   * weighed from the logs: the Bayes-optimal score of a model of the logs); `rates` — the true rate traits;
+   * `tastes` — the true tastes too; `spells` — the true spells too (whether active, lapsing or lost at T). Each is a
+   * higher ceiling. See `ShopFuturesOptions.knows`.
+   * @default 'logs'
+   */
+  readonly knows?: ShopFuturesKnowledge;
 }
+
 
 /** Progress of {@link generateShop}: customers simulated so far and the rows they produced. */
 export interface GenerateShopProgress {
@@ -77,12 +86,13 @@ export interface GeneratedShop {
  *
  * With `optimalScores`, `optimal-scores.csv` holds per customer (`customer_id`, then `purchase_intent`, `churn`,
  * `cross_sell`) the probability of each label that events mode builds at that cutoff (SPEC §3; cross_sell: of spend
- * > 0) given the customer's true rates (traits), tastes and the history before T — not where the customer stands
- * (active, lapsing or lost), which the logs only hint at: that comes from spell paths weighted by the history
- * (`spellPosterior`), and the future from fresh draws. It is estimated by simulating the customer on from T
- * `replicas` times (`simulateShopCustomer`'s futures). Cells are empty where the customer carries
- * no label: all three for a signup on or after T, churn without an order before T. No model of the logs can beat
- * these scores on average; their AUC on the labels is the ceiling a model is measured against.
+ * > 0) given the history before T: the customer's traits (rates), tastes and where they stand (active, lapsing or
+ * lost), which the logs only hint at, come from their joint posterior given that history (`traitPosterior`; `knows`
+ * lets the scores know more), and the future from fresh draws.
+ * It is estimated by simulating the customer on from T `replicas` times (`simulateShopCustomer`'s futures). Cells
+ * are empty where the customer carries no label: all three for a signup on or after T, churn without an order before
+ * T. No model of the logs can beat these scores on average; their AUC on the labels is the ceiling a model is
+ * measured against.
  * @throws BadInputError for a non-positive customer count, a non-integer seed, bad start/end dates, or bad
  *   optimal-score options.
  */
@@ -98,6 +108,7 @@ export async function generateShop({ customers, seed, start = '2023-01-01', end 
           cutoffDay: windows.cutoffDay,
           endDay: windows.cutoffDay + Math.max(windows.horizonDays, windows.churnDays),
           replicas: optimalScores?.replicas ?? 200,
+          knows: optimalScores?.knows ?? 'logs',
           random: createSeededRandom(seed + 0x5eed),
         };
   const folder = path.resolve(out);
@@ -152,7 +163,7 @@ export async function generateShop({ customers, seed, start = '2023-01-01', end 
 }
 
 /** The label windows of `options` as calendar days from `start`. */
-function labelWindows({ cutoff, horizonDays = 30, churnDays = 60, replicas = 200 }: OptimalScoresOptions, start: string): ShopLabelWindows {
+function labelWindows({ cutoff, horizonDays = 30, churnDays = 60, replicas = 200, knows = 'logs' }: OptimalScoresOptions, start: string): ShopLabelWindows {
   const fail = (field: string, issue: string, value: unknown): never => {
     throw new BadInputError(`optimalScores.${field}: ${issue}`, { value, details: [{ path: `optimalScores.${field}`, issue }] });
   };
@@ -160,6 +171,7 @@ function labelWindows({ cutoff, horizonDays = 30, churnDays = 60, replicas = 200
   if (!Number.isInteger(horizonDays) || horizonDays < 1) fail('horizonDays', `expected a positive integer, got ${String(horizonDays)}`, horizonDays);
   if (!Number.isInteger(churnDays) || churnDays < 1) fail('churnDays', `expected a positive integer, got ${String(churnDays)}`, churnDays);
   if (!Number.isInteger(replicas) || replicas < 1) fail('replicas', `expected a positive integer, got ${String(replicas)}`, replicas);
+  if (!shopFuturesKnowledge.includes(knows)) fail('knows', `expected one of ${shopFuturesKnowledge.join(', ')}, got ${JSON.stringify(knows)}`, knows);
   return { cutoffDay: Math.round((Date.parse(`${cutoff}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / 86_400_000), horizonDays, churnDays };
 }
 

@@ -88,3 +88,27 @@ function chainSpells(random: SeededRandom, from: number, days: number, mean: num
   }
   return spells;
 }
+
+/**
+ * log p(spells | the first spell's mean lifetime is `lifetimeMean`), up to terms that do not depend on it (the
+ * comebacks and dormant stretches): each spell's exponential lifetime, the k-th comeback's mean shortened k times.
+ */
+export function spellsLogDensity(spells: readonly ActiveSpell[], lifetimeMean: number): number {
+  let log = 0;
+  let mean = lifetimeMean;
+  for (const spell of spells) {
+    log -= Math.log(mean) + (spell.to - spell.from) / mean;
+    mean *= reactivatedLifetimeShare;
+  }
+  return log;
+}
+
+/** The same spells as drawn with first mean `lifetimeMean` (what later redraws of their future use). */
+export function withLifetimeMean(spells: readonly ActiveSpell[], lifetimeMean: number): ActiveSpell[] {
+  let mean = lifetimeMean;
+  return spells.map((spell) => {
+    const next = { ...spell, mean };
+    mean *= reactivatedLifetimeShare;
+    return next;
+  });
+}

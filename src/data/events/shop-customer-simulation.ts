@@ -3,6 +3,9 @@ import type { SeededRandom } from '../../random/seeded-random.ts';
 import { drawActiveSpells, lapseFade, redrawSpells, spellStateAt, type ActiveSpell } from './shop-active-spells.ts';
 import type { ShopCalendar } from './shop-calendar.ts';
 import { drawPosteriorPath, spellPosterior, spellStatePosterior, type ObservedShopSession, type ShopActivityRates, type SpellPosterior } from './shop-spell-posterior.ts';
+import { traitPosterior, type LoggedShopSession, type TraitPosterior, type TraitPosteriorDraw } from './shop-trait-posterior.ts';
+import { conversionChance, itemsMean, newsletterChance, pagesMean, residualBrowsing, traitsFromNormals, type ShopTraits } from './shop-traits.ts';
+import { drawPosteriorTaste, shiftTaste, tastePosterior, tastesAfter, tastesFromNormals, type ShopTasteEvent, type ShopTasteNormals, type TastePosterior } from './shop-taste-posterior.ts';
 import {
   ageBands,
   agePrice,
@@ -66,12 +69,14 @@ export interface SimulatedShopCustomer {
 
 /**
  * Replays of a customer's future from a cutoff: the simulation is stopped at the cutoff day (all events before it
- * done; the customer's traits and tastes as they are) and run on from there `replicas` times with fresh random draws.
- * The hidden spell structure — when the customer dropped out, whether lapsing or lost at the cutoff — is not taken
- * from the generator's draw but from its posterior given the true rates and the history before the cutoff
- * (`spellPosterior`), and what lies ahead (when the spell ends, comebacks) is drawn afresh. The share of replicas in
- * which a label holds is the probability of that label given the true rates and the observed history: the
- * Bayes-optimal score.
+ * done; the customer's traits as they are) and run on from there `replicas` times with fresh random draws. The hidden
+ * spell structure — when the customer dropped out, whether lapsing or lost at the cutoff — is not taken from the
+ * generator's draw but from its posterior given the true rates and the history before the cutoff (`spellPosterior`),
+ * and what lies ahead (when the spell ends, comebacks) is drawn afresh; the tastes (the affinity for each category,
+ * how often sessions stray to related ones, how far orders pull the taste) likewise come from their posterior given
+ * the categories of that history (`tastePosterior`). The share of replicas in which a label holds is the probability
+ * of that label given the true rates and the observed history: the Bayes-optimal score of an observer who knows the
+ * rates, a ceiling at or above that of an observer of the logs alone.
  */
 export interface ShopFuturesOptions {
   /** The cutoff T as a day index of the calendar (T at 00:00 UTC). */
@@ -83,18 +88,28 @@ export interface ShopFuturesOptions {
   /** Futures are simulated up to this day (excluded): the end of the last label window. @default the calendar's end */
   readonly endDay?: number;
   /**
-   * What the futures start from: `history` — spell paths weighted by the history before the cutoff (the Bayes-optimal
-   * score of an observer who knows the true rates); `spells` — the generator's own spells up to the cutoff (it also
-   * knows the hidden state: an upper bound no observer of the logs can reach).
-   * @default 'history'
+   * What the futures know beyond the history before the cutoff: `logs` — nothing (traits, tastes and spells weighed
+   * by that history: the Bayes-optimal score of an observer of the logs, who is only also told which orders came from
+   * a session and the few profile fields the export lost); `rates` — the true rate traits (tastes and spells
+   * weighed); `tastes` — the true tastes too (spells weighed); `spells` — the spells up to the cutoff too (the hidden
+   * state). Each knows more than the one before, so each is a higher ceiling.
+   * @default 'logs'
    */
-  readonly knows?: 'history' | 'spells';
+  readonly knows?: ShopFuturesKnowledge;
   /**
-   * Spell paths drawn from the prior and weighted by the history, with `knows: 'history'`; doubled, up to 32 times
+   * Spell paths drawn from the prior and weighted by the history, unless `knows: 'spells'`; doubled, up to 32 times
    * as many, while their effective sample size is under a quarter of this. @default 400
    */
   readonly paths?: number;
+  /** Draws of the tastes that stand for their posterior (`tastePosterior`), with `knows: 'rates'`. @default 200 */
+  readonly tasteDraws?: number;
+  /** Draws of traits, tastes and spells kept from their joint posterior (`traitPosterior`), with `knows: 'logs'`. @default 200 */
+  readonly traitDraws?: number;
 }
+
+/** What simulated futures may know beyond the history before the cutoff (see {@link ShopFuturesOptions.knows}). */
+export const shopFuturesKnowledge = ['logs', 'rates', 'tastes', 'spells'] as const;
+export type ShopFuturesKnowledge = (typeof shopFuturesKnowledge)[number];
 
 /** A customer's simulated futures from the cutoff (see {@link ShopFuturesOptions}). */
 export interface ShopCustomerFutures {
@@ -106,20 +121,14 @@ export interface ShopCustomerFutures {
   readonly statePosterior: { readonly active: number; readonly lapsing: number; readonly lost: number };
   /** The effective sample size of the weighted spell paths (1 with `knows: 'spells'`; 0 if no drawn path fit, see `replayFutures`). */
   readonly effectiveSampleSize: number;
+  /** With `knows: 'rates'`: the tastes' posterior, and the generator's own taste normals, which it should cover (for checks). */
+  readonly tastes?: { readonly posterior: TastePosterior; readonly own: ShopTasteNormals };
+  /** With `knows: 'logs'`: the joint posterior of traits, tastes and spells, and the generator's own (for checks). */
+  readonly traits?: { readonly posterior: TraitPosterior; readonly own: TraitPosteriorDraw };
   /** Per replica, the sessions and orders at or after the cutoff, in the order they were simulated. */
   readonly replicas: readonly { readonly sessions: readonly ShopSession[]; readonly orders: readonly ShopOrder[] }[];
 }
 
-/** Rates of the average customer (per active day) and the shape of lifetimes; tuned for SPEC §3's label rates. */
-const sessionsPerDay = 0.11;
-const conversionPerSession = 0.09;
-const directOrdersPerDay = 0.005;
-/** No session converts more surely than this, however keen the customer. */
-const maxConversion = 0.5;
-/** Mean days from (re)activation to silent dropout for an average-risk customer. */
-const meanLifetimeDays = 330;
-/** Browsing that customers who have left still do (window shopping, no orders), relative to when active. */
-const residualBrowsing = 0.012;
 /** Share of new customers whose signup visit is logged as a session, and its chance of converting. */
 const signupSessionChance = 0.8;
 const signupConversion = 0.35;
@@ -160,21 +169,26 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
   const deviceIndex = pickIndex(random, deviceWeightsByAge[ageIndex] ?? [1]);
 
   // Latent traits as standard-normal scores, correlated the way shoppers are.
-  const engagement = normal();
-  const browsing = 0.6 * engagement + 0.8 * normal();
-  const risk = -0.4 * engagement + 0.9 * normal() + (channelRisk[channelIndex] ?? 0) + (ageIndex === 0 ? 0.2 : 0);
+  const traitNormals = { engagement: normal(), browsing: normal(), risk: normal(), promo: 0 };
+  const riskOffset = (channelRisk[channelIndex] ?? 0) + (ageIndex === 0 ? 0.2 : 0);
   const priceLevel = 0.4 * normal() + 0.5 * (agePrice[ageIndex] ?? 0) + (regionPrice[regionIndex] ?? 0);
-  const explore = sigmoid(-1.9 + 0.8 * normal() + 0.3 * browsing);
-  const drift = 0.06 * Math.exp(0.5 * normal());
-  const newsletter = random.next() < sigmoid(-0.4 + 0.5 * engagement - 0.3 * risk);
-  const promoSensitivity = Math.exp(0.4 * normal()) * (newsletter ? 1.3 : 1);
-  const affinity = categoryPopularity.map((p) => p * Math.exp(1.8 * normal()));
+  const exploreNormal = normal();
+  const driftNormal = normal();
+  const { engagement, risk } = traitsFromNormals(traitNormals, { riskOffset, newsletter: false });
+  const newsletter = random.next() < newsletterChance(engagement, risk);
+  traitNormals.promo = normal();
+  const traitProfile = { riskOffset, newsletter };
+  const ownTraits = traitsFromNormals(traitNormals, traitProfile);
+  // Replayed futures that weigh the traits from the history set these to a posterior draw.
+  let { browsing, promoSensitivity, sessionRate, directRate, conversion, lifetimeMean } = ownTraits;
+  let itemsPerOrder = itemsMean(engagement);
+  const ownTasteNormals: ShopTasteNormals = { affinity: categoryPopularity.map(() => normal()), explore: exploreNormal, drift: driftNormal };
+  const tastes = tastesFromNormals(ownTasteNormals, browsing);
+  const affinity = tastes.affinity;
+  // Replayed futures that weigh the tastes from the history set these (and the affinity) to a posterior draw.
+  let { explore, drift } = tastes;
 
   // Capped so that the keenest few look like avid shoppers rather than bots.
-  const sessionRate = Math.min(0.5, sessionsPerDay * Math.exp(0.7 * browsing - 0.245));
-  const directRate = Math.min(0.05, directOrdersPerDay * Math.exp(0.8 * engagement - 0.32));
-  const conversion = conversionPerSession * Math.exp(0.5 * engagement - 0.125);
-  const lifetimeMean = meanLifetimeDays * Math.exp(-0.8 * risk);
 
   const signupDay = drawSignupDay(random, calendar.days);
   const signupSecond = signupDay * secondsPerDay + timeOfDay(random);
@@ -186,57 +200,59 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
   const orders: ShopOrder[] = [];
   const lastSecond = calendar.days * secondsPerDay;
   const atDay = (day: number): number => Math.max(signupSecond, day * secondsPerDay + timeOfDay(rng));
+  // Futures branch off at the first event on or after the cutoff day, before it draws anything.
+  let futures: ShopCustomerFutures | undefined;
+  let cutPending = futuresOptions !== undefined && signupDay < futuresOptions.cutoffDay;
+  // The history before the cutoff as the posteriors of tastes and traits weigh it: categories, sessions, items.
+  const tasteEvents: ShopTasteEvent[] = [];
+  const loggedSessions: LoggedShopSession[] = [];
+  const orderItems: number[] = [];
 
-  const placeOrder = (second: number, category: number): void => {
+  const placeOrder = (second: number, category: number, kind: 'direct' | 'basket'): void => {
     if (second >= lastSecond) return;
+    if (cutPending) tasteEvents.push({ kind, category });
     const day = Math.floor(second / secondsPerDay);
     const promo = rng.next() < (calendar.promo[day] === 1 ? promoCodeShareInSale : promoCodeShareOutsideSale);
-    const items = 1 + poisson(rng, 0.45 * Math.exp(0.3 * engagement));
+    const items = 1 + poisson(rng, itemsPerOrder);
+    if (cutPending) orderItems.push(items);
     const unitPrice = (categoryPrice[category] as number) * Math.exp(0.35 * priceLevel + 0.35 * normal());
     const discount = promo ? 0.7 + 0.15 * rng.next() : 1;
     const amount = Math.max(0.99, Math.round(unitPrice * items ** 0.85 * discount * 100) / 100);
     orders.push({ second, amount, category: shopCategories[category] as string, items, promo, duplicated: rng.next() < duplicateOrderShare });
-    // Buying reinforces the category and pulls taste towards related ones (a drift customers do not announce).
-    const total = affinity.reduce((s, a) => s + a, 0);
-    affinity[category] = (affinity[category] as number) + 0.3 * total;
-    const related = categoryRelations[category] as readonly number[];
-    for (let j = 0; j < affinity.length; j++) affinity[j] = (affinity[j] as number) + drift * (related[j] as number) * total;
+    shiftTaste(affinity, category, drift);
     bought[category] = true;
   };
 
   /** Returns what the session's outcome says about the customer: see {@link ObservedShopSession}. */
-  const browse = (second: number, convertChance: number | null): Omit<ObservedShopSession, 'day'> => {
+  const browse = (second: number, kind: 'signup' | 'active' | 'away'): Omit<ObservedShopSession, 'day'> => {
     const category = rng.next() < explore ? relatedCategory(rng, pickIndex(rng, affinity)) : pickIndex(rng, affinity);
+    if (cutPending) tasteEvents.push({ kind: 'browse', category });
     const day = Math.floor(second / secondsPerDay);
     // Customers come back to buy what they have looked at before; a first purchase in a category is a bigger step.
     const considered = 1 + 0.25 * Math.min(views[category] as number, 4);
     const familiar = bought[category] === true ? 1.25 : 0.6;
-    const sale = calendar.promo[day] === 1 ? 1.3 * promoSensitivity : 1;
-    const activeChance = Math.min(maxConversion, conversion * considered * familiar * sale);
-    const chance = convertChance ?? activeChance;
-    const converts = rng.next() < chance;
-    const pages = 1 + poisson(rng, 1.8 * Math.exp(0.3 * browsing)) + (converts ? 2 + poisson(rng, 2) : 0);
+    const activeChance = conversionChance({ conversion, promoSensitivity }, considered * familiar, calendar.promo[day] === 1);
+    const converts = rng.next() < (kind === 'signup' ? signupConversion : kind === 'away' ? 0 : activeChance);
+    const pages = 1 + poisson(rng, pagesMean(browsing)) + (converts ? 2 + poisson(rng, 2) : 0);
+    if (cutPending) loggedSessions.push({ day, pages, converted: converts, interest: considered * familiar, sale: calendar.promo[day] === 1, signup: kind === 'signup' });
     const durationS = Math.round(pages * 30 * Math.exp(0.5 * normal())) + 5;
     const device = rng.next() < 0.75 ? (devices[deviceIndex] as string) : (devices[rng.int(devices.length)] as string);
     sessions.push({ second, pages, durationS, device, category: shopCategories[category] as string });
     views[category] = (views[category] as number) + 1;
     if (converts) {
       const basket = rng.next() < 0.08 ? relatedCategory(rng, category) : category;
-      placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * rng.next())), basket);
+      placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * rng.next())), basket, 'basket');
     }
     return converts ? { ifActive: activeChance, ifAway: 0 } : { ifActive: 1 - activeChance, ifAway: 1 };
   };
 
-  if (rng.next() < signupSessionChance) browse(signupSecond, signupConversion);
+  if (rng.next() < signupSessionChance) browse(signupSecond, 'signup');
 
   // Sessions and direct orders as one thinned Poisson process, so that each order's drift shapes what follows.
   const segments = activitySegments(activeSpells, signupSecond / secondsPerDay, calendar.days);
-  const sessionMax = sessionRate * calendar.maxSessionFactor;
-  const directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
+  let sessionMax = sessionRate * calendar.maxSessionFactor;
+  let directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
 
-  // Futures branch off at the first event on or after the cutoff day, before it draws anything.
-  let futures: ShopCustomerFutures | undefined;
-  let cutPending = futuresOptions !== undefined && signupDay < futuresOptions.cutoffDay;
   const reach = (day: number): void => {
     if (!cutPending || futuresOptions === undefined || day < futuresOptions.cutoffDay) return;
     cutPending = false;
@@ -261,9 +277,9 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       reach(Math.floor(begin));
       const spell = segment.spell;
       if (spell === null) {
-        browseWhileAway(rng, calendar, begin, Math.min(segment.to, end), rates.awaySession, (day) => {
+        browseWhileAway(rng, calendar, begin, Math.min(segment.to, end), sessionRate * residualBrowsing, (day) => {
           reach(day);
-          const outcome = browse(atDay(day), 0);
+          const outcome = browse(atDay(day), 'away');
           if (cutPending) observedSessions.push({ day, ...outcome });
         });
         continue;
@@ -275,7 +291,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
         const fade = lapseFade(spell.to, t);
         if (rng.next() * (sessionMax + directMax) < sessionMax) {
           if (rng.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) {
-            const outcome = browse(atDay(day), null);
+            const outcome = browse(atDay(day), 'active');
             if (cutPending) observedSessions.push({ day, ...outcome });
           }
         } else {
@@ -283,39 +299,84 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
           const accept = ((calendar.orderFactor[day] as number) * sale * fade) / (calendar.maxOrderFactor * Math.max(1, promoSensitivity));
           if (rng.next() < accept) {
             if (cutPending) directOrderDays.push(day);
-            placeOrder(atDay(day), pickIndex(rng, affinity));
+            placeOrder(atDay(day), pickIndex(rng, affinity), 'direct');
           }
         }
       }
     }
   };
 
+  /** Sets the rate traits the activity draws from (a posterior draw's, or back to the customer's own). */
+  const useTraits = (traits: ShopTraits): void => {
+    ({ browsing, promoSensitivity, sessionRate, directRate, conversion, lifetimeMean } = traits);
+    itemsPerOrder = itemsMean(traits.engagement);
+    sessionMax = sessionRate * calendar.maxSessionFactor;
+    directMax = directRate * calendar.maxOrderFactor * Math.max(1, promoSensitivity);
+  };
+
   /**
    * Runs the customer on from the cutoff `replicas` times on the futures' stream, then restores the state. What each
-   * replica keeps is what the customer is at the cutoff apart from the spells: the traits and rates, the tastes
-   * (affinities, what was viewed and bought) and the history before the cutoff. Each replica draws a spell path from
-   * the posterior given that history (`spellPosterior`; with `knows: 'spells'`, the generator's own), takes where it
-   * stands at the cutoff (`spellStateAt`) and draws what lies ahead afresh (`redrawSpells`).
+   * replica keeps is what the customer is at the cutoff apart from what `knows` leaves to be weighed: what was viewed
+   * and bought, and the history before the cutoff. Each replica takes a spell path from the posterior given that
+   * history (`spellPosterior` for known rates; with `knows: 'spells'`, the generator's own), takes where it stands at
+   * the cutoff (`spellStateAt`) and draws what lies ahead afresh (`redrawSpells`); tastes come from their posterior
+   * given the history's categories (`tastePosterior`, shifted by the orders before the cutoff), and with `knows:
+   * 'logs'` traits, tastes and spells come together from one draw of their joint posterior (`traitPosterior`).
    */
-  const replayFutures = ({ cutoffDay, replicas, random: futureRandom, endDay, knows = 'history', paths = 400 }: ShopFuturesOptions): ShopCustomerFutures => {
+  const replayFutures = ({ cutoffDay, replicas, random: futureRandom, endDay, knows = 'logs', paths = 400, tasteDraws = 200, traitDraws = 200 }: ShopFuturesOptions): ShopCustomerFutures => {
     const cutoffSecond = cutoffDay * secondsPerDay;
     const end = Math.min(endDay ?? calendar.days, calendar.days);
-    const saved = { affinity: [...affinity], views: [...views], bought: [...bought], sessions: sessions.length, orders: orders.length };
+    const saved = { affinity: [...affinity], explore, drift, views: [...views], bought: [...bought], sessions: sessions.length, orders: orders.length };
     // An order placed just before midnight can land on the cutoff day: it is already decided, so every future has it.
     const decided = orders.filter((o) => o.second >= cutoffSecond);
     const orderedCategories = new Set(orders.filter((o) => o.second < cutoffSecond).map((o) => o.category));
     const truth = spellStateAt(activeSpells, cutoffDay);
     const own = rng;
     rng = futureRandom;
+    const signup = signupSecond / secondsPerDay;
     const ownSpells: SpellPosterior = { paths: [activeSpells], cumulative: Float64Array.of(1), effectiveSampleSize: 1 };
-    const history = { signup: signupSecond / secondsPerDay, cutoff: cutoffDay, sessions: observedSessions, directOrderDays };
-    const drawPath = (r: SeededRandom): ActiveSpell[] => drawActiveSpells(r, signupSecond / secondsPerDay, calendar.days, lifetimeMean);
-    const weighted = knows === 'spells' ? ownSpells : spellPosterior(rng, history, rates, drawPath, { count: paths });
+    const joint =
+      knows === 'logs'
+        ? traitPosterior(
+            rng,
+            { signup, cutoff: cutoffDay, sessions: loggedSessions, directOrderDays, orderItems, tasteEvents, profile: traitProfile },
+            calendar,
+            (r, mean) => drawActiveSpells(r, signup, calendar.days, mean),
+            { draws: traitDraws },
+          )
+        : undefined;
     // Should no drawn path explain the history, the generator's own is one draw from the posterior given it.
-    const posterior = weighted.effectiveSampleSize === 0 ? { ...ownSpells, effectiveSampleSize: 0 } : weighted;
+    const ownDraw: TraitPosteriorDraw = { traits: traitNormals, tastes: ownTasteNormals, spells: activeSpells };
+    const jointDraws = joint === undefined ? undefined : joint.started ? joint.draws : [ownDraw];
+    let posterior: SpellPosterior;
+    if (jointDraws !== undefined) {
+      posterior = { paths: jointDraws.map((draw) => draw.spells), cumulative: Float64Array.from(jointDraws, (_, i) => (i + 1) / jointDraws.length), effectiveSampleSize: joint?.started === true ? jointDraws.length : 0 };
+    } else {
+      const history = { signup, cutoff: cutoffDay, sessions: observedSessions, directOrderDays };
+      const drawPath = (r: SeededRandom): ActiveSpell[] => drawActiveSpells(r, signup, calendar.days, lifetimeMean);
+      const weighted = knows === 'spells' ? ownSpells : spellPosterior(rng, history, rates, drawPath, { count: paths });
+      posterior = weighted.effectiveSampleSize === 0 ? { ...ownSpells, effectiveSampleSize: 0 } : weighted;
+    }
+    const weighedTastes = knows === 'rates' ? tastePosterior(rng, tasteEvents, browsing, { count: tasteDraws }) : undefined;
     const replayed: ShopCustomerFutures['replicas'][number][] = [];
     for (let r = 0; r < replicas; r++) {
-      const state = spellStateAt(drawPosteriorPath(rng, posterior), cutoffDay);
+      let path: readonly ActiveSpell[];
+      if (jointDraws !== undefined) {
+        const draw = jointDraws[rng.int(jointDraws.length)] as TraitPosteriorDraw;
+        useTraits(traitsFromNormals(draw.traits, traitProfile));
+        const drawn = tastesAfter(tasteEvents, draw.tastes, browsing);
+        affinity.splice(0, affinity.length, ...drawn.affinity);
+        ({ explore, drift } = drawn);
+        path = draw.spells;
+      } else {
+        if (weighedTastes !== undefined) {
+          const drawn = tastesAfter(tasteEvents, drawPosteriorTaste(rng, weighedTastes), browsing);
+          affinity.splice(0, affinity.length, ...drawn.affinity);
+          ({ explore, drift } = drawn);
+        }
+        path = drawPosteriorPath(rng, posterior);
+      }
+      const state = spellStateAt(path, cutoffDay);
       const spells = redrawSpells(rng, state, cutoffDay, calendar.days);
       // Active: the current spell's segment comes second (after an empty stretch away at its start).
       const stretch = activitySegments(spells, state.kind === 'active' ? state.spell.from : cutoffDay, calendar.days);
@@ -324,8 +385,10 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       sessions.length = saved.sessions;
       orders.length = saved.orders;
       affinity.splice(0, affinity.length, ...saved.affinity);
+      ({ explore, drift } = saved);
       views.splice(0, views.length, ...saved.views);
       bought.splice(0, bought.length, ...saved.bought);
+      useTraits(ownTraits);
     }
     rng = own;
     return {
@@ -333,6 +396,8 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       state: truth.kind === 'lost' ? 'lost' : truth.lapsing ? 'lapsing' : 'active',
       statePosterior: spellStatePosterior(posterior, cutoffDay),
       effectiveSampleSize: posterior.effectiveSampleSize,
+      ...(weighedTastes === undefined ? {} : { tastes: { posterior: weighedTastes, own: ownTasteNormals } }),
+      ...(joint === undefined ? {} : { traits: { posterior: joint, own: ownDraw } }),
       replicas: replayed,
     };
   };
@@ -413,6 +478,3 @@ function relatedCategory(random: SeededRandom, category: number): number {
   return related.some((w) => w > 0) ? pickIndex(random, related) : random.int(shopCategories.length);
 }
 
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}

@@ -75,7 +75,7 @@ describe('optimal scores given the history', () => {
       }
       return { purchase: computeAuc(...purchase) as number, churn: computeAuc(...churn) as number };
     };
-    const history = auc('history');
+    const history = auc('tastes');
     const spells = auc('spells');
     for (const task of ['purchase', 'churn'] as const) {
       assert.ok(history[task] < spells[task], `${task}: given the history ${history[task].toFixed(4)}, knowing the state ${spells[task].toFixed(4)}`);
