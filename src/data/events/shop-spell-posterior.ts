@@ -1,4 +1,5 @@
 import type { SeededRandom } from '../../random/seeded-random.ts';
+import { normaliseLogWeights, pickCumulative } from '../../random/weighted-draws.ts';
 import { lapseDays, lapseFloor, spellStateAt, type ActiveSpell } from './shop-active-spells.ts';
 
 /** A session before the cutoff (the signup visit aside), with what whether it converted says about the customer. */
@@ -67,39 +68,14 @@ export function spellPosterior(
       paths.push(path);
       logWeights.push(likelihood(path));
     }
-    const weighted = normalise(paths, logWeights);
+    const weighted = { paths, ...normaliseLogWeights(logWeights) };
     if (weighted.effectiveSampleSize >= minEffective || target >= maxPaths) return weighted;
   }
 }
 
-/** Self-normalised weights of `paths` from their log-likelihoods. */
-function normalise(paths: readonly (readonly ActiveSpell[])[], logWeights: readonly number[]): SpellPosterior {
-  const top = logWeights.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-  const cumulative = new Float64Array(logWeights.length);
-  if (top === Number.NEGATIVE_INFINITY) return { paths, cumulative, effectiveSampleSize: 0 };
-  let total = 0;
-  let squares = 0;
-  logWeights.forEach((logWeight, i) => {
-    const w = Math.exp(logWeight - top);
-    total += w;
-    squares += w * w;
-    cumulative[i] = total;
-  });
-  for (let i = 0; i < cumulative.length; i++) cumulative[i] = (cumulative[i] as number) / total;
-  return { paths, cumulative, effectiveSampleSize: (total * total) / squares };
-}
-
 /** One path drawn from the weighted sample. */
 export function drawPosteriorPath(random: SeededRandom, { paths, cumulative }: SpellPosterior): readonly ActiveSpell[] {
-  const u = random.next() * (cumulative[cumulative.length - 1] as number);
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((cumulative[mid] as number) > u) hi = mid;
-    else lo = mid + 1;
-  }
-  return paths[lo] as readonly ActiveSpell[];
+  return paths[pickCumulative(random, cumulative)] as readonly ActiveSpell[];
 }
 
 /** The posterior probability that the customer is active (not lapsing), lapsing or lost at day `cutoff`. */

@@ -1,4 +1,5 @@
 import type { SeededRandom } from '../../random/seeded-random.ts';
+import { normaliseLogWeights, pickCumulative } from '../../random/weighted-draws.ts';
 import { categoryPopularity, categoryRelations } from './shop-catalog.ts';
 
 /**
@@ -55,7 +56,7 @@ export interface TastePosterior {
   readonly normals: Float64Array;
   /** Cumulative normalised weights of the draws. */
   readonly cumulative: Float64Array;
-  /** (Σw)² / Σw²: how many equally weighted draws the sample is worth. */
+  /** (Σw)² / Σw² of the final weights: `count` once the draws were resampled and moved (equally weighted, not independent). */
   readonly effectiveSampleSize: number;
 }
 
@@ -144,15 +145,8 @@ export function tastePosterior(
 
 /** One draw of taste normals from the weighted sample. */
 export function drawPosteriorTaste(random: SeededRandom, { normals, cumulative }: TastePosterior): ShopTasteNormals {
-  const u = random.next() * (cumulative[cumulative.length - 1] as number);
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((cumulative[mid] as number) > u) hi = mid;
-    else lo = mid + 1;
-  }
-  const row = normals.subarray(lo * tasteDimensions, (lo + 1) * tasteDimensions);
+  const index = pickCumulative(random, cumulative);
+  const row = normals.subarray(index * tasteDimensions, (index + 1) * tasteDimensions);
   const categories = categoryPopularity.length;
   return { affinity: row.subarray(0, categories), explore: row[categories] as number, drift: row[categories + 1] as number };
 }
@@ -194,33 +188,14 @@ export function prepareTasteLikelihood(events: readonly ShopTasteEvent[]): (norm
   };
 }
 
-/** Self-normalised weights of the draws from their log-weights. */
+/** The draws with their self-normalised weights. */
 function weighted(normals: Float64Array, logWeights: Float64Array): TastePosterior {
-  const top = logWeights.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-  const cumulative = new Float64Array(logWeights.length);
-  let total = 0;
-  let squares = 0;
-  logWeights.forEach((logWeight, i) => {
-    const w = Math.exp(logWeight - top);
-    total += w;
-    squares += w * w;
-    cumulative[i] = total;
-  });
-  for (let i = 0; i < cumulative.length; i++) cumulative[i] = (cumulative[i] as number) / total;
-  return { normals, cumulative, effectiveSampleSize: (total * total) / squares };
+  return { normals, ...normaliseLogWeights(logWeights) };
 }
 
 /** (Σw)² / Σw² of weights given as logs. */
 function effectiveSize(logWeights: Float64Array): number {
-  const top = logWeights.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-  let total = 0;
-  let squares = 0;
-  for (const logWeight of logWeights) {
-    const w = Math.exp(logWeight - top);
-    total += w;
-    squares += w * w;
-  }
-  return (total * total) / squares;
+  return normaliseLogWeights(logWeights).effectiveSampleSize;
 }
 
 /** Indices of `logWeights.length` draws resampled in proportion to their weights (systematic resampling). */
