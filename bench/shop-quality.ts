@@ -18,7 +18,7 @@
  * (`spells`): their AUCs are printed as `optimalAucKnowing<What>`, for how much of the gap each hidden part explains.
  *
  *   npm run bench:shop-quality -- [--customers 10000] [--score-customers 5000] [--seed 42] [--score-seed 43]
- *                                 [--cutoff 2024-11-02] [--replicas 500] [--repeats 3] [--ceilings rates,tastes] [--backend NAME]
+ *                                 [--cutoff 2024-11-02] [--replicas 500] [--draws 200] [--repeats 3] [--ceilings rates,tastes] [--backend NAME]
  *                                 [--python PATH] [--model '{"ensembleSeeds": 3}'] [--features '{"numericEncoding": "quantile"}']
  *                                 [--shops DIR]
  */
@@ -51,6 +51,8 @@ const { values } = parseArgs({
     cutoff: { type: 'string', default: '2024-11-02' },
     // 500 futures per customer: the optimal AUC is then within about 0.001 of its limit (200: 0.001–0.0015 below).
     replicas: { type: 'string', default: '500' },
+    // Posterior draws per customer of the optimal scores (generate --draws).
+    draws: { type: 'string', default: '200' },
     // Higher ceilings to print beside the bar's (which knows only the logs), comma-separated: rates, tastes, spells.
     ceilings: { type: 'string', default: 'rates,tastes' },
     backend: { type: 'string' },
@@ -89,7 +91,7 @@ try {
     const shop = await generatedShop(`score-knowing-${knows}`, {
       customers: Number(values['score-customers']),
       seed: Number(values['score-seed']),
-      optimalScores: { cutoff: values.cutoff, replicas: Number(values.replicas), knows },
+      optimalScores: { cutoff: values.cutoff, replicas: Number(values.replicas), draws: Number(values.draws), knows },
     });
     higher.push([`optimalAucKnowing${knows[0]?.toUpperCase() ?? ''}${knows.slice(1)}`, await readOptimalScores(path.join(shop.out, 'optimal-scores.csv'))]);
   }
@@ -156,6 +158,7 @@ try {
       features: JSON.parse(values.features) as unknown,
       cutoff: values.cutoff,
       replicas: Number(values.replicas),
+      draws: Number(values.draws),
       train: { customers: Number(values.customers), seeds: repeats.map((repeat) => repeat.seed) },
       score: { customers: Number(values['score-customers']), seed: Number(values['score-seed']), rows: scoreRows.length },
       bestEpochs: repeats.map((repeat) => repeat.bestEpoch),
@@ -169,7 +172,7 @@ try {
   /** Generates one shop (with its optimal scores when asked) and ingests it at the cutoff. */
   async function shopDataset(name: string, customers: number, seed: number, optimalScores: boolean) {
     progress(`generating the ${name} shop: ${customers} customers, seed ${seed}${optimalScores ? `, optimal scores from ${values.replicas} futures each` : ''}`);
-    const shop = await generatedShop(name, { customers, seed, ...(optimalScores ? { optimalScores: { cutoff: values.cutoff, replicas: Number(values.replicas) } } : {}) });
+    const shop = await generatedShop(name, { customers, seed, ...(optimalScores ? { optimalScores: { cutoff: values.cutoff, replicas: Number(values.replicas), draws: Number(values.draws) } } : {}) });
     const config = parseConfig(
       {
         name: `shop_${name}`,
@@ -194,7 +197,7 @@ try {
 async function generatedShop(name: string, options: Omit<Parameters<typeof generateShop>[0], 'out'>): Promise<{ out: string }> {
   if (values.shops === undefined) return generateShop({ ...options, out: path.join(dir, name) });
   const { customers, seed, optimalScores } = options;
-  const key = [name, customers, seed, ...(optimalScores === undefined ? [] : [optimalScores.cutoff, optimalScores.replicas, optimalScores.knows ?? 'logs'])].join('-');
+  const key = [name, customers, seed, ...(optimalScores === undefined ? [] : [optimalScores.cutoff, optimalScores.replicas, optimalScores.knows ?? 'logs', ...(optimalScores.draws === undefined || optimalScores.draws === 200 ? [] : [`draws${optimalScores.draws}`])])].join('-');
   const out = path.join(values.shops, key);
   const marker = path.join(out, 'generated.json');
   if (await readFile(marker, 'utf8').then(() => true, () => false)) {

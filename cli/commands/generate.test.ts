@@ -36,7 +36,7 @@ describe('tandem generate', () => {
     const run = await runCliInProcess(['generate', '--customers', '50', '--seed', '3', '--out', out, '--end', '2024-06-30', '--optimal-scores', '--replicas', '5', '--json']);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(run.stdout) as { optimalScores: { file: string; cutoff: string; horizonDays: number; churnDays: number; replicas: number } };
-    assert.deepEqual(result.optimalScores, { file: path.join(out, 'optimal-scores.csv'), cutoff: '2024-05-02', horizonDays: 30, churnDays: 60, replicas: 5, knows: 'logs' });
+    assert.deepEqual(result.optimalScores, { file: path.join(out, 'optimal-scores.csv'), cutoff: '2024-05-02', horizonDays: 30, churnDays: 60, replicas: 5, knows: 'logs', draws: 200 });
     const lines = (await readFile(result.optimalScores.file, 'utf8')).trimEnd().split('\n');
     assert.equal(lines[0], 'customer_id,purchase_intent,churn,cross_sell');
     assert.equal(lines.length, 51);

@@ -6,7 +6,7 @@ import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import type { Command, CommandContext, Flags } from '../command.ts';
 
-const defaults = { customers: 10_000, seed: 42, out: path.join('.tandem', 'shop'), start: '2023-01-01', end: '2024-12-31', horizonDays: 30, churnDays: 60, replicas: 200, knows: 'logs' } as const;
+const defaults = { customers: 10_000, seed: 42, out: path.join('.tandem', 'shop'), start: '2023-01-01', end: '2024-12-31', horizonDays: 30, churnDays: 60, replicas: 200, knows: 'logs', draws: 200 } as const;
 
 /** `tandem generate`: a synthetic shop's raw logs (customers.csv, sessions.csv, orders.csv; SPEC §1 and §3). */
 export const generateCommand: Command = {
@@ -34,6 +34,7 @@ export const generateCommand: Command = {
     'horizon-days': { type: 'string', valueName: 'H', description: `H of the optimal scores, as data.horizonDays (default ${defaults.horizonDays})` },
     'churn-days': { type: 'string', valueName: 'C', description: `C of the optimal scores, as data.churnDays (default ${defaults.churnDays})` },
     replicas: { type: 'string', valueName: 'N', description: `futures simulated per customer for the optimal scores (default ${defaults.replicas})` },
+    draws: { type: 'string', valueName: 'N', description: `posterior draws per customer the futures start from (default ${defaults.draws})` },
     knows: { type: 'string', valueName: 'WHAT', description: `what the optimal scores know beyond the logs: ${shopFuturesKnowledge.join(', ')} (default ${defaults.knows})` },
   },
   async run(context) {
@@ -96,6 +97,7 @@ function optimalScoreOptions(flags: Flags, end: string): Required<OptimalScoresO
   const horizonDays = readNumericFlag(flags, 'horizon-days', { min: 1 }) ?? defaults.horizonDays;
   const churnDays = readNumericFlag(flags, 'churn-days', { min: 1 }) ?? defaults.churnDays;
   const replicas = readNumericFlag(flags, 'replicas', { min: 1 }) ?? defaults.replicas;
+  const draws = readNumericFlag(flags, 'draws', { min: 1 }) ?? defaults.draws;
   const autoCutoff = new Date(Date.parse(`${end}T00:00:00Z`) + (1 - Math.max(horizonDays, churnDays)) * 86_400_000).toISOString().slice(0, 10);
   const cutoff = flags.cutoff === undefined ? autoCutoff : dateFlag(flags, 'cutoff', autoCutoff);
   const knows = stringFlag(flags, 'knows', defaults.knows);
@@ -103,7 +105,7 @@ function optimalScoreOptions(flags: Flags, end: string): Required<OptimalScoresO
     const issue = `expected one of ${shopFuturesKnowledge.join(', ')}, got "${knows}"`;
     throw new BadInputError(`--knows: ${issue}`, { value: knows, details: [{ path: '--knows', issue }] });
   }
-  return { cutoff, horizonDays, churnDays, replicas, knows: knows as ShopFuturesKnowledge };
+  return { cutoff, horizonDays, churnDays, replicas, knows: knows as ShopFuturesKnowledge, draws };
 }
 
 function stringFlag(flags: Flags, name: string, fallback: string): string {

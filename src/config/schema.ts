@@ -52,6 +52,7 @@ export const taskSchema = z
       .optional()
       .describe('Default: bce for binary, softmax for multiclass, mse for regression.'),
     auxiliary: z.boolean().default(false).describe('Trained to help the others; not served, not part of selection.'),
+    weight: z.number().positive().optional().describe('Fixed loss weight of this task where model.taskWeights does not name it (default 1).'),
     conditionedOn: identifier
       .optional()
       .describe(
@@ -496,8 +497,9 @@ export function builtInEventTasks(): TaskSpec[] {
   return [
     { name: 'purchase_intent', type: 'binary', label: { column: 'purchase_intent', positive: ['1'] }, auxiliary: false },
     { name: 'churn', type: 'binary', label: { column: 'churn', positive: ['1'] }, auxiliary: false },
-    // Spend in new categories needs a purchase: under esmm it is P(purchase) · E[cross_sell | purchase].
-    { name: 'cross_sell', type: 'regression', label: { column: 'cross_sell', positiveAbove: 0 }, auxiliary: false, conditionedOn: 'purchase_intent' },
+    // Spend in new categories needs a purchase: under esmm it is P(purchase) · E[cross_sell | purchase]. Weight 2,
+    // measured (README "The generated shop"): cross-sell AUC +0.005 on each of three training shops, the others level.
+    { name: 'cross_sell', type: 'regression', label: { column: 'cross_sell', positiveAbove: 0 }, auxiliary: false, weight: 2, conditionedOn: 'purchase_intent' },
   ];
 }
 

@@ -26,7 +26,7 @@ export interface TrainTask {
 const defaultLoss: Readonly<Record<TaskSpec['type'], TaskLossName>> = { binary: 'bce', multiclass: 'softmax', regression: 'mse' };
 
 /**
- * Resolves losses, fixed task weights (default 1) and the regression cut (default: median training label). For binary
+ * Resolves losses, fixed task weights (`taskWeights`, else the task's own `weight`, else 1) and the regression cut (default: median training label). For binary
  * tasks, `imbalance` focal makes focal the default loss, and balanced weights the classes from the training labels.
  */
 export function resolveTrainTasks(
@@ -45,7 +45,7 @@ export function resolveTrainTasks(
       ...(task.conditionedOn === undefined ? {} : { conditionedOn: task.conditionedOn }),
       loss,
       ...(task.type === 'binary' ? binaryLossOptions(imbalance, loss === 'focal' ? focalGamma : undefined, trainLabels[task.name]) : {}),
-      weight: taskWeights[task.name] ?? 1,
+      weight: taskWeights[task.name] ?? task.weight ?? 1,
       auxiliary: task.auxiliary,
       ...(task.type === 'regression' ? { positiveAbove: task.label.positiveAbove ?? medianOfLabelled(trainLabels[task.name]) } : {}),
     };
