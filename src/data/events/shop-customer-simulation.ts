@@ -69,14 +69,12 @@ export interface SimulatedShopCustomer {
 
 /**
  * Replays of a customer's future from a cutoff: the simulation is stopped at the cutoff day (all events before it
- * done; the customer's traits as they are) and run on from there `replicas` times with fresh random draws. The hidden
- * spell structure — when the customer dropped out, whether lapsing or lost at the cutoff — is not taken from the
- * generator's draw but from its posterior given the true rates and the history before the cutoff (`spellPosterior`),
- * and what lies ahead (when the spell ends, comebacks) is drawn afresh; the tastes (the affinity for each category,
- * how often sessions stray to related ones, how far orders pull the taste) likewise come from their posterior given
- * the categories of that history (`tastePosterior`). The share of replicas in which a label holds is the probability
- * of that label given the true rates and the observed history: the Bayes-optimal score of an observer who knows the
- * rates, a ceiling at or above that of an observer of the logs alone.
+ * done) and run on from there `replicas` times with fresh random draws. What the logs do not show is not taken from
+ * the generator's draw but from its posterior given the history before the cutoff (see `knows`): by default the
+ * customer's rate traits, tastes (the affinity for each category, how often sessions stray to related ones, how far
+ * orders pull the taste) and spell structure (when they dropped out, whether lapsing or lost at the cutoff) together
+ * (`traitPosterior`); what lies ahead (when the spell ends, comebacks) is drawn afresh. The share of replicas in which
+ * a label holds is the probability of that label given the observed history: the Bayes-optimal score.
  */
 export interface ShopFuturesOptions {
   /** The cutoff T as a day index of the calendar (T at 00:00 UTC). */
@@ -187,8 +185,6 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
   const affinity = tastes.affinity;
   // Replayed futures that weigh the tastes from the history set these (and the affinity) to a posterior draw.
   let { explore, drift } = tastes;
-
-  // Capped so that the keenest few look like avid shoppers rather than bots.
 
   const signupDay = drawSignupDay(random, calendar.days);
   const signupSecond = signupDay * secondsPerDay + timeOfDay(random);
