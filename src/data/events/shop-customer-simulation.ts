@@ -219,8 +219,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     bought[category] = true;
   };
 
-  /** Returns what the session's outcome says about the customer: see {@link ObservedShopSession}. */
-  const browse = (second: number, kind: 'signup' | 'active' | 'away'): Omit<ObservedShopSession, 'day'> => {
+  const browse = (second: number, kind: 'signup' | 'active' | 'away'): void => {
     const category = rng.next() < explore ? relatedCategory(rng, pickIndex(rng, affinity)) : pickIndex(rng, affinity);
     if (cutPending) tasteEvents.push({ kind: 'browse', category });
     const day = Math.floor(second / secondsPerDay);
@@ -239,7 +238,6 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       const basket = rng.next() < 0.08 ? relatedCategory(rng, category) : category;
       placeOrder(second + Math.floor(durationS * (0.5 + 0.5 * rng.next())), basket, 'basket');
     }
-    return converts ? { ifActive: activeChance, ifAway: 0 } : { ifActive: 1 - activeChance, ifAway: 1 };
   };
 
   if (rng.next() < signupSessionChance) browse(signupSecond, 'signup');
@@ -255,8 +253,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     futures = replayFutures(futuresOptions);
   };
 
-  // The history before the cutoff, as the spells' posterior weighs it: sessions of the activity process, direct orders.
-  const observedSessions: ObservedShopSession[] = [];
+  // Days of the direct orders before the cutoff (the logs do not tell them from a session's, the posteriors do).
   const directOrderDays: number[] = [];
   // The intensities of that process per calendar day in a spell (the thinning below accepts candidates at these rates × fade).
   const rates: ShopActivityRates = {
@@ -275,8 +272,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
       if (spell === null) {
         browseWhileAway(rng, calendar, begin, Math.min(segment.to, end), sessionRate * residualBrowsing, (day) => {
           reach(day);
-          const outcome = browse(atDay(day), 'away');
-          if (cutPending) observedSessions.push({ day, ...outcome });
+          browse(atDay(day), 'away');
         });
         continue;
       }
@@ -287,8 +283,7 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
         const fade = lapseFade(spell.to, t);
         if (rng.next() * (sessionMax + directMax) < sessionMax) {
           if (rng.next() < ((calendar.sessionFactor[day] as number) / calendar.maxSessionFactor) * fade) {
-            const outcome = browse(atDay(day), 'active');
-            if (cutPending) observedSessions.push({ day, ...outcome });
+            browse(atDay(day), 'active');
           }
         } else {
           const sale = calendar.promo[day] === 1 ? promoSensitivity : 1;
@@ -348,7 +343,14 @@ export function simulateShopCustomer(random: SeededRandom, calendar: ShopCalenda
     if (jointDraws !== undefined) {
       posterior = { paths: jointDraws.map((draw) => draw.spells), cumulative: Float64Array.from(jointDraws, (_, i) => (i + 1) / jointDraws.length), effectiveSampleSize: joint?.started === true ? jointDraws.length : 0 };
     } else {
-      const history = { signup, cutoff: cutoffDay, sessions: observedSessions, directOrderDays };
+      // The sessions of the activity process (not the signup visit) and what each outcome says, at the true rates.
+      const observed = loggedSessions
+        .filter((session) => !session.signup)
+        .map(({ day, converted, interest, sale }): ObservedShopSession => {
+          const chance = conversionChance(ownTraits, interest, sale);
+          return converted ? { day, ifActive: chance, ifAway: 0 } : { day, ifActive: 1 - chance, ifAway: 1 };
+        });
+      const history = { signup, cutoff: cutoffDay, sessions: observed, directOrderDays };
       const drawPath = (r: SeededRandom): ActiveSpell[] => drawActiveSpells(r, signup, calendar.days, lifetimeMean);
       const weighted = knows === 'spells' ? ownSpells : spellPosterior(rng, history, rates, drawPath, { count: paths });
       posterior = weighted.effectiveSampleSize === 0 ? { ...ownSpells, effectiveSampleSize: 0 } : weighted;

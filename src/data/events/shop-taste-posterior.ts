@@ -1,4 +1,5 @@
 import type { SeededRandom } from '../../random/seeded-random.ts';
+import { identityMatrix, lowerCholesky, standardLogDensity } from '../../random/gaussian.ts';
 import { normaliseLogWeights, pickCumulative } from '../../random/weighted-draws.ts';
 import { categoryPopularity, categoryRelations } from './shop-catalog.ts';
 
@@ -146,7 +147,11 @@ export function tastePosterior(
 /** One draw of taste normals from the weighted sample. */
 export function drawPosteriorTaste(random: SeededRandom, { normals, cumulative }: TastePosterior): ShopTasteNormals {
   const index = pickCumulative(random, cumulative);
-  const row = normals.subarray(index * tasteDimensions, (index + 1) * tasteDimensions);
+  return tasteNormalsOf(normals.subarray(index * tasteDimensions, (index + 1) * tasteDimensions));
+}
+
+/** The taste normals a row of {@link tasteDimensions} numbers holds (views into it, not copies). */
+export function tasteNormalsOf(row: Float64Array): ShopTasteNormals {
   const categories = categoryPopularity.length;
   return { affinity: row.subarray(0, categories), explore: row[categories] as number, drift: row[categories + 1] as number };
 }
@@ -165,8 +170,7 @@ export function tastesAfter(events: readonly ShopTasteEvent[], normals: ShopTast
 export function prepareTasteLikelihood(events: readonly ShopTasteEvent[]): (normals: Float64Array, browsing: number) => number {
   const categories = categoryPopularity.length;
   return (normals, browsing) => {
-    const tastes = tastesFromNormals({ affinity: normals.subarray(0, categories), explore: normals[categories] as number, drift: normals[categories + 1] as number }, browsing);
-    const { affinity, explore, drift } = tastes;
+    const { affinity, explore, drift } = tastesFromNormals(tasteNormalsOf(normals), browsing);
     let log = 0;
     for (const { kind, category } of events) {
       if (kind === 'basket') {
@@ -201,15 +205,12 @@ function effectiveSize(logWeights: Float64Array): number {
 /** Indices of `logWeights.length` draws resampled in proportion to their weights (systematic resampling). */
 function resample(random: SeededRandom, logWeights: Float64Array): Int32Array {
   const n = logWeights.length;
-  const top = logWeights.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
-  const w = Float64Array.from(logWeights, (l) => Math.exp(l - top));
-  const total = w.reduce((s, v) => s + v, 0);
+  const { cumulative } = normaliseLogWeights(logWeights);
   const kept = new Int32Array(n);
   let u = random.next() / n;
-  let cumulative = (w[0] as number) / total;
   let j = 0;
   for (let i = 0; i < n; i++, u += 1 / n) {
-    while (u > cumulative && j < n - 1) cumulative += (w[++j] as number) / total;
+    while (u > (cumulative[j] as number) && j < n - 1) j++;
     kept[i] = j;
   }
   return kept;
@@ -227,22 +228,8 @@ function choleskyOfSpread(normals: Float64Array, d: number): Float64Array {
       for (let b = 0; b <= a; b++) cov[a * d + b] = (cov[a * d + b] as number) + (da * ((normals[i * d + b] as number) - (mean[b] as number))) / n;
     }
   }
-  const chol = new Float64Array(d * d);
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b <= a; b++) {
-      let sum = (cov[a * d + b] as number) + (a === b ? 1e-4 : 0);
-      for (let k = 0; k < b; k++) sum -= (chol[a * d + k] as number) * (chol[b * d + k] as number);
-      chol[a * d + b] = a === b ? Math.sqrt(Math.max(sum, 1e-8)) : sum / (chol[b * d + b] as number);
-    }
-  }
-  return chol;
-}
-
-/** log N(x; 0, I). */
-function standardLogDensity(x: Float64Array): number {
-  let squares = 0;
-  for (const v of x) squares += v * v;
-  return -0.5 * squares - 0.5 * x.length * Math.log(2 * Math.PI);
+  for (let a = 0; a < d; a++) cov[a * d + a] = (cov[a * d + a] as number) + 1e-4;
+  return lowerCholesky(cov, d) ?? identityMatrix(d);
 }
 
 function sigmoid(x: number): number {

@@ -1,6 +1,7 @@
+import { identityMatrix, lowerCholesky, standardLogDensity } from '../../random/gaussian.ts';
 import type { SeededRandom } from '../../random/seeded-random.ts';
 import { lapseDays, lapseFloor, spellsLogDensity, withLifetimeMean, type ActiveSpell } from './shop-active-spells.ts';
-import { prepareTasteLikelihood, tasteDimensions, type ShopTasteEvent, type ShopTasteNormals } from './shop-taste-posterior.ts';
+import { prepareTasteLikelihood, tasteDimensions, tasteNormalsOf, type ShopTasteEvent, type ShopTasteNormals } from './shop-taste-posterior.ts';
 import { conversionChance, itemsMean, newsletterChance, pagesMean, residualBrowsing, traitsFromNormals, type ShopTraitNormals, type ShopTraitProfile, type ShopTraits } from './shop-traits.ts';
 
 /** A logged session before the cutoff, with what the logs tell of it. */
@@ -135,21 +136,24 @@ export function traitPosterior(
     }
     tasteWalk.record(tasteNormals, tasteMove, adapting);
     // Spells: proposals from their prior given the traits, so only the likelihood ratio decides.
+    let currentTiming = timing.logLikelihood(traits, stats);
     for (let k = 0; k < spellTries; k++) {
       const candidate = drawSpells(random, traits.lifetimeMean);
       const candidateStats = timing.stats(candidate);
-      const delta = timing.logLikelihood(traits, candidateStats) - timing.logLikelihood(traits, stats);
+      const candidateTiming = timing.logLikelihood(traits, candidateStats);
+      const delta = candidateTiming - currentTiming;
       spellProposals++;
       if (Math.log(random.next()) < delta) {
         current += delta + spellsLogDensity(candidate, traits.lifetimeMean) - spellsLogDensity(spells, traits.lifetimeMean);
-        [spells, stats] = [candidate, candidateStats];
+        [spells, stats, currentTiming] = [candidate, candidateStats, candidateTiming];
         spellAccepted++;
       }
     }
     if (sweep >= burnIn && (sweep - burnIn) % thin === 0) {
       kept.push({
-        traits: { engagement: traitNormals[0] as number, browsing: traitNormals[1] as number, risk: traitNormals[2] as number, promo: traitNormals[3] as number },
-        tastes: { affinity: tasteNormals.slice(0, tasteDimensions - 2), explore: tasteNormals[tasteDimensions - 2] as number, drift: tasteNormals[tasteDimensions - 1] as number },
+        // Views, not copies: the moves replace these arrays, never write into them.
+        traits: traitNormalsOf(traitNormals),
+        tastes: tasteNormalsOf(tasteNormals),
         spells: withLifetimeMean(spells, traits.lifetimeMean),
       });
     }
@@ -157,8 +161,12 @@ export function traitPosterior(
   return { draws: kept, spellAcceptance: spellAccepted / Math.max(1, spellProposals), started: true };
 }
 
+function traitNormalsOf(normals: Float64Array): ShopTraitNormals {
+  return { engagement: normals[0] as number, browsing: normals[1] as number, risk: normals[2] as number, promo: normals[3] as number };
+}
+
 function traitsOf(normals: Float64Array, profile: ShopTraitProfile): ShopTraits {
-  return traitsFromNormals({ engagement: normals[0] as number, browsing: normals[1] as number, risk: normals[2] as number, promo: normals[3] as number }, profile);
+  return traitsFromNormals(traitNormalsOf(normals), profile);
 }
 
 /**
@@ -170,7 +178,7 @@ function adaptiveWalk(d: number, initialScale: number): {
   record: (at: Float64Array, accepted: boolean, adapting: boolean) => void;
 } {
   let scale = initialScale;
-  let chol = identity(d);
+  let chol = identityMatrix(d);
   let moves = 0;
   const sum = new Float64Array(d);
   const products = new Float64Array(d * d);
@@ -200,40 +208,10 @@ function adaptiveWalk(d: number, initialScale: number): {
         let trace = 0;
         for (let a = 0; a < d; a++) trace += covariance[a * d + a] as number;
         for (let a = 0; a < d; a++) for (let b = 0; b <= a; b++) covariance[a * d + b] = ((covariance[a * d + b] as number) * d) / trace + (a === b ? 1e-3 : 0);
-        chol = cholesky(covariance, d) ?? chol;
+        chol = lowerCholesky(covariance, d) ?? chol;
       }
     },
   };
-}
-
-function identity(d: number): Float64Array {
-  const m = new Float64Array(d * d);
-  for (let a = 0; a < d; a++) m[a * d + a] = 1;
-  return m;
-}
-
-/** The lower Cholesky factor of a symmetric matrix given by its lower triangle; undefined if not positive definite. */
-function cholesky(matrix: Float64Array, d: number): Float64Array | undefined {
-  const chol = new Float64Array(d * d);
-  for (let a = 0; a < d; a++) {
-    for (let b = 0; b <= a; b++) {
-      let sum = matrix[a * d + b] as number;
-      for (let k = 0; k < b; k++) sum -= (chol[a * d + k] as number) * (chol[b * d + k] as number);
-      if (a === b) {
-        if (!(sum > 0)) return undefined;
-        chol[a * d + a] = Math.sqrt(sum);
-      } else {
-        chol[a * d + b] = sum / (chol[b * d + b] as number);
-      }
-    }
-  }
-  return chol;
-}
-
-function standardLogDensity(x: Float64Array): number {
-  let squares = 0;
-  for (const v of x) squares += v * v;
-  return -0.5 * squares;
 }
 
 /** What a spell path contributes to the timing likelihood, whatever the rates: exposures and each event day's activity. */

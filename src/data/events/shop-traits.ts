@@ -3,7 +3,7 @@ const sessionsPerDay = 0.11;
 const conversionPerSession = 0.09;
 const directOrdersPerDay = 0.005;
 /** No session converts more surely than this, however keen the customer. */
-export const maxConversion = 0.5;
+const maxConversion = 0.5;
 /** Mean days from (re)activation to silent dropout for an average-risk customer. */
 const meanLifetimeDays = 330;
 /** Browsing that customers who have left still do (window shopping, no orders), relative to when active. */
