@@ -18,6 +18,8 @@ describe('feature flags', () => {
     assert.deepEqual(resolveFeaturesConfig(base, { 'tree-leaves': '0', 'tree-depth': '2' }), { ...base, treeLeaves: 0, treeDepth: 2 });
     assert.deepEqual(resolveFeaturesConfig(base, { 'tree-scores': 'no' }), { ...base, treeScores: false });
     assert.deepEqual(resolveFeaturesConfig({ ...base, treeScores: false }, { 'tree-scores': 'Yes' }), { ...base, treeScores: true });
+    assert.deepEqual(resolveFeaturesConfig(base, { 'tree-max-leaves': '31', 'tree-leaf-inputs': 'no' }), { ...base, treeMaxLeaves: 31, treeLeafInputs: false });
+    assert.deepEqual(resolveFeaturesConfig(base, { 'tree-max-leaves': 'none' }), { ...base, treeMaxLeaves: null });
     assert.deepEqual(resolveFeaturesConfig(base, {}), base);
   });
 
@@ -28,5 +30,8 @@ describe('feature flags', () => {
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-leaves': '-1' })).message, /^--tree-leaves: /);
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-depth': '9' })).message, /^--tree-depth: /);
     assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-scores': 'maybe' })).message, /^--tree-scores: /);
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-max-leaves': '1' })).message, /^--tree-max-leaves: /);
+    // Neither leaves nor scores: the trees would give nothing.
+    assert.match(catchBadInput(() => resolveFeaturesConfig(base, { 'tree-leaf-inputs': 'no', 'tree-scores': 'no' })).message, /^--tree-leaf-inputs: .*treeScores/);
   });
 });

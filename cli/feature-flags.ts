@@ -8,11 +8,22 @@ export const featureFlags: Readonly<Record<string, FlagSpec>> = {
   bins: { type: 'string', valueName: 'N', description: 'ple: quantile bins per numeric column (features.bins)' },
   'categorical-embedding': { type: 'string', valueName: 'N|none', description: 'learned embedding width per categorical column, none for plain one-hot (features.categoricalEmbedding)' },
   'tree-leaves': { type: 'string', valueName: 'N', description: 'boosted trees per task whose leaves become inputs, 0 for none (features.treeLeaves)' },
-  'tree-depth': { type: 'string', valueName: 'N', description: 'levels of splits per boosted tree (features.treeDepth)' },
+  'tree-depth': { type: 'string', valueName: 'N', description: 'levels of splits per depth-wise boosted tree (features.treeDepth)' },
+  'tree-max-leaves': { type: 'string', valueName: 'N|none', description: 'grow boosted trees leaf-wise to N leaves, none for depth-wise (features.treeMaxLeaves)' },
   'tree-scores': { type: 'string', valueName: 'yes|no', description: "each task's trees also give their score as an input (features.treeScores)" },
+  'tree-leaf-inputs': { type: 'string', valueName: 'yes|no', description: "each tree's leaf one-hots are inputs; no: only the scores (features.treeLeafInputs)" },
 };
 
-const keyOfFlag = { 'numeric-encoding': 'numericEncoding', bins: 'bins', 'categorical-embedding': 'categoricalEmbedding', 'tree-leaves': 'treeLeaves', 'tree-depth': 'treeDepth', 'tree-scores': 'treeScores' } as const;
+const keyOfFlag = {
+  'numeric-encoding': 'numericEncoding',
+  bins: 'bins',
+  'categorical-embedding': 'categoricalEmbedding',
+  'tree-leaves': 'treeLeaves',
+  'tree-depth': 'treeDepth',
+  'tree-max-leaves': 'treeMaxLeaves',
+  'tree-scores': 'treeScores',
+  'tree-leaf-inputs': 'treeLeafInputs',
+} as const;
 
 /** Applies the feature flags over the config's `features` section; a bad value is an error naming its flag. */
 export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): FeaturesConfig {
@@ -35,7 +46,7 @@ export function resolveFeaturesConfig(base: FeaturesConfig, flags: Flags): Featu
 /** A flag's text as its key's value; text that cannot be one stays as it is (or NaN), for the schema to reject. */
 function flagValue(key: (typeof keyOfFlag)[keyof typeof keyOfFlag], text: string): unknown {
   if (key === 'numericEncoding') return text;
-  if (key === 'treeScores') return /^(yes|true)$/i.test(text) ? true : /^(no|false)$/i.test(text) ? false : text;
-  if (key === 'categoricalEmbedding' && /^(none|null)$/i.test(text)) return null;
+  if (key === 'treeScores' || key === 'treeLeafInputs') return /^(yes|true)$/i.test(text) ? true : /^(no|false)$/i.test(text) ? false : text;
+  if ((key === 'categoricalEmbedding' || key === 'treeMaxLeaves') && /^(none|null)$/i.test(text)) return null;
   return text === '' ? Number.NaN : Number(text);
 }

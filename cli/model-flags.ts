@@ -13,6 +13,12 @@ const modelFlagKeys = {
   towerUnits: { flag: 'tower-units', parse: 'list', valueName: 'N,N', description: 'widths of each task tower, e.g. 32' },
   activation: { flag: 'activation', parse: 'string', valueName: 'NAME', description: 'relu, elu, selu or tanh' },
   wide: { flag: 'wide', parse: 'boolean', valueName: 'BOOL', description: "true: wide & deep, each task's output also gets a linear function of the inputs (default false)" },
+  fromTreeScores: {
+    flag: 'from-tree-scores',
+    parse: 'boolean',
+    valueName: 'BOOL',
+    description: "true: each binary task's logit starts from its boosted trees' log-odds, the network learns what to add (default true)",
+  },
   normalization: {
     flag: 'normalization',
     parse: 'string',

@@ -63,6 +63,13 @@ describe('boosted-tree leaf inputs end to end', () => {
     );
     assert.equal(model.network.inputs[0]?.shape[1], preprocessor.inputNames.length);
     assert.equal(preprocessor.inputNames.at(-1), 'premium__tree_score');
+    // model.fromTreeScores (default): premium's logit adds its forest's log-odds, read from the score input by a frozen layer.
+    const logOdds = model.network.getLayer('tree_log_odds_premium');
+    assert.equal(logOdds.trainable, false);
+    const forest = preprocessor.treeLeaves?.forests[0]?.score;
+    assert.deepEqual(logOdds.getWeights().map((w) => Math.fround(w.dataSync()[0] as number)), [Math.fround(forest?.scale as number), Math.fround(forest?.mean as number)]);
+    assert.ok(model.network.layers.some((layer) => layer.name === 'from_trees_premium'));
+    assert.ok(!model.network.layers.some((layer) => layer.name === 'from_trees_linear'), 'a task without trees has no offset');
     const { config } = await loadTableConfig(path.join(dir, 'leaves.config.json'));
     const { splits } = await loadDataset(store, model.card.datasetId);
     const columns = ['income', 'limit', 'age'];

@@ -162,6 +162,13 @@ export const modelSchema = z
       .describe(
         "Wide & deep (Cheng et al. 2016): each task's output also gets a linear function of the model's inputs (its column encodings and any tree leaves and scores), added to what the architecture computes; with tree leaves this is boosting's leaves refitted as a logistic regression (He et al. 2014) beside the network.",
       ),
+    fromTreeScores: z
+      .boolean()
+      // Measured default (README "Why these defaults"): BankChurners +0.001 churn, +0.003 premium card; Telco has no trees.
+      .default(true)
+      .describe(
+        "Each binary task with boosted trees (features.treeLeaves, treeScores) starts from its forest's log-odds: the forest's score is a fixed part of the task's logit and the network learns what to add to it, as boosting from an initial score does. Training rows see cross-fitted scores, so what the network adds is learnt against scores it has not fitted.",
+      ),
     normalization: z
       .enum(normalizations)
       // Measured default (README "Why these defaults"): with ple inputs and learningRate 3e-3 it trains stably.
@@ -372,13 +379,34 @@ export const featuresSchema = z
       .describe(
         'Boosted-tree leaf inputs (He et al. 2014): per binary or regression task, up to this many gradient-boosted trees are fitted on the training rows\' column inputs (as many as improve a held-out tenth of them), and each row gets a one-hot of the leaf it reaches in every tree, next to its column inputs. A task whose trees do not beat a linear model on that tenth by 5% of its loss gets none. Gives the network the threshold splits and interactions that boosting finds. 0: none.',
       ),
-    treeDepth: z.number().int().min(1).max(8).default(3).describe('treeLeaves: levels of splits per tree (at most 2^depth leaves each).'),
+    treeDepth: z.number().int().min(1).max(8).default(3).describe('treeLeaves, depth-wise trees (treeMaxLeaves null): levels of splits per tree (at most 2^depth leaves each).'),
+    treeMaxLeaves: z
+      .number()
+      .int()
+      .min(2)
+      .max(255)
+      .nullable()
+      // Measured default (README "Why these defaults"): on BankChurners the leaf-wise trees match HistGradientBoosting.
+      .default(31)
+      .describe(
+        'treeLeaves: grow each tree leaf-wise, as LightGBM and HistGradientBoosting do (the leaf whose split gains most splits next, at any depth), to at most this many leaves; treeDepth is then not used. null: depth-wise trees of treeDepth levels.',
+      ),
     treeScores: z
       .boolean()
       .default(true)
       .describe('treeLeaves: each task\'s trees also give their boosted score (standardised) as one more input, next to their leaves.'),
+    treeLeafInputs: z
+      .boolean()
+      .default(true)
+      .describe(
+        'treeLeaves: each tree\'s leaf one-hots are inputs. false: only the forests\' scores are (treeScores must be true): a score is cross-fitted, so the network cannot read the training labels from it, while large trees\' leaves (treeMaxLeaves) can single out training rows.',
+      ),
   })
-  .strict();
+  .strict()
+  .refine((features) => features.treeLeafInputs || features.treeScores, {
+    path: ['treeLeafInputs'],
+    message: 'false needs treeScores true: without leaf inputs or scores the trees would give the network nothing',
+  });
 
 export const selectionSchema = z
   .object({

@@ -90,4 +90,28 @@ describe('fitBoostedTrees', () => {
     const regression = fitBoostedTrees(binned([a, b]), boostingRows(amount, 'squared'), 'squared', settings);
     assert.ok(regression.trees.length > 10, `${regression.trees.length} trees`);
   });
+
+  it('leaf-wise (maxLeaves): splits the most gainful leaf first, past any depth, up to maxLeaves leaves', () => {
+    // Ten distinct values per column, so that a cut falls exactly at 0.5.
+    const columns = Array.from({ length: 4 }, () => Float64Array.from({ length: 2000 }, () => Math.floor(10 * next()) / 10));
+    const value = (f: number, i: number): number => (columns[f] as Float64Array)[i] as number;
+    // The AND of all four columns ≥ 0.5 takes a chain of 4 splits (5 leaves). A weaker signal where a < 0.5 (b and c
+    // both 0) tempts a split there: growing in order of creation would spend the 4 splits on both sides.
+    const isAnd = (i: number): boolean => columns.every((_, f) => value(f, i) >= 0.5);
+    const labels = Float32Array.from({ length: 2000 }, (_, i) => Number(isAnd(i) || (value(0, i) < 0.5 && value(1, i) === 0 && value(2, i) === 0)));
+    const depthOf = (tree: readonly (readonly [number, number, number, number])[], at = 0): number =>
+      1 + Math.max(...[tree[at]?.[2] as number, tree[at]?.[3] as number].map((child) => (child < 0 ? 0 : depthOf(tree, child))));
+    const leafWise = fitBoostedTrees(binned(columns), boostingRows(labels, 'logistic'), 'logistic', { ...settings, maxLeaves: 5 });
+    const depthWise = fitBoostedTrees(binned(columns), boostingRows(labels, 'logistic'), 'logistic', settings);
+    const first = leafWise.trees[0] as NonNullable<(typeof leafWise.trees)[0]>;
+    assert.ok(leafWise.trees.every((tree) => tree.length + 1 <= 5), 'at most 5 leaves per tree');
+    assert.equal(depthOf(first), 4, 'the first tree follows the chain 4 levels down');
+    assert.ok(depthWise.trees.every((tree) => depthOf(tree) <= 2));
+    // The first tree alone isolates the AND rows: one leaf holds all of them and nothing else.
+    const andLeaves = new Set<number>();
+    const otherLeaves = new Set<number>();
+    labels.forEach((_, i) => (isAnd(i) ? andLeaves : otherLeaves).add(leafOf(first, (f) => value(f, i))));
+    assert.equal(andLeaves.size, 1);
+    assert.ok(!otherLeaves.has([...andLeaves][0] as number));
+  });
 });

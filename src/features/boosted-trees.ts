@@ -18,8 +18,10 @@ export type BoostingLoss = 'logistic' | 'squared';
 export interface BoostingSettings {
   /** Boosting rounds (at most this many trees: boosting stops early when no split gains anything). */
   readonly trees: number;
-  /** Levels of splits per tree (≤ 2^depth leaves). */
+  /** Levels of splits per tree (≤ 2^depth leaves); not used when `maxLeaves` is set. */
   readonly depth: number;
+  /** Set: trees grow leaf-wise (best split first) to at most this many leaves, at any depth; unset: depth-wise. */
+  readonly maxLeaves?: number;
   /** Shrinkage of each tree's leaf values. */
   readonly learningRate: number;
   /** Fewest labelled rows in a leaf. */
@@ -220,6 +222,8 @@ interface GrowingNode {
   readonly depth: number;
   /** The node's gradient histograms: built, or its parent's minus its sibling's; undefined at the depth limit. */
   readonly histogram: Histogram | undefined;
+  /** The node's best split; undefined when it cannot be split (depth limit, too few rows, nothing gains). */
+  readonly split: Split | undefined;
   /** Where this node's reference is written once it is known: [parent node index, 2 = left or 3 = right]; root: undefined. */
   readonly parentSlot?: readonly [number, 2 | 3];
 }
@@ -227,6 +231,13 @@ interface GrowingNode {
 interface GrownLeaf {
   readonly rows: Int32Array;
   readonly value: number;
+}
+
+/** A node's split: rows with feature bin ≤ `bin` go left; `gain` is the loss reduction it brings. */
+interface Split {
+  readonly feature: number;
+  readonly bin: number;
+  readonly gain: number;
 }
 
 /** Per feature and bin (feature f's bins from `offsets[f]`): summed gradients, hessians and row counts of a node. */
@@ -270,7 +281,12 @@ function subtractHistogram(parent: Histogram, child: Histogram): Histogram {
   return { g: parent.g.map((v, b) => v - (child.g[b] as number)), h: parent.h.map((v, b) => v - (child.h[b] as number)), n: parent.n.map((v, b) => v - (child.n[b] as number)) };
 }
 
-/** One tree, depth-wise; undefined when the root cannot be split (boosting has nothing left to gain). */
+/**
+ * One tree; undefined when the root cannot be split (boosting has nothing left to gain). Depth-wise (XGBoost's
+ * default): nodes split in the order they were made, down to `settings.depth` levels. Leaf-wise (`maxLeaves` set, as
+ * LightGBM and HistGradientBoosting): the open node whose split gains most splits next, until the tree has
+ * `maxLeaves` leaves, at any depth.
+ */
 function growTree(
   bins: readonly Uint8Array[],
   cuts: readonly Float64Array[],
@@ -283,15 +299,24 @@ function growTree(
   const splitBins: number[] = [];
   const leaves: GrownLeaf[] = [];
   const { offsets, size } = histogramOffsets(cuts);
-  const histogramOf = (rows: Int32Array): Histogram => buildHistogram(bins, offsets, size, rows, gradient, hessian);
+  const maxDepth = settings.maxLeaves === undefined ? settings.depth : Number.POSITIVE_INFINITY;
+  const maxLeaves = settings.maxLeaves ?? Number.POSITIVE_INFINITY;
+  const open = (rows: Int32Array, depth: number, histogram: Histogram | undefined, parentSlot?: readonly [number, 2 | 3]): GrowingNode => ({
+    rows,
+    depth,
+    histogram,
+    split: histogram === undefined ? undefined : bestSplit(histogram, offsets, cuts, rows, gradient, hessian, settings),
+    ...(parentSlot === undefined ? {} : { parentSlot }),
+  });
   const all = Int32Array.from({ length: gradient.length }, (_, i) => i);
-  const queue: GrowingNode[] = [{ rows: all, depth: 0, histogram: settings.depth > 0 ? histogramOf(all) : undefined }];
+  const queue: GrowingNode[] = [open(all, 0, maxDepth > 0 ? buildHistogram(bins, offsets, size, all, gradient, hessian) : undefined)];
+  if (queue[0]?.split === undefined) return undefined;
   while (queue.length > 0) {
-    const node = queue.shift() as GrowingNode;
-    const split = node.histogram === undefined ? undefined : bestSplit(node.histogram, offsets, cuts, node.rows, gradient, hessian, settings);
+    const node = queue.splice(settings.maxLeaves === undefined ? 0 : largestGain(queue), 1)[0] as GrowingNode;
+    // Splitting turns one leaf into two: allowed while the leaves so far, the open nodes and this one stay under the cap.
+    const split = leaves.length + queue.length + 1 < maxLeaves ? node.split : undefined;
     if (split === undefined) {
-      if (node.parentSlot === undefined) return undefined;
-      const [parent, side] = node.parentSlot;
+      const [parent, side] = node.parentSlot as readonly [number, 2 | 3];
       (nodes[parent] as [number, number, number, number])[side] = -(firstLeaf + leaves.length) - 1;
       leaves.push({ rows: node.rows, value: -settings.learningRate * (sumOver(gradient, node.rows) / (sumOver(hessian, node.rows) + settings.l2)) });
       continue;
@@ -305,15 +330,24 @@ function growTree(
     const right = node.rows.filter((i) => (featureBins[i] as number) > split.bin);
     let leftHistogram: Histogram | undefined;
     let rightHistogram: Histogram | undefined;
-    if (node.depth + 1 < settings.depth) {
+    if (node.depth + 1 < maxDepth) {
       // Build the smaller child's histograms; the larger one's are the parent's minus those.
-      const smaller = histogramOf(left.length <= right.length ? left : right);
+      const smaller = buildHistogram(bins, offsets, size, left.length <= right.length ? left : right, gradient, hessian);
       const larger = subtractHistogram(node.histogram as Histogram, smaller);
       [leftHistogram, rightHistogram] = left.length <= right.length ? [smaller, larger] : [larger, smaller];
     }
-    queue.push({ rows: left, depth: node.depth + 1, histogram: leftHistogram, parentSlot: [index, 2] }, { rows: right, depth: node.depth + 1, histogram: rightHistogram, parentSlot: [index, 3] });
+    queue.push(open(left, node.depth + 1, leftHistogram, [index, 2]), open(right, node.depth + 1, rightHistogram, [index, 3]));
   }
   return { nodes, splitBins, leaves };
+}
+
+/** The position in `queue` of the node whose split gains most (a node without a split counts as no gain). */
+function largestGain(queue: readonly GrowingNode[]): number {
+  let best = 0;
+  queue.forEach((node, i) => {
+    if ((node.split?.gain ?? 0) > (queue[best]?.split?.gain ?? 0)) best = i;
+  });
+  return best;
 }
 
 function sumOver(values: Float64Array, rows: Int32Array): number {
@@ -331,14 +365,14 @@ function bestSplit(
   gradient: Float64Array,
   hessian: Float64Array,
   settings: BoostingSettings,
-): { feature: number; bin: number } | undefined {
+): Split | undefined {
   if (rows.length < 2 * settings.minLeafRows) return undefined;
   const { l2, minLeafRows } = settings;
   const { g, h, n } = histogram;
   const totalG = sumOver(gradient, rows);
   const totalH = sumOver(hessian, rows);
   const parentScore = (totalG * totalG) / (totalH + l2);
-  let best: { feature: number; bin: number } | undefined;
+  let best: Split | undefined;
   let bestGain = 1e-9;
   for (let f = 0; f < cuts.length; f++) {
     const splits = (cuts[f] as Float64Array).length;
@@ -357,7 +391,7 @@ function bestSplit(
       const gain = (leftG * leftG) / (leftH + l2) + (rightG * rightG) / (rightH + l2) - parentScore;
       if (gain > bestGain) {
         bestGain = gain;
-        best = { feature: f, bin: b };
+        best = { feature: f, bin: b, gain };
       }
     }
   }

@@ -89,6 +89,28 @@ describe('fitTreeLeaves', () => {
     assert.ok(leavesOnly.preprocessor.inputNames.every((name) => !name.endsWith('__tree_score')));
   });
 
+  it('treeLeafInputs false with leaf-wise trees: the scores only, the same as with the leaves, through preprocessor.json too', () => {
+    const leafWise = featuresSchema.parse({ treeLeaves: 50, treeMaxLeaves: 12 });
+    const scoresOnly = fitTreeLeaves(base, train, tasks, { ...leafWise, treeLeafInputs: false });
+    const withBoth = fitTreeLeaves(base, train, tasks, leafWise);
+    const encoding = scoresOnly.preprocessor.treeLeaves;
+    assert.ok(encoding !== undefined && encoding.leaves > 0);
+    assert.ok(encoding.forests.some((forest) => forest.trees.some((tree) => tree.length + 1 > 8)), 'leaf-wise trees past 8 leaves');
+    assert.ok(encoding.forests.every((forest) => forest.trees.every((tree) => tree.length + 1 <= 12)));
+    assert.deepEqual(scoresOnly.preprocessor.inputNames, [...base.inputNames, 'premium__tree_score']);
+    assert.deepEqual(scoresOnly.trainingScores, withBoth.trainingScores);
+    const rows = customers(300, 3).map((row) => row.features);
+    const x = transformRows(scoresOnly.preprocessor, rows);
+    const both = transformRows(withBoth.preprocessor, rows);
+    const [width, bothWidth] = [inputWidth(scoresOnly.preprocessor), inputWidth(withBoth.preprocessor)];
+    rows.forEach((_, r) => {
+      assert.deepEqual(x.subarray(r * width, (r + 1) * width - 1), both.subarray(r * bothWidth, r * bothWidth + width - 1));
+      assert.equal(x[(r + 1) * width - 1], both[(r + 1) * bothWidth - 1]);
+    });
+    const saved = JSON.parse(JSON.stringify(scoresOnly.preprocessor)) as Preprocessor;
+    assert.deepEqual(transformRows(saved, rows), x);
+  });
+
   it('the leaves carry the interaction: a premium customer and a non-premium one of the same income land in different leaves', () => {
     const [rich, poor] = [{ income: 'high', limit: '12000', age: '40' }, { income: 'high', limit: '4000', age: '40' }].map((row) => transformRows(withLeaves, [row]));
     assert.notDeepEqual(rich?.subarray(columnInputWidth(withLeaves)), poor?.subarray(columnInputWidth(withLeaves)));

@@ -6,7 +6,7 @@ import { medianOf } from '../metrics/decile.ts';
 import { isMissing, parseBooleanWord, parseNumber, type ColumnKind } from './column-kind.ts';
 import { fitPleEdges, writePle } from './piecewise-linear-encoding.ts';
 import { fitQuantiles, quantileEncode } from './quantile-encoding.ts';
-import { treeEncodingWidth, writeTreeLeaves, type TreeInput, type TreeLeafEncoding } from './tree-leaf-encoding.ts';
+import { leafInputWidth, treeEncodingWidth, writeTreeLeaves, type TreeInput, type TreeLeafEncoding } from './tree-leaf-encoding.ts';
 
 /**
  * A numeric column: median imputation, then its `encoding`, or (without one) optional log1p for skewed non-negative
@@ -270,9 +270,25 @@ export function treeInputs(preprocessor: Preprocessor): TreeInput[] {
   return inputs;
 }
 
+/** A forest's score input: its column among the model inputs, and how the standardised score maps back to the forest's raw score. */
+export interface TreeScoreInput {
+  readonly task: string;
+  readonly column: number;
+  readonly mean: number;
+  readonly scale: number;
+}
+
+/** The forests' score inputs, in input order (they are the last inputs); empty without tree scores. */
+export function treeScoreInputs(preprocessor: Preprocessor): TreeScoreInput[] {
+  const encoding = preprocessor.treeLeaves;
+  if (encoding === undefined) return [];
+  const first = columnInputWidth(preprocessor) + leafInputWidth(encoding);
+  return encoding.forests.flatMap((forest) => (forest.score === undefined ? [] : [{ task: forest.task, mean: forest.score.mean, scale: forest.score.scale }])).map((score, i) => ({ ...score, column: first + i }));
+}
+
 /** `preprocessor` (without leaves) with the fitted tree leaves appended to its inputs. */
 export function withTreeLeaves(preprocessor: Preprocessor, treeLeaves: TreeLeafEncoding): Preprocessor {
-  const leafNames = treeLeaves.forests.flatMap((forest) => Array.from({ length: forest.leaves }, (_, i) => `${forest.task}__leaf${i}`));
+  const leafNames = leafInputWidth(treeLeaves) === 0 ? [] : treeLeaves.forests.flatMap((forest) => Array.from({ length: forest.leaves }, (_, i) => `${forest.task}__leaf${i}`));
   const scoreNames = treeLeaves.forests.filter((forest) => forest.score !== undefined).map((forest) => `${forest.task}__tree_score`);
   return { version: 3, columns: preprocessor.columns, inputNames: [...preprocessor.inputNames, ...leafNames, ...scoreNames], treeLeaves };
 }

@@ -12,8 +12,13 @@ export interface TreeLeafEncoding {
   readonly inputs: readonly TreeInput[];
   /** Per task, its trees; their leaves are numbered across all forests, in order. */
   readonly forests: readonly TreeLeafForest[];
-  /** Leaf inputs in all; the forests' score inputs (see {@link TreeScore}) follow them. */
+  /** Leaves in all (numbered across the forests); the forests' score inputs (see {@link TreeScore}) follow the leaf inputs. */
   readonly leaves: number;
+  /**
+   * false: the leaves are not inputs, only the forests' scores are (`features.treeLeafInputs`). Absent in models
+   * saved before this choice existed: the leaves are inputs.
+   */
+  readonly leafInputs?: false;
 }
 
 /**
@@ -71,6 +76,8 @@ export interface TreeLeafSettings extends BoostingSettings {
   readonly maxRows: number;
   /** Whether each forest also gives its standardised score as an input (see {@link TreeScore}). */
   readonly scores: boolean;
+  /** Whether each tree's leaf one-hots are inputs (otherwise only the scores are). */
+  readonly leafInputs: boolean;
 }
 
 /** Share by which the trees' held-out loss must undercut the linear model's for their leaves to be used. */
@@ -130,7 +137,7 @@ export function fitTreeLeafEncoding(
     forests.push({ ...forest, score });
     trainingScores.push(crossFittedScores(score, totalRows, { rows: picked, values, data, labels }, target.loss, settings));
   }
-  return { encoding: { inputs, forests, leaves }, trainingScores };
+  return { encoding: { inputs, forests, leaves, ...(settings.leafInputs ? {} : { leafInputs: false as const }) }, trainingScores };
 }
 
 /** Folds of {@link crossFittedScores}. */
@@ -185,9 +192,14 @@ function forestScore(forest: TreeLeafForest, score: TreeScore, value: (feature: 
   return sum;
 }
 
-/** Inputs the encoding adds in all: its leaves and the forests' scores. */
+/** Inputs the encoding adds in all: its leaves (when they are inputs) and the forests' scores. */
 export function treeEncodingWidth(encoding: TreeLeafEncoding): number {
-  return encoding.leaves + encoding.forests.filter((forest) => forest.score !== undefined).length;
+  return leafInputWidth(encoding) + encoding.forests.filter((forest) => forest.score !== undefined).length;
+}
+
+/** The leaf one-hot inputs: all leaves, or none when only the scores are inputs. */
+export function leafInputWidth(encoding: TreeLeafEncoding): number {
+  return encoding.leafInputs === false ? 0 : encoding.leaves;
 }
 
 /** A tree input's value in the row starting at `offset`: the float64 sum of its float32 base inputs, in order. */
@@ -199,24 +211,26 @@ function treeInputValue(x: Float32Array, offset: number, input: TreeInput): numb
 
 /**
  * Writes each row's leaf one-hots into `x` (`[rows, width]`, the base inputs already written in each row's first
- * columns) at columns `leafStart + leaf`, then the forests' standardised scores. The leaf columns must be 0 on entry.
+ * columns) at columns `leafStart + leaf` (unless the leaves are not inputs), then the forests' standardised scores.
+ * The leaf columns must be 0 on entry.
  */
 export function writeTreeLeaves(encoding: TreeLeafEncoding, x: Float32Array, width: number, leafStart: number): void {
   const rows = width === 0 ? 0 : x.length / width;
   const values = new Float64Array(encoding.inputs.length);
   const value = (feature: number): number => values[feature] as number;
+  const oneHots = encoding.leafInputs !== false;
   for (let r = 0; r < rows; r++) {
     const offset = r * width;
     encoding.inputs.forEach((input, f) => {
       values[f] = treeInputValue(x, offset, input);
     });
-    let scoreColumn = offset + leafStart + encoding.leaves;
+    let scoreColumn = offset + leafStart + leafInputWidth(encoding);
     for (const forest of encoding.forests) {
       // One walk per tree gives both the leaf's one-hot and its value towards the forest's score.
       let sum = forest.score?.start ?? 0;
       for (const tree of forest.trees) {
         const leaf = leafOf(tree, value);
-        x[offset + leafStart + leaf] = 1;
+        if (oneHots) x[offset + leafStart + leaf] = 1;
         if (forest.score !== undefined) sum += forest.score.leafValues[leaf - forest.firstLeaf] as number;
       }
       if (forest.score !== undefined) x[scoreColumn++] = (sum - forest.score.mean) / forest.score.scale;

@@ -3,6 +3,7 @@ import type { ModelConfig } from '../config/schema.ts';
 import type { ArchitectureContext, ArchitectureLoss, TaskHead } from './architecture.ts';
 import { architectureBuilders } from './architectures/index.ts';
 import { applyCategoricalEmbedding, type CategoricalEmbeddingSpec } from './categorical-embedding.ts';
+import { ColumnSlice } from './layers/column-slice.ts';
 import { SeededDropout } from './seeded-dropout.ts';
 import type { TargetScale } from './target-scale.ts';
 
@@ -17,6 +18,19 @@ export interface BuildNetworkArgs {
   readonly targetScales: Readonly<Record<string, TargetScale>>;
   /** Embed these categorical one-hot blocks at the input (`features.categoricalEmbedding`). @default plain one-hot */
   readonly categoricalEmbedding?: CategoricalEmbeddingSpec;
+  /** Binary tasks whose logit starts from their forest's score (`model.fromTreeScores`). @default none */
+  readonly treeOffsets?: readonly TreeOffset[];
+}
+
+/**
+ * A binary task's forest score as a fixed part of its logit: input `column` holds the forest's standardised score,
+ * so `scale · input + mean` is the forest's log-odds, added to what the network computes.
+ */
+export interface TreeOffset {
+  readonly task: string;
+  readonly column: number;
+  readonly scale: number;
+  readonly mean: number;
 }
 
 /** An architecture's extra loss with the positions of its tensors among the training graph's outputs. */
@@ -45,7 +59,7 @@ export interface MultiTaskNetwork {
 }
 
 /** Builds the network of `params.arch` for these tasks. */
-export function buildNetwork({ inputWidth, tasks, params, targetScales, categoricalEmbedding }: BuildNetworkArgs): MultiTaskNetwork {
+export function buildNetwork({ inputWidth, tasks, params, targetScales, categoricalEmbedding, treeOffsets = [] }: BuildNetworkArgs): MultiTaskNetwork {
   const builder = architectureBuilders[params.arch];
   const heads = tasks.map((task) => (task.type === 'regression' ? { ...task, scale: targetScales[task.name] ?? task.scale ?? { mean: 0, std: 1 } } : task));
   const layers = new Map<string, tf.layers.Layer>();
@@ -80,7 +94,8 @@ export function buildNetwork({ inputWidth, tasks, params, targetScales, categori
         training && params.dropout > 0 ? (new SeededDropout({ rate: params.dropout, seed: seedFor(name, params.seed), name }).apply(x) as tf.SymbolicTensor) : x,
     };
     const built = builder(context);
-    return { input, ...built, outputs: params.wide ? withWideTerms(built.outputs, input, heads, context) : built.outputs };
+    const outputs = params.wide ? withWideTerms(built.outputs, input, heads, context) : built.outputs;
+    return { input, ...built, outputs: treeOffsets.length > 0 ? withTreeOffsets(outputs, input, treeOffsets, layer) : outputs };
   };
 
   const train = graph(true);
@@ -135,6 +150,37 @@ function withWideTerms(
     widened[head.name] = sum.apply([deep, wide]) as tf.SymbolicTensor;
   }
   return widened;
+}
+
+/**
+ * Each offset's task output plus its forest's log-odds (see {@link TreeOffset}): the score column cut out of the
+ * input and mapped by a frozen 1×1 dense layer, so the network learns what to add to the trees (as boosting from an
+ * initial score does) and the saved serving graph computes the same with built-in and registered layers only.
+ */
+function withTreeOffsets(
+  outputs: Readonly<Record<string, tf.SymbolicTensor>>,
+  input: tf.SymbolicTensor,
+  offsets: readonly TreeOffset[],
+  layer: ArchitectureContext['layer'],
+): Record<string, tf.SymbolicTensor> {
+  const offsetOutputs: Record<string, tf.SymbolicTensor> = { ...outputs };
+  for (const { task, column, scale, mean } of offsets) {
+    const network = outputs[task];
+    if (network === undefined) continue;
+    const score = layer(`tree_score_${task}`, () => new ColumnSlice({ start: column, size: 1, name: `tree_score_${task}` })).apply(input) as tf.SymbolicTensor;
+    const logOdds = layer(`tree_log_odds_${task}`, () =>
+      tf.layers.dense({
+        name: `tree_log_odds_${task}`,
+        units: 1,
+        trainable: false,
+        kernelInitializer: tf.initializers.constant({ value: scale }),
+        biasInitializer: tf.initializers.constant({ value: mean }),
+      }),
+    ).apply(score) as tf.SymbolicTensor;
+    const sum = layer(`from_trees_${task}`, () => tf.layers.add({ name: `from_trees_${task}` }));
+    offsetOutputs[task] = sum.apply([network, logOdds]) as tf.SymbolicTensor;
+  }
+  return offsetOutputs;
 }
 
 /** The trainable variables of every layer on a path from the input to one of `tensors`. */

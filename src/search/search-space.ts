@@ -68,7 +68,15 @@ export const derivedParamNames = ['sharedWidth', 'sharedDepth', 'towerWidth', 't
  * Parameters that set a trial's `features` section (its preprocessor and input embedding) rather than a model setting:
  * `sampleToFeaturesConfig` applies them, `sampleToModelConfig` leaves them alone.
  */
-export const featureParamNames = ['features.numericEncoding', 'features.bins', 'features.categoricalEmbedding', 'features.treeLeaves', 'features.treeDepth'] as const;
+export const featureParamNames = [
+  'features.numericEncoding',
+  'features.bins',
+  'features.categoricalEmbedding',
+  'features.treeLeaves',
+  'features.treeDepth',
+  'features.treeMaxLeaves',
+  'features.treeLeafInputs',
+] as const;
 
 /** What the default space needs to know of the tasks besides their names. */
 export interface SearchSpaceOptions {
@@ -93,7 +101,8 @@ export function searchSpaceInputs(tasks: readonly TaskSpec[]): { taskNames: stri
  * own arguments (`mmoe.experts`, `gradnorm.alpha`, …) exist only when it is drawn. `esmm` is a choice only when a
  * task is conditioned on another. `imbalance` exists only when a task is binary, and `focalGamma` only when `imbalance`
  * is `focal`. `epochs` is used by `random` and `tpe`; ASHA sets epochs itself. `features.numericEncoding`,
- * `features.treeLeaves` (0: no boosted-tree leaves), `features.treeDepth` (only with leaves) and
+ * `features.treeLeaves` (0: no boosted-tree leaves), `features.treeMaxLeaves` (only with leaves; null: depth-wise
+ * trees of the config's `treeDepth`) and
  * `features.categoricalEmbedding` (null: one-hot) set the trial's preprocessor and input embedding.
  */
 export function defaultSearchSpace(taskNames: readonly string[], options: SearchSpaceOptions = {}): SearchSpace {
@@ -127,7 +136,7 @@ export function defaultSearchSpace(taskNames: readonly string[], options: Search
     'features.numericEncoding': { type: 'categorical', choices: [...numericEncodings] },
     'features.categoricalEmbedding': { type: 'categorical', choices: [null, 4, 8, 16] },
     'features.treeLeaves': { type: 'categorical', choices: [0, 200] },
-    'features.treeDepth': { type: 'categorical', choices: [2, 3, 4], when: { param: 'features.treeLeaves', in: [200] } },
+    'features.treeMaxLeaves': { type: 'categorical', choices: [null, 15, 31], when: { param: 'features.treeLeaves', in: [200] } },
   };
 }
 

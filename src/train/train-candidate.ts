@@ -3,7 +3,7 @@ import type { FeaturesConfig, ModelConfig, SelectionConfig, TaskSpec } from '../
 import type { DatasetSplits } from '../data/labelled-row.ts';
 import { fitTreeLeaves, writeTrainingTreeScores, type TreeLeavesFit } from '../features/fit-tree-leaves.ts';
 import { fittedInputsKey, type FittedInputsCache } from './fitted-inputs-cache.ts';
-import { categoricalBlocks, fitPreprocessor, type Preprocessor } from '../features/preprocessor.ts';
+import { categoricalBlocks, fitPreprocessor, treeScoreInputs, type Preprocessor } from '../features/preprocessor.ts';
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import { computeDecileEdges } from '../metrics/decile.ts';
 import { argmaxOfRow } from '../metrics/multiclass-metrics.ts';
@@ -106,6 +106,7 @@ export async function trainCandidate(args: TrainCandidateArgs): Promise<TrainedC
     params,
     targetScales,
     ...(typeof categoricalEmbedding === 'number' ? { categoricalEmbedding: { units: categoricalEmbedding, blocks: categoricalBlocks(preprocessor) } } : {}),
+    ...(params.fromTreeScores ? { treeOffsets: treeScoreInputs(preprocessor).filter((score) => tasks.some((task) => task.name === score.task && task.type === 'binary')) } : {}),
   });
   try {
     const result = await trainNetwork({
