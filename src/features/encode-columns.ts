@@ -1,7 +1,7 @@
 import type { RawValue } from '../data/labelled-row.ts';
 import { isMissing, parseBooleanWord, parseNumber } from './column-kind.ts';
 import { writePle } from './piecewise-linear-encoding.ts';
-import { inputWidth, writeLeafInputs, type BooleanColumn, type CategoricalColumn, type NumericColumn, type Preprocessor } from './preprocessor.ts';
+import { inputWidth, joinPartInputs, writeLeafInputs, type BooleanColumn, type CategoricalColumn, type NumericColumn, type Preprocessor } from './preprocessor.ts';
 import { quantileEncode } from './quantile-encoding.ts';
 
 /** A table's cells by column: per column name its values, row by row (a column absent from the map is missing everywhere). */
@@ -37,6 +37,7 @@ export interface ColumnEncoder {
 
 /** Makes a {@link ColumnEncoder} for `preprocessor`. */
 export function createColumnEncoder(preprocessor: Preprocessor): ColumnEncoder {
+  if (preprocessor.parts !== undefined) return joinedEncoder(preprocessor, preprocessor.parts.map(createColumnEncoder));
   const width = inputWidth(preprocessor);
   const caches = preprocessor.columns.map(() => new Map<RawValue, CellCode>());
   return {
@@ -64,6 +65,16 @@ export function createColumnEncoder(preprocessor: Preprocessor): ColumnEncoder {
       });
       writeLeafInputs(preprocessor, x);
       return { x, issues: [...issueOf.values()].sort((a, b) => a.row - b.row) };
+    },
+  };
+}
+
+/** A joined preprocessor's encoder: each part encodes the cells; the parts read the same columns, so they refuse the same cells. */
+function joinedEncoder(preprocessor: Preprocessor, parts: readonly ColumnEncoder[]): ColumnEncoder {
+  return {
+    encode(cells, rows) {
+      const encoded = parts.map((part) => part.encode(cells, rows));
+      return { x: joinPartInputs(encoded.map((part) => part.x), preprocessor, rows), issues: (encoded[0] as EncodedColumns).issues };
     },
   };
 }

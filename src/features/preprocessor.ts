@@ -52,10 +52,10 @@ export type PreprocessedColumn = NumericColumn | BooleanColumn | CategoricalColu
  * The fitted preprocessor (saved as `preprocessor.json` with the model). One-hot rather than embedding lookups
  * because the wasm backend cannot take the gradient of a gather (a learned embedding is a linear layer over the
  * one-hot block instead: see `categoricalBlocks`). Version 2 added the optional numeric `encoding`; a version-1 file
- * has none and transforms exactly as before. Version 3 added `treeLeaves`.
+ * has none and transforms exactly as before. Version 3 added `treeLeaves`; version 4 `parts`.
  */
 export interface Preprocessor {
-  readonly version: 1 | 2 | 3;
+  readonly version: 1 | 2 | 3 | 4;
   readonly columns: readonly PreprocessedColumn[];
   /**
    * Name of every model input, in order: `tenure`, `tenure__missing`, `Contract=Two year`, `Contract=__other__`,
@@ -64,6 +64,11 @@ export interface Preprocessor {
   readonly inputNames: readonly string[];
   /** Boosted-tree leaf inputs after the columns' (see tree-leaf-encoding.ts); absent when `features.treeLeaves` is 0. */
   readonly treeLeaves?: TreeLeafEncoding;
+  /**
+   * An ensemble of models that read different inputs ({@link joinPreprocessors}): each part's inputs in turn, side by
+   * side; `columns` are the parts' (they read the same columns, each in its own way). Absent for one model's.
+   */
+  readonly parts?: readonly Preprocessor[];
 }
 
 /** A row to fit on, with its source line for error messages. */
@@ -293,6 +298,45 @@ export function withTreeLeaves(preprocessor: Preprocessor, treeLeaves: TreeLeafE
   return { version: 3, columns: preprocessor.columns, inputNames: [...preprocessor.inputNames, ...leafNames, ...scoreNames], treeLeaves };
 }
 
+/**
+ * One preprocessor for an ensemble whose members were fitted with different feature settings (a search's trials
+ * differ in `features.numericEncoding`, tree settings and the like): a row's inputs are every part's inputs in turn,
+ * and the ensemble's graph hands each member its slice ({@link partInputRanges}). The parts must read the same
+ * feature columns with the same kinds, so requests are checked once, against the first part's columns.
+ */
+export function joinPreprocessors(parts: readonly Preprocessor[]): Preprocessor {
+  const first = parts[0];
+  if (first === undefined || parts.length < 2) throw new Error(`joining preprocessors needs at least 2 parts, got ${parts.length}`);
+  const columnsOf = (preprocessor: Preprocessor): string => JSON.stringify(preprocessor.columns.map((column) => [column.name, column.kind]));
+  parts.forEach((part, i) => {
+    if (part.parts !== undefined) throw new Error(`part ${i} is itself joined: join its parts instead`);
+    if (columnsOf(part) !== columnsOf(first)) throw new Error(`part ${i} reads other feature columns than part 0: ${columnsOf(part)} against ${columnsOf(first)}`);
+  });
+  return { version: 4, columns: first.columns, inputNames: parts.flatMap((part, i) => part.inputNames.map((name) => `p${i}:${name}`)), parts };
+}
+
+/** Where each part's inputs sit among a joined preprocessor's (`[{start, size}]`, in part order); one range for one that is not joined. */
+export function partInputRanges(preprocessor: Preprocessor): { start: number; size: number }[] {
+  let start = 0;
+  return (preprocessor.parts ?? [preprocessor]).map((part) => {
+    const range = { start, size: inputWidth(part) };
+    start += range.size;
+    return range;
+  });
+}
+
+/** Row-major `[rows, Σ widths]` from each part's `[rows, width]` encoding of the same rows: a joined preprocessor's inputs. */
+export function joinPartInputs(encoded: readonly Float32Array[], preprocessor: Preprocessor, rows: number): Float32Array {
+  const ranges = partInputRanges(preprocessor);
+  const width = inputWidth(preprocessor);
+  const out = new Float32Array(rows * width);
+  ranges.forEach(({ start, size }, p) => {
+    const part = encoded[p] as Float32Array;
+    for (let r = 0; r < rows; r++) out.set(part.subarray(r * size, (r + 1) * size), r * width + start);
+  });
+  return out;
+}
+
 /** Writes the tree leaves of rows whose column inputs are already in `x` (`[rows, inputWidth]`); no-op without leaves. */
 export function writeLeafInputs(preprocessor: Preprocessor, x: Float32Array): void {
   if (preprocessor.treeLeaves !== undefined) writeTreeLeaves(preprocessor.treeLeaves, x, inputWidth(preprocessor), columnInputWidth(preprocessor));
@@ -335,6 +379,7 @@ export function validateRows(preprocessor: Preprocessor, rows: readonly unknown[
  * missing (callers that must reject them run `validateRows` first).
  */
 export function transformRows(preprocessor: Preprocessor, rows: readonly RawRow[]): Float32Array {
+  if (preprocessor.parts !== undefined) return joinPartInputs(preprocessor.parts.map((part) => transformRows(part, rows)), preprocessor, rows.length);
   const width = inputWidth(preprocessor);
   const out = new Float32Array(rows.length * width);
   rows.forEach((row, r) => writeRow(preprocessor, row, out, r * width));

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
 import './layers/index.ts';
+import { ColumnSlice } from './layers/column-slice.ts';
 
 /** A layer entry of a LayersModel's Keras-style topology (`model.toJSON(null, false).config.layers`). */
 interface TopologyLayer {
@@ -35,23 +36,47 @@ export type EnsembleOutputWeights = Readonly<Record<string, readonly number[]>>;
  * Each member's layers are rebuilt under the prefix `m<i>_` and get a copy of its weights, so the result saves as one
  * model.json + weights.bin that the ordinary loader reads, and the members stay the caller's to dispose. The caller
  * disposes the result.
+ *
+ * With `inputRanges` (one per member, as `partInputRanges` of a joined preprocessor gives them), the members may read
+ * different inputs: the graph's input is all of them side by side, and member i reads columns
+ * `[start, start + size)` of it through a {@link ColumnSlice} in place of its own input layer.
  */
-export async function buildEnsembleNetwork(members: readonly tf.LayersModel[], outputWeights: EnsembleOutputWeights = {}): Promise<tf.LayersModel> {
+export async function buildEnsembleNetwork(
+  members: readonly tf.LayersModel[],
+  outputWeights: EnsembleOutputWeights = {},
+  inputRanges?: readonly { readonly start: number; readonly size: number }[],
+): Promise<tf.LayersModel> {
   if (members.length < 2) throw new TandemError(`an ensemble needs at least 2 members, got ${members.length}`, { value: members.length });
+  if (inputRanges !== undefined && inputRanges.length !== members.length) {
+    throw new TandemError(`ensemble input ranges: one per member, got ${inputRanges.length} for ${members.length}`, { value: inputRanges.length });
+  }
   const topologies = members.map((member) => member.toJSON(null, false) as unknown as Topology);
   const first = topologies[0] as Topology;
   const inputName = (first.config.input_layers[0] as [string, number, number])[0];
   const outputNames = first.config.output_layers.map(([name]) => name);
-  const inputLayer = first.config.layers.find((layer) => layer.name === inputName) as TopologyLayer;
-  topologies.forEach((topology, index) => checkCompatible(topology, first, index));
+  const firstInput = first.config.layers.find((layer) => layer.name === inputName) as TopologyLayer;
+  topologies.forEach((topology, index) => checkCompatible(topology, first, index, inputRanges?.[index]));
   const counts = memberCounts(outputNames, members.length, outputWeights);
+  const width = inputRanges === undefined ? undefined : Math.max(...inputRanges.map(({ start, size }) => start + size));
+  const inputLayer = width === undefined ? firstInput : { ...firstInput, config: { ...firstInput.config, batch_input_shape: [null, width] } };
 
   const layers: TopologyLayer[] = [inputLayer];
   topologies.forEach((topology, index) => {
     const prefix = ensembleMemberPrefix(index);
-    const rename = (name: string): string => (name === inputName ? inputName : `${prefix}${name}`);
+    const memberInput = (topology.config.input_layers[0] as [string, number, number])[0];
+    const range = inputRanges?.[index];
+    // Without ranges every member reads the shared input itself; with them, its own slice of it.
+    const rename = (name: string): string => (name === memberInput && range === undefined ? inputName : `${prefix}${name}`);
+    if (range !== undefined) {
+      layers.push({
+        name: `${prefix}${memberInput}`,
+        class_name: ColumnSlice.className,
+        config: { name: `${prefix}${memberInput}`, trainable: false, start: range.start, size: range.size },
+        inbound_nodes: [[[inputName, 0, 0, {}]]],
+      });
+    }
     for (const layer of topology.config.layers) {
-      if (layer.name === inputName) continue;
+      if (layer.name === memberInput) continue;
       layers.push({
         ...layer,
         name: rename(layer.name),
@@ -108,11 +133,17 @@ function memberCounts(outputNames: readonly string[], members: number, outputWei
   return counts;
 }
 
-/** Members must take the same input and give the same outputs, or their average means nothing. */
-function checkCompatible(topology: Topology, first: Topology, index: number): void {
-  const inputs = (t: Topology): string => JSON.stringify(t.config.layers.filter((layer) => layer.class_name === 'InputLayer').map((layer) => layer.config));
+/**
+ * Members must give the same outputs, and take the same input (or, with an input range, one as wide as the range), or
+ * their average means nothing.
+ */
+function checkCompatible(topology: Topology, first: Topology, index: number, range?: { readonly size: number }): void {
+  const inputLayers = (t: Topology): TopologyLayer[] => t.config.layers.filter((layer) => layer.class_name === 'InputLayer');
+  const inputs = (t: Topology): string => JSON.stringify(inputLayers(t).map((layer) => layer.config));
   const outputs = (t: Topology): string => JSON.stringify(t.config.output_layers.map(([name]) => name));
-  if (inputs(topology) !== inputs(first) || outputs(topology) !== outputs(first)) {
+  const shape = inputLayers(topology)[0]?.config['batch_input_shape'] as (number | null)[] | undefined;
+  const inputsMatch = range === undefined ? inputs(topology) === inputs(first) : inputLayers(topology).length === 1 && shape?.length === 2 && shape[1] === range.size;
+  if (!inputsMatch || outputs(topology) !== outputs(first)) {
     throw new TandemError(`ensemble member ${index} has other inputs or outputs than member 0: members must share one preprocessor and one set of tasks`, {
       value: { inputs: inputs(topology), outputs: outputs(topology) },
     });

@@ -1,4 +1,3 @@
-import type { Preprocessor } from '../features/preprocessor.ts';
 import { modelFolder } from '../model/model-artifacts.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson } from '../store/json-object.ts';
@@ -13,8 +12,9 @@ export const ensembleTrialId = 'ensemble';
 /**
  * Closes a search as {@link closeSearch} does and then, with `settings.ensembleTopK` = k > 1, builds an ensemble of
  * up to k trials by ensemble selection per task on validation (`ensembleSavedModels` with `select`): the candidates
- * are the winner and every other completed trial meeting the floors whose saved preprocessor is identical to the
- * winner's — `features.numericEncoding` and the like are search dimensions, and members must read the same inputs.
+ * are the winner and every other completed trial meeting the floors. Trials fitted with other feature settings
+ * (`features.numericEncoding` and the like are search dimensions) join too: the ensemble then reads their inputs
+ * side by side (a joined preprocessor), which is what lets it mix models that see the data differently.
  * The ensemble is saved as one model and becomes the winner (a leaderboard row `ensemble`, so `search`, the report
  * and `promote` select it like any trial) only when its validation combined score beats every member's; run.json
  * records the attempt either way (`ensemble`).
@@ -29,14 +29,11 @@ export async function closeSearchWithEnsemble(
   const topK = run.settings.ensembleTopK ?? 1;
   const winner = closed.leaderboard.find((row) => row.trialId === closed.run.bestTrialId);
   if (topK < 2 || winner?.modelId == null) return closed;
-  const preprocessorOf = async (modelId: string): Promise<string> => JSON.stringify(await readJson<Preprocessor>(store, `${modelFolder(modelId)}/preprocessor.json`));
-  const winnerPreprocessor = await preprocessorOf(winner.modelId);
   const others = closed.leaderboard
     .filter((row) => row.trialId !== winner.trialId && row.status === 'completed' && row.modelId !== null && row.metrics !== null)
     .filter((row) => meetsFloors(row.metrics!, run.defaults.selection.floors))
     .sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
-  const candidates = [winner];
-  for (const row of others) if ((await preprocessorOf(row.modelId as string)) === winnerPreprocessor) candidates.push(row);
+  const candidates = [winner, ...others];
   if (candidates.length < 2) return closed;
   const { ensemble, modelId } = await ensembleSavedModels(store, {
     members: candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId })),

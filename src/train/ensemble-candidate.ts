@@ -14,14 +14,16 @@ export interface EvaluatedEnsemble extends ServingEvaluation {
 /**
  * Averages member serving graphs into one ({@link buildEnsembleNetwork}; `outputWeights` per task, equal by default) and measures it exactly as a single model is
  * measured ({@link evaluateServingNetwork}: validation thresholds, validation and test metrics, deciles, stability).
- * The members must share `preprocessor` (the splits are encoded with it once).
+ * The members share `preprocessor` (the splits are encoded with it once), or, with `inputRanges`, each reads its range
+ * of a joined one's inputs (`joinPreprocessors`, `partInputRanges`).
  */
 export async function evaluateEnsemble(
   members: readonly tf.LayersModel[],
   args: Omit<EvaluateServingNetworkArgs, 'serving'>,
   outputWeights: EnsembleOutputWeights = {},
+  inputRanges?: readonly { readonly start: number; readonly size: number }[],
 ): Promise<EvaluatedEnsemble> {
-  const serving = await buildEnsembleNetwork(members, outputWeights);
+  const serving = await buildEnsembleNetwork(members, outputWeights, inputRanges);
   try {
     return { serving, ...(await evaluateServingNetwork({ ...args, serving })) };
   } catch (error) {

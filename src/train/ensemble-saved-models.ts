@@ -1,5 +1,7 @@
 import type { SelectionConfig } from '../config/schema.ts';
+import type { LabelledRow } from '../data/labelled-row.ts';
 import { loadDataset } from '../data/load-dataset.ts';
+import { joinPreprocessors, partInputRanges, type Preprocessor } from '../features/preprocessor.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { createModelId, loadModel, saveModel, type LoadedModel } from '../model/model-artifacts.ts';
 import type { EnsembleMember, ModelCard, ModelEnsembleInfo } from '../model/model-card.ts';
@@ -20,7 +22,10 @@ export interface SavedEnsembleMember {
 
 /** Arguments of {@link ensembleSavedModels}. */
 export interface EnsembleSavedModelsArgs {
-  /** k ≥ 2 saved models of one dataset with identical preprocessors; the first is the one to beat (a search's winner). */
+  /**
+   * k ≥ 2 saved models of one dataset; the first is the one to beat (a search's winner). Their preprocessors may differ
+   * (as a search's trials' do) when they read the same feature columns: the ensemble then reads them all, joined.
+   */
   readonly members: readonly SavedEnsembleMember[];
   readonly selection: SelectionConfig;
   /**
@@ -45,35 +50,35 @@ export interface SavedEnsembleResult {
  * Averages saved models into one ({@link evaluateEnsemble}; with `select`, the members and per-task weights that
  * ensemble selection picks), measures it on their dataset's validation and test splits as any model is measured, and
  * saves it as `models/<id>/` (the first member's card with the ensemble's metrics, thresholds and deciles) when its
- * validation combined score beats every member's. Used after a search (`search.ensembleTopK`). Members with another
- * preprocessor or dataset are refused: their inputs differ. When selection keeps the first member alone, nothing is
- * averaged and the result says so (`kept: false`, that one member).
+ * validation combined score beats every member's. Used after a search (`search.ensembleTopK`). Members of another
+ * dataset are refused. Members with different preprocessors are served through one joined preprocessor
+ * ({@link joinPreprocessors}: each distinct one's inputs side by side, each member reading its own), so the ensemble
+ * stays one model with one forward call. When selection keeps the first member alone, nothing is averaged and the
+ * result says so (`kept: false`, that one member).
  */
 export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedModelsArgs): Promise<SavedEnsembleResult> {
   const loaded: LoadedModel[] = [];
   try {
     for (const member of args.members) loaded.push(await loadModel(store, member.modelId));
     const first = loaded[0] as LoadedModel;
-    const preprocessorJson = JSON.stringify(first.preprocessor);
     for (const model of loaded) {
-      if (model.card.datasetId !== first.card.datasetId || JSON.stringify(model.preprocessor) !== preprocessorJson) {
-        throw new BadInputError(`model ${model.modelId} has another dataset or preprocessor than ${first.modelId}: only models with identical inputs can be averaged`, { value: model.modelId });
+      if (model.card.datasetId !== first.card.datasetId) {
+        throw new BadInputError(`model ${model.modelId} was trained on dataset ${model.card.datasetId}, not ${first.card.datasetId}: only models of one dataset can be averaged`, { value: model.modelId });
       }
     }
     const { manifest, splits } = await loadDataset(store, first.card.datasetId);
     const taskNames = manifest.tasks.map((task) => task.name);
-    const encoded = {
-      train: encodeSplit(splits.train, first.preprocessor, taskNames),
-      validation: encodeSplit(splits.validation, first.preprocessor, taskNames),
-      test: encodeSplit(splits.test, first.preprocessor, taskNames),
-    };
     // Evaluation needs each task's type, classes and event cut: the latter as the first member's card fixed it.
-    const tasks = resolveTrainTasks(manifest.tasks, {}, encoded.train.labels).map((task) => {
+    const labels = Object.fromEntries(taskNames.map((name) => [name, Float32Array.from(splits.train, (row) => row.labels[name] ?? Number.NaN)]));
+    const tasks = resolveTrainTasks(manifest.tasks, {}, labels).map((task) => {
       const rule = first.card.tasks.find((scoring) => scoring.name === task.name);
       return rule?.positiveAbove === undefined ? task : { ...task, positiveAbove: rule.positiveAbove };
     });
     const outputNames = first.card.tasks.map((task) => task.name);
-    const chosen = args.select === undefined ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {} } : await selectMembers(loaded, encoded.validation, tasks, outputNames, args.select.maxMembers);
+    const chosen =
+      args.select === undefined
+        ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {} }
+        : await selectMembers(loaded, encodedValidation(splits.validation, taskNames), tasks, outputNames, args.select.maxMembers);
     const memberScoreOf = (model: LoadedModel): number => model.card.metrics.validation.combinedScore ?? -Infinity;
     const memberOf = (i: number): EnsembleMember => {
       const model = loaded[i] as LoadedModel;
@@ -83,10 +88,17 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
       const score = memberScoreOf(first);
       return { ensemble: { kind: 'trials', kept: false, members: [memberOf(0)], validationCombinedScore: score, bestMemberValidationCombinedScore: score } };
     }
+    const inputs = ensembleInputs(chosen.indices.map((i) => (loaded[i] as LoadedModel).preprocessor));
+    const encoded = {
+      train: encodeSplit(splits.train, inputs.preprocessor, taskNames),
+      validation: encodeSplit(splits.validation, inputs.preprocessor, taskNames),
+      test: encodeSplit(splits.test, inputs.preprocessor, taskNames),
+    };
     const evaluated = await evaluateEnsemble(
       chosen.indices.map((i) => (loaded[i] as LoadedModel).network),
-      { outputNames, preprocessor: first.preprocessor, tasks, splits, encoded, selection: args.selection },
+      { outputNames, preprocessor: inputs.preprocessor, tasks, splits, encoded, selection: args.selection },
       chosen.weights,
+      inputs.ranges,
     );
     try {
       const memberScores = chosen.indices.map((i) => memberScoreOf(loaded[i] as LoadedModel));
@@ -106,7 +118,7 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
       const now = args.now ?? (() => new Date());
       const modelId = createModelId(first.card.name, now());
       const card: ModelCard = { ...first.card, modelId, createdAt: now().toISOString(), tasks: evaluated.scoring, metrics: evaluated.metrics, ensemble };
-      await saveModel(store, { card, network: evaluated.serving, preprocessor: first.preprocessor, stability: evaluated.stability, metrics: { ...evaluated.metrics, history: [] } });
+      await saveModel(store, { card, network: evaluated.serving, preprocessor: inputs.preprocessor, stability: evaluated.stability, metrics: { ...evaluated.metrics, history: [] } });
       return { ensemble, modelId };
     } finally {
       evaluated.serving.dispose();
@@ -117,18 +129,49 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
 }
 
 /**
- * Ensemble selection over the loaded candidates ({@link selectEnsembleWeights} on their validation predictions): the
- * candidates some task uses, in candidate order, and each task's weights over them.
+ * The ensemble's preprocessor: the members' own when they share it; otherwise their distinct ones joined
+ * ({@link joinPreprocessors}), and per member the range of the joined inputs it reads.
+ */
+function ensembleInputs(preprocessors: readonly Preprocessor[]): { preprocessor: Preprocessor; ranges?: { start: number; size: number }[] } {
+  const keys = preprocessors.map((preprocessor) => JSON.stringify(preprocessor));
+  const distinct = [...new Set(keys)];
+  if (distinct.length === 1) return { preprocessor: preprocessors[0] as Preprocessor };
+  const preprocessor = joinPreprocessors(distinct.map((key) => preprocessors[keys.indexOf(key)] as Preprocessor));
+  const partRanges = partInputRanges(preprocessor);
+  return { preprocessor, ranges: keys.map((key) => partRanges[distinct.indexOf(key)] as { start: number; size: number }) };
+}
+
+/** The validation rows encoded with each preprocessor asked for, once per distinct one. */
+function encodedValidation(rows: readonly LabelledRow[], taskNames: readonly string[]): (preprocessor: Preprocessor) => EncodedSplit {
+  const byPreprocessor = new Map<string, EncodedSplit>();
+  return (preprocessor) => {
+    const key = JSON.stringify(preprocessor);
+    const known = byPreprocessor.get(key);
+    if (known !== undefined) return known;
+    const encoded = encodeSplit(rows, preprocessor, taskNames);
+    byPreprocessor.set(key, encoded);
+    return encoded;
+  };
+}
+
+/**
+ * Ensemble selection over the loaded candidates ({@link selectEnsembleWeights} on their validation predictions, each
+ * from its own preprocessor's inputs): the candidates some task uses, in candidate order, and each task's weights over
+ * them.
  */
 async function selectMembers(
   loaded: readonly LoadedModel[],
-  validation: EncodedSplit,
+  validationFor: (preprocessor: Preprocessor) => EncodedSplit,
   tasks: readonly TrainTask[],
   outputNames: readonly string[],
   maxMembers: number,
 ): Promise<{ indices: number[]; weights: Record<string, number[]> }> {
   const candidates = [];
-  for (const model of loaded) candidates.push(await predictNetwork(model.network, validation.x, validation.rows, validation.width, outputNames));
+  for (const model of loaded) {
+    const validation = validationFor(model.preprocessor);
+    candidates.push(await predictNetwork(model.network, validation.x, validation.rows, validation.width, outputNames));
+  }
+  const validation = validationFor((loaded[0] as LoadedModel).preprocessor);
   const byTask = selectEnsembleWeights({ candidates, validation, tasks, maxMembers });
   const indices = loaded.map((_, i) => i).filter((i) => Object.values(byTask).some((counts) => (counts[i] as number) > 0));
   return { indices, weights: Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, indices.map((i) => counts[i] as number)])) };

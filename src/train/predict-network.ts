@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** Most rows per forward call, and most floats in one call's input (wide inputs, e.g. an ensemble's joined ones, take fewer rows). */
 const chunkRows = 8192;
+const chunkFloats = 1 << 24;
 
 /**
  * Runs the serving graph over a row-major matrix `[rows, width]` in chunks (bounded memory) and returns, per output
@@ -20,8 +22,9 @@ export async function predictNetwork(
     return typeof units === 'number' ? units : 1;
   });
   const result: Record<string, Float32Array> = Object.fromEntries(outputNames.map((name, k) => [name, new Float32Array(rows * (outputWidths[k] as number))]));
-  for (let start = 0; start < rows; start += chunkRows) {
-    const end = Math.min(rows, start + chunkRows);
+  const chunk = Math.max(1, Math.min(chunkRows, Math.floor(chunkFloats / Math.max(1, width))));
+  for (let start = 0; start < rows; start += chunk) {
+    const end = Math.min(rows, start + chunk);
     const outputs = tf.tidy(() => {
       const input = tf.tensor2d(x.subarray(start * width, end * width), [end - start, width]);
       // One batch per chunk: predict's default batches of 32 cost a round of kernel calls each, and the backend's
