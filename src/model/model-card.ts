@@ -54,14 +54,23 @@ export interface ModelCard {
 export interface ModelEnsembleInfo {
   /** seeds: copies of one configuration with seeds seed…seed+k−1; trials: the best finished trials of a search. */
   readonly kind: 'seeds' | 'trials';
-  /** Whether the saved graph is the ensemble (it beat its best member on validation) or that best member alone. */
+  /**
+   * Whether the saved graph is the ensemble or its best member alone. Seeds: the ensemble beat every member on
+   * validation. Trials: ensemble selection beat picking the best trial when each chose on half the validation rows and
+   * was scored on the other (`outOfSample`).
+   */
   readonly kept: boolean;
   /** In the graph's member order (layer prefix `m<i>_`). */
   readonly members: readonly EnsembleMember[];
   /** The ensemble's validation combined score. */
   readonly validationCombinedScore: number;
-  /** The best member's validation combined score: the ensemble is kept only when it is above. */
+  /** The best member's validation combined score (seeds: the ensemble is kept only when it is above). */
   readonly bestMemberValidationCombinedScore: number;
+  /**
+   * Trials: 2-fold cross-validation on the validation rows of the two ways to choose (see ensemble-choice.ts) — mean
+   * combined score, on the half not chosen on, of ensemble selection and of the best trial.
+   */
+  readonly outOfSample?: { readonly ensemble: number; readonly single: number };
   /** Per task, each member's weight in that task's average (ensemble selection); absent: every member weighs 1. */
   readonly weights?: Readonly<Record<string, readonly number[]>>;
 }

@@ -16,8 +16,10 @@ export const ensembleTrialId = 'ensemble';
  * (`features.numericEncoding` and the like are search dimensions) join too: the ensemble then reads their inputs
  * side by side (a joined preprocessor), which is what lets it mix models that see the data differently.
  * The ensemble is saved as one model and becomes the winner (a leaderboard row `ensemble`, so `search`, the report
- * and `promote` select it like any trial) only when its validation combined score beats every member's; run.json
- * records the attempt either way (`ensemble`).
+ * and `promote` select it like any trial) when ensemble selection beats picking the best trial with each judged on
+ * validation rows it did not choose on (crossValidateEnsembleChoice: the best trial's own validation score is the
+ * luckiest of many, so comparing in-sample scores would favour it); run.json records the attempt either way
+ * (`ensemble`, with `outOfSample`).
  */
 export async function closeSearchWithEnsemble(
   store: BlobStore,
@@ -56,7 +58,7 @@ export async function closeSearchWithEnsemble(
     attempts: 0,
     baseline: false,
   };
-  // Closed again with the ensemble among the rows: Δm, floors and the winner are decided exactly as for a trial.
-  const reclosed = closeSearch(run, [...rows.filter((existing) => existing.trialId !== ensembleTrialId), row], stoppedByBudget);
+  // Closed again with the ensemble among the rows: Δm and floors as for a trial; kept, it is the winner when it meets the floors.
+  const reclosed = closeSearch(run, [...rows.filter((existing) => existing.trialId !== ensembleTrialId), row], stoppedByBudget, ensembleTrialId);
   return { run: { ...reclosed.run, ensemble: record }, leaderboard: reclosed.leaderboard };
 }

@@ -17,10 +17,11 @@ export interface SearchOutcome {
 /**
  * Closes a search (SPEC §6): trials left between ASHA rungs become `pruned`; every trial's validation and test
  * metrics get Δm against the `single` baseline; the winner is the completed trial with a saved model and the best
- * validation combined score among those meeting every `selection.floors` entry; the Pareto front is taken over
- * per-task validation AUC of the completed trials.
+ * validation combined score among those meeting every `selection.floors` entry — or `preferred` (a kept ensemble of
+ * trials, chosen by its own rule: see search-ensemble.ts) when it meets them; the Pareto front is taken over per-task
+ * validation AUC of the completed trials.
  */
-export function applySearchOutcome(rows: readonly LeaderboardRow[], defaults: TrialDefaults, stoppedByBudget: boolean): SearchOutcome {
+export function applySearchOutcome(rows: readonly LeaderboardRow[], defaults: TrialDefaults, stoppedByBudget: boolean, preferred?: string): SearchOutcome {
   const baseline = rows.find((row) => row.baseline && row.metrics !== null);
   const taskTypes = Object.fromEntries(defaults.tasks.filter((task) => !task.auxiliary).map((task) => [task.name, task.type]));
   const updated = new Map<string, { status: TrialStatus; metrics: ModelMetrics | null }>();
@@ -37,7 +38,7 @@ export function applySearchOutcome(rows: readonly LeaderboardRow[], defaults: Tr
   }
   const completed = rows.filter((row) => updated.get(row.trialId)?.status === 'completed' && row.modelId !== null && row.metrics !== null);
   const eligible = completed.filter((row) => meetsFloors(row.metrics as ModelMetrics, defaults.selection.floors));
-  const best = eligible.reduce<LeaderboardRow | undefined>(
+  const best = eligible.find((row) => row.trialId === preferred) ?? eligible.reduce<LeaderboardRow | undefined>(
     (top, row) => (top === undefined || (row.metrics?.validation.combinedScore ?? -Infinity) > (top.metrics?.validation.combinedScore ?? -Infinity) ? row : top),
     undefined,
   );
@@ -64,8 +65,8 @@ export function applySearchOutcome(rows: readonly LeaderboardRow[], defaults: Tr
  * (`stopped` when the time budget ended it, else `completed`). Writes nothing: the driver writes both with
  * `writeRunFiles`.
  */
-export function closeSearch(run: StoredRun, rows: readonly LeaderboardRow[], stoppedByBudget: boolean): { run: StoredRun; leaderboard: LeaderboardRow[] } {
-  const outcome = applySearchOutcome(rows, run.defaults, stoppedByBudget);
+export function closeSearch(run: StoredRun, rows: readonly LeaderboardRow[], stoppedByBudget: boolean, preferred?: string): { run: StoredRun; leaderboard: LeaderboardRow[] } {
+  const outcome = applySearchOutcome(rows, run.defaults, stoppedByBudget, preferred);
   return {
     run: {
       ...run,

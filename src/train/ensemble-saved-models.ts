@@ -8,6 +8,7 @@ import type { EnsembleMember, ModelCard, ModelEnsembleInfo } from '../model/mode
 import type { BlobStore } from '../store/blob-store.ts';
 import type { EnsembleOutputWeights } from '../model/ensemble-network.ts';
 import { encodeSplit, type EncodedSplit } from './encoded-split.ts';
+import { crossValidateEnsembleChoice, type EnsembleChoiceScores } from './ensemble-choice.ts';
 import { selectEnsembleWeights } from './ensemble-selection.ts';
 import { predictNetwork } from './predict-network.ts';
 import { ensembleWins, evaluateEnsemble } from './ensemble-candidate.ts';
@@ -77,8 +78,8 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
     const outputNames = first.card.tasks.map((task) => task.name);
     const chosen =
       args.select === undefined
-        ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {} }
-        : await selectMembers(loaded, encodedValidation(splits.validation, taskNames), tasks, outputNames, args.select.maxMembers);
+        ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {}, outOfSample: undefined }
+        : await selectMembers(loaded, encodedValidation(splits.validation, taskNames), tasks, outputNames, args.select.maxMembers, args.selection.weights);
     const memberScoreOf = (model: LoadedModel): number => model.card.metrics.validation.combinedScore ?? -Infinity;
     const memberOf = (i: number): EnsembleMember => {
       const model = loaded[i] as LoadedModel;
@@ -103,8 +104,9 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
     try {
       const memberScores = chosen.indices.map((i) => memberScoreOf(loaded[i] as LoadedModel));
       const validationCombinedScore = evaluated.metrics.validation.combinedScore ?? -Infinity;
-      // The first model (the search's winner) is the one to beat even when selection left it out.
-      const kept = ensembleWins(validationCombinedScore, [...memberScores, memberScoreOf(first)]);
+      // Selected from candidates: kept when choosing that way beats picking the best one, both judged on rows they did
+      // not choose on. Given members: the first model (the search's winner) is the one to beat on validation.
+      const kept = chosen.outOfSample === undefined ? ensembleWins(validationCombinedScore, [...memberScores, memberScoreOf(first)]) : chosen.outOfSample.ensemble > chosen.outOfSample.single;
       const members = chosen.indices.map(memberOf);
       const ensemble: ModelEnsembleInfo = {
         kind: 'trials',
@@ -113,6 +115,7 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
         validationCombinedScore,
         bestMemberValidationCombinedScore: Math.max(...memberScores),
         ...(Object.keys(chosen.weights).length === 0 ? {} : { weights: chosen.weights }),
+        ...(chosen.outOfSample === undefined ? {} : { outOfSample: chosen.outOfSample }),
       };
       if (!kept && args.saveWhenLosing !== true) return { ensemble };
       const now = args.now ?? (() => new Date());
@@ -156,8 +159,9 @@ function encodedValidation(rows: readonly LabelledRow[], taskNames: readonly str
 
 /**
  * Ensemble selection over the loaded candidates ({@link selectEnsembleWeights} on their validation predictions, each
- * from its own preprocessor's inputs): the candidates some task uses, in candidate order, and each task's weights over
- * them.
+ * from its own preprocessor's inputs): the candidates some task uses, in candidate order, each task's weights over
+ * them, and how ensemble selection and picking the best candidate fare on rows they did not choose on
+ * ({@link crossValidateEnsembleChoice}).
  */
 async function selectMembers(
   loaded: readonly LoadedModel[],
@@ -165,7 +169,8 @@ async function selectMembers(
   tasks: readonly TrainTask[],
   outputNames: readonly string[],
   maxMembers: number,
-): Promise<{ indices: number[]; weights: Record<string, number[]> }> {
+  selectionWeights: Readonly<Record<string, number>>,
+): Promise<{ indices: number[]; weights: Record<string, number[]>; outOfSample: EnsembleChoiceScores }> {
   const candidates = [];
   for (const model of loaded) {
     const validation = validationFor(model.preprocessor);
@@ -173,6 +178,7 @@ async function selectMembers(
   }
   const validation = validationFor((loaded[0] as LoadedModel).preprocessor);
   const byTask = selectEnsembleWeights({ candidates, validation, tasks, maxMembers });
+  const outOfSample = crossValidateEnsembleChoice({ candidates, validation, tasks, maxMembers, weights: selectionWeights });
   const indices = loaded.map((_, i) => i).filter((i) => Object.values(byTask).some((counts) => (counts[i] as number) > 0));
-  return { indices, weights: Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, indices.map((i) => counts[i] as number)])) };
+  return { indices, weights: Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, indices.map((i) => counts[i] as number)])), outOfSample };
 }
