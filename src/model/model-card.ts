@@ -56,8 +56,7 @@ export interface ModelEnsembleInfo {
   readonly kind: 'seeds' | 'trials';
   /**
    * Whether the saved graph is the ensemble or its best member alone. Seeds: the ensemble beat every member on
-   * validation. Trials: ensemble selection beat picking the best trial when each chose on half the validation rows and
-   * was scored on the other (`outOfSample`).
+   * validation. Trials: (bagged) ensemble selection averaged several trials.
    */
   readonly kept: boolean;
   /** In the graph's member order (layer prefix `m<i>_`). */
@@ -66,11 +65,6 @@ export interface ModelEnsembleInfo {
   readonly validationCombinedScore: number;
   /** The best member's validation combined score (seeds: the ensemble is kept only when it is above). */
   readonly bestMemberValidationCombinedScore: number;
-  /**
-   * Trials: 2-fold cross-validation on the validation rows of the two ways to choose (see ensemble-choice.ts) — mean
-   * combined score, on the half not chosen on, of ensemble selection and of the best trial.
-   */
-  readonly outOfSample?: { readonly ensemble: number; readonly single: number };
   /** Per task, each member's weight in that task's average (ensemble selection); absent: every member weighs 1. */
   readonly weights?: Readonly<Record<string, readonly number[]>>;
 }

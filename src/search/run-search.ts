@@ -185,8 +185,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
   const closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline);
   if (closed.run.ensemble !== undefined) {
     const { ensemble } = closed.run;
-    const outOfSample = ensemble.outOfSample === undefined ? '' : `; out of sample ${ensemble.outOfSample.ensemble.toFixed(4)} vs best trial ${ensemble.outOfSample.single.toFixed(4)}`;
-    log(`ensemble of ${ensemble.members.map((member) => member.id).join(', ')}: validation ${ensemble.validationCombinedScore.toFixed(4)} vs best ${ensemble.bestMemberValidationCombinedScore.toFixed(4)}${outOfSample}${ensemble.kept ? `, selected as ${ensemble.modelId}` : ', not kept'}`);
+    log(`ensemble of ${ensemble.members.map((member) => member.id).join(', ')}: validation ${ensemble.validationCombinedScore.toFixed(4)} vs best ${ensemble.bestMemberValidationCombinedScore.toFixed(4)}${ensemble.kept ? `, selected as ${ensemble.modelId}` : ', not kept'}`);
   }
   run = await writeRunFiles(store, { run: closed.run, leaderboard: closed.leaderboard, events }, now());
   return { run, leaderboard: closed.leaderboard };

@@ -11,15 +11,15 @@ export const ensembleTrialId = 'ensemble';
 
 /**
  * Closes a search as {@link closeSearch} does and then, with `settings.ensembleTopK` = k > 1, builds an ensemble of
- * up to k trials by ensemble selection per task on validation (`ensembleSavedModels` with `select`): the candidates
+ * up to k trials by bagged ensemble selection per task on validation (`ensembleSavedModels` with `select`): the candidates
  * are the winner and every other completed trial meeting the floors. Trials fitted with other feature settings
  * (`features.numericEncoding` and the like are search dimensions) join too: the ensemble then reads their inputs
  * side by side (a joined preprocessor), which is what lets it mix models that see the data differently.
  * The ensemble is saved as one model and becomes the winner (a leaderboard row `ensemble`, so `search`, the report
- * and `promote` select it like any trial) when ensemble selection beats picking the best trial with each judged on
- * validation rows it did not choose on (crossValidateEnsembleChoice: the best trial's own validation score is the
- * luckiest of many, so comparing in-sample scores would favour it); run.json records the attempt either way
- * (`ensemble`, with `outOfSample`).
+ * and `promote` select it like any trial) whenever selection averages several trials: the best trial's own
+ * validation score is the luckiest of many, so comparing it with the ensemble's would favour it, and bagged selection
+ * (selectBaggedEnsembleWeights) does not chase validation noise; run.json records the attempt either way
+ * (`ensemble`). Kept, the ensemble wins when it meets the floors.
  */
 export async function closeSearchWithEnsemble(
   store: BlobStore,

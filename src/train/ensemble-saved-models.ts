@@ -8,8 +8,7 @@ import type { EnsembleMember, ModelCard, ModelEnsembleInfo } from '../model/mode
 import type { BlobStore } from '../store/blob-store.ts';
 import type { EnsembleOutputWeights } from '../model/ensemble-network.ts';
 import { encodeSplit, type EncodedSplit } from './encoded-split.ts';
-import { crossValidateEnsembleChoice, type EnsembleChoiceScores } from './ensemble-choice.ts';
-import { selectEnsembleWeights } from './ensemble-selection.ts';
+import { selectBaggedEnsembleWeights } from './bagged-ensemble-selection.ts';
 import { predictNetwork } from './predict-network.ts';
 import { ensembleWins, evaluateEnsemble } from './ensemble-candidate.ts';
 import { resolveTrainTasks, type TrainTask } from './train-task.ts';
@@ -78,8 +77,8 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
     const outputNames = first.card.tasks.map((task) => task.name);
     const chosen =
       args.select === undefined
-        ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {}, outOfSample: undefined }
-        : await selectMembers(loaded, encodedValidation(splits.validation, taskNames), tasks, outputNames, args.select.maxMembers, args.selection.weights);
+        ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {} }
+        : await selectMembers(loaded, encodedValidation(splits.validation, taskNames), tasks, outputNames, args.select.maxMembers);
     const memberScoreOf = (model: LoadedModel): number => model.card.metrics.validation.combinedScore ?? -Infinity;
     const memberOf = (i: number): EnsembleMember => {
       const model = loaded[i] as LoadedModel;
@@ -104,9 +103,10 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
     try {
       const memberScores = chosen.indices.map((i) => memberScoreOf(loaded[i] as LoadedModel));
       const validationCombinedScore = evaluated.metrics.validation.combinedScore ?? -Infinity;
-      // Selected from candidates: kept when choosing that way beats picking the best one, both judged on rows they did
-      // not choose on. Given members: the first model (the search's winner) is the one to beat on validation.
-      const kept = chosen.outOfSample === undefined ? ensembleWins(validationCombinedScore, [...memberScores, memberScoreOf(first)]) : chosen.outOfSample.ensemble > chosen.outOfSample.single;
+      // Selected from candidates (a search's trials): kept whenever selection averages several. Its validation score is
+      // no fair judge here: the best trial's is the luckiest of many, and bagged selection does not chase validation
+      // noise (README "Ensembles"). Given members: the first model is the one to beat on validation.
+      const kept = args.select !== undefined || ensembleWins(validationCombinedScore, [...memberScores, memberScoreOf(first)]);
       const members = chosen.indices.map(memberOf);
       const ensemble: ModelEnsembleInfo = {
         kind: 'trials',
@@ -115,7 +115,6 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
         validationCombinedScore,
         bestMemberValidationCombinedScore: Math.max(...memberScores),
         ...(Object.keys(chosen.weights).length === 0 ? {} : { weights: chosen.weights }),
-        ...(chosen.outOfSample === undefined ? {} : { outOfSample: chosen.outOfSample }),
       };
       if (!kept && args.saveWhenLosing !== true) return { ensemble };
       const now = args.now ?? (() => new Date());
@@ -158,10 +157,9 @@ function encodedValidation(rows: readonly LabelledRow[], taskNames: readonly str
 }
 
 /**
- * Ensemble selection over the loaded candidates ({@link selectEnsembleWeights} on their validation predictions, each
- * from its own preprocessor's inputs): the candidates some task uses, in candidate order, each task's weights over
- * them, and how ensemble selection and picking the best candidate fare on rows they did not choose on
- * ({@link crossValidateEnsembleChoice}).
+ * Bagged ensemble selection over the loaded candidates ({@link selectBaggedEnsembleWeights} on their validation
+ * predictions, each from its own preprocessor's inputs): the candidates some task uses, in candidate order, and each
+ * task's weights over them.
  */
 async function selectMembers(
   loaded: readonly LoadedModel[],
@@ -169,16 +167,23 @@ async function selectMembers(
   tasks: readonly TrainTask[],
   outputNames: readonly string[],
   maxMembers: number,
-  selectionWeights: Readonly<Record<string, number>>,
-): Promise<{ indices: number[]; weights: Record<string, number[]>; outOfSample: EnsembleChoiceScores }> {
-  const candidates = [];
+): Promise<{ indices: number[]; weights: Record<string, number[]> }> {
+  const candidates: Record<string, Float32Array>[] = [];
   for (const model of loaded) {
     const validation = validationFor(model.preprocessor);
     candidates.push(await predictNetwork(model.network, validation.x, validation.rows, validation.width, outputNames));
   }
   const validation = validationFor((loaded[0] as LoadedModel).preprocessor);
-  const byTask = selectEnsembleWeights({ candidates, validation, tasks, maxMembers });
-  const outOfSample = crossValidateEnsembleChoice({ candidates, validation, tasks, maxMembers, weights: selectionWeights });
-  const indices = loaded.map((_, i) => i).filter((i) => Object.values(byTask).some((counts) => (counts[i] as number) > 0));
-  return { indices, weights: Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, indices.map((i) => counts[i] as number)])), outOfSample };
+  // A candidate predicting exactly what an earlier one does (the same model twice) would only pad the average.
+  const distinct = candidates.map((_, i) => i).filter((i) => !candidates.slice(0, i).some((earlier) => samePredictions(earlier, candidates[i] as Record<string, Float32Array>)));
+  const byTask = selectBaggedEnsembleWeights({ candidates: distinct.map((i) => candidates[i] as Record<string, Float32Array>), validation, tasks, maxMembers });
+  const used = distinct.map((i, j) => ({ i, j })).filter(({ j }) => Object.values(byTask).some((counts) => (counts[j] as number) > 0));
+  return { indices: used.map(({ i }) => i), weights: Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, used.map(({ j }) => counts[j] as number)])) };
+}
+
+function samePredictions(a: Readonly<Record<string, Float32Array>>, b: Readonly<Record<string, Float32Array>>): boolean {
+  return Object.entries(a).every(([task, values]) => {
+    const other = b[task];
+    return other !== undefined && other.length === values.length && values.every((v, r) => v === other[r]);
+  });
 }
