@@ -105,7 +105,7 @@ describe('tandem search: SIGTERM and Ctrl-C', { skip: process.platform !== 'linu
       assert.match(resumed.stderr, new RegExp(`^search run ${runId} resumed`));
       const result = JSON.parse(resumed.stdout) as { status: string; leaderboard: LeaderboardRow[] };
       assert.equal(result.status, 'completed');
-      assert.equal(result.leaderboard.length, 5, 'the baseline, the default recipe and the 3 trials');
+      assert.equal(result.leaderboard.length, 6, 'the baseline, the default recipe, the linear model and the 3 trials');
       assert.ok(result.leaderboard.every((row) => row.status === 'completed'), JSON.stringify(result.leaderboard.map((row) => [row.trialId, row.status])));
       const relaunched = (JSON.parse(await readFile(path.join(runFolder, 'trial-log.json'), 'utf8')) as TrialLogEvent[])
         .filter((event) => event.event === 'launched' && event.at >= resumedAt)

@@ -106,7 +106,7 @@ describe('tandem search', () => {
     const result = JSON.parse(resumed.stdout) as { runId: string; leaderboard: LeaderboardRow[]; bestTrialId: string | null; status: string };
     assert.equal(result.runId, runId);
     assert.equal(result.status, 'completed');
-    assert.equal(result.leaderboard.length, 7, 'the baseline, the default recipe and the 5 trials');
+    assert.equal(result.leaderboard.length, 8, 'the baseline, the default recipe, the linear model and the 5 trials');
     assert.ok(result.leaderboard.every((row) => row.status === 'completed'));
     const log = JSON.parse(await readFile(path.join(storeDir, 'runs', runId, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
     assert.deepEqual(log.slice(0, logBefore.length), logBefore, 'the log is only appended to');

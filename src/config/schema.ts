@@ -153,7 +153,10 @@ export const modelSchema = z
       .record(z.string(), z.number().nonnegative())
       .default({})
       .describe('λ per task for fixed weighting (default 1); other strategies learn their own weights. λ = 0 leaves a task out of training.'),
-    sharedUnits: z.array(z.number().int().positive()).min(1).default([128, 64]).describe('Widths of the shared bottom (per-task for single).'),
+    sharedUnits: z
+      .array(z.number().int().positive())
+      .default([128, 64])
+      .describe('Widths of the shared bottom (per-task for single). Empty only for single: with no towerUnits either, each task is a linear model of the inputs (logistic regression for a binary task).'),
     towerUnits: z.array(z.number().int().positive()).default([32]).describe('Widths of each task tower.'),
     activation: z.enum(['relu', 'elu', 'selu', 'tanh']).default('relu'),
     wide: z
@@ -331,6 +334,12 @@ export const searchSchema = z
       .describe(
         'Train the config\'s own model and features (what tandem train trains) as one more trial after the single baseline, with all its epochs: the search starts from a known good recipe instead of having to find it. It does not count towards trials.',
       ),
+    linearTrial: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Train a linear model per task (logistic regression for a binary task: single with no hidden layers, standard-scaled numeric columns, one-hot categories, no trees) as one more trial after the default recipe. Where a linear model is what the data supports, the search and its ensembles have it to use. It does not count towards trials.',
+      ),
     ensembleTopK: z
       .number()
       .int()
@@ -453,6 +462,9 @@ export const configSchema = z
   .strict()
   .superRefine((config, ctx) => {
     if (config.tasks === undefined && config.data.kind === 'table') ctx.addIssue({ code: 'custom', path: ['tasks'], message: 'table mode needs at least one task' });
+    if (config.model.sharedUnits.length === 0 && config.model.arch !== 'single') {
+      ctx.addIssue({ code: 'custom', path: ['model', 'sharedUnits'], message: `${config.model.arch} shares layers between tasks: give it at least one width (only single may have none)` });
+    }
     const names = new Set<string>();
     (config.tasks ?? []).forEach((task, i) => {
       if (names.has(task.name)) ctx.addIssue({ code: 'custom', path: ['tasks', i, 'name'], message: `duplicate task name "${task.name}"` });

@@ -52,6 +52,7 @@ export function renderLeaderboardTable(rows: readonly LeaderboardRow[], { winner
         row.trialId === winnerId ? '<span class="tag winner">★ winner</span>' : '',
         row.trialId === baselineId ? '<span class="tag baseline">single baseline</span>' : '',
         row.defaultRecipe === true ? '<span class="tag baseline">default recipe</span>' : '',
+        row.linear === true ? '<span class="tag baseline">linear</span>' : '',
       ].join(' ');
       const config = row.config as Partial<ModelConfig> | undefined;
       const cells = [

@@ -98,7 +98,7 @@ function renderSummary(data: RunReportData, generatedAt: Date): string {
     ['strategy', `${escapeHtml(run.strategy ?? 'unknown')}${run.rungs.length > 0 ? ` <span class="muted">(rungs at ${run.rungs.join(', ')} epochs)</span>` : ''}; seed ${escapeHtml(String(run.seed ?? 'n/a'))}, ${escapeHtml(String(run.parallel ?? 'n/a'))} in parallel`],
     [
       'trials',
-      `${leaderboard.length}${run.trials === undefined ? '' : ` <span class="muted">(planned: ${escapeHtml(String(run.trials))} sampled${baseline === undefined ? '' : ' + the single baseline'}${leaderboard.some((row) => row.defaultRecipe === true) ? ' + the default recipe' : ''})</span>`}${counts === '' ? '' : `: ${counts}`}`,
+      `${leaderboard.length}${run.trials === undefined ? '' : ` <span class="muted">(planned: ${escapeHtml(String(run.trials))} sampled${baseline === undefined ? '' : ' + the single baseline'}${leaderboard.some((row) => row.defaultRecipe === true) ? ' + the default recipe' : ''}${leaderboard.some((row) => row.linear === true) ? ' + the linear model' : ''})</span>`}${counts === '' ? '' : `: ${counts}`}`,
     ],
     [
       'best trial',

@@ -38,6 +38,8 @@ export interface LeaderboardRow {
   readonly baseline: boolean;
   /** Whether this trial is the config's own model and features (`search.defaultTrial`), not a draw from the space. */
   readonly defaultRecipe?: boolean;
+  /** Whether this trial is the linear model per task (`search.linearTrial`), not a draw from the space. */
+  readonly linear?: boolean;
 }
 
 /** `runs/<runId>/run.json`. */

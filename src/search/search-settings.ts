@@ -43,14 +43,16 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
     asha: config.search.asha,
     space: resolveConfigSearchSpace(config.search.space, config.tasks),
     defaultTrial: config.search.defaultTrial,
+    linearTrial: config.search.linearTrial,
     ...(budgetMinutes === undefined ? {} : { budgetMinutes }),
     ...(config.search.ensembleTopK > 1 ? { ensembleTopK: config.search.ensembleTopK } : {}),
   };
 }
 
-/** The run's fixed trials in words, for progress lines: `a single baseline`, with the default recipe when it has one. */
-export function fixedTrialsText(settings: Pick<SearchSettings, 'defaultTrial'>): string {
-  return settings.defaultTrial === true ? 'the single baseline and the default recipe' : 'a single baseline';
+/** The run's fixed trials in words, for progress lines: `the single baseline`, then the default recipe and the linear model when it has them. */
+export function fixedTrialsText(settings: Pick<SearchSettings, 'defaultTrial' | 'linearTrial'>): string {
+  const fixed = ['the single baseline', ...(settings.defaultTrial === true ? ['the default recipe'] : []), ...(settings.linearTrial === true ? ['the linear model'] : [])];
+  return fixed.length === 1 ? fixed[0] as string : `${fixed.slice(0, -1).join(', ')} and ${fixed.at(-1)}`;
 }
 
 /** What every trial of a search over `dataset` shares: the config's name, model, features, selection and segments. */

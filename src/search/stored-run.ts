@@ -17,6 +17,8 @@ export interface SearchSettings {
   readonly space: SearchSpace;
   /** `search.defaultTrial`: the config's own recipe is a trial too. Absent (runs from before it): no such trial. */
   readonly defaultTrial?: boolean;
+  /** `search.linearTrial`: a linear model per task is a trial too. Absent (runs from before it): no such trial. */
+  readonly linearTrial?: boolean;
   /** `search.ensembleTopK` when above 1: try averaging the best trials after the search. Absent: off. */
   readonly ensembleTopK?: number;
 }

@@ -5,6 +5,7 @@ import type { LeaderboardRow } from './run-record.ts';
 import { createSearchSampler } from './search-sampler.ts';
 import { resolveSearchSettings, trialDefaultsOf } from './search-settings.ts';
 import { createStoredRun, type StoredRun } from './stored-run.ts';
+import { sampleToFeaturesConfig } from './sample-to-features-config.ts';
 import { countSampledTrials, planNewTrial, samplerHistory } from './trial-plan.ts';
 
 function runOf(search: Record<string, unknown>): StoredRun {
@@ -27,10 +28,10 @@ function plan(run: StoredRun, count: number): LeaderboardRow[] {
 }
 
 describe('planNewTrial: the fixed trials', () => {
-  it('the baseline, then the config\'s own recipe with all its epochs on the top rung, then sampled trials', () => {
+  it('the baseline, then the config\'s own recipe and the linear model with all their epochs on the top rung, then sampled trials', () => {
     const run = runOf({ strategy: 'asha', trials: 3 });
-    const rows = plan(run, 5);
-    const [baseline, recipe, first] = rows as [LeaderboardRow, LeaderboardRow, LeaderboardRow];
+    const rows = plan(run, 6);
+    const [baseline, recipe, linear, first] = rows as [LeaderboardRow, LeaderboardRow, LeaderboardRow, LeaderboardRow];
     assert.equal(baseline.baseline, true);
     assert.equal(baseline.config.arch, 'single');
     assert.equal(recipe.trialId, 't001');
@@ -40,17 +41,28 @@ describe('planNewTrial: the fixed trials', () => {
     assert.deepEqual(recipe.config, run.defaults.params, 'exactly the config\'s model section: what tandem train trains');
     const top = run.rungs.length - 1;
     assert.deepEqual((recipe as LeaderboardRow & { job: unknown }).job, { trialId: 't001', rung: top, untilEpoch: 30 });
+    assert.equal(linear.trialId, 't002');
+    assert.equal(linear.linear, true);
+    assert.deepEqual({ arch: linear.config.arch, sharedUnits: linear.config.sharedUnits, towerUnits: linear.config.towerUnits, dropout: linear.config.dropout }, { arch: 'single', sharedUnits: [], towerUnits: [], dropout: 0 });
+    assert.equal(linear.config.epochs, 30, 'the config\'s epochs and the rest of its model section');
+    assert.deepEqual((linear as LeaderboardRow & { job: unknown }).job, { trialId: 't002', rung: top, untilEpoch: 30 });
+    const features = sampleToFeaturesConfig(linear.sample, run.defaults.features);
+    assert.deepEqual([features.numericEncoding, features.categoricalEmbedding, features.treeLeaves, features.bins], ['standard', null, 0, 12], 'inputs a linear model reads best; the rest as configured');
     assert.equal(first.defaultRecipe, undefined);
+    assert.equal(first.linear, undefined);
     assert.equal(first.config.epochs, run.settings.asha.maxEpochs, 'a sampled ASHA trial gets maxEpochs');
     assert.equal((first as LeaderboardRow & { job: { rung: number } }).job.rung, 0);
     assert.equal(countSampledTrials(rows), 3);
-    assert.deepEqual(samplerHistory(rows).map((trial) => trial.sample), rows.slice(2).map((row) => row.sample), 'the sampler learns from sampled trials only');
+    assert.deepEqual(samplerHistory(rows).map((trial) => trial.sample), rows.slice(3).map((row) => row.sample), 'the sampler learns from sampled trials only');
   });
 
-  it('search.defaultTrial false leaves the recipe out; sampled trials draw the same either way', () => {
-    const withRecipe = plan(runOf({ trials: 2 }), 4);
-    const without = plan(runOf({ trials: 2, defaultTrial: false }), 3);
-    assert.ok(!without.some((row) => row.defaultRecipe === true));
-    assert.deepEqual(without.slice(1).map((row) => row.sample), withRecipe.slice(2).map((row) => row.sample));
+  it('search.defaultTrial / linearTrial false leave those out; sampled trials draw the same either way', () => {
+    const withBoth = plan(runOf({ trials: 2 }), 5);
+    const withoutRecipe = plan(runOf({ trials: 2, defaultTrial: false }), 4);
+    const withoutLinear = plan(runOf({ trials: 2, linearTrial: false }), 4);
+    assert.ok(!withoutRecipe.some((row) => row.defaultRecipe === true));
+    assert.ok(!withoutLinear.some((row) => row.linear === true));
+    assert.deepEqual(withoutRecipe.slice(2).map((row) => row.sample), withBoth.slice(3).map((row) => row.sample));
+    assert.deepEqual(withoutLinear.slice(2).map((row) => row.sample), withBoth.slice(3).map((row) => row.sample));
   });
 });

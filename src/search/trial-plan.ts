@@ -29,9 +29,9 @@ export function isTrialFinished(row: Pick<LeaderboardRow, 'status'>): boolean {
   return row.status === 'completed' || row.status === 'failed' || row.status === 'pruned';
 }
 
-/** Whether a trial is one of the run's fixed trials (the `single` baseline, the config's own recipe), not a draw from the space. */
-export function isFixedTrial(row: Pick<LeaderboardRow, 'baseline' | 'defaultRecipe'>): boolean {
-  return row.baseline || row.defaultRecipe === true;
+/** Whether a trial is one of the run's fixed trials (the `single` baseline, the config's own recipe, the linear model), not a draw from the space. */
+export function isFixedTrial(row: Pick<LeaderboardRow, 'baseline' | 'defaultRecipe' | 'linear'>): boolean {
+  return row.baseline || row.defaultRecipe === true || row.linear === true;
 }
 
 /** How many of the rows are sampled trials (not the fixed ones). */
@@ -41,19 +41,33 @@ export function countSampledTrials(rows: Iterable<LeaderboardRow>): number {
   return count;
 }
 
-/** The fixed trial the run still lacks, in the order they come first: the baseline, then the default recipe. */
-export function pendingFixedTrial(run: Pick<StoredRun, 'settings'>, rows: Iterable<LeaderboardRow>): 'baseline' | 'default' | undefined {
+/** The fixed trial the run still lacks, in the order they come first: the baseline, the default recipe, the linear model. */
+export function pendingFixedTrial(run: Pick<StoredRun, 'settings'>, rows: Iterable<LeaderboardRow>): 'baseline' | 'default' | 'linear' | undefined {
   const all = [...rows];
   if (!all.some((row) => row.baseline)) return 'baseline';
   if (run.settings.defaultTrial === true && !all.some((row) => row.defaultRecipe === true)) return 'default';
+  if (run.settings.linearTrial === true && !all.some((row) => row.linear === true)) return 'linear';
   return undefined;
 }
+
+/**
+ * The linear trial (`search.linearTrial`): per task one dense unit on the inputs — logistic regression for a binary
+ * task, as the reference column that Telco's cross-sell tasks are hardest to beat on — with the inputs a linear
+ * model reads best: standard-scaled numeric columns, one-hot categories, no trees; no dropout, no wide part (the
+ * model is its own wide part). Its sample holds the features part (so the trial fits that preprocessor), its params
+ * the model part.
+ */
+const linearTrial = {
+  sample: { arch: 'single', 'features.numericEncoding': 'standard', 'features.categoricalEmbedding': null, 'features.treeLeaves': 0 },
+  params: { arch: 'single', sharedUnits: [], towerUnits: [], dropout: 0, wide: false, normalization: 'none', ensembleSeeds: 1 },
+} as const;
 
 /**
  * The next trial of a run with trials `rows` (SPEC §6), as every search driver plans it: the `single` baseline first
  * (the base model with `arch: single`, all its epochs in one job, on the top rung), then with `search.defaultTrial`
  * the config's own model and features as they are (what `tandem train` trains; all its epochs in one job, on the top
- * rung: a known good recipe the search has to beat, not a point of the space), then trials drawn by `sampler` from
+ * rung: a known good recipe the search has to beat, not a point of the space), with `search.linearTrial` a linear
+ * model per task (likewise), then trials drawn by `sampler` from
  * the run's space given the scored trials so far. With ASHA a sampled trial gets `maxEpochs` and a first job to the
  * first rung; otherwise it trains all its epochs. Trial ids count up: t000 (the baseline), t001, …
  */
@@ -64,9 +78,11 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
   const trialId = `t${String(rows.length).padStart(3, '0')}`;
   const asha = settings.strategy === 'asha';
   const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
-  const fixedSamples = { baseline: { arch: 'single' }, default: {} } as const;
+  const fixedSamples = { baseline: { arch: 'single' }, default: {}, linear: linearTrial.sample } as const;
   const sample: Sample = fixed === undefined ? sampler.sample(settings.space, samplerHistory(rows)) : fixedSamples[fixed];
-  const sampled: ModelConfig = fixed === undefined ? sampleToModelConfig(sample, defaults.params, taskNames) : { ...defaults.params, ...sample };
+  const fixedParams: ModelConfig | undefined =
+    fixed === undefined ? undefined : fixed === 'linear' ? { ...defaults.params, ...linearTrial.params, sharedUnits: [], towerUnits: [] } : { ...defaults.params, ...(fixedSamples[fixed] as Partial<ModelConfig>) };
+  const sampled: ModelConfig = fixedParams ?? sampleToModelConfig(sample, defaults.params, taskNames);
   const params: ModelConfig = asha && fixed === undefined ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
   const row: SearchRow = {
     trialId,
@@ -83,6 +99,7 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
     attempts: 0,
     baseline,
     ...(fixed === 'default' ? { defaultRecipe: true } : {}),
+    ...(fixed === 'linear' ? { linear: true } : {}),
   };
   return { row, job: firstTrialJob(run, row) };
 }
@@ -92,7 +109,7 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
  * other strategies, train all their epochs on the top rung. Also what a resume runs for a trial that was planned (its row
  * written) but killed before its launch reached the trial log.
  */
-export function firstTrialJob(run: StoredRun, row: Pick<LeaderboardRow, 'trialId' | 'baseline' | 'defaultRecipe' | 'config'>): TrialJob {
+export function firstTrialJob(run: StoredRun, row: Pick<LeaderboardRow, 'trialId' | 'baseline' | 'defaultRecipe' | 'linear' | 'config'>): TrialJob {
   const { rungs } = run;
   if (run.settings.strategy === 'asha' && !isFixedTrial(row)) return { trialId: row.trialId, rung: 0, untilEpoch: rungs[0] as number };
   return { trialId: row.trialId, rung: Math.max(rungs.length - 1, 0), untilEpoch: row.config.epochs };

@@ -45,7 +45,7 @@ describe('workflow Lambda functions', () => {
     const config = parseConfig({ data: { path: 'x.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churn' } }] }, 'test');
     const tasks = config.tasks;
     const planned = await planTrials(store, { config, overrides: { strategy: 'asha', trials: 1000 }, datasetId: 'd1', tasks });
-    assert.equal(planned.trials.length, 1002, 'the baseline, the default recipe and the 1000 sampled');
+    assert.equal(planned.trials.length, 1003, 'the baseline, the default recipe, the linear model and the 1000 sampled');
     // The Map's output, the largest state: its items (the refs) and its results (the id of each trial that trained).
     const mapOutputBytes = Buffer.byteLength(JSON.stringify({ ...planned, results: planned.trials.map((ref) => ref.trialId) }));
     assert.ok(mapOutputBytes < stepFunctionsStateLimitBytes / 2, `the Map's output for 1000 trials: ${mapOutputBytes} bytes`);

@@ -43,7 +43,7 @@ describe('one search, two drivers: `tandem search` and the workflow (`tandem run
   it('same seed and tiny config: the same trials with the same sampled parameters, metrics, ranking and winner', async () => {
     const { config } = await loadConfig(configFile);
     const backend = await selectBackend();
-    // One rung (random search): the baseline and two sampled trials. Both drivers train each trial with the trial
+    // One rung (random search): the baseline, the default recipe, the linear model and two sampled trials. Both drivers train each trial with the trial
     // entrypoint their workers run (here in this process, one at a time, to keep the test fast; `tandem search` and
     // `tandem run` start a `tandem trial` process per trial instead), on the same backend.
     const overrides = { strategy: 'random', trials: 2, parallel: 1, seed: 11 } as const;
@@ -72,7 +72,7 @@ describe('one search, two drivers: `tandem search` and the workflow (`tandem run
     assert.equal(local.run.status, 'completed');
 
     // The same trials, each with the same draw and the same model parameters.
-    assert.deepEqual(workflow.leaderboard.map((row) => row.trialId), ['t000', 't001', 't002', 't003']);
+    assert.deepEqual(workflow.leaderboard.map((row) => row.trialId), ['t000', 't001', 't002', 't003', 't004']);
     assert.deepEqual(workflow.leaderboard.map((row) => row.trialId), local.leaderboard.map((row) => row.trialId));
     for (const [index, row] of workflow.leaderboard.entries()) {
       const twin = local.leaderboard[index] as LeaderboardRow;
