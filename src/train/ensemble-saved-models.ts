@@ -48,9 +48,10 @@ export interface SavedEnsembleResult {
 
 /**
  * Averages saved models into one ({@link evaluateEnsemble}; with `select`, the members and per-task weights that
- * ensemble selection picks), measures it on their dataset's validation and test splits as any model is measured, and
- * saves it as `models/<id>/` (the first member's card with the ensemble's metrics, thresholds and deciles) when its
- * validation combined score beats every member's. Used after a search (`search.ensembleTopK`). Members of another
+ * bagged ensemble selection picks), measures it on their dataset's validation and test splits as any model is
+ * measured, and saves it as `models/<id>/` (the first member's card with the ensemble's metrics, thresholds and
+ * deciles) when it is kept: with `select`, whenever selection averages several distinct candidates; given its members,
+ * when its validation combined score beats every member's. Used after a search (`search.ensembleTopK`). Members of another
  * dataset are refused. Members with different preprocessors are served through one joined preprocessor
  * ({@link joinPreprocessors}: each distinct one's inputs side by side, each member reading its own), so the ensemble
  * stays one model with one forward call. When selection keeps the first member alone, nothing is averaged and the
