@@ -74,7 +74,7 @@ export function createRunProgress(
   return {
     onRun: (run) => {
       runId = run.runId;
-      say(`run ${run.runId}: a first rung of ${run.trials} trials (the fixed ones — the single baseline, the default recipe — and the sampled)`);
+      say(`run ${run.runId}: a first rung of ${run.trials} trials (the fixed ones — the single baseline, and as configured the default recipe and the linear model — then the sampled)`);
       if (interactive) ticker ??= setInterval(redraw, 1000).unref();
     },
     onState: (event) => {

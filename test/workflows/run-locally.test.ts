@@ -23,7 +23,7 @@ describe('tandem run: the workflow definition executed locally', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-run-'));
     configFile = path.join(dir, 'tandem.config.json');
-    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig()));
+    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig({ linearTrial: false })));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 

@@ -20,7 +20,7 @@ describe('tandem run: progress and interrupts', () => {
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'tandem-run-progress-'));
     configFile = path.join(dir, 'tandem.config.json');
-    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig()));
+    await writeFile(configFile, JSON.stringify(tinyWorkflowConfig({ linearTrial: false })));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -30,7 +30,7 @@ describe('tandem run: progress and interrupts', () => {
     assert.equal(code, 0, stderr);
     const { runId } = JSON.parse(stdout) as { runId: string };
     const lines = stderr.split('\n');
-    const runLine = lines.findIndex((line) => line === `run ${runId}: a first rung of 3 trials (the fixed ones — the single baseline, the default recipe — and the sampled)`);
+    const runLine = lines.findIndex((line) => line === `run ${runId}: a first rung of 3 trials (the fixed ones — the single baseline, and as configured the default recipe and the linear model — then the sampled)`);
     assert.ok(runLine >= 0, stderr);
     assert.ok(runLine < lines.findIndex((line) => / started: /.test(line)), 'the run id comes before any trial starts');
     for (const pattern of [
