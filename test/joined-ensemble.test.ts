@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadTableConfig } from '../src/config/load-config.ts';
-import type { FeaturesConfig } from '../src/config/schema.ts';
+import type { FeaturesConfig, ModelConfig } from '../src/config/schema.ts';
 import { ingestTable } from '../src/data/ingest-table.ts';
 import type { RawRow } from '../src/data/labelled-row.ts';
 import { inputWidth, transformRows } from '../src/features/preprocessor.ts';
@@ -22,7 +22,7 @@ import { runCliInProcess } from './helpers/run-cli-in-process.ts';
 
 /**
  * An ensemble of models fitted with different feature settings (as a search's trials are): one with boosted-tree
- * leaves, one standard-scaled, one rank-Gaussian. Saved as one model whose preprocessor joins the three, it must
+ * leaves, one standard-scaled, one rank-Gaussian, and a linear one. Saved as one model whose preprocessor joins the three, it must
  * score exactly the average of its members, each on its own inputs, through `score` and `/v1/predict` alike.
  */
 describe('an ensemble of members with different preprocessors', () => {
@@ -49,14 +49,20 @@ describe('an ensemble of members with different preprocessors', () => {
     const { config } = await loadTableConfig(configFile);
     const { manifest } = await ingestTable(config, store);
     const backend = await selectBackend();
-    const settings: Partial<FeaturesConfig>[] = [{ treeLeaves: 30 }, { numericEncoding: 'standard', treeLeaves: 0 }, { numericEncoding: 'quantile', treeLeaves: 0 }];
+    // The last member is the search's linear trial: no hidden layer, the output reads the (sliced) inputs directly.
+    const settings: { features: Partial<FeaturesConfig>; model?: Partial<ModelConfig> }[] = [
+      { features: { treeLeaves: 30 } },
+      { features: { numericEncoding: 'standard', treeLeaves: 0 } },
+      { features: { numericEncoding: 'quantile', treeLeaves: 0 } },
+      { features: { numericEncoding: 'standard', treeLeaves: 0, categoricalEmbedding: null }, model: { arch: 'single', sharedUnits: [], towerUnits: [], dropout: 0 } },
+    ];
     const ids: string[] = [];
-    for (const [i, features] of settings.entries()) {
+    for (const [i, { features, model = {} }] of settings.entries()) {
       const trained = await trainAndSaveModel({
         store,
         datasetId: manifest.datasetId,
         name: config.name,
-        params: { ...config.model, sharedUnits: [16], towerUnits: [8], batchSize: 64, epochs: 3, patience: 3, seed: i + 1 },
+        params: { ...config.model, sharedUnits: [16], towerUnits: [8], batchSize: 64, epochs: 3, patience: 3, seed: i + 1, ...model },
         features: { ...config.features, ...features },
         selection: config.selection,
         backend,
@@ -91,11 +97,13 @@ describe('an ensemble of members with different preprocessors', () => {
   it('saves one model that reads the members\' inputs side by side', () => {
     const { preprocessor } = ensemble;
     assert.equal(preprocessor.version, 4);
+    // The linear member reads exactly the standard-scaled member's inputs: one part serves both.
+    assert.deepEqual(members[3]?.preprocessor, members[1]?.preprocessor);
     assert.equal(preprocessor.parts?.length, 3);
     assert.ok(preprocessor.parts?.[0]?.treeLeaves !== undefined, 'the first member keeps its trees');
-    assert.deepEqual(preprocessor.parts, members.map((member) => member.preprocessor));
-    assert.equal(ensemble.network.inputs[0]?.shape[1], members.reduce((sum, member) => sum + inputWidth(member.preprocessor), 0));
-    assert.equal(ensemble.card.ensemble?.members.length, 3);
+    assert.deepEqual(preprocessor.parts, members.slice(0, 3).map((member) => member.preprocessor));
+    assert.equal(ensemble.network.inputs[0]?.shape[1], members.slice(0, 3).reduce((sum, member) => sum + inputWidth(member.preprocessor), 0));
+    assert.equal(ensemble.card.ensemble?.members.length, 4);
   });
 
   it('scores the members\' average through tandem score and POST /v1/predict (to 1e-6)', async () => {

@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSeededRandom } from '../random/seeded-random.ts';
+import { binaryTask, noisyCandidates } from '../../test/helpers/noisy-candidates.ts';
 import { selectBaggedEnsembleWeights } from './bagged-ensemble-selection.ts';
-import type { EncodedSplit } from './encoded-split.ts';
-import type { TrainTask } from './train-task.ts';
 
-const rows = 600;
-const random = createSeededRandom(5);
-const truth = { a: Float32Array.from({ length: rows }, () => random.normal()), b: Float32Array.from({ length: rows }, () => random.normal()) };
-const validation: EncodedSplit = {
-  rows,
-  width: 0,
-  x: new Float32Array(0),
-  labels: { a: truth.a.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)), b: truth.b.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)) },
-  ids: Array.from({ length: rows }, (_, i) => `r${i}`),
-};
-const tasks: TrainTask[] = ['a', 'b'].map((name) => ({ name, type: 'binary', units: 1, loss: 'bce', weight: 1, auxiliary: false }));
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-const candidate = (noise: number): Record<string, Float32Array> => ({ a: truth.a.map((v) => sigmoid(v + noise * random.normal())), b: truth.b.map((v) => sigmoid(v + noise * random.normal())) });
+const { validation, candidate: noisy } = noisyCandidates(5, 600);
+const tasks = [binaryTask('a'), binaryTask('b')];
+const candidate = (noise: number): Record<string, Float32Array> => noisy(noise, noise);
 
 describe('selectBaggedEnsembleWeights', () => {
   const candidates = [candidate(0.3), ...Array.from({ length: 15 }, () => candidate(1.5))];

@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSeededRandom } from '../random/seeded-random.ts';
-import type { EncodedSplit } from './encoded-split.ts';
+import { binaryTask as task, noisyCandidates } from '../../test/helpers/noisy-candidates.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
 import { selectEnsembleWeights } from './ensemble-selection.ts';
-import type { TrainTask } from './train-task.ts';
 
 const rows = 600;
-const random = createSeededRandom(7);
-const truth = { a: Float32Array.from({ length: rows }, () => random.normal()), b: Float32Array.from({ length: rows }, () => random.normal()) };
-const validation: EncodedSplit = {
-  rows,
-  width: 0,
-  x: new Float32Array(0),
-  labels: { a: truth.a.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)), b: truth.b.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)) },
-  ids: Array.from({ length: rows }, (_, i) => `r${i}`),
-};
-const task = (name: string, auxiliary = false): TrainTask => ({ name, type: 'binary', units: 1, loss: 'bce', weight: 1, auxiliary });
+const { validation, candidate } = noisyCandidates(7, rows);
 const tasks = [task('a'), task('b')];
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
-/** A candidate that sees task a's and task b's truth through noise of these sizes (independent per candidate). */
-const candidate = (noiseA: number, noiseB: number): Record<string, Float32Array> => ({
-  a: truth.a.map((v) => sigmoid(v + noiseA * random.normal())),
-  b: truth.b.map((v) => sigmoid(v + noiseB * random.normal())),
-});
 const score = (predictions: Record<string, Float32Array>): number =>
   evaluatePredictions(predictions, validation, tasks, chooseThresholds(predictions, validation, tasks), {}).combinedScore as number;
 
