@@ -35,7 +35,7 @@ export const demoCommand: Command = {
     customers: { type: 'string', valueName: 'N', description: `customers to generate (default ${defaultCustomers})` },
     seed: { type: 'string', valueName: 'S', description: 'generator seed (default 42)' },
     epochs: { type: 'string', valueName: 'N', description: 'maximum epochs per model (default: the model default, 40)' },
-    trials: { type: 'string', valueName: 'N', description: 'run an ASHA search of N trials (plus the single baseline and the default recipe) instead of the two fixed models, and write its report' },
+    trials: { type: 'string', valueName: 'N', description: 'run an ASHA search of N trials (plus the single baseline, the default recipe and the linear model) instead of the two fixed models, and write its report' },
     'no-serve': { type: 'boolean', description: 'stop after promoting (no server)' },
     port: { type: 'string', valueName: 'P', description: 'API port (default: $PORT or 8787)' },
   },
