@@ -51,16 +51,21 @@ export function pendingFixedTrial(run: Pick<StoredRun, 'settings'>, rows: Iterab
 }
 
 /**
- * The linear trial (`search.linearTrial`): per task one dense unit on the inputs — logistic regression for a binary
- * task, as the reference column that Telco's cross-sell tasks are hardest to beat on — with the inputs a linear
- * model reads best: standard-scaled numeric columns, one-hot categories, no trees; no dropout, no wide part (the
- * model is its own wide part). Its sample holds the features part (so the trial fits that preprocessor), its params
- * the model part.
+ * The fixed trials: what each stores as its sample, and what it changes in the config's model section. The baseline
+ * is the base model as `single`; the default recipe changes nothing. The linear trial (`search.linearTrial`): per task
+ * one dense unit on the inputs — logistic regression for a binary task, as the reference column that Telco's
+ * cross-sell tasks are hardest to beat on — with the inputs a linear model reads best: standard-scaled numeric
+ * columns, one-hot categories, no trees; no dropout, no wide part (the model is its own wide part). Its sample holds
+ * the features part (so the trial fits that preprocessor), its params the model part.
  */
-const linearTrial = {
-  sample: { arch: 'single', 'features.numericEncoding': 'standard', 'features.categoricalEmbedding': null, 'features.treeLeaves': 0 },
-  params: { arch: 'single', sharedUnits: [], towerUnits: [], dropout: 0, wide: false, normalization: 'none', ensembleSeeds: 1 },
-} as const;
+const fixedTrials: Readonly<Record<'baseline' | 'default' | 'linear', { readonly sample: Sample; readonly params: Partial<ModelConfig> }>> = {
+  baseline: { sample: { arch: 'single' }, params: { arch: 'single' } },
+  default: { sample: {}, params: {} },
+  linear: {
+    sample: { arch: 'single', 'features.numericEncoding': 'standard', 'features.categoricalEmbedding': null, 'features.treeLeaves': 0 },
+    params: { arch: 'single', sharedUnits: [], towerUnits: [], dropout: 0, wide: false, normalization: 'none', ensembleSeeds: 1 },
+  },
+};
 
 /**
  * The next trial of a run with trials `rows` (SPEC §6), as every search driver plans it: the `single` baseline first
@@ -78,11 +83,8 @@ export function planNewTrial(run: StoredRun, rows: readonly LeaderboardRow[], sa
   const trialId = `t${String(rows.length).padStart(3, '0')}`;
   const asha = settings.strategy === 'asha';
   const taskNames = defaults.tasks.filter((task) => !task.auxiliary).map((task) => task.name);
-  const fixedSamples = { baseline: { arch: 'single' }, default: {}, linear: linearTrial.sample } as const;
-  const sample: Sample = fixed === undefined ? sampler.sample(settings.space, samplerHistory(rows)) : fixedSamples[fixed];
-  const fixedParams: ModelConfig | undefined =
-    fixed === undefined ? undefined : fixed === 'linear' ? { ...defaults.params, ...linearTrial.params, sharedUnits: [], towerUnits: [] } : { ...defaults.params, ...(fixedSamples[fixed] as Partial<ModelConfig>) };
-  const sampled: ModelConfig = fixedParams ?? sampleToModelConfig(sample, defaults.params, taskNames);
+  const sample: Sample = fixed === undefined ? sampler.sample(settings.space, samplerHistory(rows)) : fixedTrials[fixed].sample;
+  const sampled: ModelConfig = fixed === undefined ? sampleToModelConfig(sample, defaults.params, taskNames) : { ...defaults.params, ...fixedTrials[fixed].params };
   const params: ModelConfig = asha && fixed === undefined ? { ...sampled, epochs: settings.asha.maxEpochs } : sampled;
   const row: SearchRow = {
     trialId,
