@@ -88,7 +88,7 @@ export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<SeedE
         preprocessor,
         tasks: best.tasks,
         splits,
-        encoded: { train: encodeSplit(splits.train, preprocessor, taskNames), validation: encodeSplit(splits.validation, preprocessor, taskNames), test: encodeSplit(splits.test, preprocessor, taskNames) },
+        encoded: { validation: encodeSplit(splits.validation, preprocessor, taskNames), test: encodeSplit(splits.test, preprocessor, taskNames) },
         selection: args.selection,
       },
     );

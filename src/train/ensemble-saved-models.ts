@@ -90,8 +90,8 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
       return { ensemble: { kind: 'trials', kept: false, members: [memberOf(0)], validationCombinedScore: score, bestMemberValidationCombinedScore: score } };
     }
     const inputs = ensembleInputs(chosen.indices.map((i) => (loaded[i] as LoadedModel).preprocessor));
+    // No training split: evaluation predicts it a chunk at a time (joined inputs are wide).
     const encoded = {
-      train: encodeSplit(splits.train, inputs.preprocessor, taskNames),
       validation: encodeSplit(splits.validation, inputs.preprocessor, taskNames),
       test: encodeSplit(splits.test, inputs.preprocessor, taskNames),
     };

@@ -12,7 +12,7 @@ import { computeRocCurve, type RocCurve } from '../metrics/roc-auc.ts';
 import { buildNetwork, type MultiTaskNetwork, type TargetScale } from '../model/build-network.ts';
 import { encodeSplit, selectLabelled, type EncodedSplit } from './encoded-split.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
-import { predictNetwork } from './predict-network.ts';
+import { predictNetwork, predictRows } from './predict-network.ts';
 import { trainNetwork, type TrainNetworkResult } from './train-network.ts';
 import { resolveTrainTasks, type TrainTask } from './train-task.ts';
 import type { EpochRecord, TrainingState } from './training-state.ts';
@@ -166,8 +166,8 @@ export interface EvaluateServingNetworkArgs {
   readonly preprocessor: Preprocessor;
   readonly tasks: readonly TrainTask[];
   readonly splits: DatasetSplits;
-  /** The splits encoded with `preprocessor`. */
-  readonly encoded: { readonly train: EncodedSplit; readonly validation: EncodedSplit; readonly test: EncodedSplit };
+  /** The splits encoded with `preprocessor`; without `train`, the training rows are encoded a chunk at a time ({@link predictRows}). */
+  readonly encoded: { readonly train?: EncodedSplit; readonly validation: EncodedSplit; readonly test: EncodedSplit };
   readonly selection: SelectionConfig;
 }
 
@@ -186,7 +186,8 @@ export async function evaluateServingNetwork({ serving, outputNames, preprocesso
     validation: evaluatePredictions(validationPredictions, validation, tasks, thresholds, selection.weights),
     test: evaluatePredictions(testPredictions, test, tasks, thresholds, selection.weights),
   };
-  const trainPredictions = await predict(train);
+  // The training rows only give the stability baseline its score distribution.
+  const trainPredictions = train === undefined ? await predictRows(serving, splits.train, preprocessor, outputNames) : await predict(train);
   const splitScores: Record<string, TaskSplitScores> = {};
   const scoring = tasks.map((task) => {
     const validationScores = scoreColumn(validationPredictions[task.name] as Float32Array, task.units);
