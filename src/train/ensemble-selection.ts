@@ -27,11 +27,12 @@ export type EnsembleTaskWeights = Record<string, number[]>;
  * combined score, (auc + f1) / 2: an F1 at a threshold tuned on the very rows it is measured on is the noisier,
  * optimistic half, and an average is judged on its ranking (its thresholds are chosen afterwards, as any model's).
  * On the kept search stores of README "Where the bar stands" this raised the ensembles' test AUC (Telco churn
- * 0.8573 → 0.8586, streaming 0.7944 → 0.7953; BankChurners premium 0.9934 → 0.9940, churn 0.9928 → 0.9927). Starting from several good candidates rather than the best
- * one is what keeps the hill-climbing from fitting the validation rows' noise (on a few hundred rows the best
- * candidate is also the luckiest). Candidates used by any task count towards `maxMembers`; once that many are used,
- * the starts and additions take only those. Tasks without an AUC (and auxiliary tasks, which selection ignores) weigh
- * the used candidates equally, the first alone when there is none.
+ * 0.8573 → 0.8586, streaming 0.7944 → 0.7953; BankChurners splits 1–2 premium 0.9934 → 0.9940, churn 0.9928 →
+ * 0.9927). Starting from several good candidates rather than the best one is what keeps the hill-climbing from
+ * fitting the validation rows' noise (on a few hundred rows the best candidate is also the luckiest). Candidates
+ * used by any task count towards `maxMembers`; once that many are used, the starts and additions take only those.
+ * Tasks without an AUC (and auxiliary tasks, which selection ignores) weigh the used candidates equally, the first
+ * alone when there is none.
  */
 export function selectEnsembleWeights({ candidates, validation, tasks, maxMembers, initialSize = 5, maxSteps = 2 * maxMembers }: EnsembleSelectionArgs): EnsembleTaskWeights {
   const used = new Set<number>();
