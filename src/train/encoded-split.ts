@@ -12,17 +12,21 @@ export interface EncodedSplit {
   readonly ids: readonly string[];
 }
 
+/** What judging predictions reads of a split: its labels (not its inputs). */
+export type SplitLabels = Pick<EncodedSplit, 'labels'>;
+
+/** Per task `[rows]`: each row's label, NaN where it carries none. */
+export function splitLabels(rows: readonly LabelledRow[], taskNames: readonly string[]): SplitLabels {
+  return { labels: Object.fromEntries(taskNames.map((task) => [task, Float32Array.from(rows, (row) => row.labels[task] ?? Number.NaN)])) };
+}
+
 /** Encodes labelled rows with a fitted preprocessor. */
 export function encodeSplit(rows: readonly LabelledRow[], preprocessor: Preprocessor, taskNames: readonly string[]): EncodedSplit {
-  const labels: Record<string, Float32Array> = {};
-  for (const task of taskNames) {
-    labels[task] = Float32Array.from(rows, (row) => row.labels[task] ?? Number.NaN);
-  }
   return {
     rows: rows.length,
     width: inputWidth(preprocessor),
     x: transformRows(preprocessor, rows.map((row) => row.features)),
-    labels,
+    ...splitLabels(rows, taskNames),
     ids: rows.map((row) => row.id),
   };
 }

@@ -3,7 +3,6 @@ import type { ModelConfig } from '../config/schema.ts';
 import { TandemError } from '../errors/tandem-error.ts';
 import { buildEnsembleNetwork, type EnsembleOutputWeights } from '../model/ensemble-network.ts';
 import type { ModelEnsembleInfo } from '../model/model-card.ts';
-import { encodeSplit } from './encoded-split.ts';
 import { evaluateServingNetwork, trainCandidate, type EvaluateServingNetworkArgs, type ServingEvaluation, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
 
 /** An ensemble's serving graph and its evaluation. The caller disposes `serving`. */
@@ -14,7 +13,7 @@ export interface EvaluatedEnsemble extends ServingEvaluation {
 /**
  * Averages member serving graphs into one ({@link buildEnsembleNetwork}; `outputWeights` per task, equal by default) and measures it exactly as a single model is
  * measured ({@link evaluateServingNetwork}: validation thresholds, validation and test metrics, deciles, stability).
- * The members share `preprocessor` (the splits are encoded with it once), or, with `inputRanges`, each reads its range
+ * The members share `preprocessor` (each split encoded with it a chunk at a time), or, with `inputRanges`, each reads its range
  * of a joined one's inputs (`joinPreprocessors`, `partInputRanges`).
  */
 export async function evaluateEnsemble(
@@ -79,7 +78,6 @@ export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<SeedE
     if (members.some((member) => JSON.stringify(member.preprocessor) !== JSON.stringify(preprocessor))) {
       throw new TandemError('the seed copies fitted different preprocessors, so they cannot be averaged as one model');
     }
-    const taskNames = args.tasks.map((task) => task.name);
     const { splits } = args;
     ensemble = await evaluateEnsemble(
       members.map((member) => member.network.serving),
@@ -88,7 +86,6 @@ export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<SeedE
         preprocessor,
         tasks: best.tasks,
         splits,
-        encoded: { validation: encodeSplit(splits.validation, preprocessor, taskNames), test: encodeSplit(splits.test, preprocessor, taskNames) },
         selection: args.selection,
       },
     );

@@ -90,14 +90,9 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
       return { ensemble: { kind: 'trials', kept: false, members: [memberOf(0)], validationCombinedScore: score, bestMemberValidationCombinedScore: score } };
     }
     const inputs = ensembleInputs(chosen.indices.map((i) => (loaded[i] as LoadedModel).preprocessor));
-    // No training split: evaluation predicts it a chunk at a time (joined inputs are wide).
-    const encoded = {
-      validation: encodeSplit(splits.validation, inputs.preprocessor, taskNames),
-      test: encodeSplit(splits.test, inputs.preprocessor, taskNames),
-    };
     const evaluated = await evaluateEnsemble(
       chosen.indices.map((i) => (loaded[i] as LoadedModel).network),
-      { outputNames, preprocessor: inputs.preprocessor, tasks, splits, encoded, selection: args.selection },
+      { outputNames, preprocessor: inputs.preprocessor, tasks, splits, selection: args.selection },
       chosen.weights,
       inputs.ranges,
     );

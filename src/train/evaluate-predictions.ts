@@ -3,7 +3,7 @@ import type { SplitMetrics } from '../metrics/evaluation.ts';
 import { evaluateMulticlassTask } from '../metrics/multiclass-metrics.ts';
 import { evaluateBinaryTask, evaluateRegressionTask, type TaskMetrics } from '../metrics/task-metrics.ts';
 import { chooseF1Threshold } from '../metrics/threshold-metrics.ts';
-import { selectLabelled, type EncodedSplit } from './encoded-split.ts';
+import { selectLabelled, type SplitLabels } from './encoded-split.ts';
 import type { TrainTask } from './train-task.ts';
 
 /**
@@ -13,7 +13,7 @@ import type { TrainTask } from './train-task.ts';
  */
 export function chooseThresholds(
   predictions: Readonly<Record<string, Float32Array>>,
-  split: EncodedSplit,
+  split: SplitLabels,
   tasks: readonly TrainTask[],
 ): Record<string, number> {
   const thresholds: Record<string, number> = {};
@@ -32,7 +32,7 @@ export function chooseThresholds(
  */
 export function evaluatePredictions(
   predictions: Readonly<Record<string, Float32Array>>,
-  split: EncodedSplit,
+  split: SplitLabels,
   tasks: readonly TrainTask[],
   thresholds: Readonly<Record<string, number>>,
   selectionWeights: Readonly<Record<string, number>>,

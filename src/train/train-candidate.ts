@@ -10,7 +10,7 @@ import { argmaxOfRow } from '../metrics/multiclass-metrics.ts';
 import { computePrCurve, type PrCurve } from '../metrics/pr-auc.ts';
 import { computeRocCurve, type RocCurve } from '../metrics/roc-auc.ts';
 import { buildNetwork, type MultiTaskNetwork, type TargetScale } from '../model/build-network.ts';
-import { encodeSplit, selectLabelled, type EncodedSplit } from './encoded-split.ts';
+import { encodeSplit, selectLabelled, splitLabels, type EncodedSplit, type SplitLabels } from './encoded-split.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
 import { predictNetwork, predictRows } from './predict-network.ts';
 import { trainNetwork, type TrainNetworkResult } from './train-network.ts';
@@ -166,8 +166,11 @@ export interface EvaluateServingNetworkArgs {
   readonly preprocessor: Preprocessor;
   readonly tasks: readonly TrainTask[];
   readonly splits: DatasetSplits;
-  /** The splits encoded with `preprocessor`; without `train`, the training rows are encoded a chunk at a time ({@link predictRows}). */
-  readonly encoded: { readonly train?: EncodedSplit; readonly validation: EncodedSplit; readonly test: EncodedSplit };
+  /**
+   * Splits already encoded with `preprocessor` (a trained candidate's). A split not given is encoded and predicted a
+   * chunk at a time ({@link predictRows}): an ensemble's joined inputs are too wide to hold a whole split's.
+   */
+  readonly encoded?: { readonly train?: EncodedSplit; readonly validation?: EncodedSplit; readonly test?: EncodedSplit };
   readonly selection: SelectionConfig;
 }
 
@@ -177,17 +180,22 @@ export interface EvaluateServingNetworkArgs {
  * single candidates and ensembles, so both are judged alike.
  */
 export async function evaluateServingNetwork({ serving, outputNames, preprocessor, tasks, splits, encoded, selection }: EvaluateServingNetworkArgs): Promise<ServingEvaluation> {
-  const { train, validation, test } = encoded;
-  const predict = (split: EncodedSplit): Promise<Record<string, Float32Array>> => predictNetwork(serving, split.x, split.rows, split.width, outputNames);
-  const validationPredictions = await predict(validation);
-  const testPredictions = await predict(test);
+  const predict = (name: keyof DatasetSplits): Promise<Record<string, Float32Array>> => {
+    const split = encoded?.[name];
+    return split === undefined ? predictRows(serving, splits[name], preprocessor, outputNames) : predictNetwork(serving, split.x, split.rows, split.width, outputNames);
+  };
+  const labelsOf = (name: keyof DatasetSplits): SplitLabels => encoded?.[name] ?? splitLabels(splits[name], tasks.map((task) => task.name));
+  const validation = labelsOf('validation');
+  const test = labelsOf('test');
+  const validationPredictions = await predict('validation');
+  const testPredictions = await predict('test');
   const thresholds = chooseThresholds(validationPredictions, validation, tasks);
   const metrics: ModelMetrics = {
     validation: evaluatePredictions(validationPredictions, validation, tasks, thresholds, selection.weights),
     test: evaluatePredictions(testPredictions, test, tasks, thresholds, selection.weights),
   };
   // The training rows only give the stability baseline its score distribution.
-  const trainPredictions = train === undefined ? await predictRows(serving, splits.train, preprocessor, outputNames) : await predict(train);
+  const trainPredictions = await predict('train');
   const splitScores: Record<string, TaskSplitScores> = {};
   const scoring = tasks.map((task) => {
     const validationScores = scoreColumn(validationPredictions[task.name] as Float32Array, task.units);
