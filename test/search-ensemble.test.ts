@@ -78,6 +78,17 @@ describe('search.ensembleTopK', () => {
     }
   });
 
+  it('closing again a run that holds a kept ensemble (a finished search resumed) averages trials only', async () => {
+    const first = await closeSearchWithEnsemble(store, run, rows, false);
+    const previous = first.leaderboard.find((row) => row.trialId === ensembleTrialId);
+    assert.ok(previous !== undefined, 'the tiny fixture keeps an ensemble of its three trials');
+    const again = await closeSearchWithEnsemble(store, first.run, first.leaderboard, false);
+    assert.ok(again.run.ensemble?.members.every((member) => member.id !== ensembleTrialId), 'the old ensemble is not a member');
+    assert.deepEqual(again.run.ensemble?.members.map((member) => member.id), first.run.ensemble?.members.map((member) => member.id));
+    assert.equal(again.leaderboard.filter((row) => row.trialId === ensembleTrialId).length, 1, 'one ensemble row, the new one');
+    assert.notEqual(again.run.ensemble?.modelId, previous.modelId);
+  });
+
   it('never selects an average of identical models (it cannot beat its member)', async () => {
     const twin = { ...(rows[0] as LeaderboardRow), trialId: 't0-twin' };
     const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleTopK: 2 } }, [rows[0] as LeaderboardRow, twin], false);

@@ -27,7 +27,9 @@ export async function closeSearchWithEnsemble(
   rows: readonly LeaderboardRow[],
   stoppedByBudget: boolean,
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
-  const closed = closeSearch(run, rows, stoppedByBudget);
+  // A previous closing's ensemble (a finished run resumed) is no trial to average: this closing builds its own.
+  const trials = rows.filter((row) => row.trialId !== ensembleTrialId);
+  const closed = closeSearch(run, trials, stoppedByBudget);
   const topK = run.settings.ensembleTopK ?? 1;
   const winner = closed.leaderboard.find((row) => row.trialId === closed.run.bestTrialId);
   if (topK < 2 || winner?.modelId == null) return closed;
@@ -59,6 +61,6 @@ export async function closeSearchWithEnsemble(
     baseline: false,
   };
   // Closed again with the ensemble among the rows: Δm and floors as for a trial; kept, it is the winner when it meets the floors.
-  const reclosed = closeSearch(run, [...rows.filter((existing) => existing.trialId !== ensembleTrialId), row], stoppedByBudget, ensembleTrialId);
+  const reclosed = closeSearch(run, [...trials, row], stoppedByBudget, ensembleTrialId);
   return { run: { ...reclosed.run, ensemble: record }, leaderboard: reclosed.leaderboard };
 }
