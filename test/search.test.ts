@@ -10,6 +10,7 @@ import type { LeaderboardRow } from '../src/search/run-record.ts';
 import { runSearch } from '../src/search/run-search.ts';
 import { resolveSearchSpace } from '../src/search/search-space.ts';
 import type { SearchSettings, StoredRun, TrialLogEvent } from '../src/search/stored-run.ts';
+import { ensembleTrialId } from '../src/search/search-ensemble.ts';
 import { runTrialProcess } from '../src/search/trial-process.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { trialWorkerCommand } from '../cli/trial-worker-command.ts';
@@ -142,5 +143,27 @@ describe('tandem search', () => {
       relog.filter((event) => event.trialId === last.trialId).map((event) => event.event),
       ['launched', 'finished'],
     );
+  });
+
+  it('a finished run holding a kept ensemble row resumes as its trials alone: the row is neither counted nor kept', async () => {
+    assert.ok(resumedRunId !== undefined, 'the first resume test left a run');
+    const storeDir = path.join(dir, 'resume');
+    const folder = path.join(storeDir, 'runs', resumedRunId);
+    const leaderboard = JSON.parse(await readFile(path.join(folder, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+    const ids = leaderboard.map((row) => row.trialId);
+    // The last trial never started (gone from leaderboard and log), and a closing's `ensemble` row stands in its place.
+    const last = leaderboard.at(-1) as LeaderboardRow;
+    const stale: LeaderboardRow = { ...(leaderboard[0] as LeaderboardRow), trialId: ensembleTrialId, sample: {} };
+    await writeFile(path.join(folder, 'leaderboard.json'), JSON.stringify([...leaderboard.slice(0, -1), stale]));
+    const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    await writeFile(path.join(folder, 'trial-log.json'), JSON.stringify(log.filter((event) => event.trialId !== last.trialId)));
+    const run = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
+    await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...run, status: 'running' }));
+
+    const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', resumedRunId, '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const result = JSON.parse(resumed.stdout) as { leaderboard: LeaderboardRow[] };
+    assert.deepEqual(result.leaderboard.map((row) => row.trialId), ids, `${last.trialId} planned again, nothing counted in its place`);
+    assert.ok(result.leaderboard.every((row) => row.status === 'completed'));
   });
 });

@@ -2,7 +2,7 @@ import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readRunFiles, readTrialMetrics, writeRunFiles } from './run-files.ts';
 import type { LeaderboardRow } from './run-record.ts';
-import { closeSearchWithEnsemble } from './search-ensemble.ts';
+import { closeSearchWithEnsemble, ensembleTrialId } from './search-ensemble.ts';
 import { createSearchSampler } from './search-sampler.ts';
 import { createStoredRun, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from './stored-run.ts';
 import {
@@ -212,7 +212,9 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
     if (files === undefined) throw new NotFoundError(`no run "${args.resumeRunId}" in ${args.store.uri} to resume`, { value: args.resumeRunId });
     const { run, leaderboard } = files;
     const events = [...files.events];
-    const rows = leaderboard.map((row): Row => {
+    // A finished run's kept ensemble (say, closed early by its budget) is no trial: the plan must not count it or learn
+    // from it, and the closing builds a new one.
+    const rows = leaderboard.filter((row) => row.trialId !== ensembleTrialId).map((row): Row => {
       const finished = isTrialFinished(row);
       // A trial whose last event is a launch, an interruption (or a first failure) was cut off: run that job again,
       // from its checkpoint.
