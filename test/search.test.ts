@@ -120,21 +120,18 @@ describe('tandem search', () => {
 
   it('a search killed after writing a new trial to the leaderboard but before its launch reached the log trains that trial on --resume', async () => {
     assert.ok(resumedRunId !== undefined, 'the previous test left a run');
-    const storeDir = path.join(dir, 'resume');
-    const folder = path.join(storeDir, 'runs', resumedRunId);
+    const folder = path.join(dir, 'resume', 'runs', resumedRunId);
     // The state a SIGKILL between the leaderboard write and the trial-log write leaves (SPEC §8 write order).
-    const leaderboard = JSON.parse(await readFile(path.join(folder, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
-    const last = leaderboard.at(-1) as LeaderboardRow;
-    const cut: LeaderboardRow = { ...last, status: 'running', metrics: null, epochs: 0, rung: -1, rungScores: [], modelId: null, attempts: 1 };
-    await writeFile(path.join(folder, 'leaderboard.json'), JSON.stringify([...leaderboard.slice(0, -1), cut]));
-    const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
-    await writeFile(path.join(folder, 'trial-log.json'), JSON.stringify(log.filter((event) => event.trialId !== last.trialId)));
-    const run = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
-    await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...run, status: 'running' }));
-
-    const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', resumedRunId, '--json']);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    const result = JSON.parse(resumed.stdout) as { leaderboard: LeaderboardRow[] };
+    const { last, result } = await resumeWithLastRowAs(path.join(dir, 'resume'), resumedRunId, (row) => ({
+      ...row,
+      status: 'running',
+      metrics: null,
+      epochs: 0,
+      rung: -1,
+      rungScores: [],
+      modelId: null,
+      attempts: 1,
+    }));
     const row = result.leaderboard.find((candidate) => candidate.trialId === last.trialId) as LeaderboardRow;
     assert.equal(row.status, 'completed', `${last.trialId} was trained on resume`);
     assert.equal(row.epochs, last.epochs);
@@ -147,23 +144,36 @@ describe('tandem search', () => {
 
   it('a finished run holding a kept ensemble row resumes as its trials alone: the row is neither counted nor kept', async () => {
     assert.ok(resumedRunId !== undefined, 'the first resume test left a run');
-    const storeDir = path.join(dir, 'resume');
-    const folder = path.join(storeDir, 'runs', resumedRunId);
-    const leaderboard = JSON.parse(await readFile(path.join(folder, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
-    const ids = leaderboard.map((row) => row.trialId);
     // The last trial never started (gone from leaderboard and log), and a closing's `ensemble` row stands in its place.
-    const last = leaderboard.at(-1) as LeaderboardRow;
-    const stale: LeaderboardRow = { ...(leaderboard[0] as LeaderboardRow), trialId: ensembleTrialId, sample: {} };
-    await writeFile(path.join(folder, 'leaderboard.json'), JSON.stringify([...leaderboard.slice(0, -1), stale]));
-    const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
-    await writeFile(path.join(folder, 'trial-log.json'), JSON.stringify(log.filter((event) => event.trialId !== last.trialId)));
-    const run = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
-    await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...run, status: 'running' }));
-
-    const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', resumedRunId, '--json']);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    const result = JSON.parse(resumed.stdout) as { leaderboard: LeaderboardRow[] };
+    const { before, last, result } = await resumeWithLastRowAs(path.join(dir, 'resume'), resumedRunId, (_, leaderboard) => ({
+      ...(leaderboard[0] as LeaderboardRow),
+      trialId: ensembleTrialId,
+      sample: {},
+    }));
+    const ids = before.map((row) => row.trialId);
     assert.deepEqual(result.leaderboard.map((row) => row.trialId), ids, `${last.trialId} planned again, nothing counted in its place`);
     assert.ok(result.leaderboard.every((row) => row.status === 'completed'));
   });
 });
+
+/**
+ * Leaves a finished run as a stopped search would have: the leaderboard's last row replaced by `replace(last,
+ * leaderboard)`, that trial's events gone from the log, the run `running`; then resumes it with the CLI.
+ */
+async function resumeWithLastRowAs(
+  storeDir: string,
+  runId: string,
+  replace: (last: LeaderboardRow, leaderboard: readonly LeaderboardRow[]) => LeaderboardRow,
+): Promise<{ before: LeaderboardRow[]; last: LeaderboardRow; result: { leaderboard: LeaderboardRow[] } }> {
+  const folder = path.join(storeDir, 'runs', runId);
+  const before = JSON.parse(await readFile(path.join(folder, 'leaderboard.json'), 'utf8')) as LeaderboardRow[];
+  const last = before.at(-1) as LeaderboardRow;
+  await writeFile(path.join(folder, 'leaderboard.json'), JSON.stringify([...before.slice(0, -1), replace(last, before)]));
+  const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+  await writeFile(path.join(folder, 'trial-log.json'), JSON.stringify(log.filter((event) => event.trialId !== last.trialId)));
+  const run = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
+  await writeFile(path.join(folder, 'run.json'), JSON.stringify({ ...run, status: 'running' }));
+  const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', runId, '--json']);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  return { before, last, result: JSON.parse(resumed.stdout) as { leaderboard: LeaderboardRow[] } };
+}
