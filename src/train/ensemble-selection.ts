@@ -1,4 +1,4 @@
-import type { EncodedSplit } from './encoded-split.ts';
+import type { SplitLabels } from './encoded-split.ts';
 import { evaluatePredictions } from './evaluate-predictions.ts';
 import type { TrainTask } from './train-task.ts';
 
@@ -6,7 +6,7 @@ import type { TrainTask } from './train-task.ts';
 export interface EnsembleSelectionArgs {
   /** Each candidate's validation predictions by task, best first (the search's winner leads). */
   readonly candidates: readonly Readonly<Record<string, Float32Array>>[];
-  readonly validation: EncodedSplit;
+  readonly validation: SplitLabels;
   readonly tasks: readonly TrainTask[];
   /** Distinct candidates the ensemble may use in all (its forward pass runs each once). */
   readonly maxMembers: number;
@@ -83,7 +83,7 @@ export function selectEnsembleWeights({ candidates, validation, tasks, maxMember
 }
 
 /** The task's validation AUC (multiclass: macro; regression: of label > positiveAbove); null when it has none. */
-function taskScore(predictions: Readonly<Record<string, Float32Array>>, validation: EncodedSplit, task: TrainTask): number | null {
+function taskScore(predictions: Readonly<Record<string, Float32Array>>, validation: SplitLabels, task: TrainTask): number | null {
   // No thresholds: the F1 that evaluatePredictions also computes is not used.
   return evaluatePredictions(predictions, validation, [task], {}, {}).tasks[task.name]?.auc ?? null;
 }

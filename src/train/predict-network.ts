@@ -12,12 +12,38 @@ const chunkFloats = 1 << 24;
  * for a multiclass output of width C. `outputNames` name the serving graph's outputs in order. Each chunk is one
  * forward call of the whole graph.
  */
-export async function predictNetwork(
+export function predictNetwork(
   serving: tf.LayersModel,
   x: Float32Array,
   rows: number,
   width: number,
   outputNames: readonly string[],
+): Promise<Record<string, Float32Array>> {
+  return predictInChunks(serving, rows, width, outputNames, (start, end) => x.subarray(start * width, end * width));
+}
+
+/**
+ * {@link predictNetwork} over rows not yet encoded: each chunk of rows is encoded with `preprocessor`, predicted and
+ * dropped, so the whole split's inputs are never in memory at once (an ensemble's joined inputs run to thousands of
+ * floats per row: ~0.5 GB for BankChurners' 7,000 training rows).
+ */
+export function predictRows(
+  serving: tf.LayersModel,
+  rows: readonly LabelledRow[],
+  preprocessor: Preprocessor,
+  outputNames: readonly string[],
+): Promise<Record<string, Float32Array>> {
+  const inputsOf = (start: number, end: number): Float32Array => transformRows(preprocessor, rows.slice(start, end).map((row) => row.features));
+  return predictInChunks(serving, rows.length, inputWidth(preprocessor), outputNames, inputsOf);
+}
+
+/** The forward calls of both: chunk `[start, end)`'s inputs from `inputsOf`, its outputs written in place. */
+async function predictInChunks(
+  serving: tf.LayersModel,
+  rows: number,
+  width: number,
+  outputNames: readonly string[],
+  inputsOf: (start: number, end: number) => Float32Array,
 ): Promise<Record<string, Float32Array>> {
   const outputWidths = outputNames.map((_, k) => {
     const units = serving.outputs[k]?.shape[1];
@@ -27,8 +53,9 @@ export async function predictNetwork(
   const chunk = Math.max(1, Math.min(chunkRows, Math.floor(chunkFloats / Math.max(1, width))));
   for (let start = 0; start < rows; start += chunk) {
     const end = Math.min(rows, start + chunk);
+    const x = inputsOf(start, end);
     const outputs = tf.tidy(() => {
-      const input = tf.tensor2d(x.subarray(start * width, end * width), [end - start, width]);
+      const input = tf.tensor2d(x, [end - start, width]);
       // One batch per chunk: predict's default batches of 32 cost a round of kernel calls each, and the backend's
       // matrix products (XNNPACK on wasm) only pay on many rows.
       const predicted = serving.predict(input, { batchSize: end - start });
@@ -44,35 +71,4 @@ export async function predictNetwork(
     }
   }
   return result;
-}
-
-/**
- * {@link predictNetwork} over rows not yet encoded: each chunk of rows is encoded with `preprocessor`, predicted and
- * dropped, so the whole split's inputs are never in memory at once (an ensemble's joined inputs run to thousands of
- * floats per row: ~0.5 GB for BankChurners' 7,000 training rows).
- */
-export async function predictRows(
-  serving: tf.LayersModel,
-  rows: readonly LabelledRow[],
-  preprocessor: Preprocessor,
-  outputNames: readonly string[],
-): Promise<Record<string, Float32Array>> {
-  const width = inputWidth(preprocessor);
-  const chunk = Math.max(1, Math.min(chunkRows, Math.floor(chunkFloats / Math.max(1, width))));
-  const parts: Record<string, Float32Array>[] = [];
-  for (let start = 0; start < rows.length; start += chunk) {
-    const slice = rows.slice(start, start + chunk);
-    parts.push(await predictNetwork(serving, transformRows(preprocessor, slice.map((row) => row.features)), slice.length, width, outputNames));
-  }
-  return Object.fromEntries(
-    outputNames.map((name) => {
-      const joined = new Float32Array(parts.reduce((sum, part) => sum + (part[name] as Float32Array).length, 0));
-      let offset = 0;
-      for (const part of parts) {
-        joined.set(part[name] as Float32Array, offset);
-        offset += (part[name] as Float32Array).length;
-      }
-      return [name, joined];
-    }),
-  );
 }

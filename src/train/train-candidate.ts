@@ -167,10 +167,10 @@ export interface EvaluateServingNetworkArgs {
   readonly tasks: readonly TrainTask[];
   readonly splits: DatasetSplits;
   /**
-   * Splits already encoded with `preprocessor` (a trained candidate's). A split not given is encoded and predicted a
-   * chunk at a time ({@link predictRows}): an ensemble's joined inputs are too wide to hold a whole split's.
+   * The splits already encoded with `preprocessor` (a trained candidate's). Without them each split is encoded and
+   * predicted a chunk at a time ({@link predictRows}): an ensemble's joined inputs are too wide to hold a whole split's.
    */
-  readonly encoded?: { readonly train?: EncodedSplit; readonly validation?: EncodedSplit; readonly test?: EncodedSplit };
+  readonly encoded?: { readonly train: EncodedSplit; readonly validation: EncodedSplit; readonly test: EncodedSplit };
   readonly selection: SelectionConfig;
 }
 

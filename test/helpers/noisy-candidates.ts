@@ -1,5 +1,5 @@
 import { createSeededRandom } from '../../src/random/seeded-random.ts';
-import type { EncodedSplit } from '../../src/train/encoded-split.ts';
+import type { SplitLabels } from '../../src/train/encoded-split.ts';
 import type { TrainTask } from '../../src/train/train-task.ts';
 
 /** A binary task as training resolves it. */
@@ -13,17 +13,13 @@ export function binaryTask(name: string, auxiliary = false): TrainTask {
  * selection chooses among. Deterministic for a seed.
  */
 export function noisyCandidates(seed: number, rows: number): {
-  validation: EncodedSplit;
+  validation: SplitLabels;
   candidate: (noiseA: number, noiseB: number) => Record<string, Float32Array>;
 } {
   const random = createSeededRandom(seed);
   const truth = { a: Float32Array.from({ length: rows }, () => random.normal()), b: Float32Array.from({ length: rows }, () => random.normal()) };
-  const validation: EncodedSplit = {
-    rows,
-    width: 0,
-    x: new Float32Array(0),
+  const validation: SplitLabels = {
     labels: { a: truth.a.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)), b: truth.b.map((v) => (v + 0.5 * random.normal() > 0 ? 1 : 0)) },
-    ids: Array.from({ length: rows }, (_, i) => `r${i}`),
   };
   const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
   const candidate = (noiseA: number, noiseB: number): Record<string, Float32Array> => ({
