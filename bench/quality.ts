@@ -36,7 +36,7 @@ import { runSearch } from '../src/search/run-search.ts';
 import { readJson } from '../src/store/json-object.ts';
 import { ensembleSavedModels } from '../src/train/ensemble-saved-models.ts';
 import { FileStore } from '../src/store/file-store.ts';
-import { trainSeedEnsemble } from '../src/train/ensemble-candidate.ts';
+import { trainModel } from '../src/train/train-model.ts';
 import { findPythonWith, runPython } from './python-interpreter.ts';
 import { roundOrNull as round } from './round.ts';
 
@@ -152,8 +152,8 @@ async function runDataset(entry: SuiteEntry, config: TableConfig): Promise<{ sum
   const searchedSingle: Record<string, (number | null)[]> = {};
   const perSeed: unknown[] = [];
   for (const { seed, indices } of splits) {
-    // What `tandem train` trains: one candidate, or with model.ensembleSeeds > 1 the seed ensemble when it wins.
-    const trained = await trainSeedEnsemble({
+    // What `tandem train` trains: one candidate, a seed ensemble when it wins (model.ensembleSeeds), or a fold bag (model.bagFolds).
+    const trained = await trainModel({
       splits: splitRows(labelled.rows, indices),
       featureColumns: labelled.featureColumns,
       tasks: config.tasks,

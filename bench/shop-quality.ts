@@ -37,7 +37,7 @@ import { loadDataset } from '../src/data/load-dataset.ts';
 import { computeAuc } from '../src/metrics/roc-auc.ts';
 import { selectBackend } from '../src/model/backend.ts';
 import { FileStore } from '../src/store/file-store.ts';
-import { trainSeedEnsemble } from '../src/train/ensemble-candidate.ts';
+import { trainModel } from '../src/train/train-model.ts';
 import { findPythonWith, runPython } from './python-interpreter.ts';
 import { roundOrNull as round } from './round.ts';
 
@@ -109,7 +109,7 @@ try {
     taskSpecs = train.config.tasks;
     progress(`training the model on ${train.rows.train.length} + ${train.rows.validation.length} customers of shop ${seed} (${backend})`);
     // The second shop is the test split: the test metrics are Tandem's AUCs on it. As `tandem train` trains (seed ensembles included).
-    const trained = await trainSeedEnsemble({
+    const trained = await trainModel({
       splits: { train: train.rows.train, validation: train.rows.validation, test: scoreRows },
       featureColumns: train.featureColumns,
       tasks: train.config.tasks,

@@ -53,6 +53,12 @@ const modelFlagKeys = {
     valueName: 'K',
     description: 'train K copies (seeds seed…seed+K−1) and save their average as one model when it beats the best copy on validation (default 1: off)',
   },
+  bagFolds: {
+    flag: 'bag-folds',
+    parse: 'number',
+    valueName: 'K',
+    description: 'cross-validation bagging: K copies, each trained on all but one fold of the training + validation rows, saved as their average; validation metrics out of fold (default 1: off)',
+  },
 } as const satisfies Record<Exclude<keyof ModelConfig, ArgSection>, { flag: string; parse: string; valueName: string; description: string }>;
 
 type ArgSection = (typeof argSections)[number]['section'];

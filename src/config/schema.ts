@@ -219,6 +219,15 @@ export const modelSchema = z
       .describe(
         'Train this many copies with seeds seed, seed+1, … and save their average (one model, one forward pass) when its validation combined score beats the best copy\'s; else the best copy. 1: off.',
       ),
+    bagFolds: z
+      .number()
+      .int()
+      .min(1)
+      .max(20)
+      .default(1)
+      .describe(
+        'Cross-validation bagging: pool the training and validation rows, deal them into this many folds, train one copy per fold on the other folds (early-stopped on its own) and save their average as one model. Validation metrics and thresholds come from the out-of-fold predictions (each validation row scored by the copy that did not train on it). k times the training; not with ensembleSeeds. 1: off.',
+      ),
     mmoe: mmoeArgsSchema.default(mmoeArgsSchema.parse({})),
     ple: pleArgsSchema.default(pleArgsSchema.parse({})),
     crossStitch: crossStitchArgsSchema.default(crossStitchArgsSchema.parse({})),

@@ -46,14 +46,17 @@ export interface ModelCard {
    * columns (the categories with their own columns, in order).
    */
   readonly events?: ModelEventsInfo;
-  /** Present when an ensemble was tried (`model.ensembleSeeds`, `search.ensembleTopK`): `kept` says if the graph is it. */
+  /** Present when an ensemble was tried (`model.ensembleSeeds`, `model.bagFolds`, `search.ensembleTopK`): `kept` says if the graph is it. */
   readonly ensemble?: ModelEnsembleInfo;
 }
 
 /** Why a model is an ensemble: its members and the validation scores that made it win. */
 export interface ModelEnsembleInfo {
-  /** seeds: copies of one configuration with seeds seed…seed+k−1; trials: the best finished trials of a search. */
-  readonly kind: 'seeds' | 'trials';
+  /**
+   * seeds: copies of one configuration with seeds seed…seed+k−1; trials: the best finished trials of a search;
+   * folds: one copy per fold of the training + validation rows (`model.bagFolds`), each trained on the other folds.
+   */
+  readonly kind: 'seeds' | 'trials' | 'folds';
   /**
    * Whether the saved graph is the ensemble or its best member alone. Seeds: the ensemble beat every member on
    * validation. Trials: (bagged) ensemble selection averaged several trials.
@@ -71,7 +74,7 @@ export interface ModelEnsembleInfo {
 
 /** One member of an ensemble. */
 export interface EnsembleMember {
-  /** The seed (kind seeds) or the trial id (kind trials). */
+  /** The seed (kind seeds), the trial id (kind trials) or `fold<i>` (kind folds). */
   readonly id: string;
   readonly seed: number;
   /** The model the member was saved as, when it was (search trials). */

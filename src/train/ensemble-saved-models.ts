@@ -130,7 +130,7 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
  * The ensemble's preprocessor: the members' own when they share it; otherwise their distinct ones joined
  * ({@link joinPreprocessors}), and per member the range of the joined inputs it reads.
  */
-function ensembleInputs(preprocessors: readonly Preprocessor[]): { preprocessor: Preprocessor; ranges?: { start: number; size: number }[] } {
+export function ensembleInputs(preprocessors: readonly Preprocessor[]): { preprocessor: Preprocessor; ranges?: { start: number; size: number }[] } {
   const keys = preprocessors.map((preprocessor) => JSON.stringify(preprocessor));
   const distinct = [...new Set(keys)];
   if (distinct.length === 1) return { preprocessor: preprocessors[0] as Preprocessor };

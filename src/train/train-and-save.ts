@@ -8,7 +8,7 @@ import type { BackendName } from '../model/backend.ts';
 import { createModelId, saveModel } from '../model/model-artifacts.ts';
 import { describeFeatures, type ModelCard, type ModelEnsembleInfo } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
-import { trainSeedEnsemble } from './ensemble-candidate.ts';
+import { trainModel } from './train-model.ts';
 import { summarizeTaskDiagnostics, type TaskDiagnostics, type TaskWeightSnapshot } from './task-diagnostics-summary.ts';
 import type { TrainedCandidate } from './train-candidate.ts';
 import type { EpochRecord } from './training-state.ts';
@@ -45,7 +45,7 @@ export interface TrainResult {
   readonly taskWeightHistory: readonly TaskWeightSnapshot[];
   /** Gradient cosines per epoch and the training labels' correlation, per task pair `"a|b"`. */
   readonly diagnostics: TaskDiagnostics;
-  /** With `model.ensembleSeeds` > 1: the members' and the ensemble's validation scores, and whether it was kept. */
+  /** With `model.ensembleSeeds` or `model.bagFolds` > 1: the members' and the ensemble's validation scores, and whether it was kept. */
   readonly ensemble?: ModelEnsembleInfo;
 }
 
@@ -58,7 +58,7 @@ export async function trainAndSaveModel(args: TrainAndSaveArgs): Promise<TrainRe
   const { manifest, splits } = await loadDataset(args.store, args.datasetId);
   // Checked before training, so a rule naming a task the dataset lacks fails in seconds, not after the epochs.
   if (args.segments !== undefined) checkSegmentRules(args.segments, manifest.tasks.map((task) => ({ ...task, classes: task.label.classes })));
-  const trained = await trainSeedEnsemble({
+  const trained = await trainModel({
     splits,
     featureColumns: manifest.featureColumns,
     tasks: manifest.tasks,

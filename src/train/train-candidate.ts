@@ -171,6 +171,11 @@ export interface EvaluateServingNetworkArgs {
    * predicted a chunk at a time ({@link predictRows}): an ensemble's joined inputs are too wide to hold a whole split's.
    */
   readonly encoded?: { readonly train: EncodedSplit; readonly validation: EncodedSplit; readonly test: EncodedSplit };
+  /**
+   * The validation rows' predictions to measure and choose thresholds on, in place of the graph's own: a fold bag's
+   * out-of-fold ones (each row scored by the member that did not train on it), since its average has seen them all.
+   */
+  readonly validationPredictions?: Readonly<Record<string, Float32Array>>;
   readonly selection: SelectionConfig;
 }
 
@@ -179,7 +184,7 @@ export interface EvaluateServingNetworkArgs {
  * validation and test metrics, decile edges, test curves and the training population's stability baseline. Shared by
  * single candidates and ensembles, so both are judged alike.
  */
-export async function evaluateServingNetwork({ serving, outputNames, preprocessor, tasks, splits, encoded, selection }: EvaluateServingNetworkArgs): Promise<ServingEvaluation> {
+export async function evaluateServingNetwork({ serving, outputNames, preprocessor, tasks, splits, encoded, validationPredictions: outOfFold, selection }: EvaluateServingNetworkArgs): Promise<ServingEvaluation> {
   const predict = (name: keyof DatasetSplits): Promise<Record<string, Float32Array>> => {
     const split = encoded?.[name];
     return split === undefined ? predictRows(serving, splits[name], preprocessor, outputNames) : predictNetwork(serving, split.x, split.rows, split.width, outputNames);
@@ -187,7 +192,7 @@ export async function evaluateServingNetwork({ serving, outputNames, preprocesso
   const labelsOf = (name: keyof DatasetSplits): SplitLabels => encoded?.[name] ?? splitLabels(splits[name], tasks.map((task) => task.name));
   const validation = labelsOf('validation');
   const test = labelsOf('test');
-  const validationPredictions = await predict('validation');
+  const validationPredictions = outOfFold ?? (await predict('validation'));
   const testPredictions = await predict('test');
   const thresholds = chooseThresholds(validationPredictions, validation, tasks);
   const metrics: ModelMetrics = {
