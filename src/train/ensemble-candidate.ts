@@ -36,7 +36,16 @@ export function ensembleWins(ensembleScore: number, memberScores: readonly numbe
   return Number.isFinite(ensembleScore) && memberScores.every((score) => ensembleScore > score);
 }
 
-/** What {@link trainSeedEnsemble} gives. Call `dispose` when done: it frees every member and the ensemble. */
+/** Frees each trained member's graphs and the ensemble's serving graph, once one was built. */
+export function disposeEnsemble(members: readonly TrainedCandidate[], ensemble: EvaluatedEnsemble | undefined): void {
+  ensemble?.serving.dispose();
+  for (const member of members) {
+    member.network.training.dispose();
+    member.network.serving.dispose();
+  }
+}
+
+/** What {@link trainSeedEnsemble} (and a fold bag, `trainFoldBag`) gives. Call `dispose` when done: it frees every member and the ensemble. */
 export interface SeedEnsembleResult {
   /** The model to save: the ensemble (its serving graph, metrics, thresholds, deciles) when kept, else the best member. */
   readonly candidate: TrainedCandidate;
@@ -59,13 +68,7 @@ export interface SeedEnsembleResult {
 export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<SeedEnsembleResult> {
   const members: TrainedCandidate[] = [];
   let ensemble: EvaluatedEnsemble | undefined;
-  const dispose = (): void => {
-    ensemble?.serving.dispose();
-    for (const member of members) {
-      member.network.training.dispose();
-      member.network.serving.dispose();
-    }
-  };
+  const dispose = (): void => disposeEnsemble(members, ensemble);
   try {
     for (let i = 0; i < args.params.ensembleSeeds; i++) members.push(await trainCandidate({ ...args, params: { ...args.params, seed: args.params.seed + i } }));
     const memberScores = members.map((member) => member.metrics.validation.combinedScore ?? -Infinity);

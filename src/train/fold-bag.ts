@@ -1,7 +1,7 @@
 import type { LabelledRow } from '../data/labelled-row.ts';
 import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
-import { evaluateEnsemble, type EvaluatedEnsemble, type SeedEnsembleResult } from './ensemble-candidate.ts';
+import { disposeEnsemble, evaluateEnsemble, type EvaluatedEnsemble, type SeedEnsembleResult } from './ensemble-candidate.ts';
 import { ensembleInputs } from './ensemble-saved-models.ts';
 import { predictRows } from './predict-network.ts';
 import { trainCandidate, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
@@ -37,13 +37,7 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<SeedEnsemb
   const foldOf = assignFolds(pool.length, k, params.seed);
   const members: TrainedCandidate[] = [];
   let ensemble: EvaluatedEnsemble | undefined;
-  const dispose = (): void => {
-    ensemble?.serving.dispose();
-    for (const member of members) {
-      member.network.training.dispose();
-      member.network.serving.dispose();
-    }
-  };
+  const dispose = (): void => disposeEnsemble(members, ensemble);
   try {
     const outOfFold: Record<string, Float32Array> = {};
     for (let fold = 0; fold < k; fold++) {
