@@ -4,6 +4,7 @@ import { findDataset } from '../../src/data/ingest-table.ts';
 import { BadInputError } from '../../src/errors/bad-input-error.ts';
 import { selectBackend } from '../../src/model/backend.ts';
 import { trainAndSaveModel } from '../../src/train/train-and-save.ts';
+import type { ModelEnsembleInfo } from '../../src/model/model-card.ts';
 import type { Command } from '../command.ts';
 import { dataFlags } from '../data-flags.ts';
 import { formatSplitMetrics, formatTaskDiagnostics } from '../format-metrics.ts';
@@ -46,6 +47,7 @@ export const trainCommand: Command = {
       datasetId = (await ingestDataset(config!, store, dataFlags(context))).manifest.datasetId;
     }
     context.log(`training ${params.arch} on ${datasetId} with the ${backend} backend`);
+    if (params.bagFolds > 1) context.log(`cross-validation bagging: ${String(params.bagFolds)} copies, each trained on all but one fold of the training + validation rows (the epochs below start again for each)`);
     const reporter = createEpochReporter(context, params.epochs);
     const result = await trainAndSaveModel({
       store,
@@ -64,14 +66,19 @@ export const trainCommand: Command = {
       `saved to ${result.modelUri}`,
       formatSplitMetrics('validation', result.metrics.validation),
       formatSplitMetrics('test', result.metrics.test),
-      ...(result.ensemble === undefined
-        ? []
-        : [
-            `ensemble of seeds ${result.ensemble.members.map((member) => member.id).join(', ')}: validation combined ${result.ensemble.validationCombinedScore.toFixed(4)} vs best seed ${result.ensemble.bestMemberValidationCombinedScore.toFixed(4)}, ${result.ensemble.kept ? 'kept the ensemble' : 'kept the best seed'}`,
-          ]),
+      ...(result.ensemble === undefined ? [] : [formatEnsemble(result.ensemble)]),
       ...(diagnostics === undefined ? [] : [diagnostics]),
       `promote it with: npm run --silent tandem -- promote --model ${result.modelId}`,
     ].join('\n');
     return { json: result, text };
   },
 };
+
+/** The summary line of a seed ensemble or a fold bag. */
+function formatEnsemble(ensemble: ModelEnsembleInfo): string {
+  const ids = ensemble.members.map((member) => member.id).join(', ');
+  const score = ensemble.validationCombinedScore.toFixed(4);
+  const best = ensemble.bestMemberValidationCombinedScore.toFixed(4);
+  if (ensemble.kind === 'folds') return `bag of ${String(ensemble.members.length)} fold copies (${ids}): out-of-fold validation combined ${score}; the best copy on its own fold ${best}`;
+  return `ensemble of seeds ${ids}: validation combined ${score} vs best seed ${best}, ${ensemble.kept ? 'kept the ensemble' : 'kept the best seed'}`;
+}
