@@ -11,7 +11,7 @@ import { loadModel } from '../src/model/model-artifacts.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { splitLabels } from '../src/train/encoded-split.ts';
 import { chooseThresholds, evaluatePredictions } from '../src/train/evaluate-predictions.ts';
-import { assignFolds } from '../src/train/fold-bag.ts';
+import { assignFolds, trainFoldBag } from '../src/train/fold-bag.ts';
 import { predictRows } from '../src/train/predict-network.ts';
 import { trainCandidate, type TrainedCandidate } from '../src/train/train-candidate.ts';
 import { tinyConfigFile, trainTinyModel } from './helpers/train-tiny-model.ts';
@@ -94,6 +94,29 @@ describe('fold bags (model.bagFolds)', () => {
         member.network.serving.dispose();
       }
     }
+  });
+
+  it('refuses, before any training, folds whose copies would read different columns', async () => {
+    const { config } = await loadTableConfig(tinyConfigFile);
+    await trainTinyModel(store);
+    const datasetId = (await store.list('datasets/')).map((key) => key.split('/')[1] as string)[0] as string;
+    const { manifest, splits } = await loadDataset(store, datasetId);
+    // One row has a value in column "rare": the fold copy whose held-out fold holds it never sees the column.
+    const withRare = (rows: readonly LabelledRow[], offset: number): LabelledRow[] => rows.map((row, i) => ({ ...row, features: { ...row.features, rare: i + offset === 0 ? 5 : null } }));
+    let epochs = 0;
+    await assert.rejects(
+      trainFoldBag({
+        splits: { train: withRare(splits.train, 0), validation: withRare(splits.validation, 1), test: withRare(splits.test, 1) },
+        featureColumns: [...manifest.featureColumns, 'rare'],
+        tasks: manifest.tasks,
+        params: { ...config.model, bagFolds: 3 },
+        features: config.features,
+        selection: config.selection,
+        onEpoch: () => epochs++,
+      }),
+      (error: unknown) => error instanceof BadInputError && /column "rare" is .* fold copy \d/.test(error.message) && /without a value/.test(error.message),
+    );
+    assert.equal(epochs, 0, 'no copy was trained');
   });
 
   it('refuses bagFolds with ensembleSeeds before training', async () => {

@@ -1,4 +1,6 @@
 import type { LabelledRow } from '../data/labelled-row.ts';
+import { BadInputError } from '../errors/bad-input-error.ts';
+import { fitPreprocessor } from '../features/preprocessor.ts';
 import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
 import { disposeEnsemble, evaluateEnsemble, type EvaluatedEnsemble, type SeedEnsembleResult } from './ensemble-candidate.ts';
@@ -36,6 +38,7 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<SeedEnsemb
   const k = params.bagFolds;
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
   const foldOf = assignFolds(pool.length, k, params.seed);
+  checkFoldColumns(pool, foldOf, args);
   const members: TrainedCandidate[] = [];
   let ensemble: EvaluatedEnsemble | undefined;
   const dispose = (): void => disposeEnsemble(members, ensemble);
@@ -79,5 +82,26 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<SeedEnsemb
   } catch (error) {
     dispose();
     throw error;
+  }
+}
+
+/**
+ * Fails before any training when the folds would give their copies different feature columns — a column's kind is
+ * inferred from the rows it is fitted on, and a column with no value in a copy's rows is dropped — since such copies
+ * cannot be served as one model. Fitting the column inputs alone (no trees) costs little next to one training.
+ */
+function checkFoldColumns(pool: readonly LabelledRow[], foldOf: Int32Array, { params, featureColumns, features, source }: TrainCandidateArgs): void {
+  const kindsOf = (fold: number): Map<string, string> =>
+    new Map(fitPreprocessor(pool.filter((_, row) => foldOf[row] !== fold), featureColumns, features, source === undefined ? {} : { source }).columns.map((column) => [column.name, column.kind]));
+  const first = kindsOf(0);
+  for (let fold = 1; fold < params.bagFolds; fold++) {
+    const kinds = kindsOf(fold);
+    const name = featureColumns.find((column) => first.get(column) !== kinds.get(column));
+    if (name === undefined) continue;
+    const describe = (kind: string | undefined): string => kind ?? 'without a value (dropped)';
+    throw new BadInputError(
+      `model.bagFolds=${String(params.bagFolds)}: column "${name}" is ${describe(first.get(name))} in the rows of fold copy 0 but ${describe(kinds.get(name))} in those of fold copy ${String(fold)} (a column's kind is inferred from the rows it is fitted on), so the copies cannot be averaged as one model: fill or clean the column, leave it out of the features, or set model.bagFolds to 1`,
+      { details: [{ path: `features.${name}`, issue: 'differs between fold copies' }] },
+    );
   }
 }
