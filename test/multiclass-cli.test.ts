@@ -156,4 +156,24 @@ describe('a multiclass task end to end: ingest → train → score → API', () 
       model.network.dispose();
     }
   });
+  it('train --bag-folds 3: a multiclass bag, judged out of fold, scores class probabilities that sum to 1', async () => {
+    const ingest = await runCliInProcess(['ingest', '--config', config, '--store', store, '--json']);
+    assert.equal(ingest.code, 0, ingest.stderr);
+    const { datasetId } = JSON.parse(ingest.stdout) as { datasetId: string };
+    const train = await runCliInProcess(['train', '--dataset', datasetId, '--store', store, '--shared-units', '8', '--tower-units', '4', '--epochs', '2', '--bag-folds', '3', '--json']);
+    assert.equal(train.code, 0, train.stderr);
+    const trained = JSON.parse(train.stdout) as { modelId: string; metrics: { validation: SplitMetrics }; ensemble: { kind: string; members: { id: string }[] } };
+    assert.equal(trained.ensemble.kind, 'folds');
+    assert.deepEqual(trained.ensemble.members.map((member) => member.id), ['fold0', 'fold1', 'fold2']);
+    const tier = trained.metrics.validation.tasks.tier as MulticlassTaskMetrics;
+    assert.ok(tier.auc !== null && tier.auc > 0 && tier.auc <= 1, `out-of-fold macro auc ${tier.auc}`);
+    const out = path.join(dir, 'bag-scores.csv');
+    const score = await runCliInProcess(['score', '--store', store, '--model', trained.modelId, '--input', data, '--out', out]);
+    assert.equal(score.code, 0, score.stderr);
+    const written = await readTable(out);
+    for (const row of written.rows.slice(0, 20)) {
+      const total = sum(classes.map((name) => Number(row[`tier_p_${name}`])));
+      assert.ok(Math.abs(total - 1) < 1e-4, `class probabilities sum to ${total}`);
+    }
+  });
 });

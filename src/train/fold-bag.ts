@@ -52,12 +52,15 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<SeedEnsemb
       // The validation split's rows in this fold, scored by the one member that did not train on them.
       const validationRows = pool.flatMap((_, row) => (row >= splits.train.length && foldOf[row] === fold ? [row - splits.train.length] : []));
       const predicted = await predictRows(member.network.serving, validationRows.map((row) => splits.validation[row] as LabelledRow), member.preprocessor, member.network.outputNames);
+      if (validationRows.length === 0) continue;
       for (const [name, values] of Object.entries(predicted)) {
-        const units = validationRows.length === 0 ? 1 : values.length / validationRows.length;
+        const units = values.length / validationRows.length;
         const column = (outOfFold[name] ??= new Float32Array(splits.validation.length * units));
         validationRows.forEach((row, i) => column.set(values.subarray(i * units, (i + 1) * units), row * units));
       }
     }
+    // No validation rows at all: every output's out-of-fold predictions are empty.
+    for (const name of members[0]?.network.outputNames ?? []) outOfFold[name] ??= new Float32Array(0);
     const memberScores = members.map((member) => member.metrics.validation.combinedScore ?? -Infinity);
     const bestIndex = memberScores.indexOf(Math.max(...memberScores));
     const best = members[bestIndex] as TrainedCandidate;
