@@ -55,13 +55,17 @@ export function fixedTrialsText(settings: Pick<SearchSettings, 'defaultTrial' | 
   return fixed.length === 1 ? fixed[0] as string : `${fixed.slice(0, -1).join(', ')} and ${fixed.at(-1)}`;
 }
 
-/** What every trial of a search over `dataset` shares: the config's name, model, features, selection and segments. */
+/**
+ * What every trial of a search over `dataset` shares: the config's name, model, features, selection and segments.
+ * A trial trains one copy (a search averages trials instead, `search.ensembleTopK`), so its params say so whatever
+ * the config's `ensembleSeeds` and `bagFolds`, which only `train` applies.
+ */
 export function trialDefaultsOf(config: TandemConfig, dataset: { readonly datasetId: string; readonly tasks: readonly TaskSpec[] }): TrialDefaults {
   return {
     name: config.name,
     datasetId: dataset.datasetId,
     tasks: dataset.tasks,
-    params: config.model,
+    params: { ...config.model, ensembleSeeds: 1, bagFolds: 1 },
     features: config.features,
     selection: config.selection,
     ...(config.segments === undefined ? {} : { segments: config.segments }),

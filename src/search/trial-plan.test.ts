@@ -56,6 +56,15 @@ describe('planNewTrial: the fixed trials', () => {
     assert.deepEqual(samplerHistory(rows).map((trial) => trial.sample), rows.slice(3).map((row) => row.sample), 'the sampler learns from sampled trials only');
   });
 
+  it('every trial trains one copy: the config\'s ensembleSeeds and bagFolds (train only) are 1 in its params', () => {
+    const config = parseConfig(
+      { data: { path: 'x.csv' }, tasks: [{ name: 'churn', type: 'binary', label: { column: 'churn' } }], model: { ensembleSeeds: 3, bagFolds: 5 }, search: { trials: 2 } },
+      'test',
+    );
+    const run = createStoredRun(resolveSearchSettings(config, {}, { defaultParallel: 1 }), trialDefaultsOf(config, { datasetId: 'd1', tasks: config.tasks }), new Date('2026-12-06T00:00:00Z'));
+    for (const row of plan(run, 5)) assert.deepEqual([row.trialId, row.config.ensembleSeeds, row.config.bagFolds], [row.trialId, 1, 1]);
+  });
+
   it('search.defaultTrial / linearTrial false leave those out; sampled trials draw the same either way', () => {
     const withBoth = plan(runOf({ trials: 2 }), 5);
     const withoutRecipe = plan(runOf({ trials: 2, defaultTrial: false }), 4);
