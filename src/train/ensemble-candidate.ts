@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config/schema.ts';
 import { TandemError } from '../errors/tandem-error.ts';
+import { joinPreprocessors, partInputRanges, type Preprocessor } from '../features/preprocessor.ts';
 import { buildEnsembleNetwork, type EnsembleOutputWeights } from '../model/ensemble-network.ts';
 import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import { evaluateServingNetwork, trainCandidate, type EvaluateServingNetworkArgs, type ServingEvaluation, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
@@ -31,6 +32,19 @@ export async function evaluateEnsemble(
   }
 }
 
+/**
+ * The ensemble's preprocessor: the members' own when they share it; otherwise their distinct ones joined
+ * ({@link joinPreprocessors}), and per member the range of the joined inputs it reads.
+ */
+export function ensembleInputs(preprocessors: readonly Preprocessor[]): { preprocessor: Preprocessor; ranges?: { start: number; size: number }[] } {
+  const keys = preprocessors.map((preprocessor) => JSON.stringify(preprocessor));
+  const distinct = [...new Set(keys)];
+  if (distinct.length === 1) return { preprocessor: preprocessors[0] as Preprocessor };
+  const preprocessor = joinPreprocessors(distinct.map((key) => preprocessors[keys.indexOf(key)] as Preprocessor));
+  const partRanges = partInputRanges(preprocessor);
+  return { preprocessor, ranges: keys.map((key) => partRanges[distinct.indexOf(key)] as { start: number; size: number }) };
+}
+
 /** The ensemble is kept only when its validation combined score is strictly above every member's. */
 export function ensembleWins(ensembleScore: number, memberScores: readonly number[]): boolean {
   return Number.isFinite(ensembleScore) && memberScores.every((score) => ensembleScore > score);
@@ -45,8 +59,8 @@ export function disposeEnsemble(members: readonly TrainedCandidate[], ensemble: 
   }
 }
 
-/** What {@link trainSeedEnsemble} (and a fold bag, `trainFoldBag`) gives. Call `dispose` when done: it frees every member and the ensemble. */
-export interface SeedEnsembleResult {
+/** What `train` trains ({@link trainSeedEnsemble}, or a fold bag: `trainFoldBag`). Call `dispose` when done: it frees every member and the ensemble. */
+export interface TrainedModelResult {
   /** The model to save: the ensemble (its serving graph, metrics, thresholds, deciles) when kept, else the best member. */
   readonly candidate: TrainedCandidate;
   /** The params the saved model stands for: the config's (with ensembleSeeds) for an ensemble, else the best member's seed. */
@@ -65,7 +79,7 @@ export interface SeedEnsembleResult {
  * dropout masks and batch order; the preprocessor has no randomness), averages their serving graphs into one and
  * keeps that ensemble only when its validation combined score beats every member's. k = 1 is {@link trainCandidate}.
  */
-export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<SeedEnsembleResult> {
+export async function trainSeedEnsemble(args: TrainCandidateArgs): Promise<TrainedModelResult> {
   const members: TrainedCandidate[] = [];
   let ensemble: EvaluatedEnsemble | undefined;
   const dispose = (): void => disposeEnsemble(members, ensemble);

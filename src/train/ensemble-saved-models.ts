@@ -1,7 +1,7 @@
 import type { SelectionConfig } from '../config/schema.ts';
 import type { LabelledRow } from '../data/labelled-row.ts';
 import { loadDataset } from '../data/load-dataset.ts';
-import { joinPreprocessors, partInputRanges, type Preprocessor } from '../features/preprocessor.ts';
+import type { Preprocessor } from '../features/preprocessor.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { createModelId, loadModel, saveModel, type LoadedModel } from '../model/model-artifacts.ts';
 import type { EnsembleMember, ModelCard, ModelEnsembleInfo } from '../model/model-card.ts';
@@ -10,7 +10,7 @@ import type { EnsembleOutputWeights } from '../model/ensemble-network.ts';
 import { encodeSplit, type EncodedSplit } from './encoded-split.ts';
 import { selectBaggedEnsembleWeights } from './bagged-ensemble-selection.ts';
 import { predictNetwork } from './predict-network.ts';
-import { ensembleWins, evaluateEnsemble } from './ensemble-candidate.ts';
+import { ensembleInputs, ensembleWins, evaluateEnsemble } from './ensemble-candidate.ts';
 import { resolveTrainTasks, type TrainTask } from './train-task.ts';
 
 /** One saved model to average, e.g. a finished search trial. */
@@ -124,19 +124,6 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
   } finally {
     for (const model of loaded) model.network.dispose();
   }
-}
-
-/**
- * The ensemble's preprocessor: the members' own when they share it; otherwise their distinct ones joined
- * ({@link joinPreprocessors}), and per member the range of the joined inputs it reads.
- */
-export function ensembleInputs(preprocessors: readonly Preprocessor[]): { preprocessor: Preprocessor; ranges?: { start: number; size: number }[] } {
-  const keys = preprocessors.map((preprocessor) => JSON.stringify(preprocessor));
-  const distinct = [...new Set(keys)];
-  if (distinct.length === 1) return { preprocessor: preprocessors[0] as Preprocessor };
-  const preprocessor = joinPreprocessors(distinct.map((key) => preprocessors[keys.indexOf(key)] as Preprocessor));
-  const partRanges = partInputRanges(preprocessor);
-  return { preprocessor, ranges: keys.map((key) => partRanges[distinct.indexOf(key)] as { start: number; size: number }) };
 }
 
 /** The validation rows encoded with each preprocessor asked for, once per distinct one. */

@@ -3,8 +3,7 @@ import { BadInputError } from '../errors/bad-input-error.ts';
 import { fitPreprocessor } from '../features/preprocessor.ts';
 import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
-import { disposeEnsemble, evaluateEnsemble, type EvaluatedEnsemble, type SeedEnsembleResult } from './ensemble-candidate.ts';
-import { ensembleInputs } from './ensemble-saved-models.ts';
+import { disposeEnsemble, ensembleInputs, evaluateEnsemble, type EvaluatedEnsemble, type TrainedModelResult } from './ensemble-candidate.ts';
 import { predictRows } from './predict-network.ts';
 import { trainCandidate, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
 
@@ -33,7 +32,7 @@ export function assignFolds(rows: number, folds: number, seed: number): Int32Arr
  * all; its test metrics on the average. Costs k trainings. The result has {@link trainSeedEnsemble}'s shape, so
  * `train` saves either alike.
  */
-export async function trainFoldBag(args: TrainCandidateArgs): Promise<SeedEnsembleResult> {
+export async function trainFoldBag(args: TrainCandidateArgs): Promise<TrainedModelResult> {
   const { splits, params } = args;
   const k = params.bagFolds;
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
@@ -50,7 +49,7 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<SeedEnsemb
       const member = await trainCandidate({ ...args, splits: { train, validation: held, test: splits.test }, params: { ...params, seed: params.seed + fold } });
       members.push(member);
       // The validation split's rows in this fold, scored by the one member that did not train on them.
-      const validationRows = pool.flatMap((_, row) => (row >= splits.train.length && foldOf[row] === fold ? [row - splits.train.length] : []));
+      const validationRows = splits.validation.map((_, row) => row).filter((row) => foldOf[splits.train.length + row] === fold);
       const predicted = await predictRows(member.network.serving, validationRows.map((row) => splits.validation[row] as LabelledRow), member.preprocessor, member.network.outputNames);
       if (validationRows.length === 0) continue;
       for (const [name, values] of Object.entries(predicted)) {
