@@ -356,7 +356,7 @@ export const searchSchema = z
       .max(16)
       .default(1)
       .describe(
-        'After a search (tandem search, or the workflow\'s select step), build an ensemble of up to this many completed trials by bagged ensemble selection per task on validation (each task\'s average starts from the five trials with the best validation AUC for it and adds trials, with replacement, while its validation AUC rises; 20 such selections over random halves of the trials, averaged; trials with other feature settings join through one joined preprocessor), and select it (one saved model, one forward pass) whenever it averages several trials. 1: off.',
+        'After a search (tandem search, or the workflow\'s select step), build an ensemble of up to this many completed trials by bagged ensemble selection per task on validation (each task\'s average starts from the five trials with the lowest validation loss for it (log loss; RMSE for regression) and adds trials, with replacement, while that loss falls; 20 such selections over random halves of the trials, averaged; trials with other feature settings join through one joined preprocessor), and select it (one saved model, one forward pass) whenever it averages several trials. 1: off.',
       ),
     space: searchSpaceOverrideSchema.optional(),
   })

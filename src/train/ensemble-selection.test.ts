@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { binaryTask as task, noisyCandidates } from '../../test/helpers/noisy-candidates.ts';
 import { chooseThresholds, evaluatePredictions } from './evaluate-predictions.ts';
+import type { SplitLabels } from './encoded-split.ts';
 import { selectEnsembleWeights } from './ensemble-selection.ts';
+import type { TrainTask } from './train-task.ts';
 
 const rows = 600;
 const { validation, candidate } = noisyCandidates(7, rows);
@@ -35,6 +37,21 @@ describe('selectEnsembleWeights', () => {
     assert.equal(weights.a?.[1], 1, 'task a starts with candidate 1');
     assert.equal(weights.b?.[2], 1, 'task b starts with candidate 2');
     assert.equal(weights.a?.[2], 0, 'candidate 2, which barely sees task a, is not among its three best');
+  });
+
+  it('judges each task by its validation loss (log loss; RMSE for regression), not by its ranking alone', () => {
+    // Candidate 0 ranks every row as candidate 1 does (same AUC, also of a regression task's event) but with
+    // probabilities squeezed towards 0.5 and values shifted: only a loss tells them apart, and it prefers candidate 1.
+    const fitted = candidate(0.5, 0.5);
+    const squeezed = { a: fitted.a.map((p) => 0.4 + 0.2 * p), b: fitted.b.map((p) => 0.4 + 0.2 * p) };
+    const regression: TrainTask = { name: 'spend', type: 'regression', units: 1, loss: 'mse', weight: 1, auxiliary: false, positiveAbove: 0.5 };
+    const labelled: SplitLabels = { labels: { ...validation.labels, spend: fitted.a.map((p) => 2 * p) } };
+    const pair = [
+      { ...squeezed, spend: fitted.a.map((p) => 2 * p + 1) },
+      { ...fitted, spend: fitted.a.map((p) => 2 * p + 0.01) },
+    ];
+    const weights = selectEnsembleWeights({ candidates: pair, validation: labelled, tasks: [...tasks, regression], maxMembers: 2, initialSize: 1, maxSteps: 0 });
+    assert.deepEqual(weights, { a: [0, 1], b: [0, 1], spend: [0, 1] });
   });
 
   it('uses at most maxMembers distinct candidates, and the first alone for an auxiliary task with none chosen otherwise', () => {
