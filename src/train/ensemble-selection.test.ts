@@ -42,7 +42,7 @@ describe('selectEnsembleWeights', () => {
   it('judges each task by its validation loss (log loss; RMSE for regression), not by its ranking alone', () => {
     // Candidate 0 ranks every row as candidate 1 does (same AUC, also of a regression task's event) but with
     // probabilities squeezed towards 0.5 and values shifted: only a loss tells them apart, and it prefers candidate 1.
-    const fitted = candidate(0.5, 0.5);
+    const fitted = candidate(0.5, 0.5) as { a: Float32Array; b: Float32Array };
     const squeezed = { a: fitted.a.map((p) => 0.4 + 0.2 * p), b: fitted.b.map((p) => 0.4 + 0.2 * p) };
     const regression: TrainTask = { name: 'spend', type: 'regression', units: 1, loss: 'mse', weight: 1, auxiliary: false, positiveAbove: 0.5 };
     const labelled: SplitLabels = { labels: { ...validation.labels, spend: fitted.a.map((p) => 2 * p) } };
