@@ -1,5 +1,7 @@
-import type { SplitLabels } from './encoded-split.ts';
-import { evaluatePredictions } from './evaluate-predictions.ts';
+import { selectLabelled, type SplitLabels } from './encoded-split.ts';
+import { computeLogLoss } from '../metrics/calibration.ts';
+import { evaluateMulticlassTask } from '../metrics/multiclass-metrics.ts';
+import { computeRegressionMetrics } from '../metrics/regression-metrics.ts';
 import type { TrainTask } from './train-task.ts';
 
 /** Arguments of {@link selectEnsembleWeights}. */
@@ -87,10 +89,16 @@ export function selectEnsembleWeights({ candidates, validation, tasks, maxMember
  * higher is better; null when it has none (no labelled row).
  */
 function taskScore(predictions: Readonly<Record<string, Float32Array>>, validation: SplitLabels, task: TrainTask): number | null {
-  // No thresholds: the F1 that evaluatePredictions also computes is not used.
-  const metrics = evaluatePredictions(predictions, validation, [task], {}, {}).tasks[task.name];
-  if (metrics === undefined) return null;
-  const loss = 'rmse' in metrics ? metrics.rmse : metrics.logLoss;
+  // The loss alone, as evaluatePredictions computes it: selection calls this tens of thousands of times, and the
+  // other metrics (AUC and PR-AUC sort the rows) would be thrown away.
+  const width = task.type === 'multiclass' ? (task.classes ?? []).length : 1;
+  const labelled = selectLabelled(predictions[task.name] as Float32Array, validation.labels[task.name] as Float32Array, width);
+  const loss =
+    task.type === 'binary'
+      ? computeLogLoss(labelled.predictions, labelled.labels)
+      : task.type === 'regression'
+        ? computeRegressionMetrics(labelled.predictions, labelled.labels).rmse
+        : evaluateMulticlassTask(labelled.predictions, labelled.labels, task.classes ?? []).logLoss;
   return loss === null ? null : -loss;
 }
 

@@ -50,8 +50,8 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<TrainedMod
       members.push(member);
       // The validation split's rows in this fold, scored by the one member that did not train on them.
       const validationRows = splits.validation.map((_, row) => row).filter((row) => foldOf[splits.train.length + row] === fold);
-      const predicted = await predictRows(member.network.serving, validationRows.map((row) => splits.validation[row] as LabelledRow), member.preprocessor, member.network.outputNames);
       if (validationRows.length === 0) continue;
+      const predicted = await predictRows(member.network.serving, validationRows.map((row) => splits.validation[row] as LabelledRow), member.preprocessor, member.network.outputNames);
       for (const [name, values] of Object.entries(predicted)) {
         const units = values.length / validationRows.length;
         const column = (outOfFold[name] ??= new Float32Array(splits.validation.length * units));
