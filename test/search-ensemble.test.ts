@@ -5,6 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadTableConfig } from '../src/config/load-config.ts';
 import { loadDataset } from '../src/data/load-dataset.ts';
+import { computeAuc } from '../src/metrics/roc-auc.ts';
+import { loadModel } from '../src/model/model-artifacts.ts';
 import { readModelCard } from '../src/registry/champion.ts';
 import type { LeaderboardRow } from '../src/search/run-record.ts';
 import { closeSearchWithEnsemble, ensembleTrialId } from '../src/search/search-ensemble.ts';
@@ -13,6 +15,8 @@ import { createStoredRun, type StoredRun } from '../src/search/stored-run.ts';
 import { FileStore } from '../src/store/file-store.ts';
 import { readJson } from '../src/store/json-object.ts';
 import type { Preprocessor } from '../src/features/preprocessor.ts';
+import { selectLabelled, splitLabels } from '../src/train/encoded-split.ts';
+import { predictRows } from '../src/train/predict-network.ts';
 import { tinyConfigFile, trainTinyModel } from './helpers/train-tiny-model.ts';
 
 describe('search.ensembleTopK', () => {
@@ -36,7 +40,7 @@ describe('search.ensembleTopK', () => {
       rows.push({
         trialId: `t${i}`,
         config: card.training.params,
-        sample: {},
+        sample: { 'features.numericEncoding': trial.numericEncoding },
         metrics: result.metrics,
         status: 'completed',
         epochs: result.epochsRun,
@@ -95,6 +99,39 @@ describe('search.ensembleTopK', () => {
     assert.equal(closed.run.ensemble?.kept, false);
     assert.ok(closed.run.bestTrialId === 't0' || closed.run.bestTrialId === 't0-twin');
     assert.equal(closed.leaderboard.some((row) => row.trialId === ensembleTrialId), false);
+  });
+
+  it('search.ensembleFolds 3: re-trains the chosen trials as fold copies, weighs them out of fold, serves their copies', async () => {
+    const lines: string[] = [];
+    const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 3 } }, rows, false, (line) => lines.push(line));
+    const ensemble = closed.run.ensemble;
+    assert.ok(ensemble !== undefined);
+    assert.equal(ensemble.folds, 3);
+    assert.ok(lines.some((line) => /trial t\d re-trained as 3 fold copies \(1\/\d/.test(line)), lines.join('\n'));
+    assert.ok(ensemble.kept, 'the tiny fixture averages several of its trials');
+    assert.equal(closed.run.bestTrialId, ensembleTrialId);
+    for (const weights of Object.values(ensemble.weights ?? {})) assert.equal(weights.length, ensemble.members.length, 'one weight per trial');
+    const model = await loadModel(store, ensemble.modelId as string);
+    try {
+      assert.equal(model.card.ensemble?.folds, 3);
+      const graphMembers = new Set(model.network.layers.map((layer) => /^m(\d+)_/.exec(layer.name)?.[1]).filter((index) => index !== undefined));
+      assert.equal(graphMembers.size, ensemble.members.length * 3, 'each chosen trial served as its three copies');
+      // Test metrics are the served graph's; validation metrics the out-of-fold predictions' (each copy trained on
+      // two thirds of the validation rows, so the graph's own view of them is in-sample and differs).
+      const { splits } = await loadDataset(store, model.card.datasetId);
+      const taskNames = model.card.tasks.map((task) => task.name);
+      const auc = async (split: 'validation' | 'test'): Promise<number> => {
+        const predicted = await predictRows(model.network, splits[split], model.preprocessor, taskNames);
+        const labels = splitLabels(splits[split], taskNames).labels;
+        const picked = selectLabelled(predicted[taskNames[0] as string] as Float32Array, labels[taskNames[0] as string] as Float32Array);
+        return computeAuc(picked.predictions, picked.labels) as number;
+      };
+      const first = taskNames[0] as string;
+      assert.ok(Math.abs((model.card.metrics.test.tasks[first]?.auc ?? Number.NaN) - (await auc('test'))) < 1e-6, 'test AUC of the served average');
+      assert.notEqual(model.card.metrics.validation.tasks[first]?.auc, await auc('validation'), 'validation AUC out of fold, not in-sample');
+    } finally {
+      model.network.dispose();
+    }
   });
 
   it('is off by default: the run closes as before', async () => {

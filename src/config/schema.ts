@@ -358,6 +358,15 @@ export const searchSchema = z
       .describe(
         'After a search (tandem search, or the workflow\'s select step), build an ensemble of up to this many completed trials by bagged ensemble selection per task on validation (each task\'s average starts from the five trials with the lowest validation loss for it (log loss; RMSE for regression) and adds trials, with replacement, while that loss falls; 20 such selections over random halves of the trials, averaged; trials with other feature settings join through one joined preprocessor), and select it (one saved model, one forward pass) whenever it averages several trials. 1: off.',
       ),
+    ensembleFolds: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .describe(
+        'With ensembleTopK above 1: re-train the trials that selection on validation picks (and the linear trial) as this many fold copies each over the training + validation rows (each copy early-stopped on the fold it leaves out), and choose the ensemble\'s weights by the same bagged selection on every pooled row\'s out-of-fold prediction instead of on the validation rows alone; the ensemble averages the chosen trials\' copies. Selection then judges on about eight times the rows, and no labelled row is left out of training. Costs this many trainings per chosen trial at the end of the search. 1: off.',
+      ),
     space: searchSpaceOverrideSchema.optional(),
   })
   .strict();

@@ -70,6 +70,12 @@ export interface ModelEnsembleInfo {
   readonly bestMemberValidationCombinedScore: number;
   /** Per task, each member's weight in that task's average (ensemble selection); absent: every member weighs 1. */
   readonly weights?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * Trials re-trained as fold copies (`search.ensembleFolds`): each member is served as this many copies, graph
+   * members trial by trial (member i's copy f is graph member i × folds + f), and the weights were chosen on the pooled
+   * rows' out-of-fold predictions. Absent: each member is one graph member.
+   */
+  readonly folds?: number;
 }
 
 /** One member of an ensemble. */

@@ -182,7 +182,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
 
   await writing;
   // search.ensembleTopK: the best trials' average may become the winner (one saved model); closeSearch when off.
-  const closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline);
+  const closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, log);
   if (closed.run.ensemble !== undefined) {
     const { ensemble } = closed.run;
     log(`ensemble of ${ensemble.members.map((member) => member.id).join(', ')}: validation ${ensemble.validationCombinedScore.toFixed(4)} vs best ${ensemble.bestMemberValidationCombinedScore.toFixed(4)}${ensemble.kept ? `, selected as ${ensemble.modelId}` : ', not kept'}`);

@@ -1,7 +1,8 @@
 import { modelFolder } from '../model/model-artifacts.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson } from '../store/json-object.ts';
-import { ensembleSavedModels } from '../train/ensemble-saved-models.ts';
+import { ensembleSavedModels, selectSavedModels } from '../train/ensemble-saved-models.ts';
+import { crossFitTrialEnsemble } from './cross-fitted-ensemble.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { closeSearch, meetsFloors } from './search-outcome.ts';
 import type { StoredRun } from './stored-run.ts';
@@ -26,6 +27,7 @@ export async function closeSearchWithEnsemble(
   run: StoredRun,
   rows: readonly LeaderboardRow[],
   stoppedByBudget: boolean,
+  log?: (line: string) => void,
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
   // A previous closing's ensemble (a finished run resumed) is no trial to average: this closing builds its own.
   const trials = rows.filter((row) => row.trialId !== ensembleTrialId);
@@ -39,11 +41,12 @@ export async function closeSearchWithEnsemble(
     .sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
   const candidates = [winner, ...others];
   if (candidates.length < 2) return closed;
-  const { ensemble, modelId } = await ensembleSavedModels(store, {
-    members: candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId })),
-    selection: run.defaults.selection,
-    select: { maxMembers: topK },
-  });
+  const members = candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId }));
+  const folds = run.settings.ensembleFolds ?? 1;
+  const { ensemble, modelId } =
+    folds > 1
+      ? await crossFitTrialEnsemble(store, run, { trials: await crossFitShortlist(store, candidates, topK), folds, maxMembers: topK, ...(log === undefined ? {} : { log }) })
+      : await ensembleSavedModels(store, { members, selection: run.defaults.selection, select: { maxMembers: topK } });
   const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
   if (modelId === undefined) return { run: { ...closed.run, ensemble: record }, leaderboard: closed.leaderboard };
   const card = await readJson<{ metrics: NonNullable<LeaderboardRow['metrics']> }>(store, `${modelFolder(modelId)}/card.json`);
@@ -63,4 +66,18 @@ export async function closeSearchWithEnsemble(
   // Closed again with the ensemble among the rows: Δm and floors as for a trial; kept, it is the winner when it meets the floors.
   const reclosed = closeSearch(run, [...trials, row], stoppedByBudget, ensembleTrialId);
   return { run: { ...reclosed.run, ensemble: record }, leaderboard: reclosed.leaderboard };
+}
+
+/**
+ * The trials a cross-fitted closing (`search.ensembleFolds`) trains again, best first: those that bagged selection on
+ * the validation rows picks (not the winner unless picked: it may be a slow trial that selection leaves out), and the linear trial — the model a small table often supports best, and
+ * the cheapest to copy — so that selection on the out-of-fold rows can give it the weight a few hundred validation
+ * rows did not.
+ */
+async function crossFitShortlist(store: BlobStore, candidates: readonly LeaderboardRow[], maxMembers: number): Promise<LeaderboardRow[]> {
+  const { indices } = await selectSavedModels(store, { members: candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId })), maxMembers });
+  const chosen = new Set(indices);
+  const linear = candidates.findIndex((row) => row.linear === true);
+  if (linear >= 0) chosen.add(linear);
+  return [...chosen].sort((a, b) => a - b).map((i) => candidates[i] as LeaderboardRow);
 }

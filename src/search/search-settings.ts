@@ -46,6 +46,7 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
     linearTrial: config.search.linearTrial,
     ...(budgetMinutes === undefined ? {} : { budgetMinutes }),
     ...(config.search.ensembleTopK > 1 ? { ensembleTopK: config.search.ensembleTopK } : {}),
+    ...(config.search.ensembleTopK > 1 && config.search.ensembleFolds > 1 ? { ensembleFolds: config.search.ensembleFolds } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export interface SearchSettings {
   readonly linearTrial?: boolean;
   /** `search.ensembleTopK` when above 1: try averaging the best trials after the search. Absent: off. */
   readonly ensembleTopK?: number;
+  /** `search.ensembleFolds` when above 1 (with `ensembleTopK`): the ensemble's trials re-trained as fold copies and weighted out of fold. Absent: off. */
+  readonly ensembleFolds?: number;
 }
 
 /** What every trial of a run shares: dataset, base model parameters, preprocessing and selection. */

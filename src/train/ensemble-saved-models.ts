@@ -1,5 +1,5 @@
 import type { SelectionConfig } from '../config/schema.ts';
-import type { LabelledRow } from '../data/labelled-row.ts';
+import type { DatasetSplits, LabelledRow } from '../data/labelled-row.ts';
 import { loadDataset } from '../data/load-dataset.ts';
 import type { Preprocessor } from '../features/preprocessor.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
@@ -60,22 +60,8 @@ export interface SavedEnsembleResult {
 export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedModelsArgs): Promise<SavedEnsembleResult> {
   const loaded: LoadedModel[] = [];
   try {
-    for (const member of args.members) loaded.push(await loadModel(store, member.modelId));
+    const { splits, taskNames, tasks, outputNames } = await loadMembers(store, args.members, loaded);
     const first = loaded[0] as LoadedModel;
-    for (const model of loaded) {
-      if (model.card.datasetId !== first.card.datasetId) {
-        throw new BadInputError(`model ${model.modelId} was trained on dataset ${model.card.datasetId}, not ${first.card.datasetId}: only models of one dataset can be averaged`, { value: model.modelId });
-      }
-    }
-    const { manifest, splits } = await loadDataset(store, first.card.datasetId);
-    const taskNames = manifest.tasks.map((task) => task.name);
-    // Evaluation needs each task's type, classes and event cut: the latter as the first member's card fixed it.
-    const labels = Object.fromEntries(taskNames.map((name) => [name, Float32Array.from(splits.train, (row) => row.labels[name] ?? Number.NaN)]));
-    const tasks = resolveTrainTasks(manifest.tasks, {}, labels).map((task) => {
-      const rule = first.card.tasks.find((scoring) => scoring.name === task.name);
-      return rule?.positiveAbove === undefined ? task : { ...task, positiveAbove: rule.positiveAbove };
-    });
-    const outputNames = first.card.tasks.map((task) => task.name);
     const chosen =
       args.select === undefined
         ? { indices: loaded.map((_, i) => i), weights: args.weights ?? {} }
@@ -124,6 +110,44 @@ export async function ensembleSavedModels(store: BlobStore, args: EnsembleSavedM
   } finally {
     for (const model of loaded) model.network.dispose();
   }
+}
+
+/**
+ * Which of `members` (candidates, best first) bagged ensemble selection on their validation predictions picks, at most
+ * `maxMembers`, and each task's weights over those: {@link ensembleSavedModels}'s choice without building the ensemble
+ * (a cross-fitted closing re-trains the chosen ones instead).
+ */
+export async function selectSavedModels(store: BlobStore, { members, maxMembers }: { readonly members: readonly SavedEnsembleMember[]; readonly maxMembers: number }): Promise<{ indices: number[]; weights: Record<string, number[]> }> {
+  const loaded: LoadedModel[] = [];
+  try {
+    const { splits, taskNames, tasks, outputNames } = await loadMembers(store, members, loaded);
+    return await selectMembers(loaded, encodedValidation(splits.validation, taskNames), tasks, outputNames, maxMembers);
+  } finally {
+    for (const model of loaded) model.network.dispose();
+  }
+}
+
+/**
+ * Loads `members` into `loaded` (which the caller frees, also on failure) and their dataset; refuses members of
+ * another dataset. The tasks are resolved as the first member's card fixed them (a regression task's event cut).
+ */
+async function loadMembers(store: BlobStore, members: readonly SavedEnsembleMember[], loaded: LoadedModel[]): Promise<{ splits: DatasetSplits; taskNames: string[]; tasks: TrainTask[]; outputNames: string[] }> {
+  for (const member of members) loaded.push(await loadModel(store, member.modelId));
+  const first = loaded[0] as LoadedModel;
+  for (const model of loaded) {
+    if (model.card.datasetId !== first.card.datasetId) {
+      throw new BadInputError(`model ${model.modelId} was trained on dataset ${model.card.datasetId}, not ${first.card.datasetId}: only models of one dataset can be averaged`, { value: model.modelId });
+    }
+  }
+  const { manifest, splits } = await loadDataset(store, first.card.datasetId);
+  const taskNames = manifest.tasks.map((task) => task.name);
+  // Evaluation needs each task's type, classes and event cut: the latter as the first member's card fixed it.
+  const labels = Object.fromEntries(taskNames.map((name) => [name, Float32Array.from(splits.train, (row) => row.labels[name] ?? Number.NaN)]));
+  const tasks = resolveTrainTasks(manifest.tasks, {}, labels).map((task) => {
+    const rule = first.card.tasks.find((scoring) => scoring.name === task.name);
+    return rule?.positiveAbove === undefined ? task : { ...task, positiveAbove: rule.positiveAbove };
+  });
+  return { splits, taskNames, tasks, outputNames: first.card.tasks.map((task) => task.name) };
 }
 
 /** The validation rows encoded with each preprocessor asked for, once per distinct one. */

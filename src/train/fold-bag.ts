@@ -5,6 +5,7 @@ import type { ModelEnsembleInfo } from '../model/model-card.ts';
 import { createSeededRandom, shuffleInPlace } from '../random/seeded-random.ts';
 import { disposeEnsemble, ensembleInputs, evaluateEnsemble, type EvaluatedEnsemble, type TrainedModelResult } from './ensemble-candidate.ts';
 import { predictRows } from './predict-network.ts';
+import type { FittedInputsCache } from './fitted-inputs-cache.ts';
 import { trainCandidate, type TrainCandidateArgs, type TrainedCandidate } from './train-candidate.ts';
 
 /**
@@ -34,32 +35,16 @@ export function assignFolds(rows: number, folds: number, seed: number): Int32Arr
  */
 export async function trainFoldBag(args: TrainCandidateArgs): Promise<TrainedModelResult> {
   const { splits, params } = args;
-  const k = params.bagFolds;
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
-  const foldOf = assignFolds(pool.length, k, params.seed);
-  checkFoldColumns(pool, foldOf, args);
-  const members: TrainedCandidate[] = [];
+  const foldOf = assignFolds(pool.length, params.bagFolds, params.seed);
+  let copies: FoldCopies | undefined;
   let ensemble: EvaluatedEnsemble | undefined;
-  const dispose = (): void => disposeEnsemble(members, ensemble);
+  const dispose = (): void => disposeEnsemble(copies?.members ?? [], ensemble);
   try {
-    const outOfFold: Record<string, Float32Array> = {};
-    for (let fold = 0; fold < k; fold++) {
-      const train = pool.filter((_, row) => foldOf[row] !== fold);
-      const held = pool.filter((_, row) => foldOf[row] === fold);
-      const member = await trainCandidate({ ...args, splits: { train, validation: held, test: splits.test }, params: { ...params, seed: params.seed + fold } });
-      members.push(member);
-      // The validation split's rows in this fold, scored by the one member that did not train on them.
-      const validationRows = splits.validation.map((_, row) => row).filter((row) => foldOf[splits.train.length + row] === fold);
-      if (validationRows.length === 0) continue;
-      const predicted = await predictRows(member.network.serving, validationRows.map((row) => splits.validation[row] as LabelledRow), member.preprocessor, member.network.outputNames);
-      for (const [name, values] of Object.entries(predicted)) {
-        const units = values.length / validationRows.length;
-        const column = (outOfFold[name] ??= new Float32Array(splits.validation.length * units));
-        validationRows.forEach((row, i) => column.set(values.subarray(i * units, (i + 1) * units), row * units));
-      }
-    }
-    // No validation rows at all: every output's out-of-fold predictions are empty.
-    for (const name of members[0]?.network.outputNames ?? []) outOfFold[name] ??= new Float32Array(0);
+    copies = await trainFoldCopies(args, foldOf, { setting: 'model.bagFolds' });
+    const { members } = copies;
+    // The validation split's rows sit after the training rows in the pool.
+    const outOfFold = poolRowsOf(copies.outOfFold, splits.train.length, splits.validation.length);
     const memberScores = members.map((member) => member.metrics.validation.combinedScore ?? -Infinity);
     const bestIndex = memberScores.indexOf(Math.max(...memberScores));
     const best = members[bestIndex] as TrainedCandidate;
@@ -87,22 +72,83 @@ export async function trainFoldBag(args: TrainCandidateArgs): Promise<TrainedMod
   }
 }
 
+/** A candidate's fold copies and, per output, every pooled row's prediction by the copy that did not train on it. */
+export interface FoldCopies {
+  /** Copy i: trained on every fold but i, early-stopped on fold i. */
+  readonly members: readonly TrainedCandidate[];
+  /** Per output `[pool rows × units]`, pool = training then validation rows. */
+  readonly outOfFold: Readonly<Record<string, Float32Array>>;
+}
+
+/**
+ * Trains one copy of `args`' candidate per fold of the pooled training + validation rows (`foldOf`, from
+ * {@link assignFolds}; copy i with seed seed + i) and predicts each fold's rows with the copy that left them out.
+ * `setting` names what asked for the folds, for errors. `foldInputsCache(i)`, when given, is where copy i's fitted inputs are kept and found again (one cache per fold:
+ * a cache's owner fixes the rows it fits on), so candidates sharing a features section fit each fold's trees once.
+ * On failure every copy trained so far is freed.
+ */
+export async function trainFoldCopies(
+  args: TrainCandidateArgs,
+  foldOf: Int32Array,
+  { setting, foldInputsCache }: { readonly setting: string; readonly foldInputsCache?: (fold: number) => FittedInputsCache },
+): Promise<FoldCopies> {
+  const { splits, params } = args;
+  const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
+  const folds = foldOf.reduce((most, fold) => Math.max(most, fold + 1), 0);
+  checkFoldColumns(pool, foldOf, folds, setting, args);
+  const members: TrainedCandidate[] = [];
+  try {
+    const outOfFold: Record<string, Float32Array> = {};
+    for (let fold = 0; fold < folds; fold++) {
+      const train = pool.filter((_, row) => foldOf[row] !== fold);
+      const heldRows = pool.map((_, row) => row).filter((row) => foldOf[row] === fold);
+      const held = heldRows.map((row) => pool[row] as LabelledRow);
+      const inputsCache = foldInputsCache?.(fold);
+      const member = await trainCandidate({ ...args, splits: { train, validation: held, test: splits.test }, params: { ...params, seed: params.seed + fold }, ...(inputsCache === undefined ? {} : { inputsCache }) });
+      members.push(member);
+      if (held.length === 0) continue;
+      const predicted = await predictRows(member.network.serving, held, member.preprocessor, member.network.outputNames);
+      for (const [name, values] of Object.entries(predicted)) {
+        const units = values.length / held.length;
+        const column = (outOfFold[name] ??= new Float32Array(pool.length * units));
+        heldRows.forEach((row, i) => column.set(values.subarray(i * units, (i + 1) * units), row * units));
+      }
+    }
+    // Every fold empty (fewer pooled rows than folds): outputs no fold predicted have one unit per row.
+    for (const name of members[0]?.network.outputNames ?? []) outOfFold[name] ??= new Float32Array(pool.length);
+    return { members, outOfFold };
+  } catch (error) {
+    disposeEnsemble(members, undefined);
+    throw error;
+  }
+}
+
+/** Rows `[start, start + count)` of per-output pooled predictions (the units of a row kept together). */
+export function poolRowsOf(predictions: Readonly<Record<string, Float32Array>>, start: number, count: number, poolRows = start + count): Record<string, Float32Array> {
+  return Object.fromEntries(
+    Object.entries(predictions).map(([name, values]) => {
+      const units = values.length / Math.max(1, poolRows);
+      return [name, values.slice(start * units, (start + count) * units)];
+    }),
+  );
+}
+
 /**
  * Fails before any training when the folds would give their copies different feature columns — a column's kind is
  * inferred from the rows it is fitted on, and a column with no value in a copy's rows is dropped — since such copies
  * cannot be served as one model. Fitting the column inputs alone (no trees) costs little next to one training.
  */
-function checkFoldColumns(pool: readonly LabelledRow[], foldOf: Int32Array, { params, featureColumns, features, source }: TrainCandidateArgs): void {
+function checkFoldColumns(pool: readonly LabelledRow[], foldOf: Int32Array, folds: number, setting: string, { featureColumns, features, source }: TrainCandidateArgs): void {
   const kindsOf = (fold: number): Map<string, string> =>
     new Map(fitPreprocessor(pool.filter((_, row) => foldOf[row] !== fold), featureColumns, features, source === undefined ? {} : { source }).columns.map((column) => [column.name, column.kind]));
   const first = kindsOf(0);
-  for (let fold = 1; fold < params.bagFolds; fold++) {
+  for (let fold = 1; fold < folds; fold++) {
     const kinds = kindsOf(fold);
     const name = featureColumns.find((column) => first.get(column) !== kinds.get(column));
     if (name === undefined) continue;
     const describe = (kind: string | undefined): string => kind ?? 'without a value (dropped)';
     throw new BadInputError(
-      `model.bagFolds=${String(params.bagFolds)}: column "${name}" is ${describe(first.get(name))} in the rows of fold copy 0 but ${describe(kinds.get(name))} in those of fold copy ${String(fold)} (a column's kind is inferred from the rows it is fitted on), so the copies cannot be averaged as one model: fill or clean the column, leave it out of the features, or set model.bagFolds to 1`,
+      `${setting}=${String(folds)}: column "${name}" is ${describe(first.get(name))} in the rows of fold copy 0 but ${describe(kinds.get(name))} in those of fold copy ${String(fold)} (a column's kind is inferred from the rows it is fitted on), so the copies cannot be averaged as one model: fill or clean the column, leave it out of the features, or set ${setting} to 1`,
       { details: [{ path: `features.${name}`, issue: 'differs between fold copies' }] },
     );
   }
