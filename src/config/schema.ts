@@ -347,7 +347,7 @@ export const searchSchema = z
       .boolean()
       .default(true)
       .describe(
-        'Train a linear model per task (logistic regression for a binary task: single with no hidden layers, standard-scaled numeric columns, one-hot categories, no trees) as one more trial after the default recipe. Where a linear model is what the data supports, the search and its ensembles have it to use. It does not count towards trials.',
+        'Train a linear model per task (logistic regression for a binary task: single with no hidden layers, standard-scaled numeric columns, one-hot categories, no trees; trained to convergence: at least 150 epochs with patience 20) as one more trial after the default recipe. Where a linear model is what the data supports, the search and its ensembles have it to use. It does not count towards trials.',
       ),
     ensembleTopK: z
       .number()

@@ -44,8 +44,8 @@ describe('planNewTrial: the fixed trials', () => {
     assert.equal(linear.trialId, 't002');
     assert.equal(linear.linear, true);
     assert.deepEqual({ arch: linear.config.arch, sharedUnits: linear.config.sharedUnits, towerUnits: linear.config.towerUnits, dropout: linear.config.dropout }, { arch: 'single', sharedUnits: [], towerUnits: [], dropout: 0 });
-    assert.equal(linear.config.epochs, 30, 'the config\'s epochs and the rest of its model section');
-    assert.deepEqual((linear as LeaderboardRow & { job: unknown }).job, { trialId: 't002', rung: top, untilEpoch: 30 });
+    assert.deepEqual([linear.config.epochs, linear.config.patience, linear.config.learningRate], [150, 20, run.defaults.params.learningRate], 'trained to convergence; the rest of the config\'s model section');
+    assert.deepEqual((linear as LeaderboardRow & { job: unknown }).job, { trialId: 't002', rung: top, untilEpoch: 150 });
     const features = sampleToFeaturesConfig(linear.sample, run.defaults.features);
     assert.deepEqual([features.numericEncoding, features.categoricalEmbedding, features.treeLeaves, features.bins], ['standard', null, 0, 12], 'inputs a linear model reads best; the rest as configured');
     assert.equal(first.defaultRecipe, undefined);
