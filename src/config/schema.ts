@@ -4,6 +4,11 @@ import { adversarialArgsSchema, crossStitchArgsSchema, dtpArgsSchema, dwaArgsSch
 import { findSegmentRuleProblems, segmentsSchema } from './segments-schema.ts';
 import { unknownTaskIssue } from './unknown-task-name.ts';
 
+/** A count of models or folds, 1 (the default) meaning off. */
+function countOffByDefault(max: number, description: string) {
+  return z.number().int().min(1).max(max).default(1).describe(description);
+}
+
 /** A cell value as it appears in a config (label values, mask values). */
 const cellValue = z.union([z.string(), z.number(), z.boolean()]);
 
@@ -210,24 +215,14 @@ export const modelSchema = z
     epochs: z.number().int().positive().default(40),
     patience: z.number().int().positive().default(6).describe('Epochs without validation improvement before stopping.'),
     seed: z.number().int().default(42),
-    ensembleSeeds: z
-      .number()
-      .int()
-      .min(1)
-      .max(16)
-      .default(1)
-      .describe(
-        'Train this many copies with seeds seed, seed+1, … and save their average (one model, one forward pass) when its validation combined score beats the best copy\'s; else the best copy. 1: off.',
-      ),
-    bagFolds: z
-      .number()
-      .int()
-      .min(1)
-      .max(20)
-      .default(1)
-      .describe(
-        'Cross-validation bagging: pool the training and validation rows, deal them into this many folds, train one copy per fold on the other folds (early-stopped on its own) and save their average as one model. Validation metrics and thresholds come from the out-of-fold predictions (each validation row scored by the copy that did not train on it). k times the training; not with ensembleSeeds. 1: off.',
-      ),
+    ensembleSeeds: countOffByDefault(
+      16,
+      'Train this many copies with seeds seed, seed+1, … and save their average (one model, one forward pass) when its validation combined score beats the best copy\'s; else the best copy. 1: off.',
+    ),
+    bagFolds: countOffByDefault(
+      20,
+      'Cross-validation bagging: pool the training and validation rows, deal them into this many folds, train one copy per fold on the other folds (early-stopped on its own) and save their average as one model. Validation metrics and thresholds come from the out-of-fold predictions (each validation row scored by the copy that did not train on it). k times the training; not with ensembleSeeds. 1: off.',
+    ),
     mmoe: mmoeArgsSchema.default(mmoeArgsSchema.parse({})),
     ple: pleArgsSchema.default(pleArgsSchema.parse({})),
     crossStitch: crossStitchArgsSchema.default(crossStitchArgsSchema.parse({})),
@@ -349,24 +344,14 @@ export const searchSchema = z
       .describe(
         'Train a linear model per task (logistic regression for a binary task: single with no hidden layers, standard-scaled numeric columns, one-hot categories, no trees; trained to convergence: at least 150 epochs with patience 20) as one more trial after the default recipe. Where a linear model is what the data supports, the search and its ensembles have it to use. It does not count towards trials.',
       ),
-    ensembleTopK: z
-      .number()
-      .int()
-      .min(1)
-      .max(16)
-      .default(1)
-      .describe(
-        'After a search (tandem search, or the workflow\'s select step), build an ensemble of up to this many completed trials by bagged ensemble selection per task on validation (each task\'s average starts from the five trials with the lowest validation loss for it (log loss; RMSE for regression) and adds trials, with replacement, while that loss falls; 20 such selections over random halves of the trials, averaged; trials with other feature settings join through one joined preprocessor), and select it (one saved model, one forward pass) whenever it averages several trials. 1: off.',
-      ),
-    ensembleFolds: z
-      .number()
-      .int()
-      .min(1)
-      .max(16)
-      .default(1)
-      .describe(
-        'With ensembleTopK above 1: re-train the trials that selection on validation picks (and the linear trial) as this many fold copies each over the training + validation rows (each copy early-stopped on the fold it leaves out), and choose the ensemble\'s weights by the same bagged selection on every pooled row\'s out-of-fold prediction instead of on the validation rows alone; the ensemble averages the chosen trials\' copies. Selection then judges on about eight times the rows, and no labelled row is left out of training. Costs this many trainings per chosen trial at the end of the search. 1: off.',
-      ),
+    ensembleTopK: countOffByDefault(
+      16,
+      'After a search (tandem search, or the workflow\'s select step), build an ensemble of up to this many completed trials by bagged ensemble selection per task on validation (each task\'s average starts from the five trials with the lowest validation loss for it (log loss; RMSE for regression) and adds trials, with replacement, while that loss falls; 20 such selections over random halves of the trials, averaged; trials with other feature settings join through one joined preprocessor), and select it (one saved model, one forward pass) whenever it averages several trials. 1: off.',
+    ),
+    ensembleFolds: countOffByDefault(
+      16,
+      'With ensembleTopK above 1: re-train the trials that selection on validation picks (and the linear trial) as this many fold copies each over the training + validation rows (each copy early-stopped on the fold it leaves out), and choose the ensemble\'s weights by the same bagged selection on every pooled row\'s out-of-fold prediction instead of on the validation rows alone; the ensemble averages the chosen trials\' copies. Selection then judges on about eight times the rows, and no labelled row is left out of training. Costs this many trainings per chosen trial at the end of the search. 1: off.',
+    ),
     space: searchSpaceOverrideSchema.optional(),
   })
   .strict();
