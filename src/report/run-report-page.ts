@@ -112,7 +112,7 @@ function renderSummary(data: RunReportData, generatedAt: Date): string {
       : ([
           [
             'ensemble',
-            `average of ${escapeHtml(run.ensemble.members.map((member) => member.id).join(', '))}: validation combined ${formatMetric(run.ensemble.validationCombinedScore)} vs best member ${formatMetric(run.ensemble.bestMemberValidationCombinedScore)}, ${run.ensemble.kept ? 'selected' : 'not kept'}`,
+            `average of ${escapeHtml(run.ensemble.members.map((member) => member.id).join(', '))}${run.ensemble.folds === undefined ? '' : ` (${String(run.ensemble.folds)} fold copies each, weighed out of fold)`}: validation combined ${formatMetric(run.ensemble.validationCombinedScore)} vs best member ${formatMetric(run.ensemble.bestMemberValidationCombinedScore)}, ${run.ensemble.kept ? 'selected' : 'not kept'}`,
           ],
         ] as [string, string][])),
     ['total epochs', escapeHtml(String(run.totalEpochs ?? leaderboard.reduce((sum, row) => sum + (row.epochs ?? 0), 0)))],

@@ -185,7 +185,8 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
   const closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, log);
   if (closed.run.ensemble !== undefined) {
     const { ensemble } = closed.run;
-    log(`ensemble of ${ensemble.members.map((member) => member.id).join(', ')}: validation ${ensemble.validationCombinedScore.toFixed(4)} vs best ${ensemble.bestMemberValidationCombinedScore.toFixed(4)}${ensemble.kept ? `, selected as ${ensemble.modelId}` : ', not kept'}`);
+    const copies = ensemble.folds === undefined ? '' : ` (${String(ensemble.folds)} fold copies each, weighed out of fold)`;
+    log(`ensemble of ${ensemble.members.map((member) => member.id).join(', ')}${copies}: validation ${ensemble.validationCombinedScore.toFixed(4)} vs best ${ensemble.bestMemberValidationCombinedScore.toFixed(4)}${ensemble.kept ? `, selected as ${ensemble.modelId}` : ', not kept'}`);
   }
   run = await writeRunFiles(store, { run: closed.run, leaderboard: closed.leaderboard, events }, now());
   return { run, leaderboard: closed.leaderboard };
