@@ -207,7 +207,7 @@ describe('findSampleIssues', () => {
 describe('config search section', () => {
   void it('has documented defaults', () => {
     const search = searchSchema.parse({});
-    assert.deepEqual(search, { strategy: 'tpe', trials: 20, seed: 42, startupTrials: 8, asha: { eta: 3, minEpochs: 3, maxEpochs: 27 }, defaultTrial: true, linearTrial: true, ensembleTopK: 1 });
+    assert.deepEqual(search, { strategy: 'tpe', trials: 20, seed: 42, startupTrials: 8, asha: { eta: 3, minEpochs: 3, maxEpochs: 27 }, defaultTrial: true, linearTrial: true, ensembleTopK: 1, ensembleFolds: 1 });
     const config = configSchema.parse({ data: { path: 'x.csv' }, tasks: [{ name: 't', type: 'binary', label: { column: 'y' } }] });
     assert.deepEqual(config.search, search);
   });
