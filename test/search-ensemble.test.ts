@@ -99,6 +99,11 @@ describe('search.ensembleTopK', () => {
     assert.equal(closed.run.ensemble?.kept, false);
     assert.ok(closed.run.bestTrialId === 't0' || closed.run.bestTrialId === 't0-twin');
     assert.equal(closed.leaderboard.some((row) => row.trialId === ensembleTrialId), false);
+    // Cross-fitted, the same: one distinct trial picked is nothing to re-train.
+    const lines: string[] = [];
+    const crossFitted = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleTopK: 2, ensembleFolds: 3 } }, [rows[0] as LeaderboardRow, twin], false, (line) => lines.push(line));
+    assert.equal(crossFitted.run.ensemble?.kept, false);
+    assert.deepEqual(lines, [], 'no fold copies trained');
   });
 
   it('search.ensembleFolds 3: re-trains the chosen trials as fold copies, weighs them out of fold, serves their copies', async () => {

@@ -43,9 +43,11 @@ export async function closeSearchWithEnsemble(
   if (candidates.length < 2) return closed;
   const members = candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId }));
   const folds = run.settings.ensembleFolds ?? 1;
+  // Cross-fitting one trial could only give that trial again: then the closing on validation says so, untrained.
+  const shortlist = folds > 1 ? await crossFitShortlist(store, candidates, topK) : [];
   const { ensemble, modelId } =
-    folds > 1
-      ? await crossFitTrialEnsemble(store, run, { trials: await crossFitShortlist(store, candidates, topK), folds, maxMembers: topK, ...(log === undefined ? {} : { log }) })
+    shortlist.length > 1
+      ? await crossFitTrialEnsemble(store, run, { trials: shortlist, folds, maxMembers: topK, ...(log === undefined ? {} : { log }) })
       : await ensembleSavedModels(store, { members, selection: run.defaults.selection, select: { maxMembers: topK } });
   const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
   if (modelId === undefined) return { run: { ...closed.run, ensemble: record }, leaderboard: closed.leaderboard };
