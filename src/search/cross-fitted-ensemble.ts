@@ -25,7 +25,7 @@ export interface CrossFitTrialEnsembleArgs {
   readonly folds: number;
   /** Distinct trials the ensemble may average (`search.ensembleTopK`). */
   readonly maxMembers: number;
-  /** Progress lines (`copy 3/40 …`). */
+  /** Progress lines, one per re-trained trial (`ensemble: trial t020 re-trained as 5 fold copies (1/8, 149 s)`). */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
 }
@@ -44,7 +44,7 @@ export interface CrossFitTrialEnsembleArgs {
  */
 export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, { trials, folds, maxMembers, log = () => {}, now = () => new Date() }: CrossFitTrialEnsembleArgs): Promise<SavedEnsembleResult> {
   const first = trials[0] as LeaderboardRow;
-  const winner = { card: await readJson<ModelCard>(store, `${modelFolder(first.modelId as string)}/card.json`) };
+  const winner = { card: await readJson<ModelCard>(store, `${modelFolder(first.modelId as string)}/card.json`) }; // the saved ensemble's card starts from it
   const { manifest, splits } = await loadDataset(store, run.defaults.datasetId);
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
   const foldOf = assignFolds(pool.length, folds, run.defaults.params.seed);

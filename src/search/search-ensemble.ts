@@ -1,7 +1,7 @@
 import { modelFolder } from '../model/model-artifacts.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson } from '../store/json-object.ts';
-import { ensembleSavedModels, selectSavedModels } from '../train/ensemble-saved-models.ts';
+import { ensembleSavedModels, selectSavedModels, type SavedEnsembleMember } from '../train/ensemble-saved-models.ts';
 import { crossFitTrialEnsemble } from './cross-fitted-ensemble.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { closeSearch, meetsFloors } from './search-outcome.ts';
@@ -44,7 +44,7 @@ export async function closeSearchWithEnsemble(
   const members = candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId }));
   const folds = run.settings.ensembleFolds ?? 1;
   // Cross-fitting one trial could only give that trial again: then the closing on validation says so, untrained.
-  const shortlist = folds > 1 ? await crossFitShortlist(store, candidates, topK) : [];
+  const shortlist = folds > 1 ? await crossFitShortlist(store, candidates, members, topK) : [];
   const { ensemble, modelId } =
     shortlist.length > 1
       ? await crossFitTrialEnsemble(store, run, { trials: shortlist, folds, maxMembers: topK, ...(log === undefined ? {} : { log }) })
@@ -76,8 +76,8 @@ export async function closeSearchWithEnsemble(
  * the cheapest to copy — so that selection on the out-of-fold rows can give it the weight a few hundred validation
  * rows did not.
  */
-async function crossFitShortlist(store: BlobStore, candidates: readonly LeaderboardRow[], maxMembers: number): Promise<LeaderboardRow[]> {
-  const { indices } = await selectSavedModels(store, { members: candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId })), maxMembers });
+async function crossFitShortlist(store: BlobStore, candidates: readonly LeaderboardRow[], members: readonly SavedEnsembleMember[], maxMembers: number): Promise<LeaderboardRow[]> {
+  const { indices } = await selectSavedModels(store, { members, maxMembers });
   const chosen = new Set(indices);
   const linear = candidates.findIndex((row) => row.linear === true);
   if (linear >= 0) chosen.add(linear);
