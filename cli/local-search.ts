@@ -1,4 +1,6 @@
 import type { TandemConfig } from '../src/config/schema.ts';
+import { selectBackend } from '../src/model/backend.ts';
+import { describeBackend, formatBackendLine } from '../src/model/describe-backend.ts';
 import type { DatasetManifest } from '../src/data/labelled-row.ts';
 import { runSearch, type SearchResult, type TrialLauncher } from '../src/search/run-search.ts';
 import { fixedTrialsText, resolveSearchSettings as resolveSettings, trialDefaultsOf, type SearchOverrides } from '../src/search/search-settings.ts';
@@ -42,8 +44,18 @@ export function trialWorkerLauncher(command: TrialProcessCommand, stop?: StopCon
   };
 }
 
+/**
+ * Selects this process's backend as the trial workers select theirs (TANDEM_BACKEND, else tfjs-node, wasm, cpu): the
+ * search's closing scores its ensembles here and, with `search.ensembleFolds`, trains fold copies here too — left to
+ * TensorFlow.js's default it ran on the plain-JS cpu backend, many times slower than wasm. Returns the log line.
+ */
+export async function selectClosingBackend(context: Pick<CommandContext, 'env'>): Promise<string> {
+  await selectBackend(context.env.backend);
+  return `search closing: ${formatBackendLine(await describeBackend())}`;
+}
+
 /** Runs a new search over an ingested dataset with local worker processes; `stop` interrupts it. */
-export function runLocalSearch(
+export async function runLocalSearch(
   context: Pick<CommandContext, 'env' | 'log'>,
   store: BlobStore,
   config: TandemConfig,
@@ -51,12 +63,16 @@ export function runLocalSearch(
   settings: SearchSettings,
   stop?: StopControl,
 ): Promise<SearchResult> {
+  const backendLine = await selectClosingBackend(context);
   return runSearch({
     store,
     launch: localTrialLauncher(store, context, stop),
     log: context.log,
     // The run id comes first, so a person (or a script reading stderr) can follow, report or resume it.
-    onRun: (run) => context.log(`search run ${run.runId}: ${settings.strategy}, ${settings.trials} trials + ${fixedTrialsText(settings)}, ${settings.parallel} at a time, on ${manifest.datasetId}`),
+    onRun: (run) => {
+      context.log(`search run ${run.runId}: ${settings.strategy}, ${settings.trials} trials + ${fixedTrialsText(settings)}, ${settings.parallel} at a time, on ${manifest.datasetId}`);
+      context.log(backendLine);
+    },
     ...(stop === undefined ? {} : { signal: stop.signal }),
     start: { settings, defaults: trialDefaultsOf(config, manifest) },
   });

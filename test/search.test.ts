@@ -104,6 +104,8 @@ describe('tandem search', () => {
 
     const resumed = await runCliInProcess(['search', '--store', storeDir, '--resume', runId, '--json']);
     assert.equal(resumed.code, 0, resumed.stderr);
+    // The closing's ensembles are scored in this process: on the backend the trials use, never TensorFlow.js's plain-JS default.
+    assert.match(resumed.stderr.split('\n')[1] ?? '', /^search closing: TensorFlow\.js \S+ backend (wasm|tensorflow)\b/);
     const result = JSON.parse(resumed.stdout) as { runId: string; leaderboard: LeaderboardRow[]; bestTrialId: string | null; status: string };
     assert.equal(result.runId, runId);
     assert.equal(result.status, 'completed');

@@ -5,7 +5,7 @@ import { runSearch } from '../../src/search/run-search.ts';
 import type { Command } from '../command.ts';
 import { readNumericFlag } from '../numeric-flags.ts';
 import { dataFlags } from '../data-flags.ts';
-import { localTrialLauncher, resolveSearchSettings, resumeCommand, runLocalSearch } from '../local-search.ts';
+import { localTrialLauncher, resolveSearchSettings, resumeCommand, runLocalSearch, selectClosingBackend } from '../local-search.ts';
 import { fixedTrialsText } from '../../src/search/search-settings.ts';
 
 /** `tandem search`: the AutoML search (SPEC §6). */
@@ -37,13 +37,17 @@ export const searchCommand: Command = {
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 });
     let result;
     if (typeof context.flags.resume === 'string') {
+      const backendLine = await selectClosingBackend(context);
       result = await runSearch({
         store,
         launch: localTrialLauncher(store, context, stop),
         log: context.log,
         resumeRunId: context.flags.resume,
         signal: stop.signal,
-        onRun: (run) => context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + ${fixedTrialsText(run.settings)}, ${parallel ?? run.parallel} at a time`),
+        onRun: (run) => {
+          context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + ${fixedTrialsText(run.settings)}, ${parallel ?? run.parallel} at a time`);
+          context.log(backendLine);
+        },
         ...(parallel === undefined ? {} : { parallel }),
       });
     } else {
