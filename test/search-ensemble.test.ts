@@ -101,14 +101,14 @@ describe('search.ensembleTopK', () => {
     assert.equal(closed.leaderboard.some((row) => row.trialId === ensembleTrialId), false);
     // Cross-fitted, the same: one distinct trial picked is nothing to re-train.
     const lines: string[] = [];
-    const crossFitted = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleTopK: 2, ensembleFolds: 3 } }, [rows[0] as LeaderboardRow, twin], false, (line) => lines.push(line));
+    const crossFitted = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleTopK: 2, ensembleFolds: 3 } }, [rows[0] as LeaderboardRow, twin], false, { log: (line) => lines.push(line) });
     assert.equal(crossFitted.run.ensemble?.kept, false);
     assert.deepEqual(lines, [], 'no fold copies trained');
   });
 
   it('search.ensembleFolds 3: re-trains the chosen trials as fold copies, weighs them out of fold, serves their copies', async () => {
     const lines: string[] = [];
-    const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 3 } }, rows, false, (line) => lines.push(line));
+    const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 3 } }, rows, false, { log: (line) => lines.push(line) });
     const ensemble = closed.run.ensemble;
     assert.ok(ensemble !== undefined);
     assert.equal(ensemble.folds, 3);
@@ -137,6 +137,17 @@ describe('search.ensembleTopK', () => {
     } finally {
       model.network.dispose();
     }
+    // Closed again (a resumed run): every copy is in the store with its predictions, so none trains again and the
+    // choice is the same.
+    const trained: string[] = [];
+    const again = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 3 } }, rows, false, {
+      trainCopy: async (spec) => {
+        trained.push(`${spec.trialId}/${String(spec.fold.index)}`);
+      },
+    });
+    assert.deepEqual(trained, []);
+    assert.deepEqual(again.run.ensemble?.weights, ensemble.weights);
+    assert.deepEqual(again.run.ensemble?.members.map((member) => member.id), ensemble.members.map((member) => member.id));
   });
 
   it('is off by default: the run closes as before', async () => {

@@ -77,6 +77,50 @@ describe('tandem search', () => {
     assert.ok(run.paretoFront.length >= 1);
   });
 
+  it('search.ensembleFolds: the closing trains its fold copies as trial workers, as many at once as trials', async () => {
+    const store = new FileStore(path.join(dir, 'folds'));
+    const { config } = await loadTableConfig(tinyConfigFile);
+    const { manifest } = await ingestTable(config, store);
+    const settings: SearchSettings = {
+      strategy: 'random',
+      trials: 2,
+      parallel: 2,
+      seed: 7,
+      startupTrials: 2,
+      asha: { eta: 2, minEpochs: 2, maxEpochs: 4 },
+      space: resolveSearchSpace(undefined, ['churn', 'security_xsell', 'spend']),
+      ensembleTopK: 4,
+      ensembleFolds: 2,
+    };
+    const copies: string[] = [];
+    let running = 0;
+    let most = 0;
+    const { run } = await runSearch({
+      store,
+      start: { settings, defaults: { name: 'fixture', datasetId: manifest.datasetId, tasks: manifest.tasks, params: { ...config.model, epochs: 3 }, features: config.features, selection: config.selection } },
+      launch: async (spec, onStart) => {
+        if (spec.fold === undefined) return runTrialProcess(spec, trialWorkerCommand(store.uri, undefined), onStart);
+        copies.push(`${spec.trialId}/${String(spec.fold.index)}`);
+        most = Math.max(most, ++running);
+        try {
+          await runTrialProcess(spec, trialWorkerCommand(store.uri, undefined), onStart);
+        } finally {
+          running--;
+        }
+      },
+    });
+    assert.equal(run.status, 'completed');
+    const trials = [...new Set(copies.map((copy) => copy.split('/')[0]))];
+    assert.ok(trials.length >= 2, `the shortlist's trials were re-trained: ${copies.join(', ')}`);
+    assert.deepEqual([...copies].sort(), trials.flatMap((trial) => [`${trial}/0`, `${trial}/1`]).sort(), 'two fold copies of each, once');
+    assert.equal(most, 2, 'two copies trained at once, as the search ran two trials at once');
+    assert.equal(run.ensemble?.folds, 2);
+    for (const trial of trials) {
+      const predictions = JSON.parse(await readFile(path.join(dir, 'folds', 'runs', run.runId, 'trials', trial as string, 'folds-2', '1', 'predictions.json'), 'utf8')) as { rows: number; outputs: Record<string, number[]> };
+      assert.ok(predictions.rows > 0 && (predictions.outputs.churn?.length ?? 0) === predictions.rows, 'the copy predicted its fold');
+    }
+  });
+
   it('a search killed with SIGKILL resumes with --resume without retraining the trials that had finished', async () => {
     const storeDir = path.join(dir, 'resume');
     const child = spawn(

@@ -30,7 +30,8 @@ export const trialCommand: Command = {
     const spec = await resolveTrialInput(store, input);
     const backend = await selectBackend(context.env.backend);
     // First line of every trial's log: which backend and device it trains on (a GPU job that fell back shows it here).
-    context.log(`trial ${spec.trialId}: ${formatBackendLine(await describeBackend())}`);
+    const copy = spec.fold === undefined ? '' : ` (fold copy ${String(spec.fold.index)} of ${String(spec.fold.folds)})`;
+    context.log(`trial ${spec.trialId}${copy}: ${formatBackendLine(await describeBackend())}`);
     const reporter = createEpochReporter(context, spec.untilEpoch ?? spec.params.epochs, spec.trialId);
     const outcome = await runTrialWorker(store, spec, { backend, onEpoch: reporter.onEpoch }).finally(reporter.done);
     return { json: outcome, text: describeTrialOutcome(outcome) };

@@ -1,21 +1,27 @@
+import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../data/load-dataset.ts';
 import type { LabelledRow } from '../data/labelled-row.ts';
-import { createModelId, modelFolder, saveModel } from '../model/model-artifacts.ts';
+import type { BackendName } from '../model/backend.ts';
+import { createModelId, loadModelFolder, modelFolder, saveModel, type LoadedModel } from '../model/model-artifacts.ts';
 import type { ModelCard, ModelEnsembleInfo } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson } from '../store/json-object.ts';
 import { selectBaggedEnsembleWeights } from '../train/bagged-ensemble-selection.ts';
 import { splitLabels } from '../train/encoded-split.ts';
-import { disposeEnsemble, ensembleInputs, evaluateEnsemble } from '../train/ensemble-candidate.ts';
+import { ensembleInputs, evaluateEnsemble, type EvaluatedEnsemble } from '../train/ensemble-candidate.ts';
 import { weightedMean } from '../train/ensemble-selection.ts';
 import type { SavedEnsembleResult } from '../train/ensemble-saved-models.ts';
-import { storeFittedInputsCache } from '../train/fitted-inputs-cache.ts';
-import { assignFolds, poolRowsOf, trainFoldCopies, type FoldCopies } from '../train/fold-bag.ts';
+import { assignFolds, checkFoldColumns, placeHeldPredictions, poolRowsOf } from '../train/fold-bag.ts';
 import { resolveTrainTasks } from '../train/train-task.ts';
 import type { LeaderboardRow } from './run-record.ts';
-import { fittedInputsFolder } from './run-keys.ts';
+import { foldCopyModelId, readFoldCopyMetrics, type FoldCopyPredictions } from './run-fold-copy.ts';
+import { foldCopyFolder } from './run-keys.ts';
+import { runTrial } from './run-trial.ts';
 import type { StoredRun } from './stored-run.ts';
-import { trialSpecOf } from './trial-spec.ts';
+import { trialSpecOf, type TrialFold, type TrialSpec } from './trial-spec.ts';
+
+/** Trains one fold copy of a trial (a fold-copy trial spec) and resolves once its files are in the store. */
+export type FoldCopyTrainer = (spec: TrialSpec & { readonly fold: TrialFold }) => Promise<void>;
 
 /** Arguments of {@link crossFitTrialEnsemble}. */
 export interface CrossFitTrialEnsembleArgs {
@@ -25,6 +31,13 @@ export interface CrossFitTrialEnsembleArgs {
   readonly folds: number;
   /** Distinct trials the ensemble may average (`search.ensembleTopK`). */
   readonly maxMembers: number;
+  /**
+   * Trains a fold copy: a search's trial launcher (a worker process, like any trial). @default in this process
+   * ({@link runTrial} on the current backend)
+   */
+  readonly trainCopy?: FoldCopyTrainer;
+  /** Fold copies trained at once (a search's `parallel`). @default 1 */
+  readonly parallel?: number;
   /** Progress lines, one per re-trained trial (`ensemble: trial t020 re-trained as 5 fold copies (1/8, 149 s)`). */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
@@ -32,67 +45,77 @@ export interface CrossFitTrialEnsembleArgs {
 
 /**
  * `search.ensembleFolds` = k: the closing's ensemble judged out of fold. Each of `trials` is trained again as k fold
- * copies over the pooled training + validation rows (the same folds for every trial, so each pooled row is predicted
- * by exactly one copy of each trial that never saw it; copy f of every trial shares fold f's fitted trees, kept in the
- * run's inputs folder), bagged ensemble selection per task runs on those out-of-fold predictions of all pooled rows
- * — about eight times the validation rows it otherwise has, where a few hundred rows let the trials that are lucky on
- * them win (README "Where the bar stands", session 15) — and the ensemble is the chosen trials' copies, each trial's
- * copies sharing its weight. Its validation metrics and thresholds are the validation rows' out-of-fold predictions'
- * (as a fold bag's); its test metrics the served average's. Saved as one model, kept whenever selection averages
- * several trials (as the validation-chosen ensemble is); with one trial chosen, the result says so (`kept: false`)
- * and nothing is saved. Costs k trainings per trial.
+ * copies over the pooled training + validation rows — fold-copy trial jobs (`TrialSpec.fold`), `parallel` at a time
+ * through `trainCopy`, each saved as a model with its predictions of its fold's rows; copies already in the store (a
+ * closing run again) are reused — with the same folds for every trial, so each pooled row is predicted by exactly
+ * one copy of each trial that never saw it (copy f of every trial shares fold f's fitted trees, kept in the run's
+ * inputs folder). Bagged ensemble selection per task then runs on those out-of-fold predictions of all pooled rows
+ * — about eight times the validation rows it otherwise has, where a few hundred rows let the trials that are lucky
+ * on them win (README "Where the bar stands", session 15) — and the ensemble is the chosen trials' copies, each
+ * trial's copies sharing its weight. Its validation metrics and thresholds are the validation rows' out-of-fold
+ * predictions' (as a fold bag's); its test metrics the served average's. Saved as one model, kept whenever selection
+ * averages several trials (as the validation-chosen ensemble is); with one trial chosen, the result says so (`kept:
+ * false`) and no ensemble is saved. Costs k trainings per trial.
  */
-export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, { trials, folds, maxMembers, log = () => {}, now = () => new Date() }: CrossFitTrialEnsembleArgs): Promise<SavedEnsembleResult> {
+export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, args: CrossFitTrialEnsembleArgs): Promise<SavedEnsembleResult> {
+  const { trials, folds, maxMembers, log = () => {}, now = () => new Date() } = args;
   const first = trials[0] as LeaderboardRow;
   const winner = { card: await readJson<ModelCard>(store, `${modelFolder(first.modelId as string)}/card.json`) }; // the saved ensemble's card starts from it
   const { manifest, splits } = await loadDataset(store, run.defaults.datasetId);
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
-  const foldOf = assignFolds(pool.length, folds, run.defaults.params.seed);
+  const seed = run.defaults.params.seed;
+  const foldOf = assignFolds(pool.length, folds, seed);
+  const specs = trials.map((row) => trialSpecOf(run, row, row.config.epochs));
+  // Before any training: copies whose rows would give them different feature columns could not be served as one model.
+  for (const spec of specs) checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', { splits, featureColumns: manifest.featureColumns, tasks: manifest.tasks, params: spec.params, features: spec.features, selection: spec.selection, source: manifest.source.path });
+  await trainFoldCopyJobs(store, run, specs, { folds, seed, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, log });
+
   const taskNames = manifest.tasks.map((task) => task.name);
   // Tasks as the winner's card fixed them (a regression task's event cut), as any closing measures them.
   const tasks = resolveTrainTasks(manifest.tasks, {}, splitLabels(splits.train, taskNames).labels).map((task) => {
     const rule = winner.card.tasks.find((scoring) => scoring.name === task.name);
     return rule?.positiveAbove === undefined ? task : { ...task, positiveAbove: rule.positiveAbove };
   });
-  const copies: FoldCopies[] = [];
-  let ensemble: Awaited<ReturnType<typeof evaluateEnsemble>> | undefined;
+  const heldRows = Array.from({ length: folds }, (_, fold) => pool.map((_, row) => row).filter((row) => foldOf[row] === fold));
+  const outOfFold = await Promise.all(
+    trials.map(async (row) => {
+      const predictions: Record<string, Float32Array> = {};
+      for (let fold = 0; fold < folds; fold++) {
+        const file = await readJson<FoldCopyPredictions>(store, `${foldCopyFolder(run.runId, row.trialId, folds, fold)}/predictions.json`);
+        placeHeldPredictions(predictions, Object.fromEntries(Object.entries(file.outputs).map(([name, values]) => [name, Float32Array.from(values)])), heldRows[fold] as number[], pool.length);
+      }
+      return predictions;
+    }),
+  );
+  const poolLabels = splitLabels(pool, taskNames);
+  const byTask = selectBaggedEnsembleWeights({ candidates: outOfFold, validation: poolLabels, tasks, maxMembers });
+  const used = trials.map((_, i) => i).filter((i) => Object.values(byTask).some((counts) => (counts[i] as number) > 0));
+  const weights = Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, used.map((i) => counts[i] as number)]));
+  const memberOf = (i: number): ModelEnsembleInfo['members'][number] => {
+    const row = trials[i] as LeaderboardRow;
+    return { id: row.trialId, seed: row.config.seed, modelId: row.modelId as string, validationCombinedScore: row.metrics?.validation.combinedScore ?? -Infinity };
+  };
+  const bestMemberValidationCombinedScore = Math.max(...used.map((i) => memberOf(i).validationCombinedScore));
+  if (used.length < 2) {
+    const only = memberOf(used[0] ?? 0);
+    return { ensemble: { kind: 'trials', kept: false, members: [only], validationCombinedScore: only.validationCombinedScore, bestMemberValidationCombinedScore: only.validationCombinedScore, folds } };
+  }
+  const copies: LoadedModel[] = [];
+  let ensemble: EvaluatedEnsemble | undefined;
   try {
-    for (const [t, row] of trials.entries()) {
-      const spec = trialSpecOf(run, row, row.config.epochs);
-      const started = performance.now();
-      copies.push(
-        await trainFoldCopies(
-          { splits, featureColumns: manifest.featureColumns, tasks: manifest.tasks, params: spec.params, features: spec.features, selection: spec.selection, source: manifest.source.path },
-          foldOf,
-          { setting: 'search.ensembleFolds', foldInputsCache: (fold) => storeFittedInputsCache(store, `${fittedInputsFolder(run.runId)}/folds-${String(folds)}-${String(fold)}`) },
-        ),
-      );
-      log(`ensemble: trial ${row.trialId} re-trained as ${String(folds)} fold copies (${String(t + 1)}/${String(trials.length)}, ${((performance.now() - started) / 1000).toFixed(0)} s)`);
-    }
-    const poolLabels = splitLabels(pool, taskNames);
-    const byTask = selectBaggedEnsembleWeights({ candidates: copies.map((copy) => copy.outOfFold), validation: poolLabels, tasks, maxMembers });
-    const used = trials.map((_, i) => i).filter((i) => Object.values(byTask).some((counts) => (counts[i] as number) > 0));
-    const weights = Object.fromEntries(Object.entries(byTask).map(([task, counts]) => [task, used.map((i) => counts[i] as number)]));
-    const memberOf = (i: number): ModelEnsembleInfo['members'][number] => {
+    for (const i of used) {
       const row = trials[i] as LeaderboardRow;
-      return { id: row.trialId, seed: row.config.seed, modelId: row.modelId as string, validationCombinedScore: row.metrics?.validation.combinedScore ?? -Infinity };
-    };
-    const bestMemberValidationCombinedScore = Math.max(...used.map((i) => memberOf(i).validationCombinedScore));
-    if (used.length < 2) {
-      const only = memberOf(used[0] ?? 0);
-      return { ensemble: { kind: 'trials', kept: false, members: [only], validationCombinedScore: only.validationCombinedScore, bestMemberValidationCombinedScore: only.validationCombinedScore, folds } };
+      for (let fold = 0; fold < folds; fold++) copies.push(await loadModelFolder(store, modelFolder(foldCopyModelId(run.runId, row.trialId, { folds, index: fold, seed }))));
     }
-    const chosen = used.map((i) => copies[i] as FoldCopies);
-    const graphMembers = chosen.flatMap((copy) => copy.members);
-    const inputs = ensembleInputs(graphMembers.map((member) => member.preprocessor));
+    const inputs = ensembleInputs(copies.map((copy) => copy.preprocessor));
     const validationOutOfFold = poolRowsOf(
-      Object.assign({}, ...tasks.map((task) => weightedMean(chosen.map((copy) => copy.outOfFold), weights[task.name] as number[], task.name))) as Record<string, Float32Array>,
+      Object.assign({}, ...tasks.map((task) => weightedMean(used.map((i) => outOfFold[i] as Record<string, Float32Array>), weights[task.name] as number[], task.name))) as Record<string, Float32Array>,
       splits.train.length,
       splits.validation.length,
     );
     const outputNames = winner.card.tasks.map((task) => task.name);
     ensemble = await evaluateEnsemble(
-      graphMembers.map((member) => member.network.serving),
+      copies.map((copy) => copy.network),
       { outputNames, preprocessor: inputs.preprocessor, tasks, splits, validationPredictions: validationOutOfFold, selection: run.defaults.selection },
       // Each trial's weight on each of its copies: the copies average to the trial's bag.
       Object.fromEntries(Object.entries(weights).map(([task, counts]) => [task, counts.flatMap((count) => Array.from({ length: folds }, () => count))])),
@@ -112,9 +135,52 @@ export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, { 
     await saveModel(store, { card, network: ensemble.serving, preprocessor: inputs.preprocessor, stability: ensemble.stability, metrics: { ...ensemble.metrics, history: [] } });
     return { ensemble: info, modelId };
   } finally {
-    disposeEnsemble(
-      copies.flatMap((copy) => copy.members),
-      ensemble,
-    );
+    ensemble?.serving.dispose();
+    for (const copy of copies) copy.network.dispose();
   }
+}
+
+/** Trains every fold copy of `specs` not already in the store, `parallel` at a time; a failed copy is tried once more. */
+async function trainFoldCopyJobs(
+  store: BlobStore,
+  run: StoredRun,
+  specs: readonly TrialSpec[],
+  { folds, seed, trainCopy, parallel, log }: { folds: number; seed: number; trainCopy: FoldCopyTrainer; parallel: number; log: (line: string) => void },
+): Promise<void> {
+  const jobs = specs.flatMap((spec, t) => Array.from({ length: folds }, (_, index) => ({ t, spec: { ...spec, fold: { folds, index, seed } } })));
+  const left = specs.map(() => folds);
+  const seconds = specs.map(() => 0);
+  let done = 0;
+  const finish = async (job: (typeof jobs)[number]): Promise<void> => {
+    const metrics = await readFoldCopyMetrics(store, run.runId, job.spec.trialId, job.spec.fold);
+    seconds[job.t] = (seconds[job.t] as number) + (metrics?.seconds ?? 0);
+    left[job.t] = (left[job.t] as number) - 1;
+    if (left[job.t] === 0) log(`ensemble: trial ${job.spec.trialId} re-trained as ${String(folds)} fold copies (${String(++done)}/${String(specs.length)}, ${(seconds[job.t] as number).toFixed(0)} s)`);
+  };
+  const pending: (typeof jobs)[number][] = [];
+  for (const job of jobs) {
+    if ((await readFoldCopyMetrics(store, run.runId, job.spec.trialId, job.spec.fold)) === undefined) pending.push(job);
+    else await finish(job);
+  }
+  const runJob = async (job: (typeof jobs)[number]): Promise<void> => {
+    try {
+      await trainCopy(job.spec);
+    } catch (error) {
+      log(`ensemble: fold copy ${String(job.spec.fold.index)} of trial ${job.spec.trialId} failed (${error instanceof Error ? error.message : String(error)}); retrying once`);
+      await trainCopy(job.spec);
+    }
+    await finish(job);
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < pending.length) await runJob(pending[next++] as (typeof jobs)[number]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, pending.length)) }, worker));
+}
+
+/** Fold copies trained in this process, on its backend (the AWS select step, scripts and tests). */
+function trainCopyHere(store: BlobStore): FoldCopyTrainer {
+  return async (spec) => {
+    await runTrial(store, spec, { backend: tf.getBackend() as BackendName });
+  };
 }

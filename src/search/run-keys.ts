@@ -15,3 +15,13 @@ export function trialFolder(runId: string, trialId: string): string {
 export function fittedInputsFolder(runId: string): string {
   return `runs/${runId}/inputs`;
 }
+
+/** The store folder of fold copy `index` of `folds` of a trial, `runs/<runId>/trials/<trialId>/folds-<folds>/<index>`. */
+export function foldCopyFolder(runId: string, trialId: string, folds: number, index: number): string {
+  return `${trialFolder(runId, trialId)}/folds-${String(folds)}/${String(index)}`;
+}
+
+/** Where fold `index` of `folds`' fitted inputs are kept, shared by every trial's copy of that fold. */
+export function foldInputsFolder(runId: string, folds: number, index: number): string {
+  return `${fittedInputsFolder(runId)}/folds-${String(folds)}-${String(index)}`;
+}

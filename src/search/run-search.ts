@@ -182,7 +182,18 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
 
   await writing;
   // search.ensembleTopK: the best trials' average may become the winner (one saved model); closeSearch when off.
-  const closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, log);
+  // Fold copies (search.ensembleFolds) run as trial jobs, through the same launcher and as many at once as trials did.
+  const trainCopy = (spec: TrialSpec): Promise<void> => launch(spec, (pid) => args.onLaunch?.(spec.trialId, pid), signal);
+  let closed: Awaited<ReturnType<typeof closeSearchWithEnsemble>>;
+  try {
+    closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, { log, trainCopy, parallel });
+  } catch (error) {
+    if (!stopping()) throw error;
+    // Stopped while fold copies trained: the copies that finished stay in the store, and --resume closes again with them.
+    log('closing interrupted');
+    await persist('interrupted');
+    return { run, leaderboard: leaderboard() };
+  }
   if (closed.run.ensemble !== undefined) {
     const { ensemble } = closed.run;
     const copies = ensemble.folds === undefined ? '' : ` (${String(ensemble.folds)} fold copies each, weighed out of fold)`;

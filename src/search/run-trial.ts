@@ -9,6 +9,7 @@ import { trainCandidate } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 import { deleteTrainingCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoint } from '../train/training-checkpoint.ts';
 import { disposeTrainingState } from '../train/training-state.ts';
+import { runFoldCopy } from './run-fold-copy.ts';
 import { fittedInputsFolder, trialFolder } from './run-keys.ts';
 import type { TrialMetricsFile } from './trial-metrics-file.ts';
 import type { TrialSpec } from './trial-spec.ts';
@@ -16,13 +17,16 @@ import type { TrialSpec } from './trial-spec.ts';
 /**
  * The trial entrypoint shared by `tandem search`'s worker processes and the trainer container: loads the dataset,
  * resumes from the trial's checkpoint if one exists, trains to `untilEpoch`, writes config.json, metrics.json and a
- * new checkpoint, and — once the trial has trained all its epochs or stopped early — saves it as a model.
+ * new checkpoint, and — once the trial has trained all its epochs or stopped early — saves it as a model. A spec with
+ * `fold` trains that fold copy instead ({@link runFoldCopy}).
  */
 export async function runTrial(
   store: BlobStore,
   spec: TrialSpec,
   { backend, onEpoch, now = () => new Date() }: { backend: BackendName; onEpoch?: (record: EpochRecord) => void; now?: () => Date },
 ): Promise<TrialMetricsFile> {
+  const { fold } = spec;
+  if (fold !== undefined) return runFoldCopy(store, { ...spec, fold }, { backend, now, ...(onEpoch === undefined ? {} : { onEpoch }) });
   const started = performance.now();
   const folder = trialFolder(spec.runId, spec.trialId);
   await writeJson(store, `${folder}/config.json`, spec);

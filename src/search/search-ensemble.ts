@@ -2,7 +2,7 @@ import { modelFolder } from '../model/model-artifacts.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson } from '../store/json-object.ts';
 import { ensembleSavedModels, selectSavedModels, type SavedEnsembleMember } from '../train/ensemble-saved-models.ts';
-import { crossFitTrialEnsemble } from './cross-fitted-ensemble.ts';
+import { crossFitTrialEnsemble, type FoldCopyTrainer } from './cross-fitted-ensemble.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { closeSearch, meetsFloors } from './search-outcome.ts';
 import type { StoredRun } from './stored-run.ts';
@@ -20,14 +20,15 @@ export const ensembleTrialId = 'ensemble';
  * and `promote` select it like any trial) whenever selection averages several trials: the best trial's own
  * validation score is the luckiest of many, so comparing it with the ensemble's would favour it, and bagged selection
  * (selectBaggedEnsembleWeights) does not chase validation noise; run.json records the attempt either way
- * (`ensemble`). Kept, the ensemble wins when it meets the floors.
+ * (`ensemble`). Kept, the ensemble wins when it meets the floors. With `search.ensembleFolds`, the fold copies are
+ * trained through `options.trainCopy` (a search passes its trial launcher), `options.parallel` at a time.
  */
 export async function closeSearchWithEnsemble(
   store: BlobStore,
   run: StoredRun,
   rows: readonly LeaderboardRow[],
   stoppedByBudget: boolean,
-  log?: (line: string) => void,
+  options: { readonly log?: (line: string) => void; readonly trainCopy?: FoldCopyTrainer; readonly parallel?: number } = {},
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
   // A previous closing's ensemble (a finished run resumed) is no trial to average: this closing builds its own.
   const trials = rows.filter((row) => row.trialId !== ensembleTrialId);
@@ -47,7 +48,7 @@ export async function closeSearchWithEnsemble(
   const shortlist = folds > 1 ? await crossFitShortlist(store, candidates, members, topK) : [];
   const { ensemble, modelId } =
     shortlist.length > 1
-      ? await crossFitTrialEnsemble(store, run, { trials: shortlist, folds, maxMembers: topK, ...(log === undefined ? {} : { log }) })
+      ? await crossFitTrialEnsemble(store, run, { ...options, trials: shortlist, folds, maxMembers: topK })
       : await ensembleSavedModels(store, { members, selection: run.defaults.selection, select: { maxMembers: topK } });
   const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
   if (modelId === undefined) return { run: { ...closed.run, ensemble: record }, leaderboard: closed.leaderboard };

@@ -18,6 +18,11 @@ export const trialSpecSchema = z
     selection: selectionSchema,
     segments: segmentsSchema.optional(),
     untilEpoch: z.number().int().positive().optional(),
+    fold: z
+      .object({ folds: z.number().int().min(2), index: z.number().int().min(0), seed: z.number().int() })
+      .strict()
+      .refine((fold) => fold.index < fold.folds, { message: 'index must be below folds' })
+      .optional(),
   })
   .strict();
 

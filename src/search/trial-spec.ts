@@ -21,6 +21,20 @@ export interface TrialSpec {
   readonly segments?: SegmentsConfig;
   /** Train up to this epoch (an ASHA rung), resuming from the trial's checkpoint. @default params.epochs */
   readonly untilEpoch?: number;
+  /**
+   * A fold copy of the trial, for the cross-fitted closing (`search.ensembleFolds`): trained on the pooled training +
+   * validation rows outside fold `index` of `folds` (dealt by `assignFolds` with `seed`), early-stopped on that fold,
+   * saved as its own model, with its predictions of the fold's rows. Absent: the trial itself.
+   */
+  readonly fold?: TrialFold;
+}
+
+/** Which fold copy of a trial a {@link TrialSpec} trains. */
+export interface TrialFold {
+  readonly folds: number;
+  readonly index: number;
+  /** The seed the rows were dealt into folds with (the same for every trial of a closing). */
+  readonly seed: number;
 }
 
 /**

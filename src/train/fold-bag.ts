@@ -92,27 +92,17 @@ export async function trainFoldCopies(
   foldOf: Int32Array,
   { setting, foldInputsCache }: { readonly setting: string; readonly foldInputsCache?: (fold: number) => FittedInputsCache },
 ): Promise<FoldCopies> {
-  const { splits, params } = args;
-  const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
-  const folds = foldOf.reduce((most, fold) => Math.max(most, fold + 1), 0);
+  const pool: readonly LabelledRow[] = [...args.splits.train, ...args.splits.validation];
+  const folds = foldCount(foldOf);
   checkFoldColumns(pool, foldOf, folds, setting, args);
   const members: TrainedCandidate[] = [];
   try {
     const outOfFold: Record<string, Float32Array> = {};
     for (let fold = 0; fold < folds; fold++) {
-      const train = pool.filter((_, row) => foldOf[row] !== fold);
-      const heldRows = pool.map((_, row) => row).filter((row) => foldOf[row] === fold);
-      const held = heldRows.map((row) => pool[row] as LabelledRow);
       const inputsCache = foldInputsCache?.(fold);
-      const member = await trainCandidate({ ...args, splits: { train, validation: held, test: splits.test }, params: { ...params, seed: params.seed + fold }, ...(inputsCache === undefined ? {} : { inputsCache }) });
-      members.push(member);
-      if (held.length === 0) continue;
-      const predicted = await predictRows(member.network.serving, held, member.preprocessor, member.network.outputNames);
-      for (const [name, values] of Object.entries(predicted)) {
-        const units = values.length / held.length;
-        const column = (outOfFold[name] ??= new Float32Array(pool.length * units));
-        heldRows.forEach((row, i) => column.set(values.subarray(i * units, (i + 1) * units), row * units));
-      }
+      const copy = await trainFoldCopy(args, foldOf, fold, inputsCache);
+      members.push(copy.member);
+      placeHeldPredictions(outOfFold, copy.predictions, copy.heldRows, pool.length);
     }
     // Every fold empty (fewer pooled rows than folds): outputs no fold predicted have one unit per row.
     for (const name of members[0]?.network.outputNames ?? []) outOfFold[name] ??= new Float32Array(pool.length);
@@ -120,6 +110,51 @@ export async function trainFoldCopies(
   } catch (error) {
     disposeEnsemble(members, undefined);
     throw error;
+  }
+}
+
+/** One fold copy: the candidate trained on every pooled row outside `fold`, and its predictions of that fold's rows. */
+export interface FoldCopy {
+  /** Trained on every fold but this one, early-stopped on it. */
+  readonly member: TrainedCandidate;
+  /** The pooled rows (training then validation rows) of the fold, in order. */
+  readonly heldRows: readonly number[];
+  /** Per output `[heldRows × units]`: the copy's predictions of those rows. */
+  readonly predictions: Readonly<Record<string, Float32Array>>;
+}
+
+/**
+ * Copy `fold` of `args`' candidate over the pooled training + validation rows (folds from {@link assignFolds}): trained
+ * with seed seed + fold on the other folds, early-stopped on this one, then predicting it. What a fold bag, the
+ * cross-fitted closing and a fold-copy trial job (`TrialSpec.fold`) each train, one copy at a time.
+ */
+export async function trainFoldCopy(args: TrainCandidateArgs, foldOf: Int32Array, fold: number, inputsCache?: FittedInputsCache): Promise<FoldCopy> {
+  const { splits, params } = args;
+  const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
+  const train = pool.filter((_, row) => foldOf[row] !== fold);
+  const heldRows = pool.map((_, row) => row).filter((row) => foldOf[row] === fold);
+  const held = heldRows.map((row) => pool[row] as LabelledRow);
+  const member = await trainCandidate({ ...args, splits: { train, validation: held, test: splits.test }, params: { ...params, seed: params.seed + fold }, ...(inputsCache === undefined ? {} : { inputsCache }) });
+  try {
+    const predictions = held.length === 0 ? {} : await predictRows(member.network.serving, held, member.preprocessor, member.network.outputNames);
+    return { member, heldRows, predictions };
+  } catch (error) {
+    disposeEnsemble([member], undefined);
+    throw error;
+  }
+}
+
+/** The number of folds of an assignment (the largest fold number + 1). */
+export function foldCount(foldOf: Int32Array): number {
+  return foldOf.reduce((most, fold) => Math.max(most, fold + 1), 0);
+}
+
+/** Writes a fold's predictions (`[heldRows × units]` per output) into per-output pooled arrays `[poolRows × units]`. */
+export function placeHeldPredictions(outOfFold: Record<string, Float32Array>, predictions: Readonly<Record<string, Float32Array>>, heldRows: readonly number[], poolRows: number): void {
+  for (const [name, values] of Object.entries(predictions)) {
+    const units = values.length / Math.max(1, heldRows.length);
+    const column = (outOfFold[name] ??= new Float32Array(poolRows * units));
+    heldRows.forEach((row, i) => column.set(values.subarray(i * units, (i + 1) * units), row * units));
   }
 }
 
@@ -138,7 +173,7 @@ export function poolRowsOf(predictions: Readonly<Record<string, Float32Array>>, 
  * inferred from the rows it is fitted on, and a column with no value in a copy's rows is dropped — since such copies
  * cannot be served as one model. Fitting the column inputs alone (no trees) costs little next to one training.
  */
-function checkFoldColumns(pool: readonly LabelledRow[], foldOf: Int32Array, folds: number, setting: string, { featureColumns, features, source }: TrainCandidateArgs): void {
+export function checkFoldColumns(pool: readonly LabelledRow[], foldOf: Int32Array, folds: number, setting: string, { featureColumns, features, source }: TrainCandidateArgs): void {
   const kindsOf = (fold: number): Map<string, string> =>
     new Map(fitPreprocessor(pool.filter((_, row) => foldOf[row] !== fold), featureColumns, features, source === undefined ? {} : { source }).columns.map((column) => [column.name, column.kind]));
   const first = kindsOf(0);
