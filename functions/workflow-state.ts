@@ -78,6 +78,11 @@ export interface RungState {
   readonly rung: number;
   readonly trials: readonly TrialRef[];
   readonly done: boolean;
+  /**
+   * true: `trials` are the closing's fold copies (`search.ensembleFolds`), planned once the last rung was recorded;
+   * the next promote-rung only ends the search, and select finds the copies in the store.
+   */
+  readonly closing?: boolean;
 }
 
 /** How the Map's Catch records a trial that failed for good (`Error` is the error's name, `Cause` its message). */

@@ -9,6 +9,7 @@ import { notifyOutcome } from '../functions/notify/notify-outcome.ts';
 import { planTrials } from '../functions/plan/plan-trials.ts';
 import { promoteChampion } from '../functions/promote/promote-champion.ts';
 import { promoteRung } from '../functions/promote-rung/promote-rung.ts';
+import { planClosing, type PlanClosingEvent } from '../functions/select/plan-closing.ts';
 import { selectWinner } from '../functions/select/select-winner.ts';
 import type { IngestOutput, MeasureRawInputEvent, NotifyOutput, PromoteOutput, ReadIngestResultEvent, RungResults, SelectOutput, WorkflowInput } from '../functions/workflow-state.ts';
 import type * as LocalStepFunctions from 'aws-local-stepfunctions';
@@ -213,6 +214,7 @@ async function runMachineLocally<O>(args: RunWorkflowLocallyArgs, render: typeof
     [names.runTrial]: runTrial,
     [names.runTrialDistributed]: runTrial,
     [names.promoteRung]: async (event: unknown) => json(await promoteRung(store, event as RungResults, now)),
+    [names.planClosing]: async (event: unknown) => json(await planClosing(store, event as PlanClosingEvent)),
     [names.select]: async (event: unknown) => json(await selectWinner(store, event as SelectOutput, now)),
     [names.promote]: async (event: unknown) => json(await promoteChampion(store, event as SelectOutput)),
     [names.notify]: async (event: unknown) => json(await notifyOutcome((_subject, message) => log(message), event as PromoteOutput)),

@@ -26,6 +26,8 @@ export const workflowStateNames = {
   trialFailedDistributed: 'TrialFailedDistributed',
   promoteRung: 'PromoteRung',
   moreRungs: 'MoreRungs',
+  planClosing: 'PlanClosing',
+  anyFoldCopies: 'AnyFoldCopies',
   select: 'SelectWinner',
   promote: 'PromoteChampion',
   notify: 'Notify',
@@ -121,7 +123,8 @@ export interface TandemWorkflowProps {
  * per ASHA rung a Map over the rung's trials — inline, or Distributed from `distributedMapMinTrials` trials on, the
  * same body in both: each trial a Batch job `.sync` with the trial as the container's `TANDEM_TRIAL`, retried on Batch
  * and spot failures, a failure caught into the item's `error` so the Map never fails — → promote rung → more rungs?
- * back to the rung's Map : select → promote (champion/challenger) → notify. Every Lambda task returns its payload only
+ * back to the rung's Map : plan the closing (the select function: with `search.ensembleFolds`, the fold copies to
+ * train, which go through the rung Map once as a last set of trials) → select → promote (champion/challenger) → notify. Every Lambda task returns its payload only
  * (`payloadResponseOnly`), so the state between steps is exactly what the handlers return. Returns the chain to hand
  * to a StateMachine.
  */
@@ -173,6 +176,10 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
   const plan = invoke(names.plan, props.planFunction);
   const promoteRung = invoke(names.promoteRung, props.promoteRungFunction);
   const select = invoke(names.select, props.selectFunction);
+  // The closing's fold copies (search.ensembleFolds), planned by the select function, run through the rung Maps.
+  const planClosing = invoke(names.planClosing, props.selectFunction, {
+    payload: sfn.TaskInput.fromObject({ action: 'plan-closing', runId: sfn.JsonPath.stringAt('$.runId'), state: sfn.JsonPath.objectAt('$') }),
+  });
   const promote = invoke(names.promote, props.promoteFunction);
   const notify = invoke(names.notify, props.notifyFunction);
 
@@ -219,7 +226,9 @@ export function buildTandemWorkflow(scope: Construct, props: TandemWorkflowProps
     .when(sfn.Condition.booleanEquals('$.promoted', true), rescoring)
     .otherwise(notify);
   const done = select.next(promote).next(chooseRescoring);
-  const moreRungs = new sfn.Choice(scope, names.moreRungs).when(sfn.Condition.booleanEquals('$.done', false), chooseRungMap).otherwise(done);
+  const anyFoldCopies = new sfn.Choice(scope, names.anyFoldCopies).when(sfn.Condition.booleanEquals('$.done', false), chooseRungMap).otherwise(done);
+  const moreRungs = new sfn.Choice(scope, names.moreRungs).when(sfn.Condition.booleanEquals('$.done', false), chooseRungMap).otherwise(planClosing);
+  planClosing.next(anyFoldCopies);
   ingest.next(plan);
   readIngestResult.next(plan);
   athena.end.next(plan);

@@ -10,10 +10,14 @@ import { WorkflowStepError } from '../workflow-step-error.ts';
  * Map's Catch kept — a trial that failed for good is `failed` and the search goes on; see TrialResult for what the
  * Map returns), then picks the next rung's trials with ASHA (the best 1/η of each rung, at least one, since every
  * trial of a rung has finished), writing their specs to the store. Returns the next rung (its trials by reference),
- * or `done` when no trial goes on. The bookkeeping is `src/search/rung-search.ts`; this step parses the event.
+ * or `done` when no trial goes on. After the Map trained the closing's fold copies (`closing`, planned by the select
+ * function's `plan-closing`), it only says `done` again, with `closing` kept so the plan is not made twice. The
+ * bookkeeping is `src/search/rung-search.ts`; this step parses the event.
  */
 export async function promoteRung(store: BlobStore, input: RungResults, now: () => Date = () => new Date()): Promise<RungState> {
   if (!Array.isArray(input.results)) throw new WorkflowStepError('promote-rung: the event needs the Map\'s "results" array', { value: input });
+  // The closing's fold copies trained: nothing to record (a copy that failed for good is trained by select itself).
+  if (input.closing === true) return { runId: input.runId, rung: input.rung, trials: [], done: true, closing: true };
   const search = openRungSearch(await requireRunFiles(store, input.runId));
   const at = now();
   await recordRungResults(store, search, input.rung, rungOutcomes(input, search.rows), at);

@@ -21,7 +21,7 @@ import type { StoredRun } from './stored-run.ts';
 import { trialSpecOf, type TrialFold, type TrialSpec } from './trial-spec.ts';
 
 /** Trains one fold copy of a trial (a fold-copy trial spec) and resolves once its files are in the store. */
-export type FoldCopyTrainer = (spec: TrialSpec & { readonly fold: TrialFold }) => Promise<void>;
+export type FoldCopyTrainer = (spec: FoldCopySpec) => Promise<void>;
 
 /** Arguments of {@link crossFitTrialEnsemble}. */
 export interface CrossFitTrialEnsembleArgs {
@@ -65,10 +65,12 @@ export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, ar
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
   const seed = run.defaults.params.seed;
   const foldOf = assignFolds(pool.length, folds, seed);
-  const specs = trials.map((row) => trialSpecOf(run, row, row.config.epochs));
+  const specs = foldCopySpecs(run, trials, folds);
   // Before any training: copies whose rows would give them different feature columns could not be served as one model.
-  for (const spec of specs) checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', { splits, featureColumns: manifest.featureColumns, tasks: manifest.tasks, params: spec.params, features: spec.features, selection: spec.selection, source: manifest.source.path });
-  await trainFoldCopyJobs(store, run, specs, { folds, seed, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, log });
+  for (const spec of specs.filter((copy) => copy.fold.index === 0)) {
+    checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', { splits, featureColumns: manifest.featureColumns, tasks: manifest.tasks, params: spec.params, features: spec.features, selection: spec.selection, source: manifest.source.path });
+  }
+  await trainFoldCopyJobs(store, run, specs, { folds, trials: trials.length, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, log });
 
   const taskNames = manifest.tasks.map((task) => task.name);
   // Tasks as the winner's card fixed them (a regression task's event cut), as any closing measures them.
@@ -140,40 +142,58 @@ export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, ar
   }
 }
 
-/** Trains every fold copy of `specs` not already in the store, `parallel` at a time; a failed copy is tried once more. */
+/** A fold-copy trial spec. */
+type FoldCopySpec = TrialSpec & { readonly fold: TrialFold };
+
+/** Every fold copy of `trials`, trial by trial (the folds dealt with the run's seed, the same for every trial). */
+export function foldCopySpecs(run: StoredRun, trials: readonly LeaderboardRow[], folds: number): FoldCopySpec[] {
+  const seed = run.defaults.params.seed;
+  return trials.flatMap((row) => {
+    const spec = trialSpecOf(run, row, row.config.epochs);
+    return Array.from({ length: folds }, (_, index) => ({ ...spec, fold: { folds, index, seed } }));
+  });
+}
+
+/** The copies among `specs` whose metrics.json (written last) is not in the store yet. */
+export async function missingFoldCopies(store: BlobStore, run: StoredRun, specs: readonly FoldCopySpec[]): Promise<FoldCopySpec[]> {
+  const found = await Promise.all(specs.map((spec) => readFoldCopyMetrics(store, run.runId, spec.trialId, spec.fold)));
+  return specs.filter((_, i) => found[i] === undefined);
+}
+
+/**
+ * Trains every copy of `specs` (`folds` per trial, trial by trial) not already in the store, `parallel` at a time; a
+ * failed copy is tried once more. Logs each trial once its copies are all there.
+ */
 async function trainFoldCopyJobs(
   store: BlobStore,
   run: StoredRun,
-  specs: readonly TrialSpec[],
-  { folds, seed, trainCopy, parallel, log }: { folds: number; seed: number; trainCopy: FoldCopyTrainer; parallel: number; log: (line: string) => void },
+  specs: readonly FoldCopySpec[],
+  { folds, trials, trainCopy, parallel, log }: { folds: number; trials: number; trainCopy: FoldCopyTrainer; parallel: number; log: (line: string) => void },
 ): Promise<void> {
-  const jobs = specs.flatMap((spec, t) => Array.from({ length: folds }, (_, index) => ({ t, spec: { ...spec, fold: { folds, index, seed } } })));
-  const left = specs.map(() => folds);
-  const seconds = specs.map(() => 0);
+  const left = new Map<string, number>();
+  const seconds = new Map<string, number>();
   let done = 0;
-  const finish = async (job: (typeof jobs)[number]): Promise<void> => {
-    const metrics = await readFoldCopyMetrics(store, run.runId, job.spec.trialId, job.spec.fold);
-    seconds[job.t] = (seconds[job.t] as number) + (metrics?.seconds ?? 0);
-    left[job.t] = (left[job.t] as number) - 1;
-    if (left[job.t] === 0) log(`ensemble: trial ${job.spec.trialId} re-trained as ${String(folds)} fold copies (${String(++done)}/${String(specs.length)}, ${(seconds[job.t] as number).toFixed(0)} s)`);
+  const finish = async (spec: FoldCopySpec): Promise<void> => {
+    const metrics = await readFoldCopyMetrics(store, run.runId, spec.trialId, spec.fold);
+    seconds.set(spec.trialId, (seconds.get(spec.trialId) ?? 0) + (metrics?.seconds ?? 0));
+    const remaining = (left.get(spec.trialId) ?? folds) - 1;
+    left.set(spec.trialId, remaining);
+    if (remaining === 0) log(`ensemble: trial ${spec.trialId} re-trained as ${String(folds)} fold copies (${String(++done)}/${String(trials)}, ${(seconds.get(spec.trialId) ?? 0).toFixed(0)} s)`);
   };
-  const pending: (typeof jobs)[number][] = [];
-  for (const job of jobs) {
-    if ((await readFoldCopyMetrics(store, run.runId, job.spec.trialId, job.spec.fold)) === undefined) pending.push(job);
-    else await finish(job);
-  }
-  const runJob = async (job: (typeof jobs)[number]): Promise<void> => {
+  const pending = await missingFoldCopies(store, run, specs);
+  for (const spec of specs) if (!pending.includes(spec)) await finish(spec);
+  const runJob = async (spec: FoldCopySpec): Promise<void> => {
     try {
-      await trainCopy(job.spec);
+      await trainCopy(spec);
     } catch (error) {
-      log(`ensemble: fold copy ${String(job.spec.fold.index)} of trial ${job.spec.trialId} failed (${error instanceof Error ? error.message : String(error)}); retrying once`);
-      await trainCopy(job.spec);
+      log(`ensemble: fold copy ${String(spec.fold.index)} of trial ${spec.trialId} failed (${error instanceof Error ? error.message : String(error)}); retrying once`);
+      await trainCopy(spec);
     }
-    await finish(job);
+    await finish(spec);
   };
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < pending.length) await runJob(pending[next++] as (typeof jobs)[number]);
+    while (next < pending.length) await runJob(pending[next++] as FoldCopySpec);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, pending.length)) }, worker));
 }

@@ -2,10 +2,11 @@ import { modelFolder } from '../model/model-artifacts.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { readJson } from '../store/json-object.ts';
 import { ensembleSavedModels, selectSavedModels, type SavedEnsembleMember } from '../train/ensemble-saved-models.ts';
-import { crossFitTrialEnsemble, type FoldCopyTrainer } from './cross-fitted-ensemble.ts';
+import { crossFitTrialEnsemble, foldCopySpecs, missingFoldCopies, type FoldCopyTrainer } from './cross-fitted-ensemble.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { closeSearch, meetsFloors } from './search-outcome.ts';
 import type { StoredRun } from './stored-run.ts';
+import type { TrialSpec } from './trial-spec.ts';
 
 /** The leaderboard row id of a kept ensemble of trials. */
 export const ensembleTrialId = 'ensemble';
@@ -30,24 +31,11 @@ export async function closeSearchWithEnsemble(
   stoppedByBudget: boolean,
   options: { readonly log?: (line: string) => void; readonly trainCopy?: FoldCopyTrainer; readonly parallel?: number } = {},
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
-  // A previous closing's ensemble (a finished run resumed) is no trial to average: this closing builds its own.
-  const trials = rows.filter((row) => row.trialId !== ensembleTrialId);
-  const closed = closeSearch(run, trials, stoppedByBudget);
-  const topK = run.settings.ensembleTopK ?? 1;
-  const winner = closed.leaderboard.find((row) => row.trialId === closed.run.bestTrialId);
-  if (topK < 2 || winner?.modelId == null) return closed;
-  const others = closed.leaderboard
-    .filter((row) => row.trialId !== winner.trialId && row.status === 'completed' && row.modelId !== null && row.metrics !== null)
-    .filter((row) => meetsFloors(row.metrics!, run.defaults.selection.floors))
-    .sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
-  const candidates = [winner, ...others];
-  if (candidates.length < 2) return closed;
-  const members = candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId }));
-  const folds = run.settings.ensembleFolds ?? 1;
-  // Cross-fitting one trial could only give that trial again: then the closing on validation says so, untrained.
-  const shortlist = folds > 1 ? await crossFitShortlist(store, candidates, members, topK) : [];
+  const plan = await planClosing(store, run, rows, stoppedByBudget);
+  const { closed, winner, members, topK, folds, shortlist } = plan;
+  if (winner === undefined) return closed;
   const { ensemble, modelId } =
-    shortlist.length > 1
+    shortlist.length > 0
       ? await crossFitTrialEnsemble(store, run, { ...options, trials: shortlist, folds, maxMembers: topK })
       : await ensembleSavedModels(store, { members, selection: run.defaults.selection, select: { maxMembers: topK } });
   const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
@@ -67,8 +55,53 @@ export async function closeSearchWithEnsemble(
     baseline: false,
   };
   // Closed again with the ensemble among the rows: Δm and floors as for a trial; kept, it is the winner when it meets the floors.
-  const reclosed = closeSearch(run, [...trials, row], stoppedByBudget, ensembleTrialId);
+  const reclosed = closeSearch(run, [...plan.trials, row], stoppedByBudget, ensembleTrialId);
   return { run: { ...reclosed.run, ensemble: record }, leaderboard: reclosed.leaderboard };
+}
+
+/** What a closing averages: the closed run, its winner and the candidates (none when nothing is to be averaged). */
+interface ClosingPlan {
+  /** The rows without a previous closing's ensemble. */
+  readonly trials: readonly LeaderboardRow[];
+  readonly closed: { run: StoredRun; leaderboard: LeaderboardRow[] };
+  /** Undefined when the closing averages nothing (`ensembleTopK` 1, no winner with a model, a single candidate). */
+  readonly winner?: LeaderboardRow;
+  readonly members: readonly SavedEnsembleMember[];
+  readonly topK: number;
+  readonly folds: number;
+  /** The trials the cross-fitted closing re-trains (empty without `ensembleFolds`, or with fewer than two). */
+  readonly shortlist: readonly LeaderboardRow[];
+}
+
+async function planClosing(store: BlobStore, run: StoredRun, rows: readonly LeaderboardRow[], stoppedByBudget: boolean): Promise<ClosingPlan> {
+  // A previous closing's ensemble (a finished run resumed) is no trial to average: this closing builds its own.
+  const trials = rows.filter((row) => row.trialId !== ensembleTrialId);
+  const closed = closeSearch(run, trials, stoppedByBudget);
+  const topK = run.settings.ensembleTopK ?? 1;
+  const folds = run.settings.ensembleFolds ?? 1;
+  const nothing: ClosingPlan = { trials, closed, members: [], topK, folds, shortlist: [] };
+  const winner = closed.leaderboard.find((row) => row.trialId === closed.run.bestTrialId);
+  if (topK < 2 || winner?.modelId == null) return nothing;
+  const others = closed.leaderboard
+    .filter((row) => row.trialId !== winner.trialId && row.status === 'completed' && row.modelId !== null && row.metrics !== null)
+    .filter((row) => meetsFloors(row.metrics!, run.defaults.selection.floors))
+    .sort((a, b) => (b.metrics?.validation.combinedScore ?? -Infinity) - (a.metrics?.validation.combinedScore ?? -Infinity));
+  const candidates = [winner, ...others];
+  if (candidates.length < 2) return nothing;
+  const members = candidates.map((row) => ({ modelId: row.modelId as string, id: row.trialId }));
+  // Cross-fitting one trial could only give that trial again: then the closing on validation says so, untrained.
+  const shortlist = folds > 1 ? await crossFitShortlist(store, candidates, members, topK) : [];
+  return { trials, closed, winner, members, topK, folds, shortlist: shortlist.length > 1 ? shortlist : [] };
+}
+
+/**
+ * The fold-copy trials the closing of `rows` would train and the store does not hold yet (none without
+ * `search.ensembleFolds`): what the AWS workflow runs as one more Map of Batch jobs before its select step, so that
+ * the closing there trains nothing itself.
+ */
+export async function planClosingFoldCopies(store: BlobStore, run: StoredRun, rows: readonly LeaderboardRow[]): Promise<TrialSpec[]> {
+  const { shortlist, folds } = await planClosing(store, run, rows, false);
+  return shortlist.length === 0 ? [] : missingFoldCopies(store, run, foldCopySpecs(run, shortlist, folds));
 }
 
 /**

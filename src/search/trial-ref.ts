@@ -3,9 +3,9 @@ import { BadInputError } from '../errors/bad-input-error.ts';
 import { NotFoundError } from '../errors/not-found-error.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { writeJson } from '../store/json-object.ts';
-import { trialFolder } from './run-keys.ts';
+import { foldCopyFolder, trialFolder } from './run-keys.ts';
 import { parseTrialJson, parseTrialSpec, validateTrialSpec } from './trial-spec-schema.ts';
-import type { TrialSpec } from './trial-spec.ts';
+import type { TrialFold, TrialSpec } from './trial-spec.ts';
 
 /**
  * A trial passed by reference: what the workflow's state carries per trial instead of the full spec (about 100
@@ -24,18 +24,21 @@ const trialRefSchema = z
   .object({
     trialId: z.string().min(1),
     untilEpoch: z.number().int().positive(),
-    specKey: z.string().regex(/^runs\/[^/]+\/trials\/[^/]+\/spec\.json$/, 'runs/<runId>/trials/<trialId>/spec.json'),
+    specKey: z.string().regex(/^runs\/[^/]+\/trials\/[^/]+\/(folds-\d+\/\d+\/)?spec\.json$/, 'runs/<runId>/trials/<trialId>/spec.json (or …/folds-<k>/<i>/spec.json)'),
   })
   .strict();
 
-/** The store key of a trial's spec for the rung it is about to train: `runs/<runId>/trials/<trialId>/spec.json`, rewritten per rung. */
-export function trialSpecKey(runId: string, trialId: string): string {
-  return `${trialFolder(runId, trialId)}/spec.json`;
+/**
+ * The store key of a trial's spec for the rung it is about to train: `runs/<runId>/trials/<trialId>/spec.json`,
+ * rewritten per rung; a fold copy's (`fold`) is in its own folder, `…/folds-<k>/<i>/spec.json`.
+ */
+export function trialSpecKey(runId: string, trialId: string, fold?: TrialFold): string {
+  return `${fold === undefined ? trialFolder(runId, trialId) : foldCopyFolder(runId, trialId, fold.folds, fold.index)}/spec.json`;
 }
 
 /** The reference to a spec (where {@link writeTrialSpecs} puts it). */
 export function trialRefOf(spec: TrialSpec): TrialRef {
-  return { trialId: spec.trialId, untilEpoch: spec.untilEpoch ?? spec.params.epochs, specKey: trialSpecKey(spec.runId, spec.trialId) };
+  return { trialId: spec.trialId, untilEpoch: spec.untilEpoch ?? spec.params.epochs, specKey: trialSpecKey(spec.runId, spec.trialId, spec.fold) };
 }
 
 /** Puts at once at most this many specs (a rung of thousands in a 1-minute Lambda). */
@@ -47,7 +50,7 @@ export async function writeTrialSpecs(store: BlobStore, specs: readonly TrialSpe
   const worker = async (): Promise<void> => {
     while (next < specs.length) {
       const spec = specs[next++] as TrialSpec;
-      await writeJson(store, trialSpecKey(spec.runId, spec.trialId), spec);
+      await writeJson(store, trialSpecKey(spec.runId, spec.trialId, spec.fold), spec);
     }
   };
   await Promise.all(Array.from({ length: Math.min(writeConcurrency, specs.length) }, worker));
@@ -86,7 +89,7 @@ export async function resolveTrialInput(store: BlobStore, input: TrialSpec | Tri
   if (body === undefined) throw new NotFoundError(`no trial spec "${input.specKey}" in ${store.uri}`, { value: input.specKey });
   const spec = parseTrialSpec(body.toString('utf8'), input.specKey);
   const untilEpoch = spec.untilEpoch ?? spec.params.epochs;
-  if (spec.trialId !== input.trialId || untilEpoch !== input.untilEpoch || trialSpecKey(spec.runId, spec.trialId) !== input.specKey) {
+  if (spec.trialId !== input.trialId || untilEpoch !== input.untilEpoch || trialSpecKey(spec.runId, spec.trialId, spec.fold) !== input.specKey) {
     throw new BadInputError(
       `${input.specKey}: holds trial ${spec.trialId} of run ${spec.runId} to epoch ${untilEpoch}, not the referenced trial ${input.trialId} to epoch ${input.untilEpoch}`,
       { value: input.specKey },

@@ -19,7 +19,7 @@ describe('the rendered workflow definition', () => {
     assert.equal(result.isValid, true, result.errorsText());
   });
 
-  it('runs measure → ingest (Lambda or Batch) → plan → rung Map (inline or Distributed) → promote-rung → Choice (back to the rung Map) → select → promote → notify', () => {
+  it('runs measure → ingest (Lambda or Batch) → plan → rung Map (inline or Distributed) → promote-rung → Choice (back to the rung Map) → plan closing → Choice (fold copies through the rung Map) → select → promote → notify', () => {
     assert.equal(definition.StartAt, names.measureRawInput);
     assert.equal(states[names.measureRawInput]?.Next, names.chooseIngestRunner);
     assert.equal(states[names.ingest]?.Next, names.plan);
@@ -32,7 +32,15 @@ describe('the rendered workflow definition', () => {
     const choice = states[names.moreRungs] as { Type: string; Choices: { Variable: string; BooleanEquals: boolean; Next: string }[]; Default: string };
     assert.equal(choice.Type, 'Choice');
     assert.deepEqual(choice.Choices, [{ Variable: '$.done', BooleanEquals: false, Next: names.chooseRungMap }]);
-    assert.equal(choice.Default, names.select);
+    assert.equal(choice.Default, names.planClosing);
+    // The closing's plan (the select function, asked with an action) sends fold copies through the rung Maps, or goes on to select.
+    type Invoke = { Resource: string; Parameters?: Record<string, unknown>; Next?: string };
+    assert.equal((states[names.planClosing] as Invoke).Resource, (states[names.select] as Invoke).Resource);
+    assert.deepEqual((states[names.planClosing] as Invoke).Parameters, { action: 'plan-closing', 'runId.$': '$.runId', 'state.$': '$' });
+    assert.equal(states[names.planClosing]?.Next, names.anyFoldCopies);
+    const copies = states[names.anyFoldCopies] as typeof choice;
+    assert.deepEqual(copies.Choices, [{ Variable: '$.done', BooleanEquals: false, Next: names.chooseRungMap }]);
+    assert.equal(copies.Default, names.select);
     assert.equal(states[names.select]?.Next, names.promote);
     assert.equal(states[names.promote]?.Next, names.chooseRescoring);
     assert.equal(states[names.notify]?.End, true);

@@ -50,6 +50,30 @@ describe('tandem run: the workflow definition executed locally', () => {
     assert.deepEqual(leaderboard.map((row) => row.status).sort(), ['completed', 'completed', 'completed', 'pruned']);
   });
 
+  it('search.ensembleFolds: the closing\'s plan sends the fold copies through the rung Map as Batch trials, then select averages them', async () => {
+    const storeDir = path.join(dir, 'folds-store');
+    const foldsConfig = path.join(dir, 'folds.config.json');
+    await writeFile(foldsConfig, JSON.stringify(tinyWorkflowConfig({ ensembleTopK: 3, ensembleFolds: 2 })));
+    const { code, stdout, stderr } = await runCliInProcess(['run', '--config', foldsConfig, '--store', `file://${storeDir}`, '--trials', '2', '--parallel', '2', '--json']);
+    assert.equal(code, 0, stderr);
+    const result = JSON.parse(stdout) as { runId: string; states: string[] };
+    const run = JSON.parse(await readFile(path.join(storeDir, 'runs', result.runId, 'run.json'), 'utf8')) as { ensemble?: { folds?: number } };
+    assert.equal(run.ensemble?.folds, 2, 'the closing judged its trials out of fold');
+    const trials = await readdir(path.join(storeDir, 'runs', result.runId, 'trials'));
+    const copied = (await Promise.all(trials.map(async (trial) => ((await readdir(path.join(storeDir, 'runs', result.runId, 'trials', trial))).includes('folds-2') ? [trial] : [])))).flat();
+    assert.ok(copied.length >= 2, `fold copies of several trials: ${copied.join(', ')}`);
+    // Rungs of 5 and 1 trials (with the linear trial), then one more pass of the Map for the 2 copies of each trial.
+    assert.equal(result.states.filter((state) => state === names.runTrial).length, 6 + 2 * copied.length);
+    // Top-level states only (the Map's iterations interleave theirs): the last rung, the plan, the copies' pass, select.
+    const top = result.states.filter((state) => state !== names.runTrial);
+    const fromLastRung = top.slice(top.indexOf(names.planClosing) - 4);
+    assert.deepEqual(fromLastRung.slice(0, 12), [
+      names.chooseRungMap, names.rungTrials, names.promoteRung, names.moreRungs, names.planClosing, names.anyFoldCopies,
+      names.chooseRungMap, names.rungTrials, names.promoteRung, names.moreRungs, names.planClosing, names.anyFoldCopies,
+    ]);
+    assert.equal(fromLastRung[12], names.select, 'the second plan finds every copy trained');
+  });
+
   it('executes exactly the rendered definition; ingests on Batch when the input reaches batchIngestMinBytes; runs a rung of distributedMapMinTrials in the Distributed Map; a trial that fails twice is retried, caught, recorded as failed, and the run completes', async () => {
     const store = new FileStore(path.join(dir, 'local-store'));
     const { config } = await loadConfig(configFile);
