@@ -4,12 +4,11 @@ import type { BlobStore } from '../store/blob-store.ts';
 import { readJson, writeJson } from '../store/json-object.ts';
 import { storeFittedInputsCache } from '../train/fitted-inputs-cache.ts';
 import { assignFolds, trainFoldCopy } from '../train/fold-bag.ts';
-import { summarizeTaskDiagnostics } from '../train/task-diagnostics-summary.ts';
 import { saveCandidateAsModel } from '../train/train-and-save.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 import { disposeEnsemble } from '../train/ensemble-candidate.ts';
 import { foldCopyFolder, foldInputsFolder } from './run-keys.ts';
-import type { TrialMetricsFile } from './trial-metrics-file.ts';
+import { trialMetricsOf, type TrialMetricsFile } from './trial-metrics-file.ts';
 import type { TrialFold, TrialSpec } from './trial-spec.ts';
 
 /** `predictions.json` of a fold copy: its predictions of its fold's rows, per output `[rows × units]`, rows in pool order. */
@@ -62,21 +61,7 @@ export async function runFoldCopy(
     await saveCandidateAsModel(store, member, { modelId, name: spec.name, manifest, params: { ...spec.params, seed: spec.params.seed + fold.index }, backend, createdAt: now(), ...(spec.segments === undefined ? {} : { segments: spec.segments }) });
     const predictions: FoldCopyPredictions = { rows: copy.heldRows.length, outputs: Object.fromEntries(Object.entries(copy.predictions).map(([name, values]) => [name, Array.from(values)])) };
     await writeJson(store, `${folder}/predictions.json`, predictions);
-    const { training } = member;
-    const result: TrialMetricsFile = {
-      trialId: spec.trialId,
-      state: 'completed',
-      epochsDone: training.history.length,
-      bestEpoch: training.bestEpoch,
-      stoppedEarly: training.stoppedEarly,
-      metrics: member.metrics,
-      history: training.history,
-      ...summarizeTaskDiagnostics(training.history, member.labelCorrelation),
-      testCurves: member.testCurves,
-      modelId,
-      backend,
-      seconds: (performance.now() - started) / 1000,
-    };
+    const result = trialMetricsOf(spec.trialId, member, { state: 'completed', modelId, backend, started });
     // Written last: a copy with metrics.json is complete (model and predictions saved), so a closing run again reuses it.
     await writeJson(store, `${folder}/metrics.json`, result);
     return result;

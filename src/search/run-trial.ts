@@ -3,7 +3,6 @@ import type { BackendName } from '../model/backend.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { writeJson } from '../store/json-object.ts';
 import { storeFittedInputsCache } from '../train/fitted-inputs-cache.ts';
-import { summarizeTaskDiagnostics } from '../train/task-diagnostics-summary.ts';
 import { saveCandidateAsModel } from '../train/train-and-save.ts';
 import { trainCandidate } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
@@ -11,7 +10,7 @@ import { deleteTrainingCheckpoint, loadTrainingCheckpoint, saveTrainingCheckpoin
 import { disposeTrainingState } from '../train/training-state.ts';
 import { runFoldCopy } from './run-fold-copy.ts';
 import { fittedInputsFolder, trialFolder } from './run-keys.ts';
-import type { TrialMetricsFile } from './trial-metrics-file.ts';
+import { trialMetricsOf, type TrialMetricsFile } from './trial-metrics-file.ts';
 import type { TrialSpec } from './trial-spec.ts';
 
 /**
@@ -64,20 +63,7 @@ export async function runTrial(
         ...(spec.segments === undefined ? {} : { segments: spec.segments }),
       });
     }
-    const result: TrialMetricsFile = {
-      trialId: spec.trialId,
-      state: completed ? 'completed' : 'paused',
-      epochsDone: training.history.length,
-      bestEpoch: training.bestEpoch,
-      stoppedEarly: training.stoppedEarly,
-      metrics: candidate.metrics,
-      history: training.history,
-      ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation),
-      testCurves: candidate.testCurves,
-      modelId,
-      backend,
-      seconds: (performance.now() - started) / 1000,
-    };
+    const result = trialMetricsOf(spec.trialId, candidate, { state: completed ? 'completed' : 'paused', modelId, backend, started });
     await writeJson(store, `${folder}/metrics.json`, result);
     return result;
   } finally {

@@ -1,7 +1,7 @@
 import type { ModelMetrics } from '../metrics/evaluation.ts';
 import type { BackendName } from '../model/backend.ts';
-import type { TaskDiagnostics, TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
-import type { TaskCurves } from '../train/train-candidate.ts';
+import { summarizeTaskDiagnostics, type TaskDiagnostics, type TaskWeightSnapshot } from '../train/task-diagnostics-summary.ts';
+import type { TaskCurves, TrainedCandidate } from '../train/train-candidate.ts';
 import type { EpochRecord } from '../train/training-state.ts';
 
 /** `runs/<runId>/trials/<trialId>/metrics.json` after a worker ran a trial (to its rung or to the end). */
@@ -23,4 +23,27 @@ export interface TrialMetricsFile {
   readonly modelId: string | null;
   readonly backend: BackendName;
   readonly seconds: number;
+}
+
+/** A trained candidate's metrics.json (a trial's, or a fold copy's); `started` is when its worker began (performance.now()). */
+export function trialMetricsOf(
+  trialId: string,
+  candidate: TrainedCandidate,
+  { state, modelId, backend, started }: { readonly state: TrialMetricsFile['state']; readonly modelId: string | null; readonly backend: BackendName; readonly started: number },
+): TrialMetricsFile {
+  const { training } = candidate;
+  return {
+    trialId,
+    state,
+    epochsDone: training.history.length,
+    bestEpoch: training.bestEpoch,
+    stoppedEarly: training.stoppedEarly,
+    metrics: candidate.metrics,
+    history: training.history,
+    ...summarizeTaskDiagnostics(training.history, candidate.labelCorrelation),
+    testCurves: candidate.testCurves,
+    modelId,
+    backend,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
