@@ -18,7 +18,7 @@ import { foldCopyModelId, readFoldCopyMetrics, type FoldCopyPredictions } from '
 import { foldCopyFolder } from './run-keys.ts';
 import { runTrial } from './run-trial.ts';
 import type { StoredRun } from './stored-run.ts';
-import { trialSpecOf, type TrialFold, type TrialSpec } from './trial-spec.ts';
+import { candidateArgsOf, trialSpecOf, type TrialFold, type TrialSpec } from './trial-spec.ts';
 
 /** Trains one fold copy of a trial (a fold-copy trial spec) and resolves once its files are in the store. */
 export type FoldCopyTrainer = (spec: FoldCopySpec) => Promise<void>;
@@ -68,7 +68,7 @@ export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, ar
   const specs = foldCopySpecs(run, trials, folds);
   // Before any training: copies whose rows would give them different feature columns could not be served as one model.
   for (const spec of specs.filter((copy) => copy.fold.index === 0)) {
-    checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', { splits, featureColumns: manifest.featureColumns, tasks: manifest.tasks, params: spec.params, features: spec.features, selection: spec.selection, source: manifest.source.path });
+    checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', candidateArgsOf(spec, { manifest, splits }));
   }
   await trainFoldCopyJobs(store, run, specs, { folds, trials: trials.length, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, log });
 

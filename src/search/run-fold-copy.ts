@@ -9,7 +9,7 @@ import type { EpochRecord } from '../train/training-state.ts';
 import { disposeEnsemble } from '../train/ensemble-candidate.ts';
 import { foldCopyFolder, foldInputsFolder } from './run-keys.ts';
 import { trialMetricsOf, type TrialMetricsFile } from './trial-metrics-file.ts';
-import type { TrialFold, TrialSpec } from './trial-spec.ts';
+import { candidateArgsOf, type TrialFold, type TrialSpec } from './trial-spec.ts';
 
 /** `predictions.json` of a fold copy: its predictions of its fold's rows, per output `[rows × units]`, rows in pool order. */
 export interface FoldCopyPredictions {
@@ -38,19 +38,11 @@ export async function runFoldCopy(
   const { fold } = spec;
   const folder = foldCopyFolder(spec.runId, spec.trialId, fold.folds, fold.index);
   await writeJson(store, `${folder}/config.json`, spec);
-  const { manifest, splits } = await loadDataset(store, spec.datasetId);
+  const dataset = await loadDataset(store, spec.datasetId);
+  const { manifest, splits } = dataset;
   const foldOf = assignFolds(splits.train.length + splits.validation.length, fold.folds, fold.seed);
   const copy = await trainFoldCopy(
-    {
-      splits,
-      featureColumns: manifest.featureColumns,
-      tasks: manifest.tasks,
-      params: spec.params,
-      features: spec.features,
-      selection: spec.selection,
-      source: manifest.source.path,
-      ...(onEpoch === undefined ? {} : { onEpoch }),
-    },
+    { ...candidateArgsOf(spec, dataset), ...(onEpoch === undefined ? {} : { onEpoch }) },
     foldOf,
     fold.index,
     storeFittedInputsCache(store, foldInputsFolder(spec.runId, fold.folds, fold.index)),

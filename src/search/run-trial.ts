@@ -11,7 +11,7 @@ import { disposeTrainingState } from '../train/training-state.ts';
 import { runFoldCopy } from './run-fold-copy.ts';
 import { fittedInputsFolder, trialFolder } from './run-keys.ts';
 import { trialMetricsOf, type TrialMetricsFile } from './trial-metrics-file.ts';
-import type { TrialSpec } from './trial-spec.ts';
+import { candidateArgsOf, type TrialSpec } from './trial-spec.ts';
 
 /**
  * The trial entrypoint shared by `tandem search`'s worker processes and the trainer container: loads the dataset,
@@ -29,17 +29,12 @@ export async function runTrial(
   const started = performance.now();
   const folder = trialFolder(spec.runId, spec.trialId);
   await writeJson(store, `${folder}/config.json`, spec);
-  const { manifest, splits } = await loadDataset(store, spec.datasetId);
+  const dataset = await loadDataset(store, spec.datasetId);
+  const { manifest } = dataset;
   const checkpoint = await loadTrainingCheckpoint(store, `${folder}/checkpoint`);
   const untilEpoch = Math.min(spec.untilEpoch ?? spec.params.epochs, spec.params.epochs);
   const candidate = await trainCandidate({
-    splits,
-    featureColumns: manifest.featureColumns,
-    tasks: manifest.tasks,
-    params: spec.params,
-    features: spec.features,
-    selection: spec.selection,
-    source: manifest.source.path,
+    ...candidateArgsOf(spec, dataset),
     untilEpoch,
     keepState: true,
     inputsCache: storeFittedInputsCache(store, fittedInputsFolder(spec.runId)),

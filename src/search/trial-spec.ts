@@ -1,5 +1,7 @@
 import type { FeaturesConfig, ModelConfig, SelectionConfig } from '../config/schema.ts';
 import type { SegmentsConfig } from '../config/segments-schema.ts';
+import type { LoadedDataset } from '../data/load-dataset.ts';
+import type { TrainCandidateArgs } from '../train/train-candidate.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { sampleToFeaturesConfig } from './sample-to-features-config.ts';
 import type { StoredRun } from './stored-run.ts';
@@ -54,4 +56,9 @@ export function trialSpecOf(run: StoredRun, row: LeaderboardRow, untilEpoch: num
     ...(defaults.segments === undefined ? {} : { segments: defaults.segments }),
     untilEpoch,
   };
+}
+
+/** What a trial (or a fold copy) trains from its spec and its loaded dataset: the rest of the arguments are the caller's. */
+export function candidateArgsOf(spec: TrialSpec, { manifest, splits }: LoadedDataset): TrainCandidateArgs {
+  return { splits, featureColumns: manifest.featureColumns, tasks: manifest.tasks, params: spec.params, features: spec.features, selection: spec.selection, source: manifest.source.path };
 }
