@@ -9,6 +9,9 @@ import { computeAuc } from '../src/metrics/roc-auc.ts';
 import { loadModel } from '../src/model/model-artifacts.ts';
 import { readModelCard } from '../src/registry/champion.ts';
 import type { LeaderboardRow } from '../src/search/run-record.ts';
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../src/model/backend.ts';
+import { runTrial } from '../src/search/run-trial.ts';
 import { closeSearchWithEnsemble, ensembleTrialId } from '../src/search/search-ensemble.ts';
 import { resolveSearchSettings, trialDefaultsOf } from '../src/search/search-settings.ts';
 import { createStoredRun, type StoredRun } from '../src/search/stored-run.ts';
@@ -104,6 +107,29 @@ describe('search.ensembleTopK', () => {
     const crossFitted = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleTopK: 2, ensembleFolds: 3 } }, [rows[0] as LeaderboardRow, twin], false, { log: (line) => lines.push(line) });
     assert.equal(crossFitted.run.ensemble?.kept, false);
     assert.deepEqual(lines, [], 'no fold copies trained');
+  });
+
+  it('search.ensembleFolds under the search\'s budget: no copy starts after it, and a trial without all its copies is left out', async () => {
+    // A clock that moves one minute per copy trained; the budget ends after two copies (one trial's two folds).
+    let minutes = 0;
+    const now = (): Date => new Date(minutes * 60_000);
+    const started: string[] = [];
+    const lines: string[] = [];
+    const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 2 } }, rows, false, {
+      deadline: 2 * 60_000,
+      now,
+      log: (line) => lines.push(line),
+      trainCopy: async (spec) => {
+        started.push(`${spec.trialId}/${String(spec.fold.index)}`);
+        await runTrial(store, spec, { backend: tf.getBackend() as BackendName });
+        minutes++;
+      },
+    });
+    assert.equal(started.length, 2, `two copies started before the budget ended: ${started.join(', ')}`);
+    assert.deepEqual(started.map((copy) => copy.split('/')[1]), ['0', '1'], 'both folds of the first trial');
+    assert.ok(lines.some((line) => /the search's budget left t\d(, t\d)* without all 2 fold copies/.test(line)), lines.join('\n'));
+    // One trial with all its copies is nothing to judge out of fold: the closing on validation answers.
+    assert.equal(closed.run.ensemble?.folds, undefined);
   });
 
   it('search.ensembleFolds 3: re-trains the chosen trials as fold copies, weighs them out of fold, serves their copies', async () => {

@@ -27,7 +27,7 @@ export const searchCommand: Command = {
     trials: { type: 'string', valueName: 'N', description: 'sampled trials (default: search.trials, 20)' },
     parallel: { type: 'string', valueName: 'P', description: 'trials at once (default: number of cores)' },
     strategy: { type: 'string', valueName: 'NAME', description: `${searchStrategies.join(', ')} (default: search.strategy, tpe)` },
-    'budget-minutes': { type: 'string', valueName: 'M', description: 'start no trial after M minutes' },
+    'budget-minutes': { type: 'string', valueName: 'M', description: 'start no trial (nor fold copy of the closing) after M minutes' },
     seed: { type: 'string', valueName: 'N', description: 'sampler seed (default: search.seed, 42)' },
     resume: { type: 'string', valueName: 'RUNID', description: 'continue a stopped search without redoing finished trials' },
   },

@@ -38,6 +38,11 @@ export interface CrossFitTrialEnsembleArgs {
   readonly trainCopy?: FoldCopyTrainer;
   /** Fold copies trained at once (a search's `parallel`). @default 1 */
   readonly parallel?: number;
+  /**
+   * No copy starts at or after this time (ms since the epoch: a search's `budgetMinutes`, whose trials they are); a trial
+   * whose copies are not all trained is left out of the selection. @default no limit
+   */
+  readonly deadline?: number;
   /** Progress lines, one per re-trained trial (`ensemble: trial t020 re-trained as 5 fold copies (1/8, 149 s)`). */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
@@ -55,22 +60,28 @@ export interface CrossFitTrialEnsembleArgs {
  * trial's copies sharing its weight. Its validation metrics and thresholds are the validation rows' out-of-fold
  * predictions' (as a fold bag's); its test metrics the served average's. Saved as one model, kept whenever selection
  * averages several trials (as the validation-chosen ensemble is); with one trial chosen, the result says so (`kept:
- * false`) and no ensemble is saved. Costs k trainings per trial.
+ * false`) and no ensemble is saved. Costs k trainings per trial. Undefined when `deadline` left fewer than two trials
+ * with all their copies: the caller closes on validation instead.
  */
-export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, args: CrossFitTrialEnsembleArgs): Promise<SavedEnsembleResult> {
-  const { trials, folds, maxMembers, log = () => {}, now = () => new Date() } = args;
-  const first = trials[0] as LeaderboardRow;
+export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, args: CrossFitTrialEnsembleArgs): Promise<SavedEnsembleResult | undefined> {
+  const { folds, maxMembers, log = () => {}, now = () => new Date() } = args;
+  const first = args.trials[0] as LeaderboardRow;
   const winner = { card: await readJson<ModelCard>(store, `${modelFolder(first.modelId as string)}/card.json`) }; // the saved ensemble's card starts from it
   const { manifest, splits } = await loadDataset(store, run.defaults.datasetId);
   const pool: readonly LabelledRow[] = [...splits.train, ...splits.validation];
   const seed = run.defaults.params.seed;
   const foldOf = assignFolds(pool.length, folds, seed);
-  const specs = foldCopySpecs(run, trials, folds);
+  const specs = foldCopySpecs(run, args.trials, folds);
   // Before any training: copies whose rows would give them different feature columns could not be served as one model.
   for (const spec of specs.filter((copy) => copy.fold.index === 0)) {
     checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', candidateArgsOf(spec, { manifest, splits }));
   }
-  await trainFoldCopyJobs(store, run, specs, { folds, trials: trials.length, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, log });
+  await trainFoldCopyJobs(store, run, specs, { folds, trials: args.trials.length, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, deadline: args.deadline ?? Infinity, now, log });
+  const missing = new Set((await missingFoldCopies(store, run, specs)).map((spec) => spec.trialId));
+  const trials = args.trials.filter((row) => !missing.has(row.trialId));
+  if (missing.size > 0) log(`ensemble: the search's budget left ${[...missing].join(', ')} without all ${String(folds)} fold copies; selection goes on without ${missing.size === 1 ? 'it' : 'them'}`);
+  // Fewer than two trials with all their copies: nothing to judge out of fold, the closing on validation answers.
+  if (trials.length < 2) return undefined;
 
   const taskNames = manifest.tasks.map((task) => task.name);
   // Tasks as the winner's card fixed them (a regression task's event cut), as any closing measures them.
@@ -161,14 +172,23 @@ export async function missingFoldCopies(store: BlobStore, run: StoredRun, specs:
 }
 
 /**
- * Trains every copy of `specs` (`folds` per trial, trial by trial) not already in the store, `parallel` at a time; a
- * failed copy is tried once more. Logs each trial once its copies are all there.
+ * Trains every copy of `specs` (`folds` per trial, trial by trial, so the best trials' come first) not already in the
+ * store, `parallel` at a time, starting none at or after `deadline`; a failed copy is tried once more. Logs each trial
+ * once its copies are all there.
  */
 async function trainFoldCopyJobs(
   store: BlobStore,
   run: StoredRun,
   specs: readonly FoldCopySpec[],
-  { folds, trials, trainCopy, parallel, log }: { folds: number; trials: number; trainCopy: FoldCopyTrainer; parallel: number; log: (line: string) => void },
+  {
+    folds,
+    trials,
+    trainCopy,
+    parallel,
+    deadline,
+    now,
+    log,
+  }: { folds: number; trials: number; trainCopy: FoldCopyTrainer; parallel: number; deadline: number; now: () => Date; log: (line: string) => void },
 ): Promise<void> {
   const left = new Map<string, number>();
   const seconds = new Map<string, number>();
@@ -193,7 +213,7 @@ async function trainFoldCopyJobs(
   };
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < pending.length) await runJob(pending[next++] as FoldCopySpec);
+    while (next < pending.length && now().getTime() < deadline) await runJob(pending[next++] as FoldCopySpec);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, pending.length)) }, worker));
 }

@@ -64,7 +64,8 @@ const maxAttempts = 2;
  * (successive halving over epochs, trials resumed from their checkpoints when promoted), run `parallel` at a time
  * through `launch`. A trial that crashes is retried once, then recorded as failed; the search goes on. Every event
  * rewrites leaderboard.json, run.json and trial-log.json, so a killed search can be resumed with `resumeRunId`
- * without retraining the trials that had finished. With `budgetMinutes`, no trial starts after the budget. When
+ * without retraining the trials that had finished. With `budgetMinutes`, no trial (nor fold copy of the closing) starts
+ * after the budget. When
  * `signal` aborts, the search stops its trials and returns the run as `interrupted` (no winner chosen).
  */
 export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
@@ -186,7 +187,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
   const trainCopy = (spec: TrialSpec): Promise<void> => launch(spec, (pid) => args.onLaunch?.(spec.trialId, pid), signal);
   let closed: Awaited<ReturnType<typeof closeSearchWithEnsemble>>;
   try {
-    closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, { log, trainCopy, parallel });
+    closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, { log, trainCopy, parallel, deadline });
   } catch (error) {
     if (!stopping()) throw error;
     // Stopped while fold copies trained: the copies that finished stay in the store, and --resume closes again with them.

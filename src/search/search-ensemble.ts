@@ -22,22 +22,22 @@ export const ensembleTrialId = 'ensemble';
  * validation score is the luckiest of many, so comparing it with the ensemble's would favour it, and bagged selection
  * (selectBaggedEnsembleWeights) does not chase validation noise; run.json records the attempt either way
  * (`ensemble`). Kept, the ensemble wins when it meets the floors. With `search.ensembleFolds`, the fold copies are
- * trained through `options.trainCopy` (a search passes its trial launcher), `options.parallel` at a time.
+ * trained through `options.trainCopy` (a search passes its trial launcher), `options.parallel` at a time, none started
+ * after `options.deadline` (the search's budget): when that leaves fewer than two trials with all their copies, the
+ * closing is the one on validation.
  */
 export async function closeSearchWithEnsemble(
   store: BlobStore,
   run: StoredRun,
   rows: readonly LeaderboardRow[],
   stoppedByBudget: boolean,
-  options: { readonly log?: (line: string) => void; readonly trainCopy?: FoldCopyTrainer; readonly parallel?: number } = {},
+  options: { readonly log?: (line: string) => void; readonly trainCopy?: FoldCopyTrainer; readonly parallel?: number; readonly deadline?: number; readonly now?: () => Date } = {},
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
   const plan = await planClosing(store, run, rows, stoppedByBudget);
   const { closed, winner, members, topK, folds, shortlist } = plan;
   if (winner === undefined) return closed;
-  const { ensemble, modelId } =
-    shortlist.length > 0
-      ? await crossFitTrialEnsemble(store, run, { ...options, trials: shortlist, folds, maxMembers: topK })
-      : await ensembleSavedModels(store, { members, selection: run.defaults.selection, select: { maxMembers: topK } });
+  const crossFitted = shortlist.length > 0 ? await crossFitTrialEnsemble(store, run, { ...options, trials: shortlist, folds, maxMembers: topK }) : undefined;
+  const { ensemble, modelId } = crossFitted ?? (await ensembleSavedModels(store, { members, selection: run.defaults.selection, select: { maxMembers: topK } }));
   const record = { ...ensemble, ...(modelId === undefined ? {} : { modelId }) };
   if (modelId === undefined) return { run: { ...closed.run, ensemble: record }, leaderboard: closed.leaderboard };
   const card = await readJson<{ metrics: NonNullable<LeaderboardRow['metrics']> }>(store, `${modelFolder(modelId)}/card.json`);
