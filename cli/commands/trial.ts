@@ -15,7 +15,8 @@ export const trialCommand: Command = {
     'The spec comes from --spec (JSON text, or @FILE) or the TANDEM_TRIAL environment variable. It names the run,',
     'trial, dataset and model parameters; the trial resumes from its checkpoint in the store when one exists.',
     'Instead of a spec, a reference {"trialId","untilEpoch","specKey"} (what the AWS workflow passes) names the',
-    'spec\'s key in the store.',
+    'spec\'s key in the store. A spec with "fold": {"folds","index","seed"} trains that fold copy of the trial instead',
+    '(what a search\'s cross-fitted closing launches, search.ensembleFolds).',
   ].join('\n'),
   flags: {
     spec: { type: 'string', valueName: 'JSON|@FILE', description: 'the trial spec (default: $TANDEM_TRIAL)' },
