@@ -8,6 +8,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { workflowRawBucketReaders, workflowStoreAccess, workflowStepNames } from '../../infra/constructs/workflow-functions.ts';
 import { ingestLambdaStorage } from '../../infra/pipeline-stack.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
+import { workflowStateNames } from '../../workflows/tandem-workflow.ts';
 
 let defaultSynth: { stack: Stack; template: Template } | undefined;
 
@@ -102,16 +103,18 @@ describe('PipelineStack', () => {
       'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':execution:',
         { 'Fn::Select': [6, { 'Fn::Split': [':', { Ref: machineId }] }] }, suffix]],
     });
-    assert.deepEqual(policy.Properties.PolicyDocument.Statement.map(({ Action, Resource }) => ({ Action, Resource })), [
-      { Action: 'states:StartExecution', Resource: { Ref: machineId } },
-      { Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: executionsOfMachine(':*') },
-      { Action: 'states:RedriveExecution', Resource: [executionsOfMachine('/TandemRung:*'), executionsOfMachine('/TandemRescore:*')] },
+    // The Distributed Maps' labels come in the order the definition reaches them: compare them as a set.
+    const bySuffix = (resources: unknown): unknown => [resources].flat().map((resource) => JSON.stringify(resource)).sort();
+    assert.deepEqual(policy.Properties.PolicyDocument.Statement.map(({ Action, Resource }) => ({ Action, Resource: bySuffix(Resource) })), [
+      { Action: 'states:StartExecution', Resource: bySuffix({ Ref: machineId }) },
+      { Action: ['states:DescribeExecution', 'states:StopExecution'], Resource: bySuffix(executionsOfMachine(':*')) },
+      { Action: 'states:RedriveExecution', Resource: bySuffix([executionsOfMachine('/TandemRung:*'), executionsOfMachine('/TandemRescore:*')]) },
     ]);
   });
 
   it('submits trials to the trainer job definition by name (its latest revision), not by a revision ARN', () => {
     const { States } = definitionOf(synthPipeline().template);
-    const map = Object.values(States).find((state) => state.Type === 'Map') as { ItemProcessor: { States: Record<string, { Parameters?: { JobDefinition?: string } }> } };
+    const map = States[workflowStateNames.rungTrials] as { ItemProcessor: { States: Record<string, { Parameters?: { JobDefinition?: string } }> } };
     const submit = Object.values(map.ItemProcessor.States).find((state) => state.Parameters?.JobDefinition !== undefined);
     assert.match(submit?.Parameters?.JobDefinition ?? '', /:job-definition\/Tandem-training-trainer$/);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });

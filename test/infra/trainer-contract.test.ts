@@ -14,6 +14,7 @@ import { openStore } from '../../src/store/open-store.ts';
 import { trainerCommand } from '../../infra/constructs/gpu-trainer-batch.ts';
 import { buildTandemStacks } from '../../infra/tandem-stacks.ts';
 import { renderWorkflowDefinition } from '../../workflows/render-definition.ts';
+import { workflowStateNames } from '../../workflows/tandem-workflow.ts';
 import { environmentWithoutTandem, runProcess, type ProcessResult } from '../helpers/run-process.ts';
 import { tinyConfigFile } from '../helpers/train-tiny-model.ts';
 
@@ -32,7 +33,7 @@ function synthesizedJobDefinition(): JobDefinition {
 /** The Map's container override of one trial: `[{ Name, 'Value.$' }]` from the rendered workflow definition. */
 function trialOverride(): { Name: string; 'Value.$': string } {
   const states = renderWorkflowDefinition().States;
-  const map = Object.values(states).find((state) => state.Type === 'Map') as { ItemProcessor: { States: Record<string, { Parameters?: { ContainerOverrides?: { Environment: { Name: string; 'Value.$': string }[] } } }> } };
+  const map = states[workflowStateNames.rungTrials] as { ItemProcessor: { States: Record<string, { Parameters?: { ContainerOverrides?: { Environment: { Name: string; 'Value.$': string }[] } } }> } };
   const batch = Object.values(map.ItemProcessor.States).find((state) => state.Parameters?.ContainerOverrides !== undefined);
   const environment = batch?.Parameters?.ContainerOverrides?.Environment ?? [];
   assert.equal(environment.length, 1);
