@@ -132,6 +132,25 @@ describe('search.ensembleTopK', () => {
     assert.equal(closed.run.ensemble?.folds, undefined);
   });
 
+  it('search.ensembleFolds: a trial whose fold copy fails twice is left out of the selection, not the search\'s failure', async () => {
+    const attempts: string[] = [];
+    const lines: string[] = [];
+    let broken: string | undefined;
+    const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 2 } }, rows, false, {
+      log: (line) => lines.push(line),
+      trainCopy: async (spec) => {
+        attempts.push(`${spec.trialId}/${String(spec.fold.index)}`);
+        // The first trial that needs training (the budget test left one trial's copies in the store) always crashes.
+        broken ??= spec.trialId;
+        if (spec.trialId === broken) throw new Error('worker killed');
+        await runTrial(store, spec, { backend: tf.getBackend() as BackendName });
+      },
+    });
+    assert.deepEqual(attempts.filter((copy) => copy.startsWith(`${broken ?? '?'}/`)), [`${broken ?? '?'}/0`, `${broken ?? '?'}/0`], 'tried twice, its other fold never started');
+    assert.ok(lines.includes(`ensemble: ${broken ?? '?'} left out: a fold copy failed twice`), lines.join('\n'));
+    assert.ok(!(closed.run.ensemble?.members ?? []).some((member) => member.id === broken && closed.run.ensemble?.folds === 2));
+  });
+
   it('search.ensembleFolds 3: re-trains the chosen trials as fold copies, weighs them out of fold, serves their copies', async () => {
     const lines: string[] = [];
     const closed = await closeSearchWithEnsemble(store, { ...run, settings: { ...run.settings, ensembleFolds: 3 } }, rows, false, { log: (line) => lines.push(line) });

@@ -43,6 +43,8 @@ export interface CrossFitTrialEnsembleArgs {
    * whose copies are not all trained is left out of the selection. @default no limit
    */
   readonly deadline?: number;
+  /** Aborted (the search stopping): no copy starts, and the closing rejects with the failure of a copy it stopped. */
+  readonly signal?: AbortSignal;
   /** Progress lines, one per re-trained trial (`ensemble: trial t020 re-trained as 5 fold copies (1/8, 149 s)`). */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
@@ -76,10 +78,21 @@ export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, ar
   for (const spec of specs.filter((copy) => copy.fold.index === 0)) {
     checkFoldColumns(pool, foldOf, folds, 'search.ensembleFolds', candidateArgsOf(spec, { manifest, splits }));
   }
-  await trainFoldCopyJobs(store, run, specs, { folds, trials: args.trials.length, trainCopy: args.trainCopy ?? trainCopyHere(store), parallel: args.parallel ?? 1, deadline: args.deadline ?? Infinity, now, log });
+  const failed = await trainFoldCopyJobs(store, run, specs, {
+    folds,
+    trials: args.trials.length,
+    trainCopy: args.trainCopy ?? trainCopyHere(store),
+    parallel: args.parallel ?? 1,
+    deadline: args.deadline ?? Infinity,
+    now,
+    log,
+    ...(args.signal === undefined ? {} : { signal: args.signal }),
+  });
   const missing = new Set((await missingFoldCopies(store, run, specs)).map((spec) => spec.trialId));
   const trials = args.trials.filter((row) => !missing.has(row.trialId));
-  if (missing.size > 0) log(`ensemble: the search's budget left ${[...missing].join(', ')} without all ${String(folds)} fold copies; selection goes on without ${missing.size === 1 ? 'it' : 'them'}`);
+  const unbudgeted = [...missing].filter((trialId) => !failed.has(trialId));
+  if (failed.size > 0) log(`ensemble: ${[...failed].join(', ')} left out: a fold copy failed twice`);
+  if (unbudgeted.length > 0) log(`ensemble: the search's budget left ${unbudgeted.join(', ')} without all ${String(folds)} fold copies; selection goes on without ${unbudgeted.length === 1 ? 'it' : 'them'}`);
   // Fewer than two trials with all their copies: nothing to judge out of fold, the closing on validation answers.
   if (trials.length < 2) return undefined;
 
@@ -173,8 +186,9 @@ export async function missingFoldCopies(store: BlobStore, run: StoredRun, specs:
 
 /**
  * Trains every copy of `specs` (`folds` per trial, trial by trial, so the best trials' come first) not already in the
- * store, `parallel` at a time, starting none at or after `deadline`; a failed copy is tried once more. Logs each trial
- * once its copies are all there.
+ * store, `parallel` at a time, starting none at or after `deadline` or once `signal` aborts; a failed copy is tried
+ * once more, then its trial is given up (returned: it is left out of the selection, not the search's failure). Logs
+ * each trial once its copies are all there.
  */
 async function trainFoldCopyJobs(
   store: BlobStore,
@@ -188,8 +202,9 @@ async function trainFoldCopyJobs(
     deadline,
     now,
     log,
-  }: { folds: number; trials: number; trainCopy: FoldCopyTrainer; parallel: number; deadline: number; now: () => Date; log: (line: string) => void },
-): Promise<void> {
+    signal,
+  }: { folds: number; trials: number; trainCopy: FoldCopyTrainer; parallel: number; deadline: number; now: () => Date; log: (line: string) => void; signal?: AbortSignal },
+): Promise<Set<string>> {
   const left = new Map<string, number>();
   const seconds = new Map<string, number>();
   let done = 0;
@@ -202,20 +217,30 @@ async function trainFoldCopyJobs(
   };
   const pending = await missingFoldCopies(store, run, specs);
   for (const spec of specs) if (!pending.includes(spec)) await finish(spec);
-  const runJob = async (spec: FoldCopySpec): Promise<void> => {
+  const failed = new Set<string>();
+  const attempt = async (spec: FoldCopySpec, retry: boolean): Promise<boolean> => {
     try {
       await trainCopy(spec);
+      return true;
     } catch (error) {
-      log(`ensemble: fold copy ${String(spec.fold.index)} of trial ${spec.trialId} failed (${error instanceof Error ? error.message : String(error)}); retrying once`);
-      await trainCopy(spec);
+      if (signal?.aborted === true) throw error;
+      log(`ensemble: fold copy ${String(spec.fold.index)} of trial ${spec.trialId} failed (${error instanceof Error ? error.message : String(error)})${retry ? '; retrying once' : ''}`);
+      return false;
     }
-    await finish(spec);
+  };
+  const runJob = async (spec: FoldCopySpec): Promise<void> => {
+    // A trial already missing a copy cannot join the selection: its other copies are not worth training.
+    if (failed.has(spec.trialId)) return;
+    if ((await attempt(spec, true)) || (await attempt(spec, false))) await finish(spec);
+    else failed.add(spec.trialId);
   };
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < pending.length && now().getTime() < deadline) await runJob(pending[next++] as FoldCopySpec);
+    while (next < pending.length && now().getTime() < deadline && signal?.aborted !== true) await runJob(pending[next++] as FoldCopySpec);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, pending.length)) }, worker));
+  if (signal?.aborted === true) throw new Error('the closing was stopped');
+  return failed;
 }
 
 /** Fold copies trained in this process, on its backend (the AWS select step, scripts and tests). */

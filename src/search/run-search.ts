@@ -187,7 +187,7 @@ export async function runSearch(args: RunSearchArgs): Promise<SearchResult> {
   const trainCopy = (spec: TrialSpec): Promise<void> => launch(spec, (pid) => args.onLaunch?.(spec.trialId, pid), signal);
   let closed: Awaited<ReturnType<typeof closeSearchWithEnsemble>>;
   try {
-    closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, { log, trainCopy, parallel, deadline });
+    closed = await closeSearchWithEnsemble(store, run, leaderboard(), now().getTime() >= deadline, { log, trainCopy, parallel, deadline, ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
     if (!stopping()) throw error;
     // Stopped while fold copies trained: the copies that finished stay in the store, and --resume closes again with them.

@@ -31,7 +31,14 @@ export async function closeSearchWithEnsemble(
   run: StoredRun,
   rows: readonly LeaderboardRow[],
   stoppedByBudget: boolean,
-  options: { readonly log?: (line: string) => void; readonly trainCopy?: FoldCopyTrainer; readonly parallel?: number; readonly deadline?: number; readonly now?: () => Date } = {},
+  options: {
+    readonly log?: (line: string) => void;
+    readonly trainCopy?: FoldCopyTrainer;
+    readonly parallel?: number;
+    readonly deadline?: number;
+    readonly signal?: AbortSignal;
+    readonly now?: () => Date;
+  } = {},
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
   const plan = await planClosing(store, run, rows, stoppedByBudget);
   const { closed, winner, members, topK, folds, shortlist } = plan;
