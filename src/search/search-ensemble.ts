@@ -40,7 +40,7 @@ export async function closeSearchWithEnsemble(
     readonly now?: () => Date;
   } = {},
 ): Promise<{ run: StoredRun; leaderboard: LeaderboardRow[] }> {
-  const plan = await planClosing(store, run, rows, stoppedByBudget);
+  const plan = await closingPlanOf(store, run, rows, stoppedByBudget);
   const { closed, winner, members, topK, folds, shortlist } = plan;
   if (winner === undefined) return closed;
   const crossFitted = shortlist.length > 0 ? await crossFitTrialEnsemble(store, run, { ...options, trials: shortlist, folds, maxMembers: topK }) : undefined;
@@ -80,7 +80,7 @@ interface ClosingPlan {
   readonly shortlist: readonly LeaderboardRow[];
 }
 
-async function planClosing(store: BlobStore, run: StoredRun, rows: readonly LeaderboardRow[], stoppedByBudget: boolean): Promise<ClosingPlan> {
+async function closingPlanOf(store: BlobStore, run: StoredRun, rows: readonly LeaderboardRow[], stoppedByBudget: boolean): Promise<ClosingPlan> {
   // A previous closing's ensemble (a finished run resumed) is no trial to average: this closing builds its own.
   const trials = rows.filter((row) => row.trialId !== ensembleTrialId);
   const closed = closeSearch(run, trials, stoppedByBudget);
@@ -107,7 +107,7 @@ async function planClosing(store: BlobStore, run: StoredRun, rows: readonly Lead
  * the closing there trains nothing itself.
  */
 export async function planClosingFoldCopies(store: BlobStore, run: StoredRun, rows: readonly LeaderboardRow[]): Promise<TrialSpec[]> {
-  const { shortlist, folds } = await planClosing(store, run, rows, false);
+  const { shortlist, folds } = await closingPlanOf(store, run, rows, false);
   return shortlist.length === 0 ? [] : missingFoldCopies(store, run, foldCopySpecs(run, shortlist, folds));
 }
 
