@@ -145,7 +145,7 @@ export async function trainFoldCopy(args: TrainCandidateArgs, foldOf: Int32Array
 }
 
 /** The number of folds of an assignment (the largest fold number + 1). */
-export function foldCount(foldOf: Int32Array): number {
+function foldCount(foldOf: Int32Array): number {
   return foldOf.reduce((most, fold) => Math.max(most, fold + 1), 0);
 }
 
