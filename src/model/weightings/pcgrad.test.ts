@@ -9,7 +9,7 @@ import type { NamedGradients } from './loss-weighting.ts';
 import { combineProjectedGradients, createPcGradWeighting, drawProjectionOrders, projectConflictingGradients } from './pcgrad.ts';
 
 function project(gradients: number[][], orders: number[][]): number[][] {
-  return tf.tidy(() => projectConflictingGradients(gradients.map((g) => tf.tensor1d(g)), orders).map((g) => tf.keep(g))).map((g) => {
+  return tf.tidy(() => projectConflictingGradients(gradients.map((g) => [tf.tensor1d(g)]), orders).map(([g]) => tf.keep(g!))).map((g) => {
     const values = Array.from(g.dataSync());
     g.dispose();
     return values;
@@ -102,6 +102,24 @@ describe('pcgrad', () => {
     assertClose(Array.from(out.shared.dataSync()), [0.5, 1.5]);
     assertClose(Array.from(out.tower.dataSync()), [4, -3]);
     tf.dispose([out.shared, out.tower, grads.flatMap((g) => Object.values(g))]);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('projects the whole shared gradient: dot products run over every shared variable together', () => {
+    // The worked example above split over two variables: g1 = (a [1], b [0]), g2 = (a [−1], b [1]). Over the whole
+    // vector g1·g2 = −1 → a [0.5], b [1.5]; projecting each variable on its own would give a [0], b [1].
+    const before = tf.memory().numTensors;
+    const grads: NamedGradients[] = [
+      { a: tf.tensor1d([1]), b: tf.tensor1d([0]) },
+      { a: tf.tensor1d([-1]), b: tf.tensor1d([1]) },
+    ];
+    const [a, b] = tf.tidy(() => {
+      const combined = combineProjectedGradients(grads, new Set(['a', 'b']), [[1], [0]]);
+      return [Array.from(combined.a!.dataSync()), Array.from(combined.b!.dataSync())];
+    });
+    assertClose(a!, [0.5]);
+    assertClose(b!, [1.5]);
+    tf.dispose(grads.flatMap((g) => Object.values(g)));
     assert.equal(tf.memory().numTensors, before);
   });
 

@@ -7,20 +7,28 @@ import type { LossWeightingFactory, NamedGradients } from './loss-weighting.ts';
 const pcgradStream = 0x5bd1e995;
 
 /**
- * Gradient surgery (Yu et al. 2020) on flattened task gradients `[params]` each: every g_i is projected, in
- * `orders[i]` (the other tasks), off each ORIGINAL g_j it conflicts with — if g_i·g_j < 0 then
- * g_i ← g_i − (g_i·g_j / ‖g_j‖²)·g_j, with g_i the running projected gradient. Branch-free: the coefficient is
- * min(g_i·g_j, 0)/‖g_j‖² (0 for a zero g_j), so nothing is read back. Returns the projected gradients, in task
- * order. Call inside a tidy.
+ * One task's gradient on the shared variables, as one tensor per variable. Dot products sum over the parts, so
+ * nothing is concatenated or sliced: on wasm a slice copies its whole source tensor to the host first, which made
+ * each PCGrad step copy the flattened gradient once per shared variable (62 % of a step on a wide network).
  */
-export function projectConflictingGradients(gradients: readonly tf.Tensor1D[], orders: readonly (readonly number[])[]): tf.Tensor1D[] {
-  const squaredNorms = gradients.map((g) => g.square().sum());
+export type GradientParts = readonly tf.Tensor[];
+
+/**
+ * Gradient surgery (Yu et al. 2020) on task gradients given as parts ({@link GradientParts}, the same variables in
+ * the same order for every task): every g_i is projected, in `orders[i]` (the other tasks), off each ORIGINAL g_j
+ * it conflicts with — if g_i·g_j < 0 then g_i ← g_i − (g_i·g_j / ‖g_j‖²)·g_j, with g_i the running projected
+ * gradient and each dot product taken over all parts. Branch-free: the coefficient is min(g_i·g_j, 0)/‖g_j‖² (0 for
+ * a zero g_j), so nothing is read back. Returns the projected gradients, in task order. Call inside a tidy.
+ */
+export function projectConflictingGradients(gradients: readonly GradientParts[], orders: readonly (readonly number[])[]): tf.Tensor[][] {
+  const dot = (a: GradientParts, b: GradientParts): tf.Scalar => tf.addN(a.map((part, p) => part.mul(b[p] as tf.Tensor).sum() as tf.Scalar));
+  const squaredNorms = gradients.map((g) => dot(g, g));
   return gradients.map((original, i) => {
-    let projected: tf.Tensor1D = original;
+    let projected: tf.Tensor[] = [...original];
     for (const j of orders[i] ?? []) {
-      const other = gradients[j] as tf.Tensor1D;
-      const coefficient = tf.divNoNan(tf.minimum(projected.dot(other), 0), squaredNorms[j] as tf.Scalar);
-      projected = projected.sub(other.mul(coefficient));
+      const other = gradients[j] as GradientParts;
+      const coefficient = tf.divNoNan(tf.minimum(dot(projected, other), 0), squaredNorms[j] as tf.Scalar);
+      projected = projected.map((part, p) => part.sub((other[p] as tf.Tensor).mul(coefficient)));
     }
     return projected;
   });
@@ -41,25 +49,23 @@ export function drawProjectionOrders(count: number, seed: number, step: number):
 }
 
 /**
- * PCGrad's combined gradient: on the variables in `shared`, the task gradients are flattened (`[Σ sizes]`),
- * projected by {@link projectConflictingGradients} in `orders` and summed; every other variable gets the plain sum
+ * PCGrad's combined gradient: on the variables in `shared`, the task gradients (one vector over all of them, held
+ * as parts) are projected by {@link projectConflictingGradients} in `orders` and summed; every other variable gets the plain sum
  * Σ_i ∇L_i. Returns a gradient for every variable of the task gradients. Call inside a tidy.
  */
 export function combineProjectedGradients(taskGradients: readonly NamedGradients[], shared: ReadonlySet<string>, orders: readonly (readonly number[])[]): NamedGradients {
   const names = Object.keys(taskGradients[0] ?? {});
-  const sum = (name: string): tf.Tensor => tf.addN(taskGradients.map((grads) => grads[name] as tf.Tensor));
-  const combined: NamedGradients = Object.fromEntries(names.filter((name) => !shared.has(name)).map((name) => [name, sum(name)]));
+  const sum = (parts: readonly tf.Tensor[]): tf.Tensor => tf.addN([...parts]);
+  const combined: NamedGradients = Object.fromEntries(names.filter((name) => !shared.has(name)).map((name) => [name, sum(taskGradients.map((grads) => grads[name] as tf.Tensor))]));
   const sharedNames = names.filter((name) => shared.has(name));
   if (sharedNames.length === 0) return combined;
-  const flat = taskGradients.map((grads) => tf.concat(sharedNames.map((name) => (grads[name] as tf.Tensor).reshape([-1]))) as tf.Tensor1D);
-  const total = tf.addN(projectConflictingGradients(flat, orders));
-  let offset = 0;
-  for (const name of sharedNames) {
-    const shape = (taskGradients[0] as NamedGradients)[name]?.shape as number[];
-    const size = shape.reduce((product, d) => product * d, 1);
-    combined[name] = total.slice(offset, size).reshape(shape);
-    offset += size;
-  }
+  const projected = projectConflictingGradients(
+    taskGradients.map((grads) => sharedNames.map((name) => grads[name] as tf.Tensor)),
+    orders,
+  );
+  sharedNames.forEach((name, p) => {
+    combined[name] = sum(projected.map((parts) => parts[p] as tf.Tensor));
+  });
   return combined;
 }
 
