@@ -158,6 +158,12 @@ describe('search.ensembleTopK', () => {
     assert.ok(ensemble !== undefined);
     assert.equal(ensemble.folds, 3);
     assert.ok(lines.some((line) => /trial t\d re-trained as 3 fold copies \(1\/\d/.test(line)), lines.join('\n'));
+    const plan = /^ensemble: (\d+) fold copies of (\d+) trials to train( \((\d+) already in the store\))?, (under a minute|about \d+ min|about [\d.]+ h) with 1 at a time \(their trials' epochs took (\d+) s\)$/.exec(lines[0] ?? '');
+    assert.ok(plan !== null, `the first line says what is to be trained: ${lines.join('\n')}`);
+    // No copy with 3 folds is in the store yet (the tests above used 2): all of each shortlisted trial's are to train.
+    assert.equal(plan[3], undefined);
+    assert.equal(Number(plan[1]), Number(plan[2]) * 3);
+    assert.equal(lines.filter((line) => line.includes('re-trained as 3 fold copies')).length, Number(plan[2]), 'one progress line per trial announced');
     assert.ok(ensemble.kept, 'the tiny fixture averages several of its trials');
     assert.equal(closed.run.bestTrialId, ensembleTrialId);
     for (const weights of Object.values(ensemble.weights ?? {})) assert.equal(weights.length, ensemble.members.length, 'one weight per trial');

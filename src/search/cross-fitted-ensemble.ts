@@ -5,7 +5,7 @@ import type { BackendName } from '../model/backend.ts';
 import { createModelId, loadModelFolder, modelFolder, saveModel, type LoadedModel } from '../model/model-artifacts.ts';
 import type { ModelCard, ModelEnsembleInfo } from '../model/model-card.ts';
 import type { BlobStore } from '../store/blob-store.ts';
-import { readJson } from '../store/json-object.ts';
+import { readJson, readJsonIfExists } from '../store/json-object.ts';
 import { selectBaggedEnsembleWeights } from '../train/bagged-ensemble-selection.ts';
 import { splitLabels } from '../train/encoded-split.ts';
 import { ensembleInputs, evaluateEnsemble, type EvaluatedEnsemble } from '../train/ensemble-candidate.ts';
@@ -15,9 +15,10 @@ import { assignFolds, checkFoldColumns, placeHeldPredictions, poolRowsOf } from 
 import { resolveTrainTasks } from '../train/train-task.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { foldCopyModelId, readFoldCopyMetrics, type FoldCopyPredictions } from './run-fold-copy.ts';
-import { foldCopyFolder } from './run-keys.ts';
+import { foldCopyFolder, trialFolder } from './run-keys.ts';
 import { runTrial } from './run-trial.ts';
 import type { StoredRun } from './stored-run.ts';
+import type { TrialMetricsFile } from './trial-metrics-file.ts';
 import { candidateArgsOf, trialSpecOf, type TrialFold, type TrialSpec } from './trial-spec.ts';
 
 /** Trains one fold copy of a trial (a fold-copy trial spec) and resolves once its files are in the store. */
@@ -45,7 +46,10 @@ export interface CrossFitTrialEnsembleArgs {
   readonly deadline?: number;
   /** Aborted (the search stopping): no copy starts, and the closing rejects with the failure of a copy it stopped. */
   readonly signal?: AbortSignal;
-  /** Progress lines, one per re-trained trial (`ensemble: trial t020 re-trained as 5 fold copies (1/8, 149 s)`). */
+  /**
+   * Progress lines: what is to be trained and about how long it takes (from the trials' own epochs), then one per
+   * re-trained trial (`ensemble: trial t020 re-trained as 5 fold copies (1/8, 149 s)`).
+   */
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
 }
@@ -81,6 +85,8 @@ export async function crossFitTrialEnsemble(store: BlobStore, run: StoredRun, ar
   const failed = await trainFoldCopyJobs(store, run, specs, {
     folds,
     trials: args.trials.length,
+    // A copy trains on (k − 1)/k of the pooled rows, its trial on the training rows: its epochs cost about that share.
+    copyRowsShare: ((pool.length * (folds - 1)) / folds) / Math.max(1, splits.train.length),
     trainCopy: args.trainCopy ?? trainCopyHere(store),
     parallel: args.parallel ?? 1,
     deadline: args.deadline ?? Infinity,
@@ -197,13 +203,14 @@ async function trainFoldCopyJobs(
   {
     folds,
     trials,
+    copyRowsShare,
     trainCopy,
     parallel,
     deadline,
     now,
     log,
     signal,
-  }: { folds: number; trials: number; trainCopy: FoldCopyTrainer; parallel: number; deadline: number; now: () => Date; log: (line: string) => void; signal?: AbortSignal },
+  }: { folds: number; trials: number; copyRowsShare: number; trainCopy: FoldCopyTrainer; parallel: number; deadline: number; now: () => Date; log: (line: string) => void; signal?: AbortSignal },
 ): Promise<Set<string>> {
   const left = new Map<string, number>();
   const seconds = new Map<string, number>();
@@ -217,6 +224,7 @@ async function trainFoldCopyJobs(
   };
   const pending = await missingFoldCopies(store, run, specs);
   for (const spec of specs) if (!pending.includes(spec)) await finish(spec);
+  if (pending.length > 0) log(await foldCopyPlanLine(store, run, specs, pending, { copyRowsShare, parallel }));
   const failed = new Set<string>();
   const attempt = async (spec: FoldCopySpec, retry: boolean): Promise<boolean> => {
     try {
@@ -241,6 +249,35 @@ async function trainFoldCopyJobs(
   await Promise.all(Array.from({ length: Math.max(1, Math.min(parallel, pending.length)) }, worker));
   if (signal?.aborted === true) throw new Error('the closing was stopped');
   return failed;
+}
+
+/**
+ * `ensemble: 23 fold copies of 6 trials to train (17 already in the store), about 41 min with 2 at a time (their trials'
+ * epochs took 1052 s)`: a BankChurners closing can take hours, so the user learns it before it starts. The estimate
+ * is each copy's trial's epoch seconds (its model's history) scaled by the copy's share of rows, over `parallel`.
+ */
+async function foldCopyPlanLine(
+  store: BlobStore,
+  run: StoredRun,
+  specs: readonly FoldCopySpec[],
+  pending: readonly FoldCopySpec[],
+  { copyRowsShare, parallel }: { copyRowsShare: number; parallel: number },
+): Promise<string> {
+  const trialIds = [...new Set(pending.map((spec) => spec.trialId))];
+  const epochSeconds = new Map<string, number>();
+  for (const trialId of trialIds) {
+    const metrics = await readJsonIfExists<TrialMetricsFile>(store, `${trialFolder(run.runId, trialId)}/metrics.json`);
+    epochSeconds.set(trialId, (metrics?.history ?? []).reduce((sum, epoch) => sum + epoch.seconds, 0));
+  }
+  const trialSeconds = [...epochSeconds.values()].reduce((sum, seconds) => sum + seconds, 0);
+  const copySeconds = pending.reduce((sum, spec) => sum + (epochSeconds.get(spec.trialId) ?? 0) * copyRowsShare, 0);
+  const wall = copySeconds / Math.max(1, Math.min(parallel, pending.length));
+  const stored = specs.length - pending.length;
+  const duration = wall < 60 ? 'under a minute' : wall < 7200 ? `about ${(wall / 60).toFixed(0)} min` : `about ${(wall / 3600).toFixed(1)} h`;
+  return (
+    `ensemble: ${String(pending.length)} fold ${pending.length === 1 ? 'copy' : 'copies'} of ${String(trialIds.length)} ${trialIds.length === 1 ? 'trial' : 'trials'} to train` +
+    `${stored > 0 ? ` (${String(stored)} already in the store)` : ''}, ${duration} with ${String(Math.min(parallel, pending.length))} at a time (their trials' epochs took ${trialSeconds.toFixed(0)} s)`
+  );
 }
 
 /** Fold copies trained in this process, on its backend (the AWS select step, scripts and tests). */
