@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { TandemError } from '../errors/tandem-error.ts';
+import { installWasmSlice } from './wasm-slice.ts';
 
 /** Backends Tandem can run on, fastest first. `tensorflow` is tfjs-node (or tfjs-node-gpu in the trainer image). */
 export const backendNames = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -34,7 +35,10 @@ async function tryRegister(name: BackendName): Promise<boolean> {
     await import('@tensorflow/tfjs-backend-wasm');
   }
   try {
-    return await tf.setBackend(name);
+    const started = await tf.setBackend(name);
+    // Its Slice kernel copies the whole input before slicing: replaced for every process on wasm (training, serving, scoring).
+    if (started && name === 'wasm') installWasmSlice();
+    return started;
   } catch {
     return false;
   }
@@ -57,6 +61,7 @@ export async function selectBackend(preference?: string): Promise<BackendName> {
     return wanted;
   }
   const current = tf.getBackend();
+  if (current === 'wasm') installWasmSlice();
   if (current === 'tensorflow' || current === 'wasm') return current;
   for (const name of backendNames) {
     if (await tryRegister(name)) return name;
