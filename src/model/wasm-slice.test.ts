@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { before, describe, it } from 'node:test';
 import { createSeededRandom } from '../random/seeded-random.ts';
 import { selectBackend } from './backend.ts';
-import { copySlice } from './wasm-slice.ts';
+import { copySlice, wasmSliceMark } from './wasm-slice.ts';
 
 /** The block by its definition: each target element's source index from its own coordinates. */
 function expectedSlice(source: ArrayLike<number>, shape: number[], start: number[], extent: number[]): number[] {
@@ -49,7 +49,7 @@ describe('wasm slice', () => {
 
   it('tf.slice on wasm: the installed kernel gives the block for float32, int32 and bool, and leaks nothing', () => {
     assert.equal(tf.getBackend(), 'wasm');
-    assert.equal((tf.getKernel('Slice', 'wasm')?.kernelFunc as unknown as Record<symbol, unknown>)[Symbol.for('tandem.wasmSlice')], true, 'selectBackend installed it');
+    assert.equal((tf.getKernel('Slice', 'wasm')?.kernelFunc as unknown as Record<symbol, unknown>)[wasmSliceMark], true, 'selectBackend installed it');
     const before = tf.memory().numTensors;
     const values = Array.from({ length: 4 * 6 * 5 }, (_, i) => i - 30);
     for (const dtype of ['float32', 'int32', 'bool'] as const) {

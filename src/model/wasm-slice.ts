@@ -1,15 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { overrideWasmKernel, type KernelArgs, type KernelFunc, type WasmTensorInfo } from './wasm-kernel-override.ts';
 
-/** Marks the wrapper, so that installing it twice wraps only once. */
-const wrapperMark = Symbol.for('tandem.wasmSlice');
+/** Marks the installed wrapper. */
+export const wasmSliceMark = Symbol.for('tandem.wasmSlice');
 
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
-interface WasmTensorInfo {
-  readonly dataId: object;
-  readonly shape: number[];
-  readonly dtype: tf.DataType;
-}
 /** The wasm backend's own methods that its Slice kernel uses too. */
 interface WasmSliceBackend {
   makeOutput(shape: number[], dtype: tf.DataType): WasmTensorInfo;
@@ -26,11 +20,7 @@ interface WasmSliceBackend {
  * backends; installed once per process (the kernel registry is tfjs' global state).
  */
 export function installWasmSlice(): void {
-  if (tf.getBackend() !== 'wasm') return;
-  const registered = tf.getKernel('Slice', 'wasm');
-  if (registered === undefined || (registered.kernelFunc as unknown as Record<symbol, unknown>)[wrapperMark] === true) return;
-  const original = registered.kernelFunc;
-  const wrapped = ((args: KernelArgs) => {
+  overrideWasmKernel('Slice', wasmSliceMark, (original) => ((args: KernelArgs) => {
     const { x } = args.inputs as unknown as { x: WasmTensorInfo };
     if (x.dtype !== 'float32' && x.dtype !== 'int32' && x.dtype !== 'bool') return original(args);
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
@@ -39,10 +29,7 @@ export function installWasmSlice(): void {
     const out = backend.makeOutput(extent, x.dtype);
     if (tf.util.sizeFromShape(extent) > 0) copySlice(backend.typedArrayFromHeap(x), x.shape, start, extent, backend.typedArrayFromHeap(out));
     return out as unknown as tf.TensorInfo;
-  }) as KernelFunc;
-  Object.defineProperty(wrapped, wrapperMark, { value: true });
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({ ...registered, kernelFunc: wrapped });
+  }) as KernelFunc);
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { overrideWasmKernel, type KernelArgs, type KernelFunc, type WasmTensorInfo } from '../model/wasm-kernel-override.ts';
 
 /** Marks the wrapper, so that installing it twice (every training step builds call this) wraps only once. */
 const wrapperMark = Symbol.for('tandem.wasmTransposedMatMul');
@@ -6,13 +7,6 @@ const wrapperMark = Symbol.for('tandem.wasmTransposedMatMul');
 /** Below this many output columns the transposed loop is as fast as a Transpose kernel plus the product (measured). */
 const minColumns = 16;
 
-type KernelFunc = tf.KernelConfig['kernelFunc'];
-type KernelArgs = Parameters<KernelFunc>[0];
-interface WasmTensorInfo {
-  readonly dataId: object;
-  readonly shape: number[];
-  readonly dtype: tf.DataType;
-}
 interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
@@ -25,15 +19,10 @@ interface WasmBackendLike {
  * A no-op on other backends, and installed once per process (the kernel registry is tfjs's own global state).
  */
 export function installWasmTransposedMatMul(): void {
-  if (tf.getBackend() !== 'wasm') return;
-  const registered = tf.getKernel('BatchMatMul', 'wasm');
   const transposeKernel = tf.getKernel('Transpose', 'wasm');
-  if (registered === undefined || transposeKernel === undefined) return;
-  if ((registered.kernelFunc as unknown as Record<symbol, unknown>)[wrapperMark] === true) return;
-  const multiply = registered.kernelFunc;
+  if (transposeKernel === undefined) return;
   const transpose = transposeKernel.kernelFunc;
-
-  const wrapped = ((args: KernelArgs) => {
+  overrideWasmKernel('BatchMatMul', wrapperMark, (multiply) => ((args: KernelArgs) => {
     const attrs = args.attrs as { transposeA: boolean; transposeB: boolean };
     const { a, b } = args.inputs as { a: WasmTensorInfo; b: WasmTensorInfo };
     const columns = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
@@ -52,8 +41,5 @@ export function installWasmTransposedMatMul(): void {
       if (left !== a) backend.disposeData(left.dataId);
       if (right !== b) backend.disposeData(right.dataId);
     }
-  }) as KernelFunc;
-  Object.defineProperty(wrapped, wrapperMark, { value: true });
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...registered, kernelFunc: wrapped });
+  }) as KernelFunc);
 }
