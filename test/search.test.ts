@@ -200,6 +200,29 @@ describe('tandem search', () => {
     assert.deepEqual(result.leaderboard.map((row) => row.trialId), ids, `${last.trialId} planned again, nothing counted in its place`);
     assert.ok(result.leaderboard.every((row) => row.status === 'completed'));
   });
+
+  it('a finished run closes again with --ensemble-top-k on --resume: no trial retrained, the setting stored with the run', async () => {
+    assert.ok(resumedRunId !== undefined, 'the first resume test left a run');
+    const storeDir = path.join(dir, 'resume');
+    const folder = path.join(storeDir, 'runs', resumedRunId);
+    const runBefore = await readFile(path.join(folder, 'run.json'), 'utf8');
+    // Folds without an ensemble: refused before anything is written.
+    const refused = await runCliInProcess(['search', '--store', storeDir, '--resume', resumedRunId, '--ensemble-folds', '2']);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.match(refused.stderr, /--ensemble-folds 2 needs an ensemble to judge out of fold: set --ensemble-top-k/);
+    assert.equal(await readFile(path.join(folder, 'run.json'), 'utf8'), runBefore);
+
+    const logBefore = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    const closed = await runCliInProcess(['search', '--store', storeDir, '--resume', resumedRunId, '--ensemble-top-k', '3', '--json']);
+    assert.equal(closed.code, 0, closed.stderr);
+    assert.match(closed.stderr.split('\n')[0] ?? '', /; closing with an ensemble of up to 3 trials$/);
+    const log = JSON.parse(await readFile(path.join(folder, 'trial-log.json'), 'utf8')) as TrialLogEvent[];
+    assert.equal(log.filter((event) => event.event === 'launched').length, logBefore.filter((event) => event.event === 'launched').length, 'no trial launched');
+    const run = JSON.parse(await readFile(path.join(folder, 'run.json'), 'utf8')) as StoredRun;
+    assert.equal(run.settings.ensembleTopK, 3);
+    assert.ok(run.ensemble !== undefined, 'the closing tried an ensemble');
+    assert.ok(run.ensemble.members.length <= 3);
+  });
 });
 
 /**

@@ -17,6 +17,8 @@ export const searchCommand: Command = {
     'own `tandem trial` process (a crash fails that trial only; it is retried once). ASHA trains every trial for',
     'search.asha.minEpochs and promotes the best 1/η to η times more epochs, resuming from checkpoints.',
     'A stopped search continues with --resume RUNID. Then: tandem report --run RUNID; tandem promote --model <winner>.',
+    'A finished one closes again with other ensemble settings, no trial retrained (only fold copies are trained):',
+    '--resume RUNID --ensemble-top-k 8 --ensemble-folds 5. The closing prints how many copies and about how long first.',
     '',
     'The run id is the first line on stderr. Ctrl-C or SIGTERM stops the search: no trial starts after it, running',
     'workers get SIGTERM (SIGKILL 3 s later), their trials are recorded as interrupted (not failed), run.json says',
@@ -30,11 +32,25 @@ export const searchCommand: Command = {
     'budget-minutes': { type: 'string', valueName: 'M', description: 'start no trial (nor fold copy of the closing) after M minutes' },
     seed: { type: 'string', valueName: 'N', description: 'sampler seed (default: search.seed, 42)' },
     resume: { type: 'string', valueName: 'RUNID', description: 'continue a stopped search without redoing finished trials' },
+    'ensemble-top-k': {
+      type: 'string',
+      valueName: 'K',
+      description: 'close with an ensemble of up to K trials (default: search.ensembleTopK, 1 = off); with --resume, a finished run is closed again so, no trial retrained',
+    },
+    'ensemble-folds': {
+      type: 'string',
+      valueName: 'K',
+      description: 'judge that ensemble out of fold: its trials re-trained as K fold copies (default: search.ensembleFolds, 1 = off); with --resume too',
+    },
   },
   async run(context) {
     const stop = context.takeOverStop();
     const store = await context.store();
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 });
+    const closing = {
+      ensembleTopK: readNumericFlag(context.flags, 'ensemble-top-k', { min: 1, max: 16 }),
+      ensembleFolds: readNumericFlag(context.flags, 'ensemble-folds', { min: 1, max: 16 }),
+    };
     let result;
     if (typeof context.flags.resume === 'string') {
       const backendLine = await selectClosingBackend(context);
@@ -44,8 +60,9 @@ export const searchCommand: Command = {
         log: context.log,
         resumeRunId: context.flags.resume,
         signal: stop.signal,
+        ...(closing.ensembleTopK === undefined && closing.ensembleFolds === undefined ? {} : { closing }),
         onRun: (run) => {
-          context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + ${fixedTrialsText(run.settings)}, ${parallel ?? run.parallel} at a time`);
+          context.log(`search run ${run.runId} resumed: ${run.strategy}, ${run.trials} trials + ${fixedTrialsText(run.settings)}, ${parallel ?? run.parallel} at a time${closingText(run.settings)}`);
           context.log(backendLine);
         },
         ...(parallel === undefined ? {} : { parallel }),
@@ -59,6 +76,7 @@ export const searchCommand: Command = {
         parallel,
         seed: readNumericFlag(context.flags, 'seed'),
         budgetMinutes: readNumericFlag(context.flags, 'budget-minutes', { min: 0.01, integer: false }),
+        ...closing,
       });
       result = await runLocalSearch(context, store, config, manifest, settings, stop);
     }
@@ -89,3 +107,9 @@ export const searchCommand: Command = {
     return { json, text };
   },
 };
+
+/** `; closing with an ensemble of up to 8 trials, judged out of 5 folds`, or nothing when the run closes on its best trial. */
+function closingText({ ensembleTopK, ensembleFolds }: { ensembleTopK?: number; ensembleFolds?: number }): string {
+  if (ensembleTopK === undefined) return '';
+  return `; closing with an ensemble of up to ${String(ensembleTopK)} trials${ensembleFolds === undefined ? '' : `, judged out of ${String(ensembleFolds)} folds`}`;
+}

@@ -4,6 +4,7 @@ import { readRunFiles, readTrialMetrics, writeRunFiles } from './run-files.ts';
 import type { LeaderboardRow } from './run-record.ts';
 import { closeSearchWithEnsemble, ensembleTrialId } from './search-ensemble.ts';
 import { createSearchSampler } from './search-sampler.ts';
+import { withClosingOverrides, type ClosingOverrides } from './search-settings.ts';
 import { createStoredRun, type SearchSettings, type StoredRun, type TrialDefaults, type TrialLogEvent } from './stored-run.ts';
 import {
   countSampledTrials,
@@ -36,6 +37,11 @@ export interface RunSearchArgs {
   readonly resumeRunId?: string;
   /** Overrides the stored `parallel` on resume. */
   readonly parallel?: number;
+  /**
+   * On resume: how the run closes from now on (`ensembleTopK`, `ensembleFolds`), stored with it. A finished run is
+   * closed again this way without retraining a trial.
+   */
+  readonly closing?: ClosingOverrides;
   readonly launch: TrialLauncher;
   readonly log?: (line: string) => void;
   readonly onLaunch?: (trialId: string, pid: number) => void;
@@ -223,7 +229,8 @@ async function loadOrCreateRun(args: RunSearchArgs, now: () => Date): Promise<{ 
   if (args.resumeRunId !== undefined) {
     const files = await readRunFiles(args.store, args.resumeRunId);
     if (files === undefined) throw new NotFoundError(`no run "${args.resumeRunId}" in ${args.store.uri} to resume`, { value: args.resumeRunId });
-    const { run, leaderboard } = files;
+    const { leaderboard } = files;
+    const run = args.closing === undefined ? files.run : { ...files.run, settings: withClosingOverrides(files.run.settings, args.closing) };
     const events = [...files.events];
     // A finished run's kept ensemble (say, closed early by its budget) is no trial: the plan must not count it or learn
     // from it, and the closing builds a new one.

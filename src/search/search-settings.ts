@@ -10,7 +10,14 @@ export interface SearchOverrides {
   readonly parallel?: number | undefined;
   readonly seed?: number | undefined;
   readonly budgetMinutes?: number | undefined;
+  /** Over `search.ensembleTopK` (`--ensemble-top-k`). */
+  readonly ensembleTopK?: number | undefined;
+  /** Over `search.ensembleFolds` (`--ensemble-folds`); needs an ensembleTopK above 1. */
+  readonly ensembleFolds?: number | undefined;
 }
+
+/** The overrides that only change how a search closes: the ones a finished or stopped run may take on resume. */
+export type ClosingOverrides = Pick<SearchOverrides, 'ensembleTopK' | 'ensembleFolds'>;
 
 /** How the driver that runs the search fills what neither the config nor the overrides set. */
 export interface SearchSettingsOptions {
@@ -45,9 +52,38 @@ export function resolveSearchSettings(config: TandemConfig, overrides: SearchOve
     defaultTrial: config.search.defaultTrial,
     linearTrial: config.search.linearTrial,
     ...(budgetMinutes === undefined ? {} : { budgetMinutes }),
-    ...(config.search.ensembleTopK > 1 ? { ensembleTopK: config.search.ensembleTopK } : {}),
-    ...(config.search.ensembleTopK > 1 && config.search.ensembleFolds > 1 ? { ensembleFolds: config.search.ensembleFolds } : {}),
+    ...closingSettings({ ensembleTopK: config.search.ensembleTopK, ensembleFolds: config.search.ensembleFolds }, overrides),
   };
+}
+
+/**
+ * A run's settings with `overrides` of how it closes (a resumed run closed again with another ensemble, without
+ * retraining a trial). A BadInputError names an override out of range, or folds asked for without an ensemble.
+ */
+export function withClosingOverrides(settings: SearchSettings, overrides: ClosingOverrides): SearchSettings {
+  const { ensembleTopK: _, ensembleFolds: __, ...rest } = settings;
+  return { ...rest, ...closingSettings({ ensembleTopK: settings.ensembleTopK ?? 1, ensembleFolds: settings.ensembleFolds ?? 1 }, overrides) };
+}
+
+/** The closing's settings as a run stores them (absent when off: 1), `overrides` over `current`. */
+function closingSettings(current: { ensembleTopK: number; ensembleFolds: number }, overrides: ClosingOverrides): Pick<SearchSettings, 'ensembleTopK' | 'ensembleFolds'> {
+  const count = (name: 'ensembleTopK' | 'ensembleFolds', flag: string): number => {
+    const value = overrides[name];
+    if (value === undefined) return current[name];
+    if (!Number.isSafeInteger(value) || value < 1 || value > 16) {
+      throw new BadInputError(`${flag} (search.${name}): expected an integer from 1 to 16, got ${String(value)}`, { value, details: [{ path: flag, issue: 'expected an integer from 1 to 16' }] });
+    }
+    return value;
+  };
+  const topK = count('ensembleTopK', '--ensemble-top-k');
+  const folds = count('ensembleFolds', '--ensemble-folds');
+  if (overrides.ensembleFolds !== undefined && folds > 1 && topK < 2) {
+    throw new BadInputError(`--ensemble-folds ${String(folds)} needs an ensemble to judge out of fold: set --ensemble-top-k (search.ensembleTopK) above 1`, {
+      value: folds,
+      details: [{ path: '--ensemble-folds', issue: 'needs ensembleTopK above 1' }],
+    });
+  }
+  return { ...(topK > 1 ? { ensembleTopK: topK } : {}), ...(topK > 1 && folds > 1 ? { ensembleFolds: folds } : {}) };
 }
 
 /** The run's fixed trials in words, for progress lines: `the single baseline`, then the default recipe and the linear model when it has them. */
