@@ -1,4 +1,4 @@
-import { searchStrategies } from '../../src/config/schema.ts';
+import { maxSearchEnsembleCount, searchStrategies } from '../../src/config/schema.ts';
 import { ingestDataset } from '../../src/data/ingest-dataset.ts';
 import { InterruptedError } from '../../src/errors/interrupted-error.ts';
 import { runSearch } from '../../src/search/run-search.ts';
@@ -48,8 +48,8 @@ export const searchCommand: Command = {
     const store = await context.store();
     const parallel = readNumericFlag(context.flags, 'parallel', { min: 1 });
     const closing = {
-      ensembleTopK: readNumericFlag(context.flags, 'ensemble-top-k', { min: 1, max: 16 }),
-      ensembleFolds: readNumericFlag(context.flags, 'ensemble-folds', { min: 1, max: 16 }),
+      ensembleTopK: readNumericFlag(context.flags, 'ensemble-top-k', { min: 1, max: maxSearchEnsembleCount }),
+      ensembleFolds: readNumericFlag(context.flags, 'ensemble-folds', { min: 1, max: maxSearchEnsembleCount }),
     };
     let result;
     if (typeof context.flags.resume === 'string') {

@@ -5,6 +5,9 @@ import { findSegmentRuleProblems, segmentsSchema } from './segments-schema.ts';
 import { unknownTaskIssue } from './unknown-task-name.ts';
 
 /** A count of models or folds, 1 (the default) meaning off. */
+/** The most trials a search's ensemble may hold (`search.ensembleTopK`), and fold copies per trial (`search.ensembleFolds`). */
+export const maxSearchEnsembleCount = 16;
+
 function countOffByDefault(max: number, description: string) {
   return z.number().int().min(1).max(max).default(1).describe(description);
 }
@@ -345,11 +348,11 @@ export const searchSchema = z
         'Train a linear model per task (logistic regression for a binary task: single with no hidden layers, standard-scaled numeric columns, one-hot categories, no trees; trained to convergence: at least 150 epochs with patience 20) as one more trial after the default recipe. Where a linear model is what the data supports, the search and its ensembles have it to use. It does not count towards trials.',
       ),
     ensembleTopK: countOffByDefault(
-      16,
+      maxSearchEnsembleCount,
       'After a search (tandem search, or the workflow\'s select step), build an ensemble of up to this many completed trials by bagged ensemble selection per task on validation (each task\'s average starts from the five trials with the lowest validation loss for it (log loss; RMSE for regression) and adds trials, with replacement, while that loss falls; 20 such selections over random halves of the trials, averaged; trials with other feature settings join through one joined preprocessor), and select it (one saved model, one forward pass) whenever it averages several trials. 1: off.',
     ),
     ensembleFolds: countOffByDefault(
-      16,
+      maxSearchEnsembleCount,
       'With ensembleTopK above 1: re-train the trials that selection on validation picks (and the linear trial) as this many fold copies each over the training + validation rows (each copy early-stopped on the fold it leaves out), and choose the ensemble\'s weights by the same bagged selection on every pooled row\'s out-of-fold prediction instead of on the validation rows alone; the ensemble averages the chosen trials\' copies. Selection then judges on about eight times the rows, and no labelled row is left out of training. Costs this many trainings per chosen trial at the end of the search. 1: off.',
     ),
     space: searchSpaceOverrideSchema.optional(),

@@ -1,4 +1,4 @@
-import { searchStrategies, type TandemConfig, type TaskSpec } from '../config/schema.ts';
+import { maxSearchEnsembleCount, searchStrategies, type TandemConfig, type TaskSpec } from '../config/schema.ts';
 import { BadInputError } from '../errors/bad-input-error.ts';
 import { resolveConfigSearchSpace } from './search-space.ts';
 import type { SearchSettings, TrialDefaults } from './stored-run.ts';
@@ -70,8 +70,9 @@ function closingSettings(current: { ensembleTopK: number; ensembleFolds: number 
   const count = (name: 'ensembleTopK' | 'ensembleFolds', flag: string): number => {
     const value = overrides[name];
     if (value === undefined) return current[name];
-    if (!Number.isSafeInteger(value) || value < 1 || value > 16) {
-      throw new BadInputError(`${flag} (search.${name}): expected an integer from 1 to 16, got ${String(value)}`, { value, details: [{ path: flag, issue: 'expected an integer from 1 to 16' }] });
+    if (!Number.isSafeInteger(value) || value < 1 || value > maxSearchEnsembleCount) {
+      const issue = `expected an integer from 1 to ${String(maxSearchEnsembleCount)}`;
+      throw new BadInputError(`${flag} (search.${name}): ${issue}, got ${String(value)}`, { value, details: [{ path: flag, issue }] });
     }
     return value;
   };

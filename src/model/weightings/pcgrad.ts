@@ -8,8 +8,9 @@ const pcgradStream = 0x5bd1e995;
 
 /**
  * One task's gradient on the shared variables, as one tensor per variable. Dot products sum over the parts, so
- * nothing is concatenated or sliced: on wasm a slice copies its whole source tensor to the host first, which made
- * each PCGrad step copy the flattened gradient once per shared variable (62 % of a step on a wide network).
+ * nothing is concatenated and sliced back apart (with tfjs-backend-wasm's own Slice kernel, which copies its whole
+ * source first, that was 62 % of a step on a wide network; src/model/wasm-slice.ts replaces it, and the parts still
+ * save a concatenation and its slices per step on every backend).
  */
 export type GradientParts = readonly tf.Tensor[];
 
@@ -55,7 +56,7 @@ export function drawProjectionOrders(count: number, seed: number, step: number):
  */
 export function combineProjectedGradients(taskGradients: readonly NamedGradients[], shared: ReadonlySet<string>, orders: readonly (readonly number[])[]): NamedGradients {
   const names = Object.keys(taskGradients[0] ?? {});
-  const sum = (parts: readonly tf.Tensor[]): tf.Tensor => tf.addN([...parts]);
+  const sum = (parts: tf.Tensor[]): tf.Tensor => tf.addN(parts);
   const combined: NamedGradients = Object.fromEntries(names.filter((name) => !shared.has(name)).map((name) => [name, sum(taskGradients.map((grads) => grads[name] as tf.Tensor))]));
   const sharedNames = names.filter((name) => shared.has(name));
   if (sharedNames.length === 0) return combined;
